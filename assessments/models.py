@@ -1,0 +1,282 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+    def get_by_natural_key(self, course_slug, slug):
+        return self.get(course__slug=course_slug, slug=slug)
+
+
+class Quiz(models.Model):
+    class Kind(models.TextChoices):
+        MODULE = "module", "Module quiz"
+        FINAL = "final", "Final exam"
+
+    class Review(models.TextChoices):
+        AFTER_EACH_ATTEMPT = "after_each_attempt", "Keys and explanations after each attempt"
+        AFTER_PASSING = "after_passing", "Keys and explanations once passed or out of attempts"
+        SCORE_ONLY = "score_only", "Score and right/wrong only"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="quizzes")
+    module = models.OneToOneField(
+        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="quiz"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MODULE)
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass.")
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave empty for unlimited attempts."
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Leave empty for no time limit."
+    )
+    shuffle_questions = models.BooleanField(default=False)
+    shuffle_choices = models.BooleanField(default=False)
+    draw_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Questions drawn from the bank for each attempt; empty for all.",
+    )
+    review = models.CharField(
+        max_length=20, choices=Review.choices, default=Review.AFTER_EACH_ATTEMPT
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        ordering = ["course", "kind", "module__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course"], condition=Q(kind="final"), name="one_final_exam_per_course"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="module", module__isnull=False)
+                | Q(kind="final", module__isnull=True),
+                name="quiz_module_matches_kind",
+            ),
+            models.CheckConstraint(condition=Q(pass_mark__lte=100), name="quiz_pass_mark_percent"),
+            models.CheckConstraint(
+                condition=Q(max_attempts__isnull=True) | Q(max_attempts__gte=1),
+                name="quiz_max_attempts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(draw_count__isnull=True) | Q(draw_count__gte=1),
+                name="quiz_draw_count_positive",
+            ),
+            models.CheckConstraint(condition=STATUS_IS_VALID, name="quiz_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.course.natural_key(), self.slug)
+
+    natural_key.dependencies = ["lessons.course", "lessons.module"]
+
+    @property
+    def is_final(self) -> bool:
+        return self.kind == self.Kind.FINAL
+
+
+class QuestionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, course_slug, quiz_slug, position):
+        return self.get(quiz__course__slug=course_slug, quiz__slug=quiz_slug, position=position)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple answer"
+        TRUE_FALSE = "true_false", "True/false"
+        SHORT = "short", "Short answer"
+        NUMERICAL = "numerical", "Numerical"
+        MATCHING = "matching", "Matching"
+        ESSAY = "essay", "Essay (ungraded)"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    title = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    text_format = models.CharField(
+        max_length=10, blank=True, help_text="GIFT text format, kept for round trips."
+    )
+    category = models.CharField(max_length=200, blank=True)
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
+    lesson = models.ForeignKey(
+        Lesson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="The lesson that answers this question.",
+    )
+    passage = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The passage of the lesson that answers it (1, 2, …)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["quiz", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gte=0), name="question_points_not_negative"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["single", "multiple", "true_false", "short", "numerical",
+                                      "matching", "essay"]),
+                name="question_kind_valid",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=Q(passage__isnull=True) | Q(lesson__isnull=False),
+                name="question_passage_needs_lesson",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.text[:80]
+
+    def natural_key(self):
+        return (*self.quiz.natural_key(), self.position)
+
+    natural_key.dependencies = ["assessments.quiz", "lessons.lesson"]
+
+
+class ChoiceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, course_slug, quiz_slug, question_position, position):
+        return self.get(
+            question__quiz__course__slug=course_slug,
+            question__quiz__slug=quiz_slug,
+            question__position=question_position,
+            position=position,
+        )
+
+
+class Choice(models.Model):
+    """One answer of a question: a choice, an accepted text, a number or a matching pair."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(blank=True, help_text="Choice text, accepted answer or left side.")
+    weight = models.DecimalField(
+        max_digits=7, decimal_places=4, default=0, help_text="Percent of the points (−100…100)."
+    )
+    feedback = models.TextField(blank=True)
+    match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")
+    numeric_value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    tolerance = models.DecimalField(max_digits=30, decimal_places=10, default=0)
+
+    objects = ChoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=-100, weight__lte=100), name="choice_weight_percent"
+            ),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="choice_tolerance_positive"),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def natural_key(self):
+        return (*self.question.natural_key(), self.position)
+
+    natural_key.dependencies = ["assessments.question"]
+
+
+class Attempt(models.Model):
+    """One sitting of a quiz. Its responses keep what was shown, so it never changes later."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+    )
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    auto_submitted = models.BooleanField(
+        default=False, help_text="Submitted by the server when the time limit ran out."
+    )
+    pass_mark = models.PositiveSmallIntegerField(help_text="The quiz's pass mark when started.")
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["quiz", "learner", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "quiz", "number"], name="attempt_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["learner", "quiz"],
+                condition=Q(submitted_at__isnull=True),
+                name="one_open_attempt_per_quiz",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="attempt_number_positive"),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gte=0, percent__lte=100),
+                name="attempt_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(submitted_at__gte=F("started_at")),
+                name="attempt_submitted_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(percent__isnull=False),
+                name="submitted_attempt_is_graded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["quiz", "submitted_at"], name="attempt_quiz_submitted"),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} — attempt {self.number} by {self.learner}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Response(models.Model):
+    """A learner's answer to one question of an attempt, with the question as it was shown."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="responses")
+    slot = models.PositiveSmallIntegerField(help_text="Position in the attempt, from 1.")
+    # The live question, while it exists: for statistics. Grading and review
+    # read `shown` only, so editing or deleting the question changes nothing.
+    question = models.ForeignKey(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
+    shown = models.JSONField(help_text="The question, its choices and key as shown.")
+    answer = models.JSONField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    is_correct = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "slot"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "slot"], name="response_slot_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} — question {self.slot}"

@@ -1,0 +1,65 @@
+"""Lesson Markdown → sanitised HTML, with an anchor on every passage.
+
+A *passage* is a top-level block of the lesson body (paragraph, list,
+quote, table, heading). Each gets ``id="passage-N"`` so quiz feedback can
+link a learner to the exact place to re-read.
+"""
+
+import re
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+
+WORDS_PER_MINUTE = 200
+
+_markdown = MarkdownIt("commonmark", {"typographer": False}).enable("table")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "h6", "hr",
+    "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"id"},
+    "a": {"href", "title"},
+    "td": {"style"},
+    "th": {"style"},
+}
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    word_count: int
+    passage_count: int
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
+
+def passage_anchor(number: int) -> str:
+    return f"passage-{number}"
+
+
+def render_markdown(source: str) -> RenderedMarkdown:
+    tokens = _markdown.parse(source)
+    passages = 0
+    for token in tokens:
+        # Top-level opening tags and self-contained blocks (fences, rules) each start a passage.
+        if token.level == 0 and token.nesting in (0, 1) and token.block and token.tag:
+            passages += 1
+            token.attrSet("id", passage_anchor(passages))
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    text = nh3.clean(html, tags=set())
+    return RenderedMarkdown(
+        html=clean, word_count=len(_WORD.findall(text)), passage_count=passages
+    )

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from lessons.markdown import render_markdown
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    # Content that learners have history with is archived instead of deleted:
+    # hidden from the course, kept for the records that point at it.
+    ARCHIVED = "archived", "Archived"
+
+
+STATUS_IS_VALID = Q(status__in=Status.values)
+
+
+class ContentQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class CourseQuerySet(ContentQuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    notice = models.TextField(blank=True, help_text="Shown on every page of the course.")
+    sequential = models.BooleanField(
+        default=False, help_text="A module opens only when the module before it is complete."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    instructors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=STATUS_IS_VALID, name="course_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("lessons:course_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ModuleQuerySet(ContentQuerySet):
+    def get_by_natural_key(self, course_slug, slug):
+        return self.get(course__slug=course_slug, slug=slug)
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="modules")
+    position = models.PositiveIntegerField(default=0)
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    objectives = models.JSONField(
+        default=list, blank=True, help_text="Learning objectives, one sentence each."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="module_slug_unique_in_course"),
+            models.CheckConstraint(condition=STATUS_IS_VALID, name="module_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.course.natural_key(), self.slug)
+
+    natural_key.dependencies = ["lessons.course"]
+
+
+class LessonQuerySet(ContentQuerySet):
+    def get_by_natural_key(self, course_slug, slug):
+        return self.get(course__slug=course_slug, slug=slug)
+
+    def visible(self):
+        """Lessons a learner can see: published, in a published module."""
+        return self.filter(status=Status.PUBLISHED, module__status=Status.PUBLISHED)
+
+
+class Lesson(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="lessons")
+    # Denormalised from module so slugs are unique per course (lesson URLs and
+    # quiz references name a lesson by course and slug alone).
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="lessons")
+    position = models.PositiveIntegerField(default=0)
+    slug = models.SlugField(max_length=100)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    reading_minutes = models.PositiveIntegerField(default=1, editable=False)
+    passage_count = models.PositiveIntegerField(default=0, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "module__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course"),
+            models.CheckConstraint(condition=STATUS_IS_VALID, name="lesson_status_valid"),
+        ]
+        indexes = [models.Index(fields=["module", "position"], name="lesson_module_position")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "lessons:lesson_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug}
+        )
+
+    def natural_key(self):
+        return (*self.course.natural_key(), self.slug)
+
+    natural_key.dependencies = ["lessons.course", "lessons.module"]
+
+    def save(self, *args, **kwargs):
+        self.course_id = self.module.course_id
+        rendered = render_markdown(self.body)
+        self.body_html = rendered.html
+        self.word_count = rendered.word_count
+        self.reading_minutes = rendered.reading_minutes
+        self.passage_count = rendered.passage_count
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {
+                *update_fields, "body_html", "word_count", "reading_minutes", "passage_count"
+            }
+        super().save(*args, **kwargs)
