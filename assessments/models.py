@@ -134,12 +134,23 @@ class Question(models.Model):
     class Meta:
         ordering = ["quiz", "position", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(points__gte=0), name="question_points_not_negative"),
             models.CheckConstraint(
-                condition=Q(kind__in=["single", "multiple", "true_false", "short", "numerical",
-                                      "matching", "essay"]),
+                condition=Q(points__gte=0), name="question_points_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "single",
+                        "multiple",
+                        "true_false",
+                        "short",
+                        "numerical",
+                        "matching",
+                        "essay",
+                    ]
+                ),
                 name="question_kind_valid",
-            ),  # fmt: skip
+            ),
             models.CheckConstraint(
                 condition=Q(passage__isnull=True) | Q(lesson__isnull=False),
                 name="question_passage_needs_lesson",
@@ -187,7 +198,9 @@ class Choice(models.Model):
             models.CheckConstraint(
                 condition=Q(weight__gte=-100, weight__lte=100), name="choice_weight_percent"
             ),
-            models.CheckConstraint(condition=Q(tolerance__gte=0), name="choice_tolerance_positive"),
+            models.CheckConstraint(
+                condition=Q(tolerance__gte=0), name="choice_tolerance_positive"
+            ),
         ]
 
     def __str__(self):

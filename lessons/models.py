@@ -54,7 +54,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("lessons:course_detail", kwargs={"slug": self.slug})
+        return reverse("course_detail", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
@@ -81,7 +81,9 @@ class Module(models.Model):
     class Meta:
         ordering = ["course", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="module_slug_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="module_slug_unique_in_course"
+            ),
             models.CheckConstraint(condition=STATUS_IS_VALID, name="module_status_valid"),
         ]
 
@@ -124,23 +126,15 @@ class Lesson(models.Model):
     class Meta:
         ordering = ["course", "module__position", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="lesson_slug_unique_in_course"),
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="lesson_slug_unique_in_course"
+            ),
             models.CheckConstraint(condition=STATUS_IS_VALID, name="lesson_status_valid"),
         ]
         indexes = [models.Index(fields=["module", "position"], name="lesson_module_position")]
 
     def __str__(self):
         return self.title
-
-    def get_absolute_url(self):
-        return reverse(
-            "lessons:lesson_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug}
-        )
-
-    def natural_key(self):
-        return (*self.course.natural_key(), self.slug)
-
-    natural_key.dependencies = ["lessons.course", "lessons.module"]
 
     def save(self, *args, **kwargs):
         self.course_id = self.module.course_id
@@ -152,6 +146,20 @@ class Lesson(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {
-                *update_fields, "body_html", "word_count", "reading_minutes", "passage_count"
+                *update_fields,
+                "body_html",
+                "word_count",
+                "reading_minutes",
+                "passage_count",
             }
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "lesson_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug}
+        )
+
+    def natural_key(self):
+        return (*self.course.natural_key(), self.slug)
+
+    natural_key.dependencies = ["lessons.course", "lessons.module"]

@@ -28,7 +28,9 @@ class Enrollment(models.Model):
     class Meta:
         ordering = ["course", "enrolled_at"]
         constraints = [
-            models.UniqueConstraint(fields=["learner", "course"], name="one_enrollment_per_course"),
+            models.UniqueConstraint(
+                fields=["learner", "course"], name="one_enrollment_per_course"
+            ),
         ]
         indexes = [models.Index(fields=["course", "learner"], name="enrollment_course_learner")]
 
@@ -86,4 +88,4 @@ class Certificate(models.Model):
         return f"{self.course_title} — {self.learner_name} ({self.code})"
 
     def get_absolute_url(self):
-        return reverse("progress:certificate_verify", kwargs={"code": self.code})
+        return reverse("certificate_verify", kwargs={"code": self.code})

@@ -1,0 +1,713 @@
+"""Read and write quiz questions in Moodle's GIFT format.
+
+Course quizzes live in ``quizzes/*.gift`` (docs/course-format.md) so question banks move
+between Courseware and Moodle both ways. ``parse_gift`` follows Moodle's own importer
+(``qformat_gift::readquestion`` in question/format/gift/format.php): questions are
+separated by blank lines, ``//`` lines are comments, ``$CATEGORY:`` sets the category,
+``::title::`` names a question, ``\\`` escapes ``~ = # { } :`` and itself, ``\\n`` is a
+newline, ``[html]``/``[markdown]``/``[plain]``/``[moodle]`` before the question text sets
+its format, ``####`` starts the general feedback, and the kind comes from the answer block
+the way Moodle decides it:
+
+    empty                                   essay
+    starts with ``#``                       numerical
+    contains ``~``                          multiple choice: ``single`` when any answer is
+                                            ``=``, otherwise ``multiple`` (weights only)
+    contains ``=`` and ``->``               matching
+    ``T``, ``TRUE``, ``F`` or ``FALSE``     true/false
+    anything else                           short answer (``=`` answers only)
+
+Canonical layout, written by ``dump_gift`` and read back byte for byte::
+
+    $CATEGORY: name              only where the category changes, then a blank line
+    // lesson: slug#passage-2    only when set
+    // points: 2                 only when not 1
+    ::Title::Question text{      ``::Title::`` only when there is a title
+    \t=right answer#feedback     one answer per line, indented with a tab
+    \t~wrong answer
+    \t#### general feedback
+    }
+
+One blank line between questions, a single newline at the end. Answer lines per kind:
+
+    single      ``=text`` (100 %), ``~text`` (0 %), ``~%w%text`` (anything else)
+    multiple    ``~%w%text`` for every answer
+    short       ``=text`` (100 %), ``=%w%text`` (anything else)
+    numerical   the block opens with ``{#``; ``=value``, ``=value:tolerance``, ``=%w%value:…``,
+                and ``~#feedback`` last for feedback on any other answer
+    matching    ``=left -> right`` (an empty left side is an extra wrong right side)
+
+True/false and essay are written inline, as Moodle's exporter does: ``Text{T}``,
+``Text{F#feedback if wrong#feedback if right}``, ``Text{}``, ``Text{#### model answer}``.
+A true/false question with general feedback takes the block layout, the answer on its
+own line and ``#### because…`` on the next.
+
+A missing-word question keeps its answer block in the middle of the text; the text then
+holds ``_____`` where the block was, and ``dump_gift`` writes the block at the first
+``_____`` (after the text when that ``_____`` ends it: Moodle only inserts the blank when
+text follows the block).
+
+Numbers are written plainly, without exponent or trailing zeros (``// points: 1.5``,
+``=%33.333%``). A range ``{#1..5}`` is read as value 3, tolerance 2.
+
+What GIFT cannot hold, so ``dump_gift`` raises ``ValueError`` rather than write a file that
+reads back differently: leading or trailing whitespace in any text, and carriage returns
+(Moodle trims and drops them); question text without a text format that itself starts with
+``[html]``, ``[markdown]``, ``[plain]`` or ``[moodle]`` (``[`` has no escape); ``->`` in a
+short answer or its feedback (Moodle would read a matching question) or in the left side of
+a matching pair; a line break in a category or lesson.
+
+Text wrapped over several lines keeps its line breaks, as in Moodle, and is written back on
+one line with ``\\n``. ``[format]`` tags are read only before the question text; on answers
+and feedback they stay part of the text (Courseware keeps no per-answer format).
+
+Refused as Moodle's question editor refuses them: a multiple choice with fewer than two
+answers or no positive weight, a short-answer or numerical question with no 100 % answer, a
+matching question with fewer than two pairs. Stricter than Moodle, on purpose: answers must
+start with ``=`` or ``~`` (Moodle takes a bare ``{four}`` as a short answer; only the first
+numerical answer may omit ``=``), a malformed ``%weight%`` is an error rather than part of
+the answer text, matching pairs take no ``#`` feedback, a question without an answer block is
+an error (Courseware has no description items), a ``// lesson:`` or ``// points:`` line must
+directly precede a question, and a ``$CATEGORY:`` line needs a blank line after it (Moodle
+would read the question into the category name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+
+KINDS = ("single", "multiple", "true_false", "short", "numerical", "matching", "essay")
+TEXT_FORMATS = ("html", "markdown", "plain", "moodle")
+BLANK = "_____"
+
+# Moodle accepts exponents (is_numeric); capped so a value cannot make dump_gift write
+# millions of digits.
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
+_NUMBER_RE = re.compile(_NUMBER)
+_RANGE_RE = re.compile(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})")
+_FORMAT_TAG_RE = re.compile(r"\[(html|markdown|plain|moodle)\]")
+_DIRECTIVE_RE = re.compile(r"//\s*(lesson|points)\s*:(.*)")
+_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": "\\n"})
+
+
+class GiftError(ValueError):
+    """A GIFT file that cannot be read; ``str()`` gives ``file:line: what is wrong``."""
+
+    def __init__(self, message: str, *, line: int, source: str = "<gift>"):
+        super().__init__(f"{source}:{line}: {message}")
+        self.message = message
+        self.line = line
+        self.source = source
+
+
+@dataclass
+class GiftAnswer:
+    text: str = ""
+    weight: Decimal = Decimal(0)
+    feedback: str = ""
+    match: str = ""
+    value: Decimal | None = None
+    tolerance: Decimal = Decimal(0)
+
+
+@dataclass
+class GiftQuestion:
+    kind: str
+    text: str
+    answers: list[GiftAnswer]
+    title: str = ""
+    explanation: str = ""
+    category: str = ""
+    lesson: str = ""
+    points: Decimal = Decimal(1)
+    text_format: str = ""
+    line: int = field(default=0, compare=False)
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Src:
+    """Question source with escapes resolved.
+
+    ``mask`` is ``text`` with every escaped character replaced by NUL, so searching the mask
+    finds only characters that carry syntax; both share one index space. ``lines`` holds the
+    source line of each character for error messages.
+    """
+
+    text: str
+    mask: str
+    lines: tuple[int, ...]
+    line: int  # blamed when the span is empty
+
+    @classmethod
+    def decode(cls, numbered_lines: list[tuple[int, str]]) -> _Src:
+        text: list[str] = []
+        mask: list[str] = []
+        lines: list[int] = []
+        for lineno, line in numbered_lines:
+            if text:  # the line break belongs to the line it ends
+                text.append("\n")
+                mask.append("\n")
+                lines.append(lines[-1])
+            pos = 0
+            while pos < len(line):
+                escaped = line[pos : pos + 2]
+                if len(escaped) == 2 and escaped[0] == "\\" and escaped[1] in "\\~=#{}:n":
+                    text.append("\n" if escaped[1] == "n" else escaped[1])
+                    mask.append("\0")
+                    pos += 2
+                else:
+                    text.append(line[pos])
+                    mask.append(line[pos])
+                    pos += 1
+                lines.append(lineno)
+        return cls("".join(text), "".join(mask), tuple(lines), numbered_lines[0][0])
+
+    def __getitem__(self, key: slice) -> _Src:
+        start = key.indices(len(self.text))[0]
+        return _Src(self.text[key], self.mask[key], self.lines[key], self.line_at(start))
+
+    def line_at(self, index: int) -> int:
+        return self.lines[min(index, len(self.lines) - 1)] if self.lines else self.line
+
+    def find(self, syntax: str, start: int = 0) -> int:
+        return self.mask.find(syntax, start)
+
+    def strip(self) -> _Src:
+        start = len(self.text) - len(self.text.lstrip())
+        return self[start : start + len(self.text.strip())]
+
+
+@dataclass
+class _Block:
+    start: int
+    lines: list[tuple[int, str]]
+    category: str
+    directives: dict[str, tuple[int, str]]
+
+
+def parse_gift(text: str, *, source: str = "<gift>") -> list[GiftQuestion]:
+    """Read every question of a GIFT file, or raise GiftError for the first problem."""
+    try:
+        return [_parse_question(block) for block in _blocks(text)]
+    except GiftError as error:
+        raise GiftError(error.message, line=error.line, source=source) from None
+
+
+def _blocks(text: str):
+    """Yield the lines of each question with the category and directives that apply to it."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    category = ""
+    category_line = 0  # a $CATEGORY: line not yet followed by a blank line
+    pending: dict[str, tuple[int, str]] = {}
+    current: _Block | None = None
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()  # Moodle trims every line, so indentation never matters
+        if not line:
+            if current:
+                yield current
+                current = None
+            _refuse_stray_directives(pending)
+            category_line = 0
+        elif directive := _DIRECTIVE_RE.fullmatch(line):
+            if current:  # a directive silently ignored would be an author's mistake
+                raise GiftError(
+                    f"'// {directive[1]}:' must come directly before a question", line=lineno
+                )
+            _read_directive(pending, directive[1], directive[2].strip(), lineno)
+        elif line.startswith("//"):
+            continue
+        elif line.startswith("$CATEGORY:"):
+            if current:
+                raise GiftError(
+                    "$CATEGORY: needs a blank line before it, after the question", line=lineno
+                )
+            _refuse_stray_directives(pending)
+            category = line.removeprefix("$CATEGORY:").strip()
+            category_line = lineno
+        elif current:
+            current.lines.append((lineno, line))
+        elif category_line:  # Moodle would read the question as part of the category name
+            raise GiftError(
+                f"a blank line must follow the $CATEGORY: line {category_line}", line=lineno
+            )
+        else:
+            current = _Block(lineno, [(lineno, line)], category, pending)
+            pending = {}
+    if current:
+        yield current
+    _refuse_stray_directives(pending)
+
+
+def _read_directive(pending: dict, name: str, value: str, lineno: int) -> None:
+    if name in pending:
+        raise GiftError(f"'// {name}:' given twice for one question", line=lineno)
+    if name == "points":
+        if not _NUMBER_RE.fullmatch(value) or Decimal(value) <= 0:
+            raise GiftError(f"'// points:' must be a positive number, not {value!r}", line=lineno)
+    elif not value:
+        raise GiftError("'// lesson:' needs a lesson slug", line=lineno)
+    pending[name] = (lineno, value)
+
+
+def _refuse_stray_directives(pending: dict[str, tuple[int, str]]) -> None:
+    for name, (lineno, _) in pending.items():
+        raise GiftError(
+            f"'// {name}:' must come directly before a question (no blank line between)",
+            line=lineno,
+        )
+
+
+def _parse_question(block: _Block) -> GiftQuestion:
+    src = _Src.decode(block.lines).strip()
+    title = ""
+    if src.mask.startswith("::"):
+        end = src.find("::", 2)
+        if end < 0:
+            raise GiftError("the title is not closed with '::'", line=src.line)
+        title = src[2:end].strip().text
+        src = src[end + 2 :].strip()
+
+    open_at, close_at = src.find("{"), src.find("}")
+    if open_at < 0 and close_at < 0:
+        raise GiftError(
+            "no answer block {…}: Courseware has no description items; "
+            "write {} for an essay question",
+            line=block.start,
+        )
+    if close_at >= 0 and (open_at < 0 or close_at < open_at):
+        raise GiftError(
+            "'}' without an opening '{' (escape a literal brace as \\})",
+            line=src.line_at(close_at),
+        )
+    if close_at < 0:
+        raise GiftError(
+            "'{' is not closed with '}' before the blank line that ends the question",
+            line=src.line_at(open_at),
+        )
+    for pos, char in enumerate(src.mask):
+        if char in "{}" and pos not in (open_at, close_at):
+            raise GiftError(
+                f"a question has one answer block; escape a literal {char} as \\{char}",
+                line=src.line_at(pos),
+            )
+
+    # Moodle marks the block's place with a blank unless the block ends the question.
+    after = src[close_at + 1 :].text
+    text = src[:open_at].text + (BLANK + after if after else "")
+    text_format = ""
+    if tag := _FORMAT_TAG_RE.match(text):
+        text_format, text = tag[1], text[tag.end() :]
+    text = text.strip()
+    if not text:
+        raise GiftError("the question has no text", line=block.start)
+
+    content = src[open_at + 1 : close_at]
+    explanation = ""
+    if (general_at := content.mask.rfind("####")) >= 0:
+        explanation = content[general_at + 4 :].strip().text
+        content = content[:general_at]
+    kind, answers = _parse_answers(content.strip())
+
+    lesson = block.directives.get("lesson", (0, ""))[1]
+    points = Decimal(block.directives.get("points", (0, "1"))[1])
+    question = GiftQuestion(
+        kind=kind,
+        text=text,
+        answers=answers,
+        title=title,
+        explanation=explanation,
+        category=block.category,
+        lesson=lesson,
+        points=points,
+        text_format=text_format,
+        line=block.start,
+    )
+    try:
+        _check(question)
+    except _Unrepresentable as problem:
+        raise GiftError(str(problem), line=block.start) from None
+    return question
+
+
+def _parse_answers(body: _Src) -> tuple[str, list[GiftAnswer]]:
+    if not body.text:
+        return "essay", []
+    if body.mask.startswith("#"):
+        return "numerical", _numerical_answers(body[1:])
+    if "~" in body.mask:
+        return _choice_answers(body)
+    if "=" in body.mask and "->" in body.mask:
+        return "matching", _matching_answers(body)
+    hash_at = body.find("#")
+    head = body[: hash_at if hash_at >= 0 else len(body.text)].strip().text
+    if head in _TRUE_FALSE:
+        return "true_false", _true_false_answers(_TRUE_FALSE[head], body)
+    return "short", _short_answers(body)
+
+
+def _split_answers(body: _Src, markers: str) -> tuple[_Src, list[tuple[str, _Src]]]:
+    """Cut an answer block at each unescaped marker; return what precedes the first one."""
+    cuts = [pos for pos, char in enumerate(body.mask) if char in markers]
+    bounds = [*cuts, len(body.text)]
+    items = [(body.mask[cut], body[cut + 1 : bounds[n + 1]]) for n, cut in enumerate(cuts)]
+    return body[: bounds[0]].strip(), items
+
+
+def _refuse_lead(lead: _Src) -> None:
+    if lead.text:
+        raise GiftError(
+            f"unexpected {lead.text!r} in the answer block: answers start with '=' or '~'",
+            line=lead.line,
+        )
+
+
+def _take_weight(item: _Src) -> tuple[Decimal | None, _Src]:
+    item = item.strip()
+    if not item.mask.startswith("%"):
+        return None, item
+    end = item.find("%", 1)
+    if end < 0:
+        raise GiftError("the answer weight is not closed with '%'", line=item.line)
+    weight = _number(item[1:end], "answer weight")
+    if not -100 <= weight <= 100:
+        raise GiftError(f"answer weight {weight}% is outside -100..100", line=item.line)
+    return weight, item[end + 1 :]
+
+
+def _split_feedback(item: _Src) -> tuple[str, str]:
+    hash_at = item.find("#")
+    if hash_at < 0:
+        return item.strip().text, ""
+    return item[:hash_at].strip().text, item[hash_at + 1 :].strip().text
+
+
+def _number(src: _Src, what: str) -> Decimal:
+    text = src.text.strip()
+    if not _NUMBER_RE.fullmatch(text):
+        raise GiftError(f"{what} {text!r} is not a number", line=src.line)
+    return Decimal(text)
+
+
+def _answer_text(item: _Src) -> tuple[str, str]:
+    text, feedback = _split_feedback(item)
+    if not text:
+        raise GiftError("an answer has no text", line=item.line)
+    return text, feedback
+
+
+def _choice_answers(body: _Src) -> tuple[str, list[GiftAnswer]]:
+    lead, items = _split_answers(body, "=~")
+    _refuse_lead(lead)
+    answers = []
+    for marker, item in items:
+        if marker == "=":  # Moodle reads no %weight% after '=' in a multiple choice
+            weight, rest = Decimal(100), item
+        else:
+            weight, rest = _take_weight(item)
+        text, feedback = _answer_text(rest)
+        answers.append(GiftAnswer(text, Decimal(0) if weight is None else weight, feedback))
+    return ("single" if "=" in body.mask else "multiple"), answers
+
+
+def _short_answers(body: _Src) -> list[GiftAnswer]:
+    lead, items = _split_answers(body, "=")
+    _refuse_lead(lead)
+    answers = []
+    for _, item in items:
+        weight, rest = _take_weight(item)
+        text, feedback = _answer_text(rest)
+        answers.append(GiftAnswer(text, Decimal(100) if weight is None else weight, feedback))
+    return answers
+
+
+def _numerical_answers(body: _Src) -> list[GiftAnswer]:
+    lead, items = _split_answers(body, "=~")
+    if lead.text:  # Moodle's own example, {#1822:5}, has no '=' before the first answer
+        items.insert(0, ("=", lead))
+    answers = []
+    for n, (marker, item) in enumerate(items):
+        if marker == "~":
+            if n != len(items) - 1:
+                raise GiftError("'~#feedback' for other answers must come last", line=item.line)
+            spec, feedback = _split_feedback(item)
+            if spec:
+                raise GiftError(
+                    "'~' in a numerical question takes only '#feedback'", line=item.line
+                )
+            answers.append(GiftAnswer(feedback=feedback))
+            continue
+        weight, rest = _take_weight(item)
+        hash_at = rest.find("#")
+        spec = rest[: hash_at if hash_at >= 0 else len(rest.text)]
+        feedback = rest[hash_at + 1 :].strip().text if hash_at >= 0 else ""
+        value, tolerance = _numerical_value(spec)
+        weight = Decimal(100) if weight is None else weight
+        answers.append(
+            GiftAnswer(weight=weight, feedback=feedback, value=value, tolerance=tolerance)
+        )
+    return answers
+
+
+def _numerical_value(spec: _Src) -> tuple[Decimal, Decimal]:
+    if bounds := _RANGE_RE.fullmatch(spec.text.strip()):
+        low, high = Decimal(bounds[1]), Decimal(bounds[2])
+        if low > high:
+            raise GiftError(f"range {low}..{high} runs backwards", line=spec.line)
+        middle = (low + high) / 2
+        return middle, high - middle
+    colon = spec.find(":")
+    if colon < 0:
+        return _number(spec, "numerical answer"), Decimal(0)
+    value = _number(spec[:colon], "numerical answer")
+    tolerance = _number(spec[colon + 1 :], "tolerance")
+    if tolerance < 0:
+        raise GiftError(f"tolerance {tolerance} is negative", line=spec.line)
+    return value, tolerance
+
+
+def _matching_answers(body: _Src) -> list[GiftAnswer]:
+    lead, items = _split_answers(body, "=")
+    _refuse_lead(lead)
+    answers = []
+    for _, item in items:
+        arrow = item.find("->")
+        if arrow < 0:
+            raise GiftError("a matching pair needs '->' between its two sides", line=item.line)
+        if item.find("#") >= 0:
+            raise GiftError("matching pairs take no feedback (escape # as \\#)", line=item.line)
+        right = item[arrow + 2 :].strip().text
+        if not right:
+            raise GiftError("a matching pair has nothing after '->'", line=item.line)
+        answers.append(GiftAnswer(item[:arrow].strip().text, Decimal(100), match=right))
+    return answers
+
+
+def _true_false_answers(correct: bool, body: _Src) -> list[GiftAnswer]:
+    # {T#fb1#fb2}: fb1 is for a learner who answers wrong, fb2 for one who answers right
+    # (Moodle's split_truefalse_comment); each answer carries what its picker sees.
+    wrong = right = ""
+    if (first := body.find("#")) >= 0:
+        wrong, right = _split_feedback(body[first + 1 :])
+    true = GiftAnswer("True", Decimal(100 if correct else 0), right if correct else wrong)
+    false = GiftAnswer("False", Decimal(0 if correct else 100), wrong if correct else right)
+    return [true, false]
+
+
+# --- Validity, shared by both directions --------------------------------------------------
+
+
+class _Unrepresentable(ValueError):
+    pass
+
+
+def _check(q: GiftQuestion) -> None:
+    """Raise _Unrepresentable unless q is a valid question that GIFT writes back exactly."""
+    if q.kind not in KINDS:
+        raise _Unrepresentable(f"unknown kind {q.kind!r}")
+    if q.text_format not in ("", *TEXT_FORMATS):
+        raise _Unrepresentable(f"unknown text format {q.text_format!r}")
+    texts = {"text": q.text, "title": q.title, "explanation": q.explanation}
+    for n, a in enumerate(q.answers, start=1):
+        texts |= {f"answer {n}": a.text, f"answer {n} feedback": a.feedback}
+        texts |= {f"answer {n} match": a.match}
+    for what, value in (texts | {"category": q.category, "lesson": q.lesson}).items():
+        if value != value.strip() or "\r" in value:
+            raise _Unrepresentable(f"{what} has surrounding whitespace or a carriage return")
+    if "\n" in q.category or "\n" in q.lesson:
+        raise _Unrepresentable("a category or lesson must fit on one line")
+    if not q.text:
+        raise _Unrepresentable("the question has no text")
+    if not q.text_format and _FORMAT_TAG_RE.match(q.text):
+        raise _Unrepresentable("question text starting with a [format] tag needs a text format")
+    if not (Decimal(q.points).is_finite() and q.points > 0):
+        raise _Unrepresentable("points must be a positive number")
+    for a in q.answers:
+        if not (Decimal(a.weight).is_finite() and -100 <= a.weight <= 100):
+            raise _Unrepresentable(f"answer weight {a.weight} is outside -100..100")
+    _KIND_CHECKS[q.kind](q.answers)
+
+
+def _uses_only(answers: list[GiftAnswer], *used: str) -> None:
+    blank = GiftAnswer()
+    for a in answers:
+        for f in fields(a):
+            if f.name not in used and getattr(a, f.name) != getattr(blank, f.name):
+                raise _Unrepresentable(f"this kind of question has no answer {f.name}")
+
+
+def _check_choice(answers: list[GiftAnswer], *, single: bool) -> None:
+    _uses_only(answers, "text", "weight", "feedback")
+    if len(answers) < 2:
+        raise _Unrepresentable("a multiple choice question needs at least two answers")
+    if any(not a.text for a in answers):
+        raise _Unrepresentable("an answer has no text")
+    if single and not any(a.weight == 100 for a in answers):
+        raise _Unrepresentable("a single-choice question needs a 100% answer")
+    if single and all(a.weight == 100 for a in answers):
+        raise _Unrepresentable("every answer of the single-choice question is fully correct")
+    if not any(a.weight > 0 for a in answers):
+        raise _Unrepresentable("the multiple choice question has no correct answer")
+
+
+def _check_true_false(answers: list[GiftAnswer]) -> None:
+    _uses_only(answers, "text", "weight", "feedback")
+    if [a.text for a in answers] != ["True", "False"] or {a.weight for a in answers} != {0, 100}:
+        raise _Unrepresentable("true/false needs answers True and False, one weighted 100")
+
+
+def _check_short(answers: list[GiftAnswer]) -> None:
+    _uses_only(answers, "text", "weight", "feedback")
+    if not answers or any(not a.text for a in answers):
+        raise _Unrepresentable("a short-answer question needs answers with text")
+    if any("->" in a.text or "->" in a.feedback for a in answers):
+        raise _Unrepresentable("'->' in a short answer would read as a matching question")
+    _check_full_credit(answers)
+
+
+def _check_numerical(answers: list[GiftAnswer]) -> None:
+    _uses_only(answers, "weight", "feedback", "value", "tolerance")
+    valued = [a for a in answers if a.value is not None]
+    others = [a for a in answers if a.value is None]
+    if others and (len(others) > 1 or answers[-1] is not others[0]):
+        raise _Unrepresentable("feedback for other answers ('~#…') comes once, last")
+    if any(a.weight != 0 or a.tolerance != 0 for a in others):
+        raise _Unrepresentable("feedback for other answers ('~#…') has no weight or tolerance")
+    if not valued:
+        raise _Unrepresentable("a numerical question needs at least one answer value")
+    if not all(Decimal(a.value).is_finite() and Decimal(a.tolerance).is_finite() for a in valued):
+        raise _Unrepresentable("numerical values must be finite")
+    if any(a.tolerance < 0 for a in valued):
+        raise _Unrepresentable("a numerical tolerance is negative")
+    _check_full_credit(valued)
+
+
+def _check_full_credit(answers: list[GiftAnswer]) -> None:
+    # Moodle refuses these too ("one of the answers should have a score of 100%").
+    if not any(a.weight == 100 for a in answers):
+        raise _Unrepresentable("no answer gives full credit (100%)")
+
+
+def _check_matching(answers: list[GiftAnswer]) -> None:
+    _uses_only(answers, "text", "weight", "match")
+    if any(a.weight != 100 for a in answers):
+        raise _Unrepresentable("matching pairs always have weight 100")
+    if any(not a.match for a in answers):
+        raise _Unrepresentable("a matching pair has no right side")
+    if any("->" in a.text for a in answers):
+        raise _Unrepresentable("the left side of a matching pair cannot contain '->'")
+    if sum(1 for a in answers if a.text) < 2:
+        raise _Unrepresentable("a matching question needs at least two pairs")
+
+
+def _check_essay(answers: list[GiftAnswer]) -> None:
+    if answers:
+        raise _Unrepresentable("an essay question has no answers")
+
+
+_KIND_CHECKS = {
+    "single": lambda answers: _check_choice(answers, single=True),
+    "multiple": lambda answers: _check_choice(answers, single=False),
+    "true_false": _check_true_false,
+    "short": _check_short,
+    "numerical": _check_numerical,
+    "matching": _check_matching,
+    "essay": _check_essay,
+}
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+def dump_gift(questions: list[GiftQuestion]) -> str:
+    """Write questions in the canonical layout; ValueError for what GIFT cannot hold."""
+    chunks = []
+    category = ""
+    for q in questions:
+        try:
+            _check(q)
+        except _Unrepresentable as problem:
+            raise ValueError(f"cannot write question {q.title or q.text!r}: {problem}") from None
+        if q.category != category:
+            chunks.append(f"$CATEGORY: {q.category}".rstrip())
+            category = q.category
+        chunks.append(_dump_question(q))
+    return "\n\n".join(chunks) + "\n" if chunks else ""
+
+
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def _num(value: Decimal) -> str:
+    text = format(Decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _dump_question(q: GiftQuestion) -> str:
+    lines = []
+    if q.lesson:
+        lines.append(f"// lesson: {q.lesson}")
+    if q.points != 1:
+        lines.append(f"// points: {_num(q.points)}")
+    head = ""
+    # An empty title keeps text that starts with '//' from reading as a comment.
+    if q.title or (not q.text_format and q.text.startswith("//")):
+        head = f"::{_escape(q.title)}::"
+    if q.text_format:
+        head += f"[{q.text_format}]"
+    before, after = q.text, ""
+    blank_at = q.text.find(BLANK)
+    if 0 <= blank_at < len(q.text) - len(BLANK):
+        before, after = q.text[:blank_at], q.text[blank_at + len(BLANK) :]
+    lines.append(head + _escape(before) + _dump_block(q) + _escape(after))
+    return "\n".join(lines)
+
+
+def _dump_block(q: GiftQuestion) -> str:
+    general = f"#### {_escape(q.explanation)}" if q.explanation else ""
+    if q.kind == "essay":
+        return "{" + general + "}"
+    if q.kind == "true_false":
+        true, false = q.answers
+        right, wrong = (true, false) if true.weight == 100 else (false, true)
+        parts = ["T" if right is true else "F", _escape(wrong.feedback), _escape(right.feedback)]
+        while not parts[-1]:
+            parts.pop()
+        if not general:
+            return "{" + "#".join(parts) + "}"
+        # One answer per line, as in the other block layouts, keeps long feedback readable.
+        return "{\n\t" + "#".join(parts) + "\n\t" + general + "\n}"
+    lines = [_dump_answer(q.kind, a) for a in q.answers] + ([general] if general else [])
+    opener = "{#" if q.kind == "numerical" else "{"
+    return opener + "".join(f"\n\t{line}" for line in lines) + "\n}"
+
+
+def _dump_answer(kind: str, a: GiftAnswer) -> str:
+    feedback = f"#{_escape(a.feedback)}" if a.feedback else ""
+    text = _escape(a.text)
+    weight = f"%{_num(a.weight)}%"
+    # Answer text that starts with '%' gets an explicit weight so it is not read as one.
+    if kind == "matching":
+        return f"={text} -> {_escape(a.match)}"
+    if kind == "numerical":
+        if a.value is None:
+            return "~" + feedback
+        tolerance = f":{_num(a.tolerance)}" if a.tolerance else ""
+        weight = "" if a.weight == 100 else weight
+        return f"={weight}{_num(a.value)}{tolerance}{feedback}"
+    if kind == "short":
+        plain = a.weight == 100 and not a.text.startswith("%")
+        return f"={'' if plain else weight}{text}{feedback}"
+    if kind == "single" and a.weight == 100:
+        return f"={text}{feedback}"  # Moodle reads no weight after '=' here
+    if kind == "single" and a.weight == 0 and not a.text.startswith("%"):
+        return f"~{text}{feedback}"
+    return f"~{weight}{text}{feedback}"

@@ -1,0 +1,410 @@
+"""The course-as-code folder: read it into specs, write specs back out.
+
+This module knows the layout (see docs/course-format.md) and nothing of the
+database. Quiz settings and GIFT texts are carried as they are for the
+assessments app, which owns their meaning. ``write_course_folder`` writes the
+canonical form: a folder it wrote reads back into equal specs and writes
+again byte for byte.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.utils.text import slugify
+from markdown_it import MarkdownIt
+
+COURSE_FILE = "course.yaml"
+MODULES_DIR = "modules"
+QUIZZES_DIR = "quizzes"
+FINAL_EXAM_NAME = "final-exam"
+
+COURSE_KEYS = (
+    "slug",
+    "title",
+    "summary",
+    "notice",
+    "sequential",
+    "status",
+    "modules",
+    "final_exam",
+)
+MODULE_KEYS = ("title", "status", "objectives", "quiz")
+STATUSES = ("draft", "published", "archived")
+
+_LESSON_HEADING = re.compile(
+    r"^#[ \t]+(?P<title>.*?)(?:[ \t]+\{#(?P<slug>[^\s}]+)(?P<classes>(?:[ \t]+\.[\w-]+)*)\})?[ \t]*$"
+)
+_blocks = MarkdownIt("commonmark")
+
+
+class CourseFormatError(ValueError):
+    """A problem in a course folder, located by file and line."""
+
+    def __init__(self, message: str, *, path: Path | str, line: int | None = None):
+        self.message = message
+        self.path = Path(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class LessonSpec:
+    slug: str
+    title: str
+    body: str
+    status: str = "published"
+    line: int = field(default=0, compare=False)
+
+
+@dataclass
+class ModuleSpec:
+    slug: str
+    title: str
+    objectives: list[str] = field(default_factory=list)
+    status: str = "published"
+    quiz: dict | None = None
+    lessons: list[LessonSpec] = field(default_factory=list)
+    path: Path | None = field(default=None, compare=False)
+
+
+@dataclass
+class QuizFile:
+    name: str
+    text: str
+    path: Path | None = field(default=None, compare=False)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    summary: str = ""
+    notice: str = ""
+    sequential: bool = False
+    status: str = "published"
+    modules: list[ModuleSpec] = field(default_factory=list)
+    final_exam: dict | None = None
+    quiz_files: dict[str, QuizFile] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False)
+
+
+# Reading ------------------------------------------------------------------
+
+
+def read_course_folder(folder: Path | str) -> CourseSpec:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CourseFormatError("not a folder", path=folder)
+    course_path = folder / COURSE_FILE
+    if not course_path.is_file():
+        raise CourseFormatError(f"{COURSE_FILE} is missing", path=folder)
+    text = _read_text(course_path)
+    data = _load_yaml(text, path=course_path)
+    _check_keys(data, COURSE_KEYS, text=text, path=course_path)
+    for required in ("slug", "title"):
+        if not data.get(required):
+            raise CourseFormatError(f"'{required}' is required", path=course_path, line=1)
+    module_slugs = data.get("modules") or []
+    if not isinstance(module_slugs, list) or not all(isinstance(s, str) for s in module_slugs):
+        raise CourseFormatError(
+            "'modules' must be a list of module slugs",
+            path=course_path,
+            line=_key_line(text, "modules"),
+        )
+    spec = CourseSpec(
+        slug=_str(data, "slug", text=text, path=course_path),
+        title=_str(data, "title", text=text, path=course_path),
+        summary=_str(data, "summary", text=text, path=course_path),
+        notice=_str(data, "notice", text=text, path=course_path),
+        sequential=_bool(data, "sequential", text=text, path=course_path),
+        status=_status(data, text=text, path=course_path),
+        final_exam=_settings(data, "final_exam", text=text, path=course_path),
+        path=folder,
+    )
+    seen: dict[str, Path] = {}
+    for slug in module_slugs:
+        if slug in seen:
+            raise CourseFormatError(
+                f"module '{slug}' is listed twice",
+                path=course_path,
+                line=_key_line(text, "modules"),
+            )
+        module_path = folder / MODULES_DIR / f"{slug}.md"
+        if not module_path.is_file():
+            raise CourseFormatError(
+                f"module '{slug}' is listed but {MODULES_DIR}/{slug}.md does not exist",
+                path=course_path,
+                line=_key_line(text, "modules"),
+            )
+        seen[slug] = module_path
+        spec.modules.append(read_module_file(module_path))
+    for extra in sorted((folder / MODULES_DIR).glob("*.md")):
+        if extra.stem not in seen:
+            raise CourseFormatError(
+                f"module file is not listed under 'modules' in {COURSE_FILE}", path=extra
+            )
+    _check_lesson_slugs_unique(spec)
+    spec.quiz_files = _read_quiz_files(folder, spec)
+    return spec
+
+
+def read_module_file(path: Path) -> ModuleSpec:
+    text = _read_text(path)
+    lines = text.split("\n")
+    if not lines or lines[0] != "---":
+        raise CourseFormatError(
+            "a module file starts with '---' and YAML front matter", path=path, line=1
+        )
+    try:
+        end = lines.index("---", 1)
+    except ValueError:
+        raise CourseFormatError("front matter is not closed by '---'", path=path, line=1) from None
+    front = _load_yaml("\n".join(lines[1:end]), path=path, line_offset=1)
+    # Looked up by key to locate errors; starts at the opening '---' so line numbers match.
+    front_text = "\n".join(lines[:end])
+    _check_keys(front, MODULE_KEYS, text=front_text, path=path)
+    objectives = front.get("objectives") or []
+    if not isinstance(objectives, list) or not all(isinstance(o, str) for o in objectives):
+        raise CourseFormatError(
+            "'objectives' must be a list of sentences",
+            path=path,
+            line=_key_line(front_text, "objectives"),
+        )
+    if not front.get("title"):
+        raise CourseFormatError("'title' is required in the front matter", path=path, line=1)
+    module = ModuleSpec(
+        slug=path.stem,
+        title=_str(front, "title", text=front_text, path=path),
+        objectives=objectives,
+        status=_status(front, text=front_text, path=path),
+        quiz=_settings(front, "quiz", text=front_text, path=path),
+        path=path,
+    )
+    module.lessons = _read_lessons(lines, start=end + 1, path=path)
+    return module
+
+
+def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpec]:
+    body_lines = lines[start:]
+    # Ask a Markdown parser where the level-one headings are, so a '#' inside a
+    # code block is not mistaken for a lesson.
+    tokens = _blocks.parse("\n".join(body_lines))
+    headings = [t.map[0] for t in tokens if t.type == "heading_open" and t.tag == "h1"]
+    first_text = next((i for i, line in enumerate(body_lines) if line.strip()), None)
+    if first_text is not None and (not headings or first_text < headings[0]):
+        raise CourseFormatError(
+            "text before the first lesson heading ('# Lesson title {#slug}')",
+            path=path,
+            line=start + first_text + 1,
+        )
+    lessons = []
+    for index, heading in enumerate(headings):
+        line_number = start + heading + 1
+        match = _LESSON_HEADING.match(body_lines[heading])
+        if not match or not match["title"]:
+            raise CourseFormatError(
+                "a lesson heading is written '# Lesson title {#slug}'", path=path, line=line_number
+            )
+        end = headings[index + 1] if index + 1 < len(headings) else len(body_lines)
+        classes = set(match["classes"].split()) if match["classes"] else set()
+        unknown = classes - {".draft"}
+        if unknown:
+            raise CourseFormatError(
+                f"unknown lesson marker {sorted(unknown)[0]} (only .draft is known)",
+                path=path,
+                line=line_number,
+            )
+        slug = match["slug"] or slugify(match["title"])
+        if slugify(slug) != slug:
+            raise CourseFormatError(
+                f"lesson slug '{slug}' may hold only lower-case letters, digits and hyphens",
+                path=path,
+                line=line_number,
+            )
+        lessons.append(
+            LessonSpec(
+                slug=slug,
+                title=match["title"],
+                body="\n".join(body_lines[heading + 1 : end]).strip("\n"),
+                status="draft" if ".draft" in classes else "published",
+                line=line_number,
+            )
+        )
+    return lessons
+
+
+def _read_quiz_files(folder: Path, spec: CourseSpec) -> dict[str, QuizFile]:
+    expected = {m.slug: m.path for m in spec.modules if m.quiz is not None}
+    if spec.final_exam is not None:
+        expected[FINAL_EXAM_NAME] = folder / COURSE_FILE
+    files = {}
+    for path in sorted((folder / QUIZZES_DIR).glob("*.gift")):
+        if path.stem not in expected:
+            raise CourseFormatError(
+                "quiz file has no settings: add 'quiz:' to the module's front matter "
+                f"(or 'final_exam:' to {COURSE_FILE} for {FINAL_EXAM_NAME}.gift)",
+                path=path,
+            )
+        files[path.stem] = QuizFile(name=path.stem, text=_read_text(path), path=path)
+    for name, settings_path in expected.items():
+        if name not in files:
+            raise CourseFormatError(
+                f"quiz settings given but {QUIZZES_DIR}/{name}.gift does not exist",
+                path=settings_path,
+            )
+    return files
+
+
+def _check_lesson_slugs_unique(spec: CourseSpec) -> None:
+    seen: dict[str, ModuleSpec] = {}
+    for module in spec.modules:
+        for lesson in module.lessons:
+            if lesson.slug in seen:
+                raise CourseFormatError(
+                    f"lesson slug '{lesson.slug}' is already used in {seen[lesson.slug].path.name}",
+                    path=module.path,
+                    line=lesson.line,
+                )
+            seen[lesson.slug] = module
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise CourseFormatError(f"not UTF-8 text ({error.reason})", path=path) from None
+
+
+def _load_yaml(text: str, *, path: Path, line_offset: int = 0) -> dict:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        # Where the broken construct began (an unclosed bracket, say) is more
+        # useful than where the parser gave up, often the end of the file.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise CourseFormatError(f"invalid YAML: {problem}", path=path, line=line) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CourseFormatError(
+            "expected YAML mapping of settings", path=path, line=1 + line_offset
+        )
+    return data
+
+
+def _key_line(text: str, key: str) -> int | None:
+    match = re.search(rf"^\s*{re.escape(key)}\s*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _check_keys(data: dict, allowed, *, text: str, path: Path) -> None:
+    for key in data:
+        if key not in allowed:
+            raise CourseFormatError(
+                f"unknown setting '{key}' (expected one of: {', '.join(allowed)})",
+                path=path,
+                line=_key_line(text, str(key)),
+            )
+
+
+def _str(data: dict, key: str, *, text: str, path: Path) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise CourseFormatError(f"'{key}' must be text", path=path, line=_key_line(text, key))
+    return value
+
+
+def _bool(data: dict, key: str, *, text: str, path: Path) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise CourseFormatError(
+            f"'{key}' must be true or false", path=path, line=_key_line(text, key)
+        )
+    return value
+
+
+def _status(data: dict, *, text: str, path: Path) -> str:
+    value = data.get("status", "published")
+    if value not in STATUSES:
+        raise CourseFormatError(
+            f"'status' must be one of {', '.join(STATUSES)}",
+            path=path,
+            line=_key_line(text, "status"),
+        )
+    return value
+
+
+def _settings(data: dict, key: str, *, text: str, path: Path) -> dict | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise CourseFormatError(
+            f"'{key}' must be a mapping of settings", path=path, line=_key_line(text, key)
+        )
+    return value
+
+
+# Writing ------------------------------------------------------------------
+
+
+def _dump_yaml(data: dict) -> str:
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+    )
+
+
+def course_yaml(spec: CourseSpec) -> str:
+    data = {"slug": spec.slug, "title": spec.title}
+    if spec.summary:
+        data["summary"] = spec.summary
+    if spec.notice:
+        data["notice"] = spec.notice
+    data["sequential"] = spec.sequential
+    data["status"] = spec.status
+    data["modules"] = [module.slug for module in spec.modules]
+    if spec.final_exam is not None:
+        data["final_exam"] = spec.final_exam
+    return _dump_yaml(data)
+
+
+def module_markdown(module: ModuleSpec) -> str:
+    front = {"title": module.title}
+    if module.status != "published":
+        front["status"] = module.status
+    if module.objectives:
+        front["objectives"] = module.objectives
+    if module.quiz is not None:
+        front["quiz"] = module.quiz
+    parts = ["---\n", _dump_yaml(front), "---\n"]
+    for lesson in module.lessons:
+        marker = " .draft" if lesson.status == "draft" else ""
+        parts.append(f"\n# {lesson.title} {{#{lesson.slug}{marker}}}\n")
+        if lesson.body:
+            parts.append(f"\n{lesson.body}\n")
+    return "".join(parts)
+
+
+def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
+    """Write the folder; files of modules or quizzes no longer in the course are removed."""
+    folder = Path(folder)
+    files = {folder / COURSE_FILE: course_yaml(spec)}
+    for module in spec.modules:
+        files[folder / MODULES_DIR / f"{module.slug}.md"] = module_markdown(module)
+    for quiz_file in spec.quiz_files.values():
+        files[folder / QUIZZES_DIR / f"{quiz_file.name}.gift"] = quiz_file.text
+    for subfolder, pattern in ((MODULES_DIR, "*.md"), (QUIZZES_DIR, "*.gift")):
+        for stale in (folder / subfolder).glob(pattern):
+            if stale not in files:
+                stale.unlink()
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    return list(files)

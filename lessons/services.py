@@ -1,0 +1,155 @@
+"""Writes to course content. Called by the admin, the import commands and tests alike."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import ProtectedError
+
+from lessons.course_folder import CourseFormatError, CourseSpec
+from lessons.models import Course, Lesson, Module, Status
+
+
+@dataclass
+class SyncReport:
+    """What an import did, counted by kind of object and action."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, kind: str, action: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind, action] += n
+
+    @property
+    def changed(self) -> bool:
+        return any(action != "unchanged" for _, action in self.counts)
+
+    def __str__(self) -> str:
+        if not self.changed:
+            return "nothing changed"
+        parts = [
+            f"{n} {kind} {action}"
+            for (kind, action), n in sorted(self.counts.items())
+            if action != "unchanged"
+        ]
+        return ", ".join(parts)
+
+
+def instance_apply(
+    instance: models.Model, values: dict, *, report: SyncReport, kind: str, where: dict
+) -> bool:
+    """Set ``values`` on ``instance`` and save only if something differs.
+
+    Saving nothing when nothing changed keeps an import idempotent down to the
+    timestamps. ``where`` (path, line) locates validation errors in the source.
+    """
+    creating = instance.pk is None
+    changed = (
+        list(values)
+        if creating
+        else [name for name, value in values.items() if getattr(instance, name) != value]
+    )
+    if not creating and not changed:
+        report.add(kind, "unchanged")
+        return False
+    for name in changed:
+        setattr(instance, name, values[name])
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        messages = "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in error.message_dict.items()
+        )
+        raise CourseFormatError(messages, **where) from None
+    if creating:
+        instance.save()
+    else:
+        instance.save(update_fields=changed)
+    report.add(kind, "created" if creating else "updated")
+    return True
+
+
+def course_sync(*, spec: CourseSpec, report: SyncReport) -> Course:
+    """Create or update the course, its modules and lessons to match ``spec``.
+
+    Modules and lessons are matched by slug, so renaming or reordering keeps
+    them (and everything learners did in them). Nothing is removed here: see
+    ``course_prune``.
+    """
+    course = Course.objects.filter(slug=spec.slug).first() or Course(slug=spec.slug)
+    course_where = {"path": spec.path / "course.yaml" if spec.path else "course.yaml"}
+    instance_apply(
+        course,
+        {
+            "title": spec.title,
+            "summary": spec.summary,
+            "notice": spec.notice,
+            "sequential": spec.sequential,
+            "status": spec.status,
+        },
+        report=report,
+        kind="courses",
+        where=course_where,
+    )
+    modules = {m.slug: m for m in course.modules.all()}
+    lessons = {lesson.slug: lesson for lesson in course.lessons.all()}
+    for position, module_spec in enumerate(spec.modules, start=1):
+        module = modules.get(module_spec.slug) or Module(course=course, slug=module_spec.slug)
+        where = {"path": module_spec.path or f"{module_spec.slug}.md", "line": 1}
+        instance_apply(
+            module,
+            {
+                "title": module_spec.title,
+                "position": position,
+                "objectives": module_spec.objectives,
+                "status": module_spec.status,
+            },
+            report=report,
+            kind="modules",
+            where=where,
+        )
+        for lesson_position, lesson_spec in enumerate(module_spec.lessons, start=1):
+            lesson = lessons.get(lesson_spec.slug) or Lesson(slug=lesson_spec.slug)
+            instance_apply(
+                lesson,
+                {
+                    "module": module,
+                    "course": course,
+                    "title": lesson_spec.title,
+                    "position": lesson_position,
+                    "body": lesson_spec.body,
+                    "status": lesson_spec.status,
+                },
+                report=report,
+                kind="lessons",
+                where={**where, "line": lesson_spec.line},
+            )
+    return course
+
+
+def course_prune(*, course: Course, spec: CourseSpec, report: SyncReport) -> None:
+    """Remove lessons and modules no longer in ``spec``.
+
+    Content that learners have history with is protected by the database
+    (PROTECT foreign keys); it is archived instead, never cascaded away.
+    """
+    module_slugs = {m.slug for m in spec.modules}
+    lesson_slugs = {lesson.slug for m in spec.modules for lesson in m.lessons}
+    for lesson in course.lessons.exclude(slug__in=lesson_slugs):
+        content_remove(lesson, report=report, kind="lessons")
+    for module in course.modules.exclude(slug__in=module_slugs):
+        content_remove(module, report=report, kind="modules")
+
+
+def content_remove(instance: models.Model, *, report: SyncReport, kind: str) -> None:
+    """Delete ``instance``, or archive it if learner history points at it."""
+    try:
+        instance.delete()
+    except ProtectedError:
+        if instance.status != Status.ARCHIVED:
+            instance.status = Status.ARCHIVED
+            instance.save(update_fields=["status"])
+            report.add(kind, "archived")
+        return
+    report.add(kind, "deleted")

@@ -1,0 +1,37 @@
+from lessons.markdown import render_markdown
+
+
+def test_every_top_level_block_gets_a_passage_anchor_in_order():
+    rendered = render_markdown("First paragraph.\n\n- one\n- two\n\n## A heading\n\nLast.")
+
+    assert rendered.passage_count == 4
+    assert '<p id="passage-1">First paragraph.</p>' in rendered.html
+    assert '<ul id="passage-2">' in rendered.html
+    assert '<h2 id="passage-3">A heading</h2>' in rendered.html
+    assert '<p id="passage-4">Last.</p>' in rendered.html
+    # List items inside a passage are part of it, not passages of their own.
+    assert "<li>one</li>" in rendered.html
+
+
+def test_scripts_handlers_and_dangerous_links_are_removed():
+    rendered = render_markdown(
+        "<script>alert(1)</script>\n\n"
+        '<p onclick="alert(2)">Hi</p>\n\n'
+        "[click](javascript:alert(3)) and [ok](https://example.org)"
+    )
+
+    assert "<script" not in rendered.html
+    assert "alert(1)" not in rendered.html
+    assert "onclick" not in rendered.html
+    assert 'href="javascript' not in rendered.html
+    assert 'href="https://example.org"' in rendered.html
+
+
+def test_word_count_and_reading_time():
+    short = render_markdown("Military diplomacy’s role, in **brief**.")
+    assert short.word_count == 5
+    assert short.reading_minutes == 1
+
+    long = render_markdown(" ".join(["word"] * 1000))
+    assert long.word_count == 1000
+    assert long.reading_minutes == 5

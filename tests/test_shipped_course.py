@@ -1,0 +1,151 @@
+"""The shipped military-diplomacy course: faithful to its source, and round-tripping as code."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.course_io import course_export, course_fixture, course_import
+from assessments.models import Question, Quiz
+from lessons.course_folder import CourseFormatError
+from lessons.models import Course, Lesson
+
+pytestmark = pytest.mark.django_db
+
+COURSE_FOLDER = Path(settings.BASE_DIR) / "fixtures" / "military-diplomacy"
+FIXTURE_FILE = Path(settings.BASE_DIR) / "fixtures" / "military_diplomacy.json"
+SEED = Path(settings.BASE_DIR) / "fixtures" / "sources" / "military-diplomacy.txt"
+DEBRIS = re.compile(r"^(Skip to content|See also\b.*)$")
+DISCLAIMER = re.compile(r"^⚠️ Disclaimer: ")
+BULLET = re.compile(r"^\s*•\s*")
+
+
+def article_blocks() -> tuple[list[str], list[str], list[str], list[str]]:
+    """The source article as (headings, paragraphs and list items, debris, disclaimer)."""
+    headings, content, debris, disclaimer = [], [], [], []
+    for block in re.split(r"\n\s*\n", SEED.read_text(encoding="utf-8")):
+        for line in block.strip().split("\n") if BULLET.match(block) else [block.strip()]:
+            line = line.strip()
+            if not line:
+                continue
+            if DEBRIS.match(line):
+                debris.append(line)
+            elif DISCLAIMER.match(line):
+                disclaimer.append(line)
+            elif BULLET.match(line):
+                content.append(BULLET.sub("", line))
+            elif not re.search(r"[.:!?]$", line):
+                headings.append(line)
+            else:
+                content.append(line)
+    return headings, content, debris, disclaimer
+
+
+@pytest.fixture
+def course() -> Course:
+    course, _ = course_import(COURSE_FOLDER)
+    return course
+
+
+def test_every_paragraph_and_list_item_of_the_article_is_in_exactly_one_lesson(course):
+    headings, content, debris, disclaimer = article_blocks()
+    bodies = list(Lesson.objects.filter(course=course).values_list("body", flat=True))
+    assert len(content) > 60
+
+    for paragraph in content:
+        holders = [body for body in bodies if paragraph in body]
+        assert len(holders) == 1, f"in {len(holders)} lessons: {paragraph[:70]}…"
+    for line in debris + disclaimer:
+        assert not any(line in body for body in bodies), f"not lesson content: {line}"
+
+    # Nothing was added: strip the article's text and only Markdown list marks remain.
+    leftover = "\n".join(bodies)
+    for paragraph in sorted(content, key=len, reverse=True):
+        leftover = leftover.replace(paragraph, "")
+    assert set(leftover) <= {"\n", "-", " "}
+
+    # The title names the course, the disclaimer is its notice, every section a lesson.
+    title, *sections = headings
+    assert course.title == title
+    assert [course.notice] == disclaimer
+    lesson_titles = list(Lesson.objects.filter(course=course).values_list("title", flat=True))
+    for section in sections:
+        assert lesson_titles.count(section) == 1, section
+
+
+def test_course_is_organised_into_modules_with_objectives_quizzes_and_a_final_exam(course):
+    modules = list(course.modules.prefetch_related("lessons"))
+    assert 5 <= len(modules) <= 7
+    for module in modules:
+        assert 2 <= module.lessons.count() <= 4, module
+        assert 2 <= len(module.objectives) <= 3, module
+        assert module.quiz.questions.count() >= 5, module
+
+    final = Quiz.objects.get(course=course, kind=Quiz.Kind.FINAL)
+    assert final.draw_count == 20
+    assert final.questions.count() >= 30
+
+    questions = Question.objects.filter(quiz__course=course)
+    assert set(questions.values_list("kind", flat=True)) >= set(Question.Kind.values) - {"essay"}
+    assert not questions.filter(lesson__isnull=True).exists()
+    assert not questions.filter(passage__isnull=True).exists()
+    assert not questions.filter(explanation="").exists()
+
+
+def test_import_then_export_reproduces_the_folder_byte_for_byte(course, tmp_path):
+    course_export(course, tmp_path)
+
+    source = sorted(p.relative_to(COURSE_FOLDER) for p in COURSE_FOLDER.rglob("*") if p.is_file())
+    exported = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert exported == source
+    for relative in source:
+        assert (tmp_path / relative).read_bytes() == (COURSE_FOLDER / relative).read_bytes(), relative
+
+
+def test_importing_twice_writes_nothing(course):
+    with CaptureQueriesContext(connection) as queries:
+        _, report = course_import(COURSE_FOLDER)
+
+    writes = [q["sql"] for q in queries if re.match(r"\s*(INSERT|UPDATE|DELETE)", q["sql"])]
+    assert writes == []
+    assert str(report) == "nothing changed"
+
+
+def test_the_fixture_is_generated_from_the_folder(course):
+    assert FIXTURE_FILE.read_text(encoding="utf-8") == course_fixture(course), (
+        "fixtures/military_diplomacy.json is out of date: regenerate it with "
+        "export_course military-diplomacy fixtures/military-diplomacy "
+        "--fixture fixtures/military_diplomacy.json"
+    )
+
+
+def test_loaddata_loads_the_same_course_as_the_folder(tmp_path):
+    call_command("loaddata", "military_diplomacy", verbosity=0)
+
+    course_export(Course.objects.get(slug="military-diplomacy"), tmp_path)
+    for path in COURSE_FOLDER.rglob("*"):
+        if path.is_file():
+            assert (tmp_path / path.relative_to(COURSE_FOLDER)).read_bytes() == path.read_bytes()
+
+
+def test_a_malformed_gift_file_is_reported_with_file_and_line_and_nothing_is_written(tmp_path):
+    folder = tmp_path / "course"
+    shutil.copytree(COURSE_FOLDER, folder)
+    gift = folder / "quizzes" / "outlook.gift"
+    lines = gift.read_text(encoding="utf-8").split("\n")
+    broken = next(n for n, line in enumerate(lines) if line.startswith("\t~"))
+    lines[broken] = "\t~%120%" + lines[broken][2:]
+    gift.write_text("\n".join(lines), encoding="utf-8")
+
+    with pytest.raises(CourseFormatError) as raised:
+        course_import(folder)
+
+    assert f"outlook.gift:{broken + 1}: " in str(raised.value)
+    assert "120" in str(raised.value)
+    assert not Course.objects.exists()
+    assert not Lesson.objects.exists()
