@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
@@ -79,6 +80,9 @@ class Quiz(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("quiz_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug})
 
     def natural_key(self):
         return (*self.course.natural_key(), self.slug)

@@ -1,6 +1,11 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from courseware import accounts
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("progress.urls")),
 ]

@@ -104,7 +104,9 @@ def test_import_then_export_reproduces_the_folder_byte_for_byte(course, tmp_path
     exported = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert exported == source
     for relative in source:
-        assert (tmp_path / relative).read_bytes() == (COURSE_FOLDER / relative).read_bytes(), relative
+        assert (tmp_path / relative).read_bytes() == (COURSE_FOLDER / relative).read_bytes(), (
+            relative
+        )
 
 
 def test_importing_twice_writes_nothing(course):

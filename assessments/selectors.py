@@ -1,0 +1,38 @@
+"""Reads of quiz attempts."""
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch
+
+from assessments.models import Attempt, Quiz, Response
+
+
+def attempts_used(learner, quiz: Quiz) -> int:
+    """Submitted attempts; an open attempt is resumed, so it does not use one up."""
+    return Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()
+
+
+def best_attempts_for_learner(*, learner, quizzes: Iterable[Quiz]) -> dict[int, Attempt]:
+    """The learner's best submitted attempt at each quiz: highest percent, then earliest.
+
+    One query; quizzes without a submitted attempt are missing from the dict.
+    """
+    attempts = Attempt.objects.filter(
+        learner=learner, quiz__in=list(quizzes), submitted_at__isnull=False
+    ).order_by("quiz_id", "-percent", "submitted_at", "number")
+    best: dict[int, Attempt] = {}
+    for attempt in attempts:
+        best.setdefault(attempt.quiz_id, attempt)
+    return best
+
+
+def attempt_with_responses(attempt_id: int, learner) -> Attempt:
+    """One of the learner's attempts with its quiz and responses in slot order.
+
+    Raises ``Attempt.DoesNotExist`` for someone else's attempt, as for a missing one.
+    """
+    return (
+        Attempt.objects.select_related("quiz", "quiz__course", "quiz__module")
+        .prefetch_related(Prefetch("responses", queryset=Response.objects.order_by("slot")))
+        .get(pk=attempt_id, learner=learner)
+    )

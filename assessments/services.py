@@ -1,0 +1,213 @@
+"""Writes for quiz attempts: start, save an answer, submit.
+
+Gating (enrolment, sequential modules) is the caller's business: the
+``progress`` app checks it, then calls these.
+"""
+
+import random
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
+from assessments.models import Attempt, Quiz, Response
+from lessons.models import Status
+
+
+class QuizError(Exception):
+    """A quiz action that cannot be done; the message is meant for the learner."""
+
+
+class QuizUnavailable(QuizError):
+    pass
+
+
+class AttemptLimitReached(QuizError):
+    pass
+
+
+class AttemptClosed(QuizError):
+    """The attempt no longer takes answers. ``attempt`` is it, as it now stands."""
+
+    def __init__(self, message: str, *, attempt: Attempt):
+        super().__init__(message)
+        self.attempt = attempt
+
+
+def _open_attempt(*, learner, quiz: Quiz) -> Attempt | None:
+    return (
+        Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _is_late(attempt: Attempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline
+
+
+def attempt_start(
+    *, learner, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None
+) -> Attempt:
+    """Start an attempt at ``quiz``, or resume the learner's open one.
+
+    An open attempt whose time ran out is submitted first (with what was
+    saved), then a new one starts if the attempt limit allows it.
+    """
+    now = now or timezone.now()
+    rng = rng or random.Random()
+    # Submitted in its own transaction, so the grade stands even when no new
+    # attempt may start (AttemptLimitReached rolls back the block below).
+    expired = _open_attempt(learner=learner, quiz=quiz)
+    if expired is not None and _is_late(expired, now):
+        attempt_submit(attempt=expired, now=now, auto=True)
+    try:
+        with transaction.atomic():
+            return _attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    except IntegrityError:
+        # Lost a race with another start (one_open_attempt_per_quiz or the
+        # attempt number): the winner's attempt is the one to resume.
+        existing = _open_attempt(learner=learner, quiz=quiz)
+        if existing is None:
+            raise
+        return existing
+
+
+def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) -> Attempt:
+    if quiz.status != Status.PUBLISHED:
+        raise QuizUnavailable(f"“{quiz.title}” is not open for attempts.")
+    # Serialise starts by the same learner: two tabs, a double click.
+    list(get_user_model().objects.select_for_update().filter(pk=learner.pk).values_list("pk"))
+
+    existing = (
+        Attempt.objects.select_for_update()
+        .filter(learner=learner, quiz=quiz, submitted_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None:
+        if not _is_late(existing, now):
+            return existing
+        # Its time ran out between the check in attempt_start and this lock.
+        attempt_submit(attempt=existing, now=now, auto=True)
+
+    used = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()
+    if quiz.max_attempts is not None and used >= quiz.max_attempts:
+        raise AttemptLimitReached(
+            f"You have used all {quiz.max_attempts} attempts at “{quiz.title}”."
+            if quiz.max_attempts > 1
+            else f"You have used your one attempt at “{quiz.title}”."
+        )
+
+    bank = list(quiz.questions.select_related("lesson").prefetch_related("choices"))
+    if not bank:
+        raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
+    questions = bank
+    if quiz.draw_count is not None and quiz.draw_count < len(bank):
+        drawn = rng.sample(range(len(bank)), quiz.draw_count)
+        questions = [bank[index] for index in sorted(drawn)]
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+
+    snapshots = [
+        question_snapshot(question, rng=rng, shuffle_choices=quiz.shuffle_choices)
+        for question in questions
+    ]
+    last_number = Attempt.objects.filter(learner=learner, quiz=quiz).aggregate(n=Max("number"))
+    attempt = Attempt.objects.create(
+        learner=learner,
+        quiz=quiz,
+        number=(last_number["n"] or 0) + 1,
+        started_at=now,
+        deadline=(
+            now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+        ),
+        pass_mark=quiz.pass_mark,
+        # An essay waits for a human grader, so it cannot count against the learner.
+        max_score=sum(
+            (Decimal(shown["points"]) for shown in snapshots if is_graded(shown)), Decimal(0)
+        ),
+    )
+    Response.objects.bulk_create(
+        Response(attempt=attempt, slot=slot, question=question, shown=shown)
+        for slot, (question, shown) in enumerate(zip(questions, snapshots, strict=True), start=1)
+    )
+    return attempt
+
+
+def response_save(*, attempt: Attempt, slot: int, answer, now: datetime | None = None) -> Response:
+    """Store the learner's answer to one question of an open attempt. Does not grade.
+
+    Raises ``InvalidAnswer`` (from grading) for an answer the question could not
+    have received, and ``AttemptClosed`` once the attempt is submitted or its
+    time is up — in which case the attempt is submitted with what was saved.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.is_submitted:
+            raise AttemptClosed("This attempt has already been submitted.", attempt=locked)
+        if not _is_late(locked, now):
+            try:
+                response = locked.responses.get(slot=slot)
+            except Response.DoesNotExist:
+                raise QuizError(f"This attempt has no question {slot}.") from None
+            response.answer = validate_answer(response.shown, answer)
+            response.saved_at = now
+            response.save(update_fields=["answer", "saved_at"])
+            return response
+    # Outside the block above: the submission must commit although we refuse the answer.
+    submitted = attempt_submit(attempt=locked, now=now, auto=True)
+    raise AttemptClosed(
+        "Time is up: this answer came in after the time limit, so it was not saved. "
+        "Your attempt was submitted with the answers saved before then.",
+        attempt=submitted,
+    )
+
+
+def attempt_submit(
+    *, attempt: Attempt, now: datetime | None = None, auto: bool = False
+) -> Attempt:
+    """Grade and close an attempt, from the snapshots alone. A second call changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.is_submitted:
+            return locked
+        responses = list(locked.responses.all())
+        for response in responses:
+            result = grade(response.shown, response.answer)
+            response.score = result.score
+            response.is_correct = result.is_correct
+        Response.objects.bulk_update(responses, ["score", "is_correct"])
+
+        locked.score = sum((response.score for response in responses), Decimal(0)).quantize(CENT)
+        if locked.max_score > 0:
+            percent = (locked.score * HUNDRED / locked.max_score).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            )
+            locked.percent = min(percent, HUNDRED)
+        else:
+            locked.percent = Decimal("0.00")
+        locked.passed = locked.percent >= locked.pass_mark
+        submitted_at = now
+        if auto and _is_late(locked, now):
+            # Timed out: it counts as handed in when the time ran out.
+            submitted_at = locked.deadline
+        locked.submitted_at = max(submitted_at, locked.started_at)
+        locked.auto_submitted = auto
+        locked.save(update_fields=["score", "percent", "passed", "submitted_at", "auto_submitted"])
+    return locked
+
+
+def attempts_expired_submit(*, now: datetime | None = None) -> list[Attempt]:
+    """Submit every open attempt whose time ran out; for a periodic job. Returns them."""
+    now = now or timezone.now()
+    expired = Attempt.objects.filter(submitted_at__isnull=True, deadline__lt=now).values_list(
+        "pk", flat=True
+    )
+    return [attempt_submit(attempt=Attempt(pk=pk), now=now, auto=True) for pk in list(expired)]

@@ -1,0 +1,532 @@
+import random
+import re
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from assessments.grading import InvalidAnswer, grade
+from assessments.models import Attempt, Choice, Question, Response
+from assessments.selectors import (
+    attempt_with_responses,
+    attempts_used,
+    best_attempts_for_learner,
+)
+from assessments.services import (
+    AttemptClosed,
+    AttemptLimitReached,
+    QuizError,
+    QuizUnavailable,
+    attempt_start,
+    attempt_submit,
+    attempts_expired_submit,
+    response_save,
+)
+from lessons.models import Status
+from tests.factories import (
+    QuizFactory,
+    UserFactory,
+    essay_question,
+    matching_question,
+    multiple_question,
+    numerical_question,
+    right_answer,
+    short_question,
+    single_question,
+    true_false_question,
+    wrong_answer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def quiz():
+    """A module quiz of four one-point questions of different kinds."""
+    quiz = QuizFactory(title="Foundations quiz", pass_mark=70)
+    single_question(quiz=quiz, position=1)
+    multiple_question(quiz=quiz, position=2)
+    short_question(quiz=quiz, position=3)
+    numerical_question(quiz=quiz, position=4)
+    return quiz
+
+
+def questions_of(attempt):
+    return [r.shown["question_id"] for r in attempt.responses.order_by("slot")]
+
+
+# --- Starting ---------------------------------------------------------------
+
+
+def test_start_snapshots_every_question_in_order(learner, quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    assert attempt.number == 1
+    assert attempt.started_at == now
+    assert attempt.deadline is None
+    assert attempt.pass_mark == 70
+    assert attempt.max_score == Decimal("4.00")
+    responses = list(attempt.responses.order_by("slot"))
+    assert [r.slot for r in responses] == [1, 2, 3, 4]
+    assert questions_of(attempt) == list(quiz.questions.values_list("pk", flat=True))
+    assert [r.shown["kind"] for r in responses] == ["single", "multiple", "short", "numerical"]
+    assert all(r.answer is None and r.score is None for r in responses)
+
+
+def test_start_again_resumes_the_open_attempt(learner, quiz, now, rng):
+    first = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    response_save(
+        attempt=first, slot=1, answer=right_answer(first.responses.get(slot=1).shown), now=now
+    )
+
+    again = attempt_start(learner=learner, quiz=quiz, now=now + timedelta(hours=3), rng=rng)
+
+    assert again.pk == first.pk
+    assert Attempt.objects.count() == 1
+    assert Response.objects.count() == 4
+    assert again.responses.get(slot=1).answer is not None
+
+
+def test_essay_points_do_not_count_against_the_learner(learner, now, rng, answer_all):
+    quiz = QuizFactory(pass_mark=100)
+    single_question(quiz=quiz, points=Decimal(2))
+    essay_question(quiz=quiz, points=Decimal(3))
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now)
+    attempt = attempt_submit(attempt=attempt, now=now)
+
+    assert attempt.max_score == Decimal("2.00")
+    assert attempt.percent == Decimal("100.00")
+    assert attempt.passed is True
+    assert attempt.responses.get(slot=2).is_correct is None
+
+
+def test_a_draft_quiz_or_an_empty_one_cannot_be_started(learner, now):
+    draft = QuizFactory(status=Status.DRAFT, title="Draft quiz")
+    single_question(quiz=draft)
+    empty = QuizFactory(title="Empty quiz")
+
+    with pytest.raises(QuizUnavailable, match=re.escape("“Draft quiz” is not open for attempts.")):
+        attempt_start(learner=learner, quiz=draft, now=now)
+    with pytest.raises(QuizUnavailable, match=re.escape("“Empty quiz” has no questions yet.")):
+        attempt_start(learner=learner, quiz=empty, now=now)
+    assert not Attempt.objects.exists()
+
+
+# --- Drawing and shuffling ----------------------------------------------------
+
+
+@pytest.fixture
+def bank():
+    quiz = QuizFactory(draw_count=3)
+    for position in range(1, 11):
+        single_question(quiz=quiz, position=position, title=f"Q{position}")
+    return quiz
+
+
+def test_draw_takes_n_different_questions_in_bank_order(bank, now):
+    ids_in_bank = list(bank.questions.values_list("pk", flat=True))
+    drawn_sets = set()
+    for seed in range(6):
+        learner = UserFactory()
+        attempt = attempt_start(learner=learner, quiz=bank, now=now, rng=random.Random(seed))
+        drawn = questions_of(attempt)
+        assert len(drawn) == 3 == len(set(drawn))
+        assert drawn == sorted(drawn, key=ids_in_bank.index)  # not shuffled
+        assert attempt.max_score == Decimal("3.00")
+        drawn_sets.add(tuple(drawn))
+
+    assert len(drawn_sets) > 1
+
+
+def test_shuffle_questions_changes_the_order(bank, now):
+    bank.draw_count = None
+    bank.shuffle_questions = True
+    bank.save()
+
+    orders = {
+        tuple(
+            questions_of(
+                attempt_start(learner=UserFactory(), quiz=bank, now=now, rng=random.Random(seed))
+            )
+        )
+        for seed in range(4)
+    }
+
+    assert len(orders) > 1
+    assert all(len(order) == 10 for order in orders)
+
+
+def test_draw_count_above_the_bank_size_takes_the_whole_bank(learner, bank, now, rng):
+    bank.draw_count = 50
+    bank.save()
+
+    assert len(questions_of(attempt_start(learner=learner, quiz=bank, now=now, rng=rng))) == 10
+
+
+# --- Attempt limit --------------------------------------------------------------
+
+
+def test_attempt_limit(learner, quiz, now, rng, answer_all):
+    quiz.max_attempts = 2
+    quiz.save()
+    for number in (1, 2):
+        attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+        assert attempt.number == number
+        answer_all(attempt, now=now, right=False)
+        attempt_submit(attempt=attempt, now=now)
+
+    with pytest.raises(
+        AttemptLimitReached, match=re.escape("You have used all 2 attempts at “Foundations quiz”.")
+    ):
+        attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    assert attempts_used(learner, quiz) == 2
+    assert Attempt.objects.filter(learner=learner).count() == 2
+
+
+def test_an_open_attempt_does_not_use_up_the_limit(learner, quiz, now, rng):
+    quiz.max_attempts = 1
+    quiz.save()
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    assert attempts_used(learner, quiz) == 0
+    assert attempt_start(learner=learner, quiz=quiz, now=now, rng=rng).pk == attempt.pk
+    attempt_submit(attempt=attempt, now=now)
+    with pytest.raises(AttemptLimitReached, match="You have used your one attempt"):
+        attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+
+# --- Saving answers and the time limit ---------------------------------------------
+
+
+@pytest.fixture
+def timed_quiz(quiz):
+    quiz.time_limit_minutes = 30
+    quiz.save()
+    return quiz
+
+
+def test_saved_answer_is_stored_not_graded(learner, quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    response = response_save(attempt=attempt, slot=4, answer=" 3,14 ", now=now)
+
+    response.refresh_from_db()
+    assert response.answer == "3,14"
+    assert response.saved_at == now
+    assert response.score is None
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def test_saving_again_replaces_the_answer(learner, quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    response_save(attempt=attempt, slot=3, answer="Tallinn", now=now)
+    response_save(attempt=attempt, slot=3, answer="Helsinki", now=now + timedelta(minutes=1))
+
+    assert attempt.responses.get(slot=3).answer == "Helsinki"
+
+
+def test_an_invalid_answer_is_refused_and_the_previous_one_kept(learner, quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    response_save(attempt=attempt, slot=4, answer="3.14", now=now)
+
+    with pytest.raises(InvalidAnswer, match="Type a number"):
+        response_save(attempt=attempt, slot=4, answer="three", now=now)
+    with pytest.raises(QuizError, match=re.escape("This attempt has no question 9.")):
+        response_save(attempt=attempt, slot=9, answer="3", now=now)
+
+    assert attempt.responses.get(slot=4).answer == "3.14"
+
+
+def test_the_time_limit_sets_a_deadline_and_answers_up_to_it_count(learner, timed_quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=timed_quiz, now=now, rng=rng)
+    assert attempt.deadline == now + timedelta(minutes=30)
+
+    response_save(attempt=attempt, slot=4, answer="3.14", now=attempt.deadline)
+
+    assert attempt.responses.get(slot=4).answer == "3.14"
+
+
+def test_a_late_answer_is_refused_and_the_attempt_submitted_with_saved_answers(
+    learner, timed_quiz, now, rng
+):
+    attempt = attempt_start(learner=learner, quiz=timed_quiz, now=now, rng=rng)
+    response_save(attempt=attempt, slot=4, answer="3.14", now=now + timedelta(minutes=10))
+
+    with pytest.raises(AttemptClosed, match="Time is up") as refused:
+        response_save(attempt=attempt, slot=3, answer="Helsinki", now=now + timedelta(minutes=31))
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == attempt.deadline
+    assert attempt.auto_submitted is True
+    assert attempt.score == Decimal("1.00")  # the numerical answer saved in time
+    assert attempt.percent == Decimal("25.00")
+    assert attempt.responses.get(slot=3).answer is None
+    assert refused.value.attempt.pk == attempt.pk
+
+
+def test_an_expired_attempt_is_submitted_when_the_learner_comes_back(
+    learner, timed_quiz, now, rng, answer_all
+):
+    first = attempt_start(learner=learner, quiz=timed_quiz, now=now, rng=rng)
+    answer_all(first, now=now + timedelta(minutes=5))
+
+    second = attempt_start(learner=learner, quiz=timed_quiz, now=now + timedelta(days=1), rng=rng)
+
+    first.refresh_from_db()
+    assert second.pk != first.pk
+    assert second.number == 2
+    assert first.submitted_at == first.deadline
+    assert first.auto_submitted is True
+    assert first.percent == Decimal("100.00")
+    assert first.passed is True
+
+
+def test_an_expired_last_attempt_is_graded_even_though_no_new_one_may_start(
+    learner, timed_quiz, now, rng, answer_all
+):
+    timed_quiz.max_attempts = 1
+    timed_quiz.save()
+    attempt = attempt_start(learner=learner, quiz=timed_quiz, now=now, rng=rng)
+    answer_all(attempt, now=now + timedelta(minutes=5))
+
+    with pytest.raises(AttemptLimitReached):
+        attempt_start(learner=learner, quiz=timed_quiz, now=now + timedelta(hours=2), rng=rng)
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == attempt.deadline
+    assert attempt.passed is True
+
+
+def test_periodic_job_submits_only_expired_attempts(timed_quiz, now, rng):
+    expired = attempt_start(learner=UserFactory(), quiz=timed_quiz, now=now, rng=rng)
+    running = attempt_start(
+        learner=UserFactory(), quiz=timed_quiz, now=now + timedelta(minutes=20), rng=rng
+    )
+
+    submitted = attempts_expired_submit(now=now + timedelta(minutes=31))
+
+    assert [a.pk for a in submitted] == [expired.pk]
+    expired.refresh_from_db()
+    running.refresh_from_db()
+    assert expired.submitted_at == expired.deadline
+    assert expired.percent == Decimal("0.00")
+    assert running.submitted_at is None
+
+
+# --- Submitting -------------------------------------------------------------------
+
+
+def test_submit_grades_every_response(learner, quiz, now, rng, answer_all):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=lambda slot: slot != 2)
+
+    attempt = attempt_submit(attempt=attempt, now=now + timedelta(minutes=5))
+
+    assert attempt.score == Decimal("3.00")
+    assert attempt.percent == Decimal("75.00")
+    assert attempt.passed is True
+    assert attempt.submitted_at == now + timedelta(minutes=5)
+    assert attempt.auto_submitted is False
+    assert list(attempt.responses.order_by("slot").values_list("is_correct", flat=True)) == [
+        True,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_percent_has_two_places_and_pass_mark_is_inclusive(learner, now, rng, answer_all):
+    quiz = QuizFactory(pass_mark=67)
+    for position in (1, 2, 3):
+        single_question(quiz=quiz, position=position)
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=lambda slot: slot != 3)
+    attempt = attempt_submit(attempt=attempt, now=now)
+
+    assert attempt.percent == Decimal("66.67")
+    assert attempt.passed is False
+    quiz.pass_mark = 66
+    quiz.save()
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=lambda slot: slot != 3)
+    assert attempt_submit(attempt=attempt, now=now).passed is True
+
+
+def test_pass_mark_is_the_one_in_force_when_the_attempt_started(
+    learner, quiz, now, rng, answer_all
+):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    quiz.pass_mark = 100
+    quiz.save()
+    answer_all(attempt, now=now, right=lambda slot: slot != 2)
+
+    assert attempt_submit(attempt=attempt, now=now).passed is True  # 75 % ≥ 70 %
+
+
+def test_a_double_submit_grades_once(learner, quiz, now, rng, answer_all):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=False)
+    first = attempt_submit(attempt=attempt, now=now)
+    # Someone tampers with a stored answer after the fact.
+    Response.objects.filter(attempt=attempt).update(answer=None)
+
+    second = attempt_submit(attempt=attempt, now=now + timedelta(minutes=1))
+
+    assert second.submitted_at == first.submitted_at
+    assert second.score == first.score == Decimal("0.00")
+    assert Attempt.objects.count() == 1
+    with pytest.raises(AttemptClosed, match="already been submitted"):
+        response_save(attempt=attempt, slot=1, answer=None, now=now)
+
+
+def test_submitting_with_no_answers_scores_zero(learner, quiz, now, rng):
+    attempt = attempt_submit(
+        attempt=attempt_start(learner=learner, quiz=quiz, now=now, rng=rng), now=now
+    )
+
+    assert attempt.score == Decimal("0.00")
+    assert attempt.percent == Decimal("0.00")
+    assert attempt.passed is False
+
+
+# --- History: the snapshot, not the live question -------------------------------
+
+
+def test_editing_or_deleting_questions_after_the_attempt_changes_nothing(
+    learner, now, rng, answer_all
+):
+    quiz = QuizFactory()
+    single = single_question(quiz=quiz, position=1, text="Original text")
+    short = short_question(quiz=quiz, position=2, answers=[("Helsinki", 100)])
+    matching = matching_question(quiz=quiz, position=3)
+    tf = true_false_question(quiz=quiz, position=4)
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now)
+    shown_before = list(attempt.responses.order_by("slot").values_list("shown", flat=True))
+
+    # An instructor reworks the bank while the attempt is open…
+    Question.objects.filter(pk=single.pk).update(text="Rewritten", points=10)
+    single.choices.update(weight=0)
+    short.choices.update(text="Tallinn")
+    matching.choices.filter(position=1).delete()
+    tf.delete()
+    attempt = attempt_submit(attempt=attempt, now=now)
+
+    assert attempt.score == Decimal("4.00")
+    assert attempt.percent == Decimal("100.00")
+    # …and later deletes a question of the finished attempt.
+    single.delete()
+    Choice.objects.filter(question=short).delete()
+    review = attempt_with_responses(attempt.pk, learner)
+    responses = list(review.responses.all())
+    assert [r.shown for r in responses] == shown_before
+    assert responses[0].shown["text"] == "Original text"
+    assert responses[0].question is None
+    assert review.score == Decimal("4.00")
+    # Re-grading from the snapshots gives the stored scores.
+    assert [grade(r.shown, r.answer).score for r in responses] == [r.score for r in responses]
+
+
+def test_every_kind_graded_end_to_end(learner, now, rng, answer_all):
+    quiz = QuizFactory()
+    for make in (
+        single_question,
+        multiple_question,
+        true_false_question,
+        short_question,
+        numerical_question,
+        matching_question,
+    ):
+        make(quiz=quiz)
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=lambda slot: slot % 2 == 1)
+
+    attempt = attempt_submit(attempt=attempt, now=now)
+
+    assert attempt.score == Decimal("3.00")
+    assert attempt.percent == Decimal("50.00")
+    assert [r.is_correct for r in attempt.responses.order_by("slot")] == [
+        True, False, True, False, True, False,
+    ]  # fmt: skip
+
+
+def test_wrong_answer_helper_really_scores_zero(learner, quiz, now, rng):
+    # Guards the tests above: a "wrong" answer that scored would hide bugs.
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    for response in attempt.responses.all():
+        assert grade(response.shown, wrong_answer(response.shown)).score == 0
+        assert grade(response.shown, right_answer(response.shown)).is_correct is True
+
+
+# --- Selectors ------------------------------------------------------------------------
+
+
+def test_best_attempt_is_the_highest_percent_then_the_earliest(
+    learner, quiz, now, rng, answer_all, django_assert_num_queries
+):
+    other_quiz = QuizFactory(module__course=quiz.course)
+    single_question(quiz=other_quiz)
+    scores = [lambda s: s == 1, lambda s: s != 2, lambda s: s == 1, lambda s: s != 2]
+    attempts = []
+    for minutes, right in enumerate(scores):
+        attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+        answer_all(attempt, now=now, right=right)
+        attempts.append(attempt_submit(attempt=attempt, now=now + timedelta(minutes=minutes)))
+    attempt_start(learner=learner, quiz=other_quiz, now=now, rng=rng)  # open: not counted
+    attempt_start(learner=UserFactory(), quiz=other_quiz, now=now, rng=rng)
+
+    with django_assert_num_queries(1):
+        best = best_attempts_for_learner(learner=learner, quizzes=[quiz, other_quiz])
+
+    assert best[quiz.pk].pk == attempts[1].pk
+    assert best[quiz.pk].percent == Decimal("75.00")
+    assert other_quiz.pk not in best
+
+
+def test_attempt_with_responses_only_for_its_learner(learner, quiz, now, rng):
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    assert attempt_with_responses(attempt.pk, learner).pk == attempt.pk
+    with pytest.raises(Attempt.DoesNotExist):
+        attempt_with_responses(attempt.pk, UserFactory())
+
+
+# --- Concurrency (PostgreSQL: SQLite serialises writers anyway) -----------------------
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_starts_make_one_attempt(now):
+    learner = UserFactory()
+    quiz = QuizFactory()
+    single_question(quiz=quiz)
+    barrier = threading.Barrier(4)
+    started, errors = [], []
+
+    def start():
+        try:
+            barrier.wait()
+            started.append(attempt_start(learner=learner, quiz=quiz, now=now).pk)
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(set(started)) == 1
+    assert Attempt.objects.filter(learner=learner).count() == 1
+    assert Response.objects.count() == 1

@@ -1,0 +1,66 @@
+"""Fixtures shared by every app's tests. Factories live in tests/factories.py."""
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.factories import UserFactory, right_answer, wrong_answer
+
+
+@pytest.fixture
+def now():
+    """A fixed moment; services take ``now=`` so tests move time without sleeping."""
+    return datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rng():
+    return random.Random(20250303)
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(first_name="Ada", last_name="Lovelace")
+
+
+@pytest.fixture
+def answer_all(db):
+    """Save an answer to every question of an open attempt: right, wrong, or by slot."""
+    from assessments.services import response_save
+
+    def answer(attempt, *, now, right=True):
+        for response in attempt.responses.order_by("slot"):
+            correct = right(response.slot) if callable(right) else right
+            chosen = right_answer(response.shown) if correct else wrong_answer(response.shown)
+            response_save(attempt=attempt, slot=response.slot, answer=chosen, now=now)
+
+    return answer
+
+
+@pytest.fixture
+def take_quiz(answer_all):
+    """Take a quiz through the progress services, as a learner would: start, answer, submit."""
+    from progress.services import quiz_attempt_start, quiz_attempt_submit
+
+    def take(learner, quiz, *, now, right=True):
+        attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+        answer_all(attempt, now=now, right=right)
+        return quiz_attempt_submit(attempt=attempt, now=now)
+
+    return take
+
+
+@pytest.fixture
+def complete_module(take_quiz):
+    """Read every visible lesson of a module and pass its quiz, through the services."""
+    from lessons.models import Lesson
+    from progress.services import lesson_complete
+
+    def complete(learner, module, *, now, quiz=True):
+        for lesson in Lesson.objects.visible().filter(module=module):
+            lesson_complete(learner=learner, lesson=lesson, now=now)
+        if quiz and hasattr(module, "quiz"):
+            take_quiz(learner, module.quiz, now=now)
+
+    return complete

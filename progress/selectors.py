@@ -1,0 +1,339 @@
+"""A learner's progress through a course, with the reasons for each state.
+
+The rules (DESIGN.md): a module is complete when all its visible lessons
+are read and its quiz, if any, is passed; the course when every visible
+module is complete and the final exam, if any, is passed. In a sequential
+course a module opens when the one before it is complete, and the final
+exam when all modules are.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from assessments.models import Attempt, Quiz
+from lessons.models import Course, Lesson, Module, Status
+from progress.models import Enrollment, LessonCompletion
+
+ModuleState = Literal["done", "in_progress", "not_started", "locked"]
+
+
+@dataclass(frozen=True)
+class LessonProgress:
+    lesson: Lesson
+    done: bool
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QuizProgress:
+    quiz: Quiz
+    attempts_used: int
+    attempts_left: int | None  # None: unlimited
+    best_percent: Decimal | None
+    passed: bool
+    is_open: bool
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    lessons: list[LessonProgress]
+    quiz: QuizProgress | None
+    state: ModuleState
+    reasons: list[str]
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state == "done"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "locked"
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    enrollment: Enrollment | None
+    modules: list[ModuleProgress]
+    final_exam: QuizProgress | None
+    lessons_done: int
+    lessons_total: int
+    # Steps done (lessons read, quizzes passed) out of all steps, rounded down.
+    percent: int
+    is_complete: bool
+    next_step: Lesson | Quiz | None
+
+
+def percent_label(percent: Decimal | int | None) -> str:
+    """85.00 -> "85%", 62.50 -> "62.5%"."""
+    if percent is None:
+        return "–"
+    text = format(Decimal(percent).quantize(Decimal("0.01")).normalize(), "f")
+    return f"{text}%"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _quiz_rows(*, learner, course: Course) -> list[Quiz]:
+    """Published quizzes of the course, each annotated with the learner's record."""
+    submitted = Attempt.objects.filter(
+        quiz=OuterRef("pk"), learner=learner, submitted_at__isnull=False
+    )
+    return list(
+        Quiz.objects.published()
+        .filter(course=course)
+        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
+        .annotate(
+            learner_attempts=Coalesce(
+                Subquery(
+                    submitted.order_by().values("quiz").annotate(n=Count("pk")).values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            ),
+            learner_best=Subquery(submitted.order_by("-percent").values("percent")[:1]),
+            learner_passed=Exists(submitted.filter(passed=True)),
+        )
+    )
+
+
+def _quiz_progress(quiz: Quiz, *, is_open: bool, locked_reason: str | None) -> QuizProgress:
+    used = quiz.learner_attempts
+    left = None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+    best = quiz.learner_best
+    passed = bool(quiz.learner_passed)
+    if passed:
+        reasons = [f"Passed with {percent_label(best)}"]
+    elif not is_open:
+        reasons = [locked_reason or "Not open yet"]
+    elif left == 0:
+        reasons = [f"No attempts left: best {percent_label(best)}, {quiz.pass_mark}% was needed"]
+    else:
+        needed = (
+            f"Best {percent_label(best)}, {quiz.pass_mark}% needed to pass"
+            if used
+            else f"{quiz.pass_mark}% needed to pass"
+        )
+        if left is not None:
+            needed += f"; {_plural(left, 'attempt')} left"
+        reasons = [needed]
+    return QuizProgress(
+        quiz=quiz,
+        attempts_used=used,
+        attempts_left=left,
+        best_percent=best,
+        passed=passed,
+        is_open=is_open,
+        reasons=reasons,
+    )
+
+
+def _module_reasons(
+    *, lessons: list[LessonProgress], quiz: QuizProgress | None, state: ModuleState, opens: str
+) -> list[str]:
+    if state == "locked":
+        return [opens]
+    if state == "done":
+        if not lessons:
+            read = ""
+        elif len(lessons) == 1:
+            read = "Lesson read"
+        else:
+            read = f"All {len(lessons)} lessons read"
+        if quiz is None:
+            return [read or "Nothing to do"]
+        passed = f"quiz passed with {percent_label(quiz.best_percent)}"
+        return [f"{read} and {passed}" if read else passed.capitalize()]
+    reasons = []
+    unread = [item.lesson for item in lessons if not item.done]
+    if unread:
+        more = len(unread) - 1
+        reasons.append(
+            f"Read “{unread[0].title}”" + (f" and {_plural(more, 'more lesson')}" if more else "")
+        )
+    if quiz is not None and not quiz.passed:
+        if quiz.attempts_left == 0:
+            reasons.append(
+                f"No attempts left at the quiz: best {percent_label(quiz.best_percent)}, "
+                f"{quiz.quiz.pass_mark}% was needed"
+            )
+        elif quiz.attempts_used:
+            reasons.append(
+                f"Pass the quiz: best {percent_label(quiz.best_percent)}, "
+                f"{quiz.quiz.pass_mark}% needed"
+            )
+        else:
+            reasons.append(f"Pass the quiz: {quiz.quiz.pass_mark}% needed")
+    return reasons
+
+
+def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
+    """Where the learner stands in ``course``. Four queries, whatever the size of the course."""
+    enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
+    modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
+    lessons = list(
+        Lesson.objects.visible()
+        .filter(course=course)
+        .order_by("module__position", "module_id", "position", "id")
+        .annotate(
+            learner_completed_at=Subquery(
+                LessonCompletion.objects.filter(learner=learner, lesson=OuterRef("pk")).values(
+                    "completed_at"
+                )[:1]
+            )
+        )
+    )
+    quizzes = _quiz_rows(learner=learner, course=course)
+
+    lessons_by_module: dict[int, list[LessonProgress]] = {module.pk: [] for module in modules}
+    for lesson in lessons:
+        lesson.course = course  # spares lesson.get_absolute_url() a query
+        lessons_by_module[lesson.module_id].append(
+            LessonProgress(
+                lesson=lesson,
+                done=lesson.learner_completed_at is not None,
+                completed_at=lesson.learner_completed_at,
+            )
+        )
+    quiz_by_module = {quiz.module_id: quiz for quiz in quizzes if quiz.module_id is not None}
+    final_quiz = next((quiz for quiz in quizzes if quiz.is_final), None)
+
+    module_progress: list[ModuleProgress] = []
+    previous: ModuleProgress | None = None
+    for module in modules:
+        module.course = course
+        module_lessons = lessons_by_module[module.pk]
+        quiz_row = quiz_by_module.get(module.pk)
+        lessons_read = all(item.done for item in module_lessons)
+        passed = quiz_row is None or bool(quiz_row.learner_passed)
+        complete = lessons_read and passed
+        # What was earned stays earned: a module already complete is never locked again.
+        is_open = not course.sequential or previous is None or previous.is_complete or complete
+        opens = f"Opens when you complete “{previous.module.title}”" if previous else ""
+        quiz = (
+            _quiz_progress(quiz_row, is_open=is_open, locked_reason=opens)
+            if quiz_row is not None
+            else None
+        )
+        if complete:
+            state: ModuleState = "done"
+        elif not is_open:
+            state = "locked"
+        elif any(item.done for item in module_lessons) or (quiz and quiz.attempts_used):
+            state = "in_progress"
+        else:
+            state = "not_started"
+        current = ModuleProgress(
+            module=module,
+            lessons=module_lessons,
+            quiz=quiz,
+            state=state,
+            reasons=_module_reasons(lessons=module_lessons, quiz=quiz, state=state, opens=opens),
+        )
+        module_progress.append(current)
+        previous = current
+
+    incomplete = [item for item in module_progress if not item.is_complete]
+    final_exam = None
+    if final_quiz is not None:
+        final_open = not course.sequential or not incomplete
+        waiting = f"Opens when you complete “{incomplete[0].module.title}”" if incomplete else ""
+        if len(incomplete) > 1:
+            waiting += f" and {_plural(len(incomplete) - 1, 'more module')}"
+        final_exam = _quiz_progress(final_quiz, is_open=final_open, locked_reason=waiting)
+
+    steps = [item.done for item in (lp for mp in module_progress for lp in mp.lessons)]
+    lessons_done = sum(steps)
+    steps += [mp.quiz.passed for mp in module_progress if mp.quiz is not None]
+    if final_exam is not None:
+        steps.append(final_exam.passed)
+    complete_now = _complete_by_rules(module_progress, final_exam)
+    # A course once completed stays completed, whatever content is added later.
+    is_complete = complete_now or (enrollment is not None and enrollment.completed_at is not None)
+
+    return CourseProgress(
+        course=course,
+        enrollment=enrollment,
+        modules=module_progress,
+        final_exam=final_exam,
+        lessons_done=lessons_done,
+        lessons_total=len(lessons),
+        percent=100 if is_complete else math.floor(100 * sum(steps) / len(steps)) if steps else 0,
+        is_complete=is_complete,
+        next_step=None if complete_now else _next_step(module_progress, final_exam),
+    )
+
+
+def _next_step(
+    modules: list[ModuleProgress], final_exam: QuizProgress | None
+) -> Lesson | Quiz | None:
+    for module in modules:
+        if module.is_complete or not module.is_open:
+            continue
+        for item in module.lessons:
+            if not item.done:
+                return item.lesson
+        # A quiz out of attempts is no step to take; the module's reasons say why.
+        if module.quiz is not None and not module.quiz.passed and module.quiz.attempts_left != 0:
+            return module.quiz.quiz
+    if (
+        final_exam is not None
+        and final_exam.is_open
+        and not final_exam.passed
+        and final_exam.attempts_left != 0
+    ):
+        return final_exam.quiz
+    return None
+
+
+def _complete_by_rules(modules: list[ModuleProgress], final_exam: QuizProgress | None) -> bool:
+    # A course with nothing in it yet cannot be completed.
+    has_steps = final_exam is not None or any(m.lessons or m.quiz for m in modules)
+    return (
+        has_steps
+        and all(module.is_complete for module in modules)
+        and (final_exam is None or final_exam.passed)
+    )
+
+
+def course_complete_by_rules(progress: CourseProgress) -> bool:
+    """Whether the course is complete by its rules now, ignoring an earlier completion."""
+    return _complete_by_rules(progress.modules, progress.final_exam)
+
+
+def lesson_is_open(progress: CourseProgress, lesson: Lesson) -> bool:
+    """Whether the learner may read (and mark) ``lesson``: visible, and its module open."""
+    for module in progress.modules:
+        if module.module.pk == lesson.module_id:
+            return module.is_open and any(item.lesson.pk == lesson.pk for item in module.lessons)
+    return False
+
+
+def quiz_is_open(progress: CourseProgress, quiz: Quiz) -> bool:
+    """Whether the learner may start ``quiz``: published, visible, and open by the rules."""
+    if progress.final_exam is not None and progress.final_exam.quiz.pk == quiz.pk:
+        return progress.final_exam.is_open
+    for module in progress.modules:
+        if module.quiz is not None and module.quiz.quiz.pk == quiz.pk:
+            return module.quiz.is_open
+    return False
+
+
+def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
+    """The learner's record at ``quiz`` within ``progress``, if it is visible."""
+    if progress.final_exam is not None and progress.final_exam.quiz.pk == quiz.pk:
+        return progress.final_exam
+    for module in progress.modules:
+        if module.quiz is not None and module.quiz.quiz.pk == quiz.pk:
+            return module.quiz
+    return None

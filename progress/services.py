@@ -1,0 +1,196 @@
+"""Writes of a learner's journey: enrol, complete lessons, take quizzes, earn the certificate.
+
+Gating is enforced here, on the server, whatever the page showed: a view,
+the admin or a command that goes through these functions cannot skip a
+locked module. Nothing here deletes a completion, an attempt or a
+certificate.
+"""
+
+import random
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Attempt, Quiz, Response
+from assessments.services import (
+    AttemptClosed,
+    attempt_start,
+    attempt_submit,
+    attempts_expired_submit,
+    response_save,
+)
+from lessons.models import Course, Lesson, Status
+from progress.models import Certificate, Enrollment, LessonCompletion
+from progress.selectors import (
+    course_complete_by_rules,
+    course_progress_for_learner,
+    lesson_is_open,
+    quiz_is_open,
+    quiz_progress,
+)
+
+
+class ProgressError(Exception):
+    """A learner action that cannot be done; the message is meant for the learner."""
+
+
+class NotEnrolled(ProgressError):
+    pass
+
+
+class LessonLocked(ProgressError):
+    pass
+
+
+class QuizLocked(ProgressError):
+    pass
+
+
+def _enrollment(*, learner, course: Course) -> Enrollment:
+    if course.status != Status.PUBLISHED:
+        raise ProgressError(f"“{course.title}” is not open.")
+    enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
+    if enrollment is None:
+        raise NotEnrolled(f"Enrol in “{course.title}” first.")
+    return enrollment
+
+
+def _touch(*, learner, course_id: int, now: datetime) -> None:
+    Enrollment.objects.filter(learner=learner, course_id=course_id).update(last_activity_at=now)
+
+
+def enrollment_create(*, learner, course: Course) -> Enrollment:
+    """Enrol the learner; enrolling again returns the existing enrolment."""
+    if course.status != Status.PUBLISHED:
+        raise ProgressError(f"“{course.title}” is not open for enrolment.")
+    enrollment, _ = Enrollment.objects.get_or_create(learner=learner, course=course)
+    return enrollment
+
+
+def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> LessonCompletion:
+    """Mark a lesson read. Marking it again keeps the first completion."""
+    now = now or timezone.now()
+    course = lesson.course
+    _enrollment(learner=learner, course=course)
+    existing = LessonCompletion.objects.filter(learner=learner, lesson=lesson).first()
+    if existing is not None:
+        return existing
+
+    progress = course_progress_for_learner(learner=learner, course=course)
+    if not lesson_is_open(progress, lesson):
+        raise LessonLocked(_lesson_locked_message(progress, lesson))
+    with transaction.atomic():
+        completion, _ = LessonCompletion.objects.get_or_create(
+            learner=learner, lesson=lesson, defaults={"completed_at": now}
+        )
+        _touch(learner=learner, course_id=course.pk, now=now)
+    course_completion_check(learner=learner, course=course, now=now)
+    return completion
+
+
+def _lesson_locked_message(progress, lesson: Lesson) -> str:
+    for module in progress.modules:
+        if module.module.pk == lesson.module_id and module.state == "locked":
+            return f"“{lesson.title}” {module.reasons[0][0].lower()}{module.reasons[0][1:]}."
+    return f"“{lesson.title}” is not available."
+
+
+def quiz_attempt_start(
+    *, learner, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None
+) -> Attempt:
+    """Start (or resume) an attempt, if the learner is enrolled and the quiz is open to them."""
+    now = now or timezone.now()
+    course = quiz.course
+    _enrollment(learner=learner, course=course)
+    progress = course_progress_for_learner(learner=learner, course=course)
+    if not quiz_is_open(progress, quiz):
+        record = quiz_progress(progress, quiz)
+        if record is None:
+            raise QuizLocked(f"“{quiz.title}” is not available.")
+        reason = record.reasons[0]
+        raise QuizLocked(f"“{quiz.title}” {reason[0].lower()}{reason[1:]}.")
+    # An attempt whose time ran out is submitted first: it may have passed, and
+    # that counts even if no attempt is left to start now.
+    expired = Attempt.objects.filter(
+        learner=learner, quiz=quiz, submitted_at__isnull=True, deadline__lt=now
+    ).first()
+    if expired is not None:
+        attempt_submit(attempt=expired, now=now, auto=True)
+        course_completion_check(learner=learner, course=course, now=now)
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    _touch(learner=learner, course_id=course.pk, now=now)
+    return attempt
+
+
+def quiz_response_save(
+    *, attempt: Attempt, slot: int, answer, now: datetime | None = None
+) -> Response:
+    """Save an answer (assessments.services.response_save), for the quiz-taking page.
+
+    When the answer comes too late the attempt is submitted instead; a pass
+    then completes the course like any other, before the refusal goes back.
+    """
+    now = now or timezone.now()
+    try:
+        return response_save(attempt=attempt, slot=slot, answer=answer, now=now)
+    except AttemptClosed as closed:
+        submitted = closed.attempt
+        course_completion_check(learner=submitted.learner, course=submitted.quiz.course, now=now)
+        raise
+
+
+def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Submit and grade an attempt, then see whether that completed the course."""
+    now = now or timezone.now()
+    submitted = attempt_submit(attempt=attempt, now=now)
+    course = submitted.quiz.course
+    _touch(learner=submitted.learner, course_id=course.pk, now=now)
+    course_completion_check(learner=submitted.learner, course=course, now=now)
+    return submitted
+
+
+def quiz_attempts_expired_submit(*, now: datetime | None = None) -> list[Attempt]:
+    """Submit every attempt whose time ran out, and issue the certificates they earned."""
+    now = now or timezone.now()
+    submitted = attempts_expired_submit(now=now)
+    checked = set()
+    for attempt in submitted:
+        key = (attempt.learner_id, attempt.quiz.course_id)
+        if key not in checked:
+            checked.add(key)
+            course_completion_check(learner=attempt.learner, course=attempt.quiz.course, now=now)
+    return submitted
+
+
+def course_completion_check(
+    *, learner, course: Course, now: datetime | None = None
+) -> Certificate | None:
+    """Issue the certificate if the learner has completed the course; it is issued once.
+
+    Returns the learner's certificate for the course (new or earlier), or None.
+    """
+    now = now or timezone.now()
+    existing = Certificate.objects.filter(learner=learner, course=course).first()
+    if existing is not None:
+        return existing
+    progress = course_progress_for_learner(learner=learner, course=course)
+    if progress.enrollment is None or not course_complete_by_rules(progress):
+        return None
+    with transaction.atomic():
+        # Two requests finishing the course at once queue here; the second finds the
+        # certificate (and the unique constraint backs this up).
+        enrollment = Enrollment.objects.select_for_update().get(pk=progress.enrollment.pk)
+        certificate, _ = Certificate.objects.get_or_create(
+            learner=learner,
+            course=course,
+            defaults={
+                "learner_name": learner.get_full_name() or learner.get_username(),
+                "course_title": course.title,
+                "issued_at": now,
+            },
+        )
+        if enrollment.completed_at is None:
+            enrollment.completed_at = certificate.issued_at
+            enrollment.save(update_fields=["completed_at"])
+    return certificate

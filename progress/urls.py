@@ -1,0 +1,37 @@
+from django.urls import path
+
+from progress.views import certificates, dashboard, quizzes, reading
+
+urlpatterns = [
+    path("", reading.catalogue, name="catalogue"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("courses/<slug:slug>/", reading.course_detail, name="course_detail"),
+    path("courses/<slug:slug>/enrol/", reading.course_enrol, name="course_enrol"),
+    path(
+        "courses/<slug:course_slug>/lessons/<slug:slug>/",
+        reading.lesson_detail,
+        name="lesson_detail",
+    ),
+    path(
+        "courses/<slug:course_slug>/lessons/<slug:slug>/complete/",
+        reading.lesson_complete,
+        name="lesson_complete",
+    ),
+    path(
+        "courses/<slug:course_slug>/quizzes/<slug:slug>/", quizzes.quiz_detail, name="quiz_detail"
+    ),
+    path(
+        "courses/<slug:course_slug>/quizzes/<slug:slug>/start/",
+        quizzes.quiz_start,
+        name="quiz_start",
+    ),
+    path("attempts/<int:pk>/", quizzes.attempt_detail, name="attempt_detail"),
+    path("attempts/<int:pk>/answers/<int:slot>/", quizzes.response_save, name="response_save"),
+    path("attempts/<int:pk>/submit/", quizzes.attempt_submit, name="attempt_submit"),
+    path("attempts/<int:pk>/result/", quizzes.attempt_result, name="attempt_result"),
+    path(
+        "courses/<slug:slug>/certificate/", certificates.certificate_mine, name="certificate_mine"
+    ),
+    path("certificates/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+    path("certificates/<str:code>/pdf/", certificates.certificate_pdf, name="certificate_pdf"),
+]

@@ -1,0 +1,7 @@
+"""Being written."""
+
+from django.http import Http404
+
+
+def dashboard(request, *args, **kwargs):
+    raise Http404

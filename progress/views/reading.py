@@ -1,0 +1,152 @@
+"""The catalogue, the course page and the lesson reader."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from lessons.models import Course, Lesson, Module, Status
+from progress import services
+from progress.models import Enrollment, LessonCompletion
+from progress.selectors import course_progress_for_learner, lesson_is_open
+
+
+def _learner(request):
+    return request.user if request.user.is_authenticated else None
+
+
+def _count(queryset, *, per: str):
+    """A correlated COUNT subquery, grouped by the field ``per`` that ties it to the outer row."""
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(per).annotate(n=Count("pk")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def catalogue(request):
+    learner = _learner(request)
+    visible_lessons = Lesson.objects.visible().filter(course=OuterRef("pk"))
+    courses = (
+        Course.objects.published()
+        .annotate(
+            module_count=_count(
+                Module.objects.published().filter(course=OuterRef("pk")), per="course"
+            ),
+            lesson_count=_count(visible_lessons, per="course"),
+            reading_minutes=Coalesce(
+                Subquery(
+                    visible_lessons.order_by()
+                    .values("course")
+                    .annotate(total=Sum("reading_minutes"))
+                    .values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            enrolled=Exists(Enrollment.objects.filter(course=OuterRef("pk"), learner=learner)),
+            lessons_done=_count(
+                LessonCompletion.objects.filter(
+                    learner=learner,
+                    lesson__course=OuterRef("pk"),
+                    lesson__status=Status.PUBLISHED,
+                    lesson__module__status=Status.PUBLISHED,
+                ),
+                per="lesson__course",
+            ),
+            completed=Exists(
+                Enrollment.objects.filter(
+                    course=OuterRef("pk"), learner=learner, completed_at__isnull=False
+                )
+            ),
+        )
+        .order_by("title")
+    )
+    mine = [course for course in courses if course.enrolled]
+    others = [course for course in courses if not course.enrolled]
+    return render(request, "progress/catalogue.html", {"mine": mine, "others": others})
+
+
+def _published_course(slug: str) -> Course:
+    return get_object_or_404(Course.objects.published(), slug=slug)
+
+
+def course_detail(request, slug):
+    course = _published_course(slug)
+    progress = course_progress_for_learner(learner=_learner(request), course=course)
+    return render(request, "progress/course_detail.html", {"course": course, "progress": progress})
+
+
+@require_POST
+def course_enrol(request, slug):
+    course = _published_course(slug)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={course.get_absolute_url()}")
+    services.enrollment_create(learner=request.user, course=course)
+    messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
+    return redirect(course)
+
+
+def _lesson_context(request, course_slug: str, slug: str) -> dict:
+    """The lesson with the learner's progress; refuses what the learner may not open."""
+    course = _published_course(course_slug)
+    lesson = get_object_or_404(Lesson.objects.visible().select_related("module"), course=course,
+                               slug=slug)  # fmt: skip
+    lesson.course = course
+    progress = course_progress_for_learner(learner=request.user, course=course)
+    if progress.enrollment is None:
+        return {"redirect": course}
+    if not lesson_is_open(progress, lesson):
+        reason = next(m.reasons[0] for m in progress.modules if m.module.pk == lesson.module_id)
+        raise PermissionDenied(f"“{lesson.module.title}” is locked. {reason}.")
+    ordered = [item for module in progress.modules for item in module.lessons]
+    index = next(i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk)
+    module = next(m for m in progress.modules if m.module.pk == lesson.module_id)
+    last_in_module = module.lessons[-1].lesson.pk == lesson.pk
+    return {
+        "course": course,
+        "lesson": lesson,
+        "progress": progress,
+        "module_progress": module,
+        "done": ordered[index].done,
+        "previous": ordered[index - 1].lesson if index > 0 else None,
+        "next": ordered[index + 1].lesson if index + 1 < len(ordered) else None,
+        "module_quiz": module.quiz if last_in_module else None,
+    }
+
+
+@login_required
+def lesson_detail(request, course_slug, slug):
+    context = _lesson_context(request, course_slug, slug)
+    if "redirect" in context:
+        messages.info(request, "Enrol in the course to start reading.")
+        return redirect(context["redirect"])
+    return render(request, "progress/lesson_detail.html", context)
+
+
+@login_required
+@require_POST
+def lesson_complete(request, course_slug, slug):
+    course = _published_course(course_slug)
+    lesson = get_object_or_404(Lesson.objects.visible(), course=course, slug=slug)
+    lesson.course = course
+    try:
+        services.lesson_complete(learner=request.user, lesson=lesson)
+    except services.ProgressError as error:
+        raise PermissionDenied(str(error)) from None
+    context = _lesson_context(request, course_slug, slug)
+    if request.htmx:
+        return render(request, "progress/_lesson_completed.html", {**context, "oob_toc": True})
+    messages.success(request, f"“{lesson.title}” marked as complete.")
+    if request.POST.get("then") == "continue":
+        quiz = context["module_quiz"]
+        if quiz is not None and not quiz.passed:
+            return redirect(quiz.quiz)
+        return redirect(context["next"] or course)
+    return redirect(lesson)

@@ -1,0 +1,277 @@
+"""factory_boy factories for the whole project, and helpers that build questions of each kind.
+
+Content factories make published content by default: that is what learners
+see. Pass ``status=Status.DRAFT`` for the rest.
+"""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from assessments.models import Choice, Question, Quiz
+from lessons.models import Course, Lesson, Module, Status
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Course
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    summary = "A short course."
+    status = Status.PUBLISHED
+    sequential = False
+
+
+class ModuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Module
+
+    course = factory.SubFactory(CourseFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    slug = factory.Sequence(lambda n: f"module-{n}")
+    title = factory.Sequence(lambda n: f"Module {n}")
+    objectives = ["Explain the topic."]
+    status = Status.PUBLISHED
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    module = factory.SubFactory(ModuleFactory)
+    course = factory.SelfAttribute("module.course")
+    position = factory.Sequence(lambda n: n + 1)
+    slug = factory.Sequence(lambda n: f"lesson-{n}")
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    body = "First passage.\n\nSecond passage."
+    status = Status.PUBLISHED
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A module quiz; ``QuizFactory(final=True, course=…)`` makes the final exam."""
+
+    class Meta:
+        model = Quiz
+
+    class Params:
+        final = factory.Trait(kind=Quiz.Kind.FINAL, module=None, title="Final exam")
+
+    module = factory.SubFactory(ModuleFactory)
+    course = factory.LazyAttribute(lambda quiz: quiz.module.course if quiz.module else None)
+    kind = Quiz.Kind.MODULE
+    slug = factory.Sequence(lambda n: f"quiz-{n}")
+    title = factory.Sequence(lambda n: f"Quiz {n}")
+    pass_mark = 70
+    status = Status.PUBLISHED
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    quiz = factory.SubFactory(QuizFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = Question.Kind.SINGLE
+    title = factory.Sequence(lambda n: f"Question {n}")
+    text = "Which one is right?"
+    points = Decimal(1)
+    explanation = "Because the lesson says so."
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Choice
+
+    question = factory.SubFactory(QuestionFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Choice {n}")
+    weight = Decimal(0)
+
+
+# --- Questions of each kind --------------------------------------------------
+# Weights are percents of the question's points, as in GIFT/Moodle.
+
+
+def _question(kind: str, quiz: Quiz | None, **fields) -> Question:
+    if quiz is not None:
+        fields["quiz"] = quiz
+    return QuestionFactory(kind=kind, **fields)
+
+
+def single_question(
+    *, quiz: Quiz | None = None, choices=(("Right", 100), ("Wrong", 0)), **fields
+) -> Question:
+    """``choices``: (text, weight) or (text, weight, feedback)."""
+    question = _question(Question.Kind.SINGLE, quiz, **fields)
+    for position, (text, weight, *feedback) in enumerate(choices, start=1):
+        ChoiceFactory(
+            question=question,
+            position=position,
+            text=text,
+            weight=Decimal(weight),
+            feedback=feedback[0] if feedback else "",
+        )
+    return question
+
+
+def multiple_question(
+    *,
+    quiz: Quiz | None = None,
+    choices=(("Right A", 50), ("Right B", 50), ("Wrong C", -100)),
+    **fields,
+) -> Question:
+    question = _question(Question.Kind.MULTIPLE, quiz, **fields)
+    for position, (text, weight, *feedback) in enumerate(choices, start=1):
+        ChoiceFactory(
+            question=question,
+            position=position,
+            text=text,
+            weight=Decimal(weight),
+            feedback=feedback[0] if feedback else "",
+        )
+    return question
+
+
+def true_false_question(*, quiz: Quiz | None = None, answer: bool = True, **fields) -> Question:
+    question = _question(Question.Kind.TRUE_FALSE, quiz, **fields)
+    ChoiceFactory(question=question, position=1, text="True", weight=Decimal(100 if answer else 0))
+    ChoiceFactory(
+        question=question, position=2, text="False", weight=Decimal(0 if answer else 100)
+    )
+    return question
+
+
+def short_question(
+    *, quiz: Quiz | None = None, answers=(("Helsinki", 100),), **fields
+) -> Question:
+    """``answers``: accepted texts with their weight."""
+    question = _question(Question.Kind.SHORT, quiz, **fields)
+    for position, (text, weight, *feedback) in enumerate(answers, start=1):
+        ChoiceFactory(
+            question=question,
+            position=position,
+            text=text,
+            weight=Decimal(weight),
+            feedback=feedback[0] if feedback else "",
+        )
+    return question
+
+
+def numerical_question(
+    *, quiz: Quiz | None = None, answers=(("3.14", "0.01", 100),), **fields
+) -> Question:
+    """``answers``: (value, tolerance, weight)."""
+    question = _question(Question.Kind.NUMERICAL, quiz, **fields)
+    for position, (value, tolerance, weight, *feedback) in enumerate(answers, start=1):
+        ChoiceFactory(
+            question=question,
+            position=position,
+            text=str(value),
+            numeric_value=Decimal(value),
+            tolerance=Decimal(tolerance),
+            weight=Decimal(weight),
+            feedback=feedback[0] if feedback else "",
+        )
+    return question
+
+
+def matching_question(
+    *,
+    quiz: Quiz | None = None,
+    pairs=(("Helsinki", "Finland"), ("Tallinn", "Estonia"), ("Riga", "Latvia")),
+    distractors=(),
+    **fields,
+) -> Question:
+    """``pairs``: (left, right); ``distractors``: right sides that match nothing."""
+    question = _question(Question.Kind.MATCHING, quiz, **fields)
+    position = 0
+    for position, (left, right) in enumerate(pairs, start=1):
+        ChoiceFactory(question=question, position=position, text=left, match_text=right)
+    for offset, right in enumerate(distractors, start=1):
+        ChoiceFactory(question=question, position=position + offset, text="", match_text=right)
+    return question
+
+
+def essay_question(*, quiz: Quiz | None = None, **fields) -> Question:
+    return _question(Question.Kind.ESSAY, quiz, **fields)
+
+
+# --- Answers read from a snapshot --------------------------------------------
+
+
+def right_answer(shown: dict):
+    """The answer that earns full marks, read from the snapshot as a test would cheat."""
+    kind = shown["kind"]
+    choices = shown["choices"]
+    if kind in ("single", "true_false"):
+        return max(choices, key=lambda c: Decimal(c["weight"]))["id"]
+    if kind == "multiple":
+        return [c["id"] for c in choices if Decimal(c["weight"]) > 0]
+    if kind == "short":
+        return max(choices, key=lambda c: Decimal(c["weight"]))["text"]
+    if kind == "numerical":
+        return max(choices, key=lambda c: Decimal(c["weight"]))["value"]
+    if kind == "matching":
+        return {str(c["id"]): c["match"] for c in choices if c["text"]}
+    return "An essay."
+
+
+def wrong_answer(shown: dict):
+    """An answer that scores nothing."""
+    kind = shown["kind"]
+    choices = shown["choices"]
+    if kind in ("single", "true_false"):
+        return min(choices, key=lambda c: Decimal(c["weight"]))["id"]
+    if kind == "multiple":
+        return [c["id"] for c in choices if Decimal(c["weight"]) <= 0]
+    if kind == "short":
+        return "certainly not this"
+    if kind == "numerical":
+        return "-987654321"
+    if kind == "matching":
+        lefts = [c for c in choices if c["text"]]
+        # Every left gets the right side of its neighbour.
+        return {str(c["id"]): lefts[(i + 1) % len(lefts)]["match"] for i, c in enumerate(lefts)}
+    return ""
+
+
+# --- Whole courses -----------------------------------------------------------
+
+
+def course_with_modules(
+    *,
+    modules: int = 2,
+    lessons: int = 2,
+    module_quizzes: bool = True,
+    final_exam: bool = True,
+    sequential: bool = False,
+    **course_fields,
+) -> Course:
+    """A published course: ``modules`` modules of ``lessons`` lessons, a one-question
+    quiz per module and a two-question final exam."""
+    course = CourseFactory(sequential=sequential, **course_fields)
+    for m in range(1, modules + 1):
+        module = ModuleFactory(course=course, position=m, title=f"Module {m}")
+        for n in range(1, lessons + 1):
+            LessonFactory(module=module, position=n, title=f"Lesson {m}.{n}")
+        if module_quizzes:
+            quiz = QuizFactory(module=module, title=f"Quiz {m}")
+            single_question(quiz=quiz)
+    if final_exam:
+        exam = QuizFactory(final=True, course=course)
+        single_question(quiz=exam)
+        true_false_question(quiz=exam, answer=False)
+    return course
