@@ -1,0 +1,216 @@
+"""The catalogue, course page and lesson reader, through the Django test client."""
+
+import pytest
+from django.urls import reverse
+
+from lessons.models import Status
+from progress.models import Enrollment, LessonCompletion
+from progress.services import enrollment_create, lesson_complete
+from tests.factories import CourseFactory, LessonFactory, UserFactory, course_with_modules
+
+pytestmark = pytest.mark.django_db
+
+
+def first_lesson(course):
+    return course.lessons.order_by("module__position", "position").first()
+
+
+def test_catalogue_lists_published_courses_with_counts_and_own_courses_first(client, learner):
+    mine = course_with_modules(modules=2, lessons=3, title="Zulu course")
+    other = course_with_modules(modules=1, lessons=1, title="Alpha course")
+    CourseFactory(title="Hidden draft", status=Status.DRAFT)
+    enrollment_create(learner=learner, course=mine)
+    lesson_complete(learner=learner, lesson=first_lesson(mine))
+    client.force_login(learner)
+
+    page = client.get("/").content.decode()
+
+    assert "Hidden draft" not in page
+    assert page.index("Zulu course") < page.index("Alpha course")  # own courses first
+    assert "2 modules · 6 lessons" in page
+    assert "1 of 6 lessons read" in page
+    assert other.title in page
+
+
+def test_catalogue_query_count_does_not_grow_with_courses_or_lessons(
+    client, learner, django_assert_num_queries
+):
+    client.force_login(learner)
+    course_with_modules(modules=1, lessons=1)
+    with django_assert_num_queries(3):  # session, user, courses with every count
+        client.get("/")
+    for _ in range(3):
+        course = course_with_modules(modules=3, lessons=4)
+        enrollment_create(learner=learner, course=course)
+    with django_assert_num_queries(3):
+        client.get("/")
+
+
+def test_course_page_offers_enrol_then_start_then_resume(client, learner):
+    course = course_with_modules(modules=2, lessons=2)
+    client.force_login(learner)
+    url = course.get_absolute_url()
+
+    assert b">Enrol</button>" in client.get(url).content
+
+    response = client.post(reverse("course_enrol", args=[course.slug]), follow=True)
+    assert Enrollment.objects.filter(learner=learner, course=course).exists()
+    assert "You are enrolled" in response.content.decode()
+    assert ">Start<" in client.get(url).content.decode()
+
+    lesson_complete(learner=learner, lesson=first_lesson(course))
+    page = client.get(url).content.decode()
+    assert ">Resume<" in page
+    assert "Next: Lesson 1.2" in page
+
+
+def test_anonymous_visitor_sees_the_syllabus_and_is_sent_to_log_in_to_enrol(client):
+    course = course_with_modules(modules=2, lessons=2)
+
+    assert "Lesson 2.1" in client.get(course.get_absolute_url()).content.decode()
+    response = client.post(reverse("course_enrol", args=[course.slug]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_draft_course_is_not_found(client, learner):
+    course = CourseFactory(status=Status.DRAFT)
+    client.force_login(learner)
+
+    assert client.get(course.get_absolute_url()).status_code == 404
+
+
+def test_course_page_says_why_a_module_is_locked(client, learner):
+    course = course_with_modules(modules=2, lessons=2, sequential=True)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+
+    page = client.get(course.get_absolute_url()).content.decode()
+
+    assert "Locked" in page
+    assert "Opens when you complete “Module 1”" in page
+    assert "Read “Lesson 1.1” and 1 more lesson" in page
+
+
+def test_lesson_page_shows_the_body_with_passage_anchors_and_navigation(client, learner):
+    course = course_with_modules(modules=1, lessons=3)
+    enrollment_create(learner=learner, course=course)
+    lesson = course.lessons.get(title="Lesson 1.2")
+    client.force_login(learner)
+
+    page = client.get(lesson.get_absolute_url()).content.decode()
+
+    assert '<p id="passage-1">First passage.</p>' in page
+    assert "Previous: Lesson 1.1" in page
+    assert "Next: Lesson 1.3" in page
+    assert "Mark as complete" in page
+
+
+def test_lesson_page_needs_enrolment(client, learner):
+    course = course_with_modules(modules=1, lessons=1)
+    client.force_login(learner)
+
+    response = client.get(first_lesson(course).get_absolute_url())
+
+    assert response.status_code == 302
+    assert response["Location"] == course.get_absolute_url()
+
+
+def test_locked_lesson_cannot_be_opened_or_completed_by_url(client, learner):
+    course = course_with_modules(modules=2, lessons=1, sequential=True)
+    enrollment_create(learner=learner, course=course)
+    locked = course.lessons.get(title="Lesson 2.1")
+    client.force_login(learner)
+
+    page = client.get(locked.get_absolute_url())
+    assert page.status_code == 403
+    assert "Opens when you complete “Module 1”" in page.content.decode()
+
+    response = client.post(reverse("lesson_complete", args=[course.slug, locked.slug]))
+    assert response.status_code == 403
+    assert not LessonCompletion.objects.filter(lesson=locked).exists()
+
+
+def test_draft_lesson_is_not_found(client, learner):
+    course = course_with_modules(modules=1, lessons=1)
+    draft = LessonFactory(module=course.modules.get(), status=Status.DRAFT)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_mark_as_complete_without_javascript_redirects_back_with_a_message(client, learner):
+    course = course_with_modules(modules=1, lessons=2)
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    client.force_login(learner)
+
+    response = client.post(
+        reverse("lesson_complete", args=[course.slug, lesson.slug]), follow=True
+    )
+
+    assert LessonCompletion.objects.filter(learner=learner, lesson=lesson).count() == 1
+    page = response.content.decode()
+    assert "marked as complete" in page
+    assert "You have completed this lesson" in page
+
+
+def test_complete_and_continue_goes_to_the_next_lesson_then_the_module_quiz(client, learner):
+    course = course_with_modules(modules=1, lessons=2)
+    enrollment_create(learner=learner, course=course)
+    first, second = course.lessons.order_by("position")
+    client.force_login(learner)
+    url = reverse("lesson_complete", args=[course.slug, first.slug])
+
+    response = client.post(url, {"then": "continue"})
+    assert response["Location"] == second.get_absolute_url()
+
+    response = client.post(reverse("lesson_complete", args=[course.slug, second.slug]),
+                           {"then": "continue"})  # fmt: skip
+    assert response["Location"] == course.modules.get().quiz.get_absolute_url()
+
+
+def test_mark_as_complete_with_htmx_returns_the_panel_and_fresh_contents(client, learner):
+    course = course_with_modules(modules=1, lessons=2)
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    client.force_login(learner)
+
+    response = client.post(
+        reverse("lesson_complete", args=[course.slug, lesson.slug]), headers={"HX-Request": "true"}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You have completed this lesson" in page
+    assert 'id="course-toc"' in page and 'hx-swap-oob="true"' in page
+    assert "1 of 2 lessons read" in page
+
+
+def test_lesson_page_query_count_is_fixed(client, django_assert_num_queries):
+    learner = UserFactory()
+    small = course_with_modules(modules=1, lessons=1)
+    large = course_with_modules(modules=4, lessons=5)
+    for course in (small, large):
+        enrollment_create(learner=learner, course=course)
+        lesson_complete(learner=learner, lesson=first_lesson(course))
+    client.force_login(learner)
+
+    for course in (small, large):
+        url = first_lesson(course).get_absolute_url()
+        with django_assert_num_queries(8):
+            client.get(url)
+
+
+def test_course_page_query_count_is_fixed(client, django_assert_num_queries):
+    learner = UserFactory()
+    small = course_with_modules(modules=1, lessons=1)
+    large = course_with_modules(modules=4, lessons=5)
+    client.force_login(learner)
+    for course in (small, large):
+        enrollment_create(learner=learner, course=course)
+        for other in UserFactory.create_batch(3):
+            enrollment_create(learner=other, course=course)
+        with django_assert_num_queries(7):
+            client.get(course.get_absolute_url())
