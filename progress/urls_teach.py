@@ -1,0 +1,3 @@
+"""The instructor area, under /teach/."""
+
+urlpatterns = []
