@@ -1,0 +1,85 @@
+"""What an operator relies on: health checks, request logs, production settings."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from courseware.request_log import JsonFormatter
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_the_database_reachable(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": True}}
+
+
+def test_readyz_checks_database_cache_and_migrations(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": True, "cache": True, "migrations": True}
+
+
+def test_readyz_is_unavailable_while_migrations_are_pending(client, monkeypatch):
+    monkeypatch.setattr("courseware.health._migrations_applied", lambda: False)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def test_each_request_is_logged_once_as_structured_fields(client, caplog):
+    with caplog.at_level(logging.INFO, logger="courseware.requests"):
+        response = client.get("/healthz", headers={"X-Request-ID": "abc123"})
+
+    [record] = [r for r in caplog.records if r.name == "courseware.requests"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["method"] == "GET"
+    assert line["path"] == "/healthz"
+    assert line["status"] == 200
+    assert line["request_id"] == "abc123"
+    assert isinstance(line["duration_ms"], float)
+    assert response["X-Request-ID"] == "abc123"
+
+
+def test_production_settings_pass_the_deployment_checks():
+    environment = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60 + "production-grade-secret",
+        "ALLOWED_HOSTS": "courses.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
