@@ -64,7 +64,9 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
     report = SyncReport()
     with transaction.atomic():
         course = course_sync(spec=spec, report=report)
-        lessons = {lesson.slug: lesson for lesson in course.lessons.all()}
+        # Only lessons still in the folder may be named: the rest are about to be removed.
+        slugs = {lesson.slug for module in spec.modules for lesson in module.lessons}
+        lessons = {lesson.slug: lesson for lesson in course.lessons.filter(slug__in=slugs)}
         wanted = set()
         for module in course.modules.filter(slug__in=[m.slug for m in spec.modules]):
             module_spec = next(m for m in spec.modules if m.slug == module.slug)

@@ -1,0 +1,119 @@
+"""Re-importing an edited course folder updates it in place and keeps learners' history."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from assessments.course_io import course_import
+from assessments.models import Attempt, Question
+from lessons.models import Lesson, Status
+from progress.models import LessonCompletion
+from progress.services import enrollment_create, lesson_complete
+
+pytestmark = pytest.mark.django_db
+
+SHIPPED = Path(settings.BASE_DIR) / "fixtures" / "military-diplomacy"
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    copy = tmp_path / "course"
+    shutil.copytree(SHIPPED, copy)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def repoint(folder: Path, slugs: list[str], to: str) -> None:
+    """Point the questions on ``slugs`` at the first passage of lesson ``to`` instead."""
+    pattern = re.compile(rf"// lesson: (?:{'|'.join(slugs)})#passage-\d+")
+    for gift in (folder / "quizzes").glob("*.gift"):
+        gift.write_text(pattern.sub(f"// lesson: {to}#passage-1", gift.read_text()))
+
+
+def test_edits_update_in_place_and_removed_content_with_history_is_archived(
+    folder, learner, take_quiz, now
+):
+    course, _ = course_import(folder)
+    enrollment_create(learner=learner, course=course)
+    introduction = Lesson.objects.get(slug="introduction")
+    lesson_complete(learner=learner, lesson=introduction, now=now)
+    quiz = course.modules.get(slug="foundations").quiz
+    for lesson in Lesson.objects.filter(module__slug="foundations"):
+        lesson_complete(learner=learner, lesson=lesson, now=now)
+    attempt = take_quiz(learner, quiz, now=now, right=False)
+    shown_before = list(attempt.responses.order_by("slot").values_list("shown", "score"))
+
+    module = folder / "modules" / "foundations.md"
+    edit(module, "# Introduction {#introduction}", "# Why this course {#introduction}")
+    # Drop two lessons the learner has completed; their questions now point elsewhere.
+    text = module.read_text(encoding="utf-8")
+    start = text.index("# The Role of Military Diplomacy in Shaping")
+    module.write_text(text[:start].rstrip("\n") + "\n", encoding="utf-8")
+    repoint(folder, ["shaping-regional-security-dynamics", "historical-evolution"], "introduction")
+
+    _, report = course_import(folder)
+
+    introduction.refresh_from_db()
+    assert introduction.title == "Why this course"  # same row, so its completion still counts
+    assert LessonCompletion.objects.filter(learner=learner, lesson=introduction).exists()
+    assert Lesson.objects.get(slug="historical-evolution").status == Status.ARCHIVED
+    assert Lesson.objects.get(slug="shaping-regional-security-dynamics").status == Status.ARCHIVED
+    assert "lessons archived" in str(report)
+    # The recorded attempt is exactly as it was.
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    assert list(attempt.responses.order_by("slot").values_list("shown", "score")) == shown_before
+
+    # Archived lessons are kept for the records but are no longer in the course.
+    exported = folder.parent / "exported"
+    call_command("export_course", course.slug, str(exported), verbosity=0)
+    assert "historical-evolution" not in (exported / "modules" / "foundations.md").read_text()
+
+
+def test_a_lesson_nobody_has_read_is_deleted_when_removed(folder):
+    course_import(folder)
+    module = folder / "modules" / "outlook.md"
+    text = module.read_text(encoding="utf-8")
+    start = text.index("# Concluding Insights")
+    module.write_text(text[:start].rstrip("\n") + "\n", encoding="utf-8")
+    repoint(folder, ["concluding-insights"], "future-prospects")
+
+    _, report = course_import(folder)
+
+    assert not Lesson.objects.filter(slug="concluding-insights").exists()
+    assert "1 lessons deleted" in str(report)
+
+
+def test_a_question_naming_an_unknown_lesson_is_refused_with_its_line(folder):
+    gift = folder / "quizzes" / "outlook.gift"
+    edit(gift, "// lesson: future-prospects#", "// lesson: no-such-lesson#")
+
+    with pytest.raises(CommandError, match=r"outlook\.gift:2: no lesson 'no-such-lesson'"):
+        call_command("import_course", str(folder))
+    assert not Question.objects.exists()
+
+
+def test_a_passage_beyond_the_lesson_is_refused(folder):
+    gift = folder / "quizzes" / "outlook.gift"
+    text = gift.read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    gift.write_text(text.replace(first, "// lesson: future-prospects#passage-99", 1))
+
+    with pytest.raises(CommandError, match=r"outlook\.gift:2: lesson 'future-prospects' has 3"):
+        call_command("import_course", str(folder))
+
+
+def test_import_command_prints_what_it_did_and_then_nothing(folder, capsys):
+    call_command("import_course", str(folder))
+    assert "18 lessons created" in capsys.readouterr().out
+
+    call_command("import_course", str(folder))
+    assert "nothing changed" in capsys.readouterr().out
