@@ -51,7 +51,9 @@ def test_closed_registration_refuses_sign_up_and_hides_the_link(client, settings
 def test_password_reset_sends_a_link_by_e_mail(client):
     UserFactory(username="amara", email="amara@example.org")
 
-    response = client.post("/accounts/password_reset/", {"email": "amara@example.org"}, follow=True)
+    response = client.post(
+        "/accounts/password_reset/", {"email": "amara@example.org"}, follow=True
+    )
 
     assert "Check your e-mail" in response.content.decode()
     [message] = mail.outbox
