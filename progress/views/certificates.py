@@ -1,15 +1,106 @@
-"""Being written."""
+"""The learner's certificate, its public verification page and its PDF.
 
-from django.http import Http404
+Verification and the PDF are public by code: the code is the secret a learner
+shares. They show only what the certificate says, as it was issued.
+"""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from lessons.models import Course
+from progress import services
+from progress.models import Certificate
+from progress.pdf import certificate_pdf as render_certificate_pdf
+from progress.selectors import (
+    CourseProgress,
+    course_complete_by_rules,
+    course_progress_for_learner,
+)
 
 
-def certificate_mine(request, *args, **kwargs):
-    raise Http404
+def _canonical_code(code: str) -> str:
+    """Codes are read off paper and typed back: ignore case, spaces and hyphens."""
+    compact = re.sub(r"[^0-9A-Z]", "", code.upper())
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
-def certificate_verify(request, *args, **kwargs):
-    raise Http404
+def _by_code(code: str) -> Certificate | None:
+    return Certificate.objects.filter(code=_canonical_code(code)).first()
 
 
-def certificate_pdf(request, *args, **kwargs):
-    raise Http404
+def _not_found(request, code: str) -> HttpResponse:
+    context = {"code": _canonical_code(code)}
+    return render(request, "progress/certificate_not_found.html", context, status=404)
+
+
+def _verify_url(request, certificate: Certificate) -> str:
+    return request.build_absolute_uri(certificate.get_absolute_url())
+
+
+def _still_to_do(progress: CourseProgress) -> str:
+    """Why there is no certificate yet, from the progress reasons."""
+    title = progress.course.title
+    if progress.enrollment is None:
+        return f"Enrol in “{title}” and complete it to earn its certificate."
+    incomplete = [module for module in progress.modules if not module.is_complete]
+    steps = [f"{m.module.title} — {'; '.join(m.reasons)}" for m in incomplete if m.is_open]
+    locked = sum(not m.is_open for m in incomplete)
+    if locked:
+        steps.append(f"Then {locked} more module{'s' if locked > 1 else ''}")
+    exam = progress.final_exam
+    if exam is not None and not exam.passed and exam.is_open:
+        steps.append(f"{exam.quiz.title} — {exam.reasons[0]}")
+    elif exam is not None and not exam.passed:
+        steps.append(f"Then the {exam.quiz.title.lower()}")
+    message = f"Your certificate for “{title}” is issued when you complete the course."
+    return f"{message} Still to do: {'. '.join(steps)}." if steps else message
+
+
+@login_required
+def certificate_mine(request, slug):
+    certificate = (
+        Certificate.objects.filter(learner=request.user, course__slug=slug)
+        .select_related("course")
+        .first()
+    )
+    if certificate is None:
+        course = get_object_or_404(Course.objects.published(), slug=slug)
+        progress = course_progress_for_learner(learner=request.user, course=course)
+        if course_complete_by_rules(progress):
+            # Complete without a certificate: the content changed (a lesson archived, say)
+            # after the learner's last action. Issue it now, as that action would have.
+            certificate = services.course_completion_check(learner=request.user, course=course)
+        if certificate is None:
+            messages.info(request, _still_to_do(progress))
+            return redirect(course)
+    return render(
+        request,
+        "progress/certificate_mine.html",
+        {"certificate": certificate, "verify_url": _verify_url(request, certificate)},
+    )
+
+
+def certificate_verify(request, code):
+    certificate = _by_code(code)
+    if certificate is None:
+        return _not_found(request, code)
+    if code != certificate.code:
+        return redirect(certificate)  # one address per certificate, however it was typed
+    response = render(request, "progress/certificate_verify.html", {"certificate": certificate})
+    response["X-Robots-Tag"] = "noindex"  # a name on a public page is not for search engines
+    return response
+
+
+def certificate_pdf(request, code):
+    certificate = _by_code(code)
+    if certificate is None:
+        return _not_found(request, code)
+    pdf = render_certificate_pdf(certificate, verify_url=_verify_url(request, certificate))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    response["X-Robots-Tag"] = "noindex"
+    return response

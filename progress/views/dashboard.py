@@ -1,7 +1,69 @@
-"""Being written."""
+"""The learner's dashboard: every course they are enrolled in, and where they stand in it."""
 
-from django.http import Http404
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.shortcuts import render
+
+from lessons.models import Status
+from progress.models import Enrollment
+from progress.selectors import (
+    CourseProgress,
+    QuizProgress,
+    course_progress_for_learner,
+    percent_label,
+)
 
 
-def dashboard(request, *args, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class QuizScore:
+    title: str
+    score: str  # "85%" or "not attempted"
+    attempted: bool
+    passed: bool
+    pass_mark: int
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    progress: CourseProgress
+    modules_done: int
+    scores: list[QuizScore]
+
+
+def _score(record: QuizProgress) -> QuizScore:
+    score = percent_label(record.best_percent) if record.attempts_used else "not attempted"
+    return QuizScore(
+        title=record.quiz.title,
+        score=score,
+        attempted=record.attempts_used > 0,
+        passed=record.passed,
+        pass_mark=record.quiz.pass_mark,
+    )
+
+
+def _card(progress: CourseProgress) -> CourseCard:
+    records = [module.quiz for module in progress.modules if module.quiz is not None]
+    if progress.final_exam is not None:
+        records.append(progress.final_exam)
+    return CourseCard(
+        progress=progress,
+        modules_done=sum(module.is_complete for module in progress.modules),
+        scores=[_score(record) for record in records],
+    )
+
+
+@login_required
+def dashboard(request):
+    """One query for the enrolments, then the progress selector's four per course."""
+    enrollments = (
+        Enrollment.objects.filter(learner=request.user, course__status=Status.PUBLISHED)
+        .select_related("course")
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
+    )
+    cards = [
+        _card(course_progress_for_learner(learner=request.user, course=enrollment.course))
+        for enrollment in enrollments
+    ]
+    return render(request, "progress/dashboard.html", {"cards": cards})
