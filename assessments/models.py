@@ -272,6 +272,10 @@ class Attempt(models.Model):
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
+    def is_late(self, now) -> bool:
+        """Whether ``now`` is past the time limit: no answer is taken any more."""
+        return self.deadline is not None and now > self.deadline
+
 
 class Response(models.Model):
     """A learner's answer to one question of an attempt, with the question as it was shown."""

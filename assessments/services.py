@@ -46,10 +46,6 @@ def _open_attempt(*, learner, quiz: Quiz) -> Attempt | None:
     )
 
 
-def _is_late(attempt: Attempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline
-
-
 def attempt_start(
     *, learner, quiz: Quiz, now: datetime | None = None, rng: random.Random | None = None
 ) -> Attempt:
@@ -63,7 +59,7 @@ def attempt_start(
     # Submitted in its own transaction, so the grade stands even when no new
     # attempt may start (AttemptLimitReached rolls back the block below).
     expired = _open_attempt(learner=learner, quiz=quiz)
-    if expired is not None and _is_late(expired, now):
+    if expired is not None and expired.is_late(now):
         attempt_submit(attempt=expired, now=now, auto=True)
     try:
         with transaction.atomic():
@@ -90,7 +86,7 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         .first()
     )
     if existing is not None:
-        if not _is_late(existing, now):
+        if not existing.is_late(now):
             return existing
         # Its time ran out between the check in attempt_start and this lock.
         attempt_submit(attempt=existing, now=now, auto=True)
@@ -151,7 +147,7 @@ def response_save(*, attempt: Attempt, slot: int, answer, now: datetime | None =
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.is_submitted:
             raise AttemptClosed("This attempt has already been submitted.", attempt=locked)
-        if not _is_late(locked, now):
+        if not locked.is_late(now):
             try:
                 response = locked.responses.get(slot=slot)
             except Response.DoesNotExist:
@@ -194,12 +190,11 @@ def attempt_submit(
         else:
             locked.percent = Decimal("0.00")
         locked.passed = locked.percent >= locked.pass_mark
-        submitted_at = now
-        if auto and _is_late(locked, now):
-            # Timed out: it counts as handed in when the time ran out.
-            submitted_at = locked.deadline
-        locked.submitted_at = max(submitted_at, locked.started_at)
-        locked.auto_submitted = auto
+        # Past the deadline it counts as handed in by the server when the time ran out,
+        # whoever asks: a late click on "Submit" gains no time.
+        late = locked.is_late(now)
+        locked.submitted_at = max(locked.deadline if late else now, locked.started_at)
+        locked.auto_submitted = auto or late
         locked.save(update_fields=["score", "percent", "passed", "submitted_at", "auto_submitted"])
     return locked
 

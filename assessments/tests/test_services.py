@@ -271,6 +271,17 @@ def test_a_late_answer_is_refused_and_the_attempt_submitted_with_saved_answers(
     assert refused.value.attempt.pk == attempt.pk
 
 
+def test_a_submit_after_the_deadline_counts_as_handed_in_at_the_deadline(
+    learner, timed_quiz, now, rng
+):
+    attempt = attempt_start(learner=learner, quiz=timed_quiz, now=now, rng=rng)
+
+    attempt = attempt_submit(attempt=attempt, now=now + timedelta(hours=2))
+
+    assert attempt.submitted_at == attempt.deadline
+    assert attempt.auto_submitted is True
+
+
 def test_an_expired_attempt_is_submitted_when_the_learner_comes_back(
     learner, timed_quiz, now, rng, answer_all
 ):

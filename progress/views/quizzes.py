@@ -1,27 +1,394 @@
-"""Being written."""
+"""Taking a quiz: the intro, the attempt (saved as you go), submitting, and the result.
 
-from django.http import Http404
+The rules live in ``progress.services`` (gating, attempt limits, deadlines,
+grading once); these views read the request, call them and render. Every
+page works without JavaScript; htmx only saves each answer as it changes.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assessments.forms import (
+    AttemptForm,
+    answer_from_post,
+    answer_lines,
+    key_lines,
+    plain_number,
+    points_label,
+)
+from assessments.grading import InvalidAnswer, grade
+from assessments.models import Attempt, Quiz, Response
+from assessments.selectors import attempt_with_responses
+from assessments.services import AttemptClosed, QuizError
+from lessons.markdown import passage_anchor
+from lessons.models import Lesson, Status
+from progress import services
+from progress.selectors import (
+    CourseProgress,
+    course_progress_for_learner,
+    percent_label,
+    quiz_progress,
+)
+
+TIME_UP = "Time ran out, so your attempt was submitted with the answers saved before then."
 
 
-def quiz_detail(request, *args, **kwargs):
-    raise Http404
+# --- Shared steps ----------------------------------------------------------------
 
 
-def quiz_start(request, *args, **kwargs):
-    raise Http404
+def _published_quiz(course_slug: str, slug: str) -> Quiz:
+    return get_object_or_404(
+        Quiz.objects.published()
+        .select_related("course", "module")
+        .annotate(bank_size=Count("questions")),
+        course__slug=course_slug,
+        course__status=Status.PUBLISHED,
+        slug=slug,
+    )
 
 
-def attempt_detail(request, *args, **kwargs):
-    raise Http404
+def _own_attempt(request, pk: int) -> Attempt:
+    # Someone else's attempt is a 404, not a 403: its existence is nobody else's business.
+    try:
+        return attempt_with_responses(pk, request.user)
+    except Attempt.DoesNotExist:
+        raise Http404("No such attempt.") from None
 
 
-def response_save(request, *args, **kwargs):
-    raise Http404
+def _submit_if_late(request, attempt: Attempt) -> bool:
+    """Hand in an attempt whose time ran out, as the server would have at the deadline.
+
+    Submitting after the deadline records it as handed in by the server at the
+    deadline, and issues any certificate it earns; the cron command
+    (submit_expired_attempts) usually gets there first.
+    """
+    if attempt.is_submitted or not attempt.is_late(timezone.now()):
+        return False
+    services.quiz_attempt_submit(attempt=attempt)
+    messages.warning(request, TIME_UP)
+    return True
 
 
-def attempt_submit(request, *args, **kwargs):
-    raise Http404
+def _to_result(attempt: Attempt):
+    return redirect("attempt_result", pk=attempt.pk)
 
 
-def attempt_result(request, *args, **kwargs):
-    raise Http404
+def _closed(request, attempt: Attempt):
+    """The redirect for an attempt that takes no more answers, or None while it is open."""
+    if _submit_if_late(request, attempt) or attempt.is_submitted:
+        return _to_result(attempt)
+    return None
+
+
+def _save_answers(attempt: Attempt, form: AttemptForm) -> None:
+    """Save what the learner changed; an answer that cannot be saved becomes a form error.
+
+    Raises ``AttemptClosed`` when the time ran out meanwhile (the attempt is then submitted).
+    """
+    for slot, answer in form.changed().items():
+        try:
+            services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
+        except InvalidAnswer as error:
+            form.add_error(slot, str(error))
+
+
+def _timer(attempt: Attempt) -> dict | None:
+    """What the countdown starts from; the page counts down from the server's clock, not the
+    learner's, which may be wrong."""
+    if attempt.deadline is None:
+        return None
+    now = timezone.now()
+    seconds = max(int((attempt.deadline - now).total_seconds()), 0)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    left = f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+    return {
+        # Milliseconds at most: what every browser's Date.parse reads.
+        "deadline": attempt.deadline.isoformat(timespec="milliseconds"),
+        "now": now.isoformat(timespec="milliseconds"),
+        "left": left,
+    }
+
+
+def _render_attempt(request, attempt: Attempt, form: AttemptForm):
+    quiz = attempt.quiz
+    return render(
+        request,
+        "progress/attempt_detail.html",
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "course": quiz.course,
+            "questions": form.questions(),
+            "errors": form.errors,
+            "timer": _timer(attempt),
+        },
+    )
+
+
+# --- The intro ---------------------------------------------------------------------
+
+
+@login_required
+def quiz_detail(request, course_slug, slug):
+    quiz = _published_quiz(course_slug, slug)
+    progress = course_progress_for_learner(learner=request.user, course=quiz.course)
+    if progress.enrollment is None:
+        messages.info(request, "Enrol in the course to take its quizzes.")
+        return redirect(quiz.course)
+    record = quiz_progress(progress, quiz)
+    if record is None:
+        raise Http404("No such quiz.")
+    if not record.is_open:
+        reason = record.reasons[0]
+        raise PermissionDenied(f"“{quiz.title}” {reason[0].lower()}{reason[1:]}.")
+    attempts = list(Attempt.objects.filter(learner=request.user, quiz=quiz).order_by("number"))
+    open_attempt = next((attempt for attempt in attempts if not attempt.is_submitted), None)
+    if open_attempt is not None and _submit_if_late(request, open_attempt):
+        return redirect(quiz)  # the counts on the page include it now
+    past_attempts = [attempt for attempt in attempts if attempt.is_submitted]
+    for attempt in past_attempts:
+        attempt.percent_text = percent_label(attempt.percent)
+    return render(
+        request,
+        "progress/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "course": quiz.course,
+            "record": record,
+            "question_count": min(quiz.draw_count or quiz.bank_size, quiz.bank_size),
+            "open_attempt": open_attempt,
+            "past_attempts": past_attempts,
+            "best": percent_label(record.best_percent),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_start(request, course_slug, slug):
+    quiz = _published_quiz(course_slug, slug)
+    try:
+        attempt = services.quiz_attempt_start(learner=request.user, quiz=quiz)
+    except services.NotEnrolled as error:
+        messages.info(request, str(error))
+        return redirect(quiz.course)
+    except services.QuizLocked as error:
+        raise PermissionDenied(str(error)) from None
+    except (QuizError, services.ProgressError) as error:
+        # Out of attempts, or no questions yet: the intro says why.
+        messages.error(request, str(error))
+        return redirect(quiz)
+    return redirect("attempt_detail", pk=attempt.pk)
+
+
+# --- The attempt ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_detail(request, pk):
+    """The questions; without JavaScript, a POST here is the "Save answers" button."""
+    attempt = _own_attempt(request, pk)
+    if closed := _closed(request, attempt):
+        return closed
+    form = AttemptForm(attempt.responses.all(), data=request.POST or None)
+    if form.is_bound:
+        try:
+            _save_answers(attempt, form)
+        except AttemptClosed as error:
+            messages.error(request, str(error))
+            return _to_result(attempt)
+        if not form.errors:
+            messages.success(request, "Your answers are saved.")
+            return redirect("attempt_detail", pk=attempt.pk)
+    return _render_attempt(request, attempt, form)
+
+
+@login_required
+@require_POST
+def response_save(request, pk, slot):
+    """Save one answer as it changes (htmx), and say so in the question's status line."""
+    response = get_object_or_404(
+        Response.objects.select_related("attempt"),
+        attempt_id=pk,
+        attempt__learner=request.user,
+        slot=slot,
+    )
+    attempt = response.attempt
+    answer = answer_from_post(response.shown, request.POST, slot)
+    error = ""
+    try:
+        services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
+    except AttemptClosed as closed:
+        # Too late, or already handed in: the result page tells the rest.
+        messages.error(request, str(closed))
+        result = reverse("attempt_result", kwargs={"pk": attempt.pk})
+        if request.htmx:
+            return HttpResponse(headers={"HX-Redirect": result})
+        return redirect(result)
+    except InvalidAnswer as invalid:
+        error = str(invalid)
+    if not request.htmx:
+        if error:
+            messages.error(request, f"Question {slot}: {error}")
+        return redirect(reverse("attempt_detail", kwargs={"pk": attempt.pk}) + f"#question-{slot}")
+    return render(
+        request,
+        "progress/_question_status.html",
+        {"question": {"slot": slot, "error": error}, "saved": not error},
+    )
+
+
+@login_required
+@require_POST
+def attempt_submit(request, pk):
+    """Save the answers posted with it, ask to confirm if some are blank, then grade once."""
+    attempt = _own_attempt(request, pk)
+    if closed := _closed(request, attempt):
+        return closed
+    form = AttemptForm(attempt.responses.all(), data=request.POST)
+    try:
+        _save_answers(attempt, form)
+    except AttemptClosed as error:
+        messages.error(request, str(error))
+        return _to_result(attempt)
+    if form.errors:
+        return _render_attempt(request, attempt, form)
+    unanswered = form.unanswered()
+    if unanswered and "confirm" not in request.POST:
+        return render(
+            request,
+            "progress/attempt_confirm.html",
+            {
+                "attempt": attempt,
+                "quiz": attempt.quiz,
+                "course": attempt.quiz.course,
+                "unanswered": unanswered,
+                "total": len(form.responses),
+                "timer": _timer(attempt),
+            },
+        )
+    services.quiz_attempt_submit(attempt=attempt)
+    messages.success(request, "Your answers are submitted.")
+    return _to_result(attempt)
+
+
+# --- The result ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionReview:
+    slot: int
+    text: str
+    status: str  # right, partly, wrong, or ungraded (an essay)
+    score: str  # "0.5 of 1 point"
+    answer: list[str]
+    key: list[str]
+    feedback: list[str]
+    explanation: str
+    reread_title: str = ""
+    reread_url: str = ""
+
+
+def _question_review(response: Response, *, course_slug: str, reveal: bool) -> QuestionReview:
+    shown = response.shown
+    if response.is_correct is None:
+        status = "ungraded"
+    elif response.is_correct:
+        status = "right"
+    else:
+        status = "partly" if response.score else "wrong"
+    reread = {}
+    lesson = shown.get("lesson")
+    # Every policy points a missed question back to its passage: that is study, not the key.
+    if status in ("partly", "wrong") and lesson:
+        url = reverse("lesson_detail", kwargs={"course_slug": course_slug, "slug": lesson["slug"]})
+        if lesson.get("passage"):
+            url += "#" + passage_anchor(lesson["passage"])
+        reread = {"reread_title": lesson["title"], "reread_url": url}
+    return QuestionReview(
+        slot=response.slot,
+        text=shown.get("text", ""),
+        status=status,
+        score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
+        answer=answer_lines(shown, response.answer) if reveal else [],
+        key=key_lines(shown) if reveal else [],
+        feedback=grade(shown, response.answer).feedback if reveal else [],
+        explanation=shown.get("explanation", "") if reveal else "",
+        **reread,
+    )
+
+
+def _reveals_answers(quiz: Quiz, record) -> bool:
+    if quiz.review == Quiz.Review.AFTER_EACH_ATTEMPT:
+        return True
+    if quiz.review == Quiz.Review.AFTER_PASSING:
+        # A quiz the learner can no longer see cannot be retaken either.
+        return record is None or record.passed or record.attempts_left == 0
+    return False
+
+
+def _next_step_link(progress: CourseProgress, quiz: Quiz) -> tuple[str, str] | None:
+    """Where to go after passing: (label, url)."""
+    step = progress.next_step
+    if progress.is_complete:
+        return "View your certificate", reverse("certificate_mine", args=[progress.course.slug])
+    if isinstance(step, Lesson):
+        order = [item.module.pk for item in progress.modules]
+        if quiz.module_id in order and order.index(step.module_id) > order.index(quiz.module_id):
+            module = progress.modules[order.index(step.module_id)].module
+            return f"Continue to the next module: {module.title}", step.get_absolute_url()
+        return f"Continue: {step.title}", step.get_absolute_url()
+    if isinstance(step, Quiz):
+        # Built here: the quizzes of a progress record come without their course.
+        url = reverse(
+            "quiz_detail", kwargs={"course_slug": progress.course.slug, "slug": step.slug}
+        )
+        return f"Continue: {step.title}", url
+    return None
+
+
+@login_required
+def attempt_result(request, pk):
+    attempt = _own_attempt(request, pk)
+    if _submit_if_late(request, attempt):
+        return _to_result(attempt)
+    if not attempt.is_submitted:
+        messages.info(request, "Submit your answers to see your result.")
+        return redirect("attempt_detail", pk=attempt.pk)
+    quiz = attempt.quiz
+    progress = course_progress_for_learner(learner=request.user, course=quiz.course)
+    record = quiz_progress(progress, quiz)
+    reveal = _reveals_answers(quiz, record)
+    reviews = [
+        _question_review(response, course_slug=quiz.course.slug, reveal=reveal)
+        for response in attempt.responses.all()
+    ]
+    passed = record is not None and record.passed
+    return render(
+        request,
+        "progress/attempt_result.html",
+        {
+            "attempt": attempt,
+            "quiz": quiz,
+            "course": quiz.course,
+            "record": record,
+            "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}",
+            "percent": percent_label(attempt.percent),
+            "best": percent_label(record.best_percent) if record else "",
+            "reveal": reveal,
+            "reviews": reviews,
+            "can_retake": record is not None and record.is_open and record.attempts_left != 0,
+            "next_step": _next_step_link(progress, quiz) if passed else None,
+        },
+    )

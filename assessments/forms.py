@@ -1,0 +1,315 @@
+"""Quiz answers as HTML form fields, and back.
+
+The attempt page renders each question from ``shown_for_learner`` (never
+the full snapshot), names its fields after the question's slot, and reads a
+POST back into the answer formats of ``assessments.grading``. Parsing here
+only reshapes what was typed or ticked; whether it is an acceptable answer
+is ``grading.validate_answer``'s call, made by the saving service.
+
+Field names: ``q<slot>`` for every kind but matching, which has one
+``q<slot>-<left choice id>`` select per item.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assessments.grading import (
+    ESSAY_MAX_LENGTH,
+    SHORT_ANSWER_MAX_LENGTH,
+    InvalidAnswer,
+    shown_for_learner,
+    validate_answer,
+)
+from assessments.models import Question, Response
+
+Kind = Question.Kind
+
+# Posted by the attempt form alongside the answers. A POST without it (the
+# "Submit anyway" confirmation) carries no answers, and must not be read as
+# "every question left blank".
+ANSWERS_MARKER = "answers"
+
+HINTS = {
+    Kind.MULTIPLE: "Choose all that apply.",
+    Kind.NUMERICAL: "Type a number, for example 3.14 or 3,14.",
+    Kind.MATCHING: "Choose the matching answer for each item.",
+    Kind.ESSAY: "Your instructor reads this answer; it does not count towards the score.",
+}
+
+
+def plain_number(number: Decimal | str | int) -> str:
+    """2.00 -> "2", 0.50 -> "0.5": points as a person writes them."""
+    return f"{Decimal(number).normalize():f}"
+
+
+def points_label(points: Decimal | str | int) -> str:
+    return f"{plain_number(points)} point" + ("" if Decimal(points) == 1 else "s")
+
+
+def field_name(slot: int, left_id: int | str | None = None) -> str:
+    return f"q{slot}" if left_id is None else f"q{slot}-{left_id}"
+
+
+def _lefts(shown: dict) -> list[dict]:
+    # Matching choices without a left side are extra wrong answers, not items.
+    return [choice for choice in shown.get("choices", []) if choice.get("text")]
+
+
+def answer_from_post(shown: dict, data: Mapping, slot: int) -> Any:
+    """The answer to question ``slot`` as posted, in its grading format, unvalidated.
+
+    A question whose fields are missing from ``data`` reads as unanswered:
+    that is how browsers post an unticked set of checkboxes.
+    """
+    kind = shown.get("kind")
+    name = field_name(slot)
+    if kind == Kind.MULTIPLE:
+        return data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
+    if kind == Kind.MATCHING:
+        return {
+            str(left["id"]): data.get(field_name(slot, left["id"]), "") for left in _lefts(shown)
+        }
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE):
+        return data.get(name) or None
+    return data.get(name, "")
+
+
+def is_unanswered(shown: dict, answer: Any) -> bool:
+    try:
+        return validate_answer(shown, answer) is None
+    except InvalidAnswer:
+        return False  # something was given, even if it cannot be saved as it is
+
+
+def answer_changed(shown: dict, saved: Any, posted: Any) -> bool:
+    """Whether saving ``posted`` would change the saved answer; an invalid one counts as a change,
+    so that saving it reports the problem."""
+    try:
+        return validate_answer(shown, posted) != saved
+    except InvalidAnswer:
+        return True
+
+
+# --- Fields for the template --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class MatchItem:
+    id: str
+    name: str
+    label: str
+    options: list[Option]
+
+
+@dataclass(frozen=True)
+class QuestionForm:
+    """One question of an attempt as its fieldset shows it: built from the public snapshot only."""
+
+    slot: int
+    kind: str
+    text: str
+    points: str
+    options: list[Option] = field(default_factory=list)
+    items: list[MatchItem] = field(default_factory=list)
+    value: str = ""
+    answered: bool = False
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return field_name(self.slot)
+
+    @property
+    def input_id(self) -> str:
+        return f"{self.name}-answer"
+
+    @property
+    def field_names(self) -> list[str]:
+        """What this question posts: the autosave sends these and nothing else."""
+        return [item.name for item in self.items] if self.kind == Kind.MATCHING else [self.name]
+
+    @property
+    def hint(self) -> str:
+        return HINTS.get(self.kind, "")
+
+    @property
+    def max_length(self) -> int:
+        return ESSAY_MAX_LENGTH if self.kind == Kind.ESSAY else SHORT_ANSWER_MAX_LENGTH
+
+    @property
+    def points_label(self) -> str:
+        return points_label(self.points)
+
+
+def question_form(shown: dict, *, slot: int, answer: Any, error: str = "") -> QuestionForm:
+    """The fields of one question, pre-filled with ``answer`` (saved, or as just posted)."""
+    public = shown_for_learner(shown)
+    kind = public.get("kind", "")
+    common = {
+        "slot": slot,
+        "kind": kind,
+        "text": public.get("text", ""),
+        "points": public.get("points") or "0",
+        "answered": not is_unanswered(shown, answer),
+        "error": error,
+    }
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE, Kind.MULTIPLE):
+        if isinstance(answer, list):
+            chosen = {str(item) for item in answer}
+        else:
+            chosen = set() if answer is None else {str(answer)}
+        options = [
+            Option(
+                id=f"{field_name(slot)}-choice-{choice['id']}",
+                value=str(choice["id"]),
+                label=choice.get("text", ""),
+                selected=str(choice["id"]) in chosen,
+            )
+            for choice in public["choices"]
+        ]
+        return QuestionForm(**common, options=options)
+    if kind == Kind.MATCHING:
+        picked = answer if isinstance(answer, dict) else {}
+        items = [
+            MatchItem(
+                id=f"{field_name(slot)}-item-{left['id']}",
+                name=field_name(slot, left["id"]),
+                label=left["text"],
+                options=[
+                    Option(
+                        id="",
+                        value=option,
+                        label=option,
+                        selected=picked.get(str(left["id"])) == option,
+                    )
+                    for option in public.get("options", [])
+                ],
+            )
+            for left in public["choices"]
+        ]
+        return QuestionForm(**common, items=items)
+    value = "" if answer is None or isinstance(answer, list | dict) else str(answer)
+    return QuestionForm(**common, value=value)
+
+
+class AttemptForm:
+    """All the answers of an attempt: the page's fields, and what a POST of them changes.
+
+    Unbound (``data`` None, or a POST without the answers marker) it shows the
+    saved answers; bound it shows what was posted, so nothing typed is lost
+    when an answer comes back with an error.
+    """
+
+    def __init__(self, responses: Iterable[Response], data: Mapping | None = None):
+        self.responses = list(responses)
+        self.is_bound = data is not None and ANSWERS_MARKER in data
+        self.errors: dict[int, str] = {}
+        self.answers: dict[int, Any] = {
+            response.slot: (
+                answer_from_post(response.shown, data, response.slot)
+                if self.is_bound
+                else response.answer
+            )
+            for response in self.responses
+        }
+
+    def changed(self) -> dict[int, Any]:
+        """Posted answers that differ from the saved ones, by slot: only these need saving."""
+        if not self.is_bound:
+            return {}
+        return {
+            response.slot: self.answers[response.slot]
+            for response in self.responses
+            if answer_changed(response.shown, response.answer, self.answers[response.slot])
+        }
+
+    def add_error(self, slot: int, message: str) -> None:
+        self.errors[slot] = message
+
+    def unanswered(self) -> list[QuestionForm]:
+        return [question for question in self.questions() if not question.answered]
+
+    def questions(self) -> list[QuestionForm]:
+        return [
+            question_form(
+                response.shown,
+                slot=response.slot,
+                answer=self.answers[response.slot],
+                error=self.errors.get(response.slot, ""),
+            )
+            for response in self.responses
+        ]
+
+
+# --- Reading an answer back, for the result page -------------------------------
+
+
+def _choices_by_id(shown: dict) -> dict[str, dict]:
+    return {str(choice.get("id")): choice for choice in shown.get("choices", [])}
+
+
+def answer_lines(shown: dict, answer: Any) -> list[str]:
+    """The learner's answer as text, a line per part: the choices ticked, the pairs made."""
+    kind = shown.get("kind")
+    if is_unanswered(shown, answer):
+        return []
+    choices = _choices_by_id(shown)
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE):
+        choice = choices.get(str(answer))
+        return [choice.get("text", "")] if choice else []
+    if kind == Kind.MULTIPLE:
+        ticked = {str(item) for item in answer} if isinstance(answer, list) else set()
+        return [choice.get("text", "") for key, choice in choices.items() if key in ticked]
+    if kind == Kind.MATCHING:
+        pairs = answer if isinstance(answer, dict) else {}
+        return [
+            f"{left['text']} → {pairs[str(left['id'])]}"
+            for left in _lefts(shown)
+            if pairs.get(str(left["id"]))
+        ]
+    return [str(answer)]
+
+
+def _weight(choice: dict) -> Decimal:
+    try:
+        return Decimal(str(choice.get("weight", "0")))
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def key_lines(shown: dict) -> list[str]:
+    """The right answer(s), read from the full snapshot: only for a submitted attempt."""
+    kind = shown.get("kind")
+    choices = shown.get("choices", [])
+    if kind == Kind.MATCHING:
+        return [f"{left['text']} → {left.get('match', '')}" for left in _lefts(shown)]
+    if kind == Kind.MULTIPLE:
+        return [choice.get("text", "") for choice in choices if _weight(choice) > 0]
+    if kind not in (Kind.SINGLE, Kind.TRUE_FALSE, Kind.SHORT, Kind.NUMERICAL):
+        return []
+    if kind == Kind.NUMERICAL:
+        choices = [choice for choice in choices if choice.get("value") is not None]
+    best = max((_weight(choice) for choice in choices), default=Decimal(0))
+    if best <= 0:
+        return []
+    lines = []
+    for choice in choices:
+        if _weight(choice) != best:
+            continue
+        if kind == Kind.NUMERICAL:
+            tolerance = choice.get("tolerance")
+            plus_minus = f" (± {tolerance})" if tolerance not in (None, "", "0") else ""
+            lines.append(f"{choice['value']}{plus_minus}")
+        else:
+            lines.append(choice.get("text", ""))
+    return lines

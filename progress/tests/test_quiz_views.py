@@ -1,0 +1,881 @@
+"""The quiz pages through Django's test client: intro, attempt, autosave, submit, result."""
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from assessments.models import Attempt, Quiz
+from lessons.models import Lesson
+from progress.services import (
+    enrollment_create,
+    lesson_complete,
+    quiz_attempt_start,
+    quiz_response_save,
+)
+from tests.factories import (
+    UserFactory,
+    course_with_modules,
+    essay_question,
+    matching_question,
+    multiple_question,
+    numerical_question,
+    right_answer,
+    short_question,
+    single_question,
+    true_false_question,
+    wrong_answer,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+# Strings only the answer key, the feedback or the explanation contain.
+SECRETS = [
+    "SECRET-FEEDBACK",
+    "SECRET-EXPLANATION",
+    "SECRET-ACCEPTED",
+    "271.828",
+    "0.001",
+    "100.0000",
+    "-100.0000",
+    "passage-",
+]
+
+
+# --- Building quizzes and answering them ---------------------------------------------
+
+
+@pytest.fixture
+def course():
+    """Sequential: module 1's quiz is open, module 2's locked until module 1 is complete."""
+    return course_with_modules(modules=2, lessons=1, sequential=True)
+
+
+@pytest.fixture
+def lesson(course):
+    return Lesson.objects.get(module__course=course, module__position=1)
+
+
+@pytest.fixture
+def quiz(course, lesson):
+    """Module 1's quiz: one question of every kind, each answered by a passage of the lesson."""
+    quiz = Quiz.objects.get(module__course=course, module__position=1)
+    quiz.questions.all().delete()
+    cite = {"quiz": quiz, "lesson": lesson, "explanation": "SECRET-EXPLANATION"}
+    single_question(
+        position=1,
+        text="Which city is the capital of Finland?",
+        choices=[("Helsinki", 100, "SECRET-FEEDBACK right"), ("Turku", 0, "SECRET-FEEDBACK no")],
+        passage=1,
+        **cite,
+    )
+    multiple_question(position=2, passage=2, **cite)
+    true_false_question(position=3, passage=1, **cite)
+    short_question(position=4, answers=[("SECRET-ACCEPTED", 100)], **cite)
+    numerical_question(position=5, answers=[("271.828", "0.001", 100)], **cite)
+    matching_question(position=6, distractors=["Sweden"], **cite)
+    essay_question(position=7, **cite)
+    return quiz
+
+
+@pytest.fixture
+def enrolled(learner, course):
+    enrollment_create(learner=learner, course=course)
+    return learner
+
+
+@pytest.fixture
+def as_learner(client, enrolled):
+    client.force_login(enrolled)
+    return client
+
+
+def start(learner, quiz, *, minutes_ago=0) -> Attempt:
+    return quiz_attempt_start(
+        learner=learner, quiz=quiz, now=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+
+
+def fields(response, answer) -> dict:
+    """The POST fields a browser sends for ``answer`` to ``response``'s question."""
+    slot, kind = response.slot, response.shown["kind"]
+    if kind == "matching":
+        return {f"q{slot}-{left}": right for left, right in answer.items()}
+    if kind == "multiple":
+        return {f"q{slot}": [str(choice) for choice in answer]}
+    return {f"q{slot}": str(answer)}
+
+
+def answers_form(attempt, *, right=True, skip=()) -> dict:
+    """What the attempt form posts: every question answered right or wrong, but ``skip``."""
+    data = {"answers": "1"}
+    for response in attempt.responses.order_by("slot"):
+        if response.slot in skip:
+            continue
+        correct = right(response.slot) if callable(right) else right
+        answer = right_answer(response.shown) if correct else wrong_answer(response.shown)
+        data |= fields(response, answer)
+    return data
+
+
+def url(name, attempt, **kwargs):
+    return reverse(name, kwargs={"pk": attempt.pk, **kwargs})
+
+
+def quiz_url(name, quiz):
+    return reverse(name, kwargs={"course_slug": quiz.course.slug, "slug": quiz.slug})
+
+
+class Tags(HTMLParser):
+    def __init__(self, html: str):
+        super().__init__()
+        self.found: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    def __call__(self, name: str) -> list[dict]:
+        return [attrs for tag, attrs in self.found if tag == name]
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+# --- Who may open what -----------------------------------------------------------------
+
+
+def test_every_quiz_page_needs_a_login(client, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    pages = [
+        ("get", quiz_url("quiz_detail", quiz)),
+        ("post", quiz_url("quiz_start", quiz)),
+        ("get", url("attempt_detail", attempt)),
+        ("post", url("response_save", attempt, slot=1)),
+        ("post", url("attempt_submit", attempt)),
+        ("get", url("attempt_result", attempt)),
+    ]
+    for method, page in pages:
+        response = getattr(client, method)(page)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_learner_not_enrolled_is_sent_to_the_course_to_enrol(client, learner, quiz):
+    client.force_login(learner)
+
+    response = client.get(quiz_url("quiz_detail", quiz), follow=True)
+
+    assertRedirects(response, quiz.course.get_absolute_url())
+    assert "Enrol in the course to take its quizzes." in messages_of(response)
+    response = client.post(quiz_url("quiz_start", quiz))
+    assertRedirects(response, quiz.course.get_absolute_url())
+    assert not Attempt.objects.exists()
+
+
+def test_a_locked_quiz_says_what_opens_it(as_learner, course):
+    locked = Quiz.objects.get(module__course=course, module__position=2)
+
+    for response in (
+        as_learner.get(quiz_url("quiz_detail", locked)),
+        as_learner.post(quiz_url("quiz_start", locked)),
+    ):
+        assertContains(response, "opens when you complete “Module 1”", status_code=403)
+    assert not Attempt.objects.exists()
+
+
+def test_a_draft_quiz_is_not_found(as_learner, quiz):
+    quiz.status = "draft"
+    quiz.save()
+
+    assert as_learner.get(quiz_url("quiz_detail", quiz)).status_code == 404
+
+
+def test_someone_elses_attempt_is_not_found(client, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    other = UserFactory()
+    enrollment_create(learner=other, course=quiz.course)
+    client.force_login(other)
+
+    assert client.get(url("attempt_detail", attempt)).status_code == 404
+    assert client.post(url("attempt_detail", attempt), answers_form(attempt)).status_code == 404
+    assert client.post(url("response_save", attempt, slot=1), {"q1": "1"}).status_code == 404
+    assert client.post(url("attempt_submit", attempt), {"confirm": "1"}).status_code == 404
+    assert client.get(url("attempt_result", attempt)).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert not attempt.responses.exclude(answer=None).exists()
+
+
+# --- The intro --------------------------------------------------------------------------
+
+
+def test_the_intro_says_what_the_quiz_is_and_offers_to_start(as_learner, quiz):
+    quiz.max_attempts, quiz.time_limit_minutes, quiz.pass_mark = 3, 15, 80
+    quiz.save()
+
+    response = as_learner.get(quiz_url("quiz_detail", quiz))
+
+    assertContains(response, f"<h1>{quiz.title}</h1>", html=True)
+    assertContains(response, "The quiz of “Module 1”.")
+    for fact in ("<dd class='col-sm-7'>7</dd>", "<dd class='col-sm-7'>80%</dd>"):
+        assertContains(response, fact, html=True)
+    assertContains(response, "0 used, 3 left of 3")
+    assertContains(response, "15 minutes from the moment you start")
+    assertContains(response, "No attempt yet")
+    assertContains(response, ">Start attempt</button>")
+    assertNotContains(response, "Continue attempt")
+
+
+def test_a_drawn_quiz_counts_the_questions_of_one_attempt(as_learner, quiz):
+    quiz.draw_count = 4
+    quiz.save()
+
+    response = as_learner.get(quiz_url("quiz_detail", quiz))
+
+    assertContains(response, "4, drawn from a bank of 7 for each attempt")
+
+
+def test_an_open_attempt_is_continued_not_restarted(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.get(quiz_url("quiz_detail", quiz))
+    assertContains(response, ">Continue attempt</button>")
+    assertNotContains(response, "Start attempt")
+
+    response = as_learner.post(quiz_url("quiz_start", quiz))
+    assertRedirects(response, url("attempt_detail", attempt))
+    assert Attempt.objects.count() == 1
+
+
+def test_past_attempts_are_listed_with_their_results(as_learner, enrolled, quiz, take_quiz):
+    now = timezone.now()
+    first = take_quiz(enrolled, quiz, now=now, right=False)
+    second = take_quiz(enrolled, quiz, now=now, right=True)
+
+    response = as_learner.get(quiz_url("quiz_detail", quiz))
+
+    assertContains(response, url("attempt_result", first))
+    assertContains(response, url("attempt_result", second))
+    assertContains(response, "✓ Passed")
+    assertContains(response, "✗ Not passed")
+    assertContains(response, "You have passed. You may take it again: your best score counts.")
+
+
+def test_no_attempts_left_means_no_button_and_says_why(as_learner, enrolled, quiz, take_quiz):
+    quiz.max_attempts = 2
+    quiz.save()
+    for _ in range(2):
+        take_quiz(enrolled, quiz, now=timezone.now(), right=False)
+
+    response = as_learner.get(quiz_url("quiz_detail", quiz))
+
+    assertNotContains(response, "Start attempt")
+    assertNotContains(response, "Continue attempt")
+    assertContains(response, "You have used all 2 attempts. Your best score, 0%, is below")
+
+
+# --- Starting and retaking ---------------------------------------------------------------
+
+
+def test_starting_creates_an_attempt_and_opens_it(as_learner, enrolled, quiz):
+    response = as_learner.post(quiz_url("quiz_start", quiz))
+
+    attempt = Attempt.objects.get(learner=enrolled, quiz=quiz)
+    assertRedirects(response, url("attempt_detail", attempt))
+    assert attempt.responses.count() == 7
+    assert as_learner.get(quiz_url("quiz_start", quiz)).status_code == 405
+
+
+def test_retake_from_the_result_creates_attempt_2(as_learner, enrolled, quiz, take_quiz):
+    first = take_quiz(enrolled, quiz, now=timezone.now(), right=True)
+
+    result = as_learner.get(url("attempt_result", first))
+    assertContains(result, ">Retake the quiz</button>")
+    assertContains(result, "Your best score counts")
+    response = as_learner.post(quiz_url("quiz_start", quiz))
+
+    second = Attempt.objects.get(learner=enrolled, quiz=quiz, number=2)
+    assertRedirects(response, url("attempt_detail", second))
+
+
+def test_no_retake_once_the_attempts_are_used(as_learner, enrolled, quiz, take_quiz):
+    quiz.max_attempts = 1
+    quiz.save()
+    only = take_quiz(enrolled, quiz, now=timezone.now(), right=False)
+
+    result = as_learner.get(url("attempt_result", only))
+    assertNotContains(result, "Retake the quiz")
+    assertContains(result, "You have no attempts left")
+    response = as_learner.post(quiz_url("quiz_start", quiz), follow=True)
+
+    assertRedirects(response, quiz_url("quiz_detail", quiz))
+    assert f"You have used your one attempt at “{quiz.title}”." in messages_of(response)
+    assert Attempt.objects.count() == 1
+
+
+# --- The attempt page --------------------------------------------------------------------
+
+
+def test_the_attempt_page_holds_no_key_feedback_or_explanation(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    html = as_learner.get(url("attempt_detail", attempt)).content.decode()
+
+    for secret in SECRETS:
+        assert secret not in html, secret
+    # The questions, and the options the learner picks from, are there.
+    assert "Which city is the capital of Finland?" in html
+    assert "Turku" in html
+    assert "Latvia" in html and "Sweden" in html
+
+
+def test_every_question_is_a_fieldset_with_a_legend_and_labelled_fields(
+    as_learner, enrolled, quiz
+):
+    attempt = start(enrolled, quiz)
+
+    html = as_learner.get(url("attempt_detail", attempt)).content.decode()
+    tags = Tags(html)
+
+    assert len(tags("fieldset")) == 7
+    for slot in range(1, 8):
+        assert re.search(rf"<legend[^>]*>\s*<span[^>]*>Question {slot} ", html)
+    controls = [
+        attrs
+        for name in ("input", "select", "textarea")
+        for attrs in tags(name)
+        if attrs.get("type") != "hidden"
+    ]
+    labelled = {attrs["for"] for attrs in tags("label")}
+    assert controls and all(control["id"] in labelled for control in controls)
+    kinds = {(c.get("type"), c["name"].split("-")[0]) for c in tags("input") if "name" in c}
+    assert {("radio", "q1"), ("checkbox", "q2"), ("radio", "q3"), ("text", "q4")} <= kinds
+    assert tags("input")[-1]["inputmode"] == "decimal"  # the numerical question
+    assert len(tags("select")) == 3  # one per matching item
+    assert html.count('<option value="">Choose…</option>') == 3
+    assert tags("textarea")[0]["name"] == "q7"
+    assert [attrs["aria-live"] for attrs in tags("p") if "aria-live" in attrs] == ["polite"] * 7
+
+
+def test_each_question_saves_itself_as_it_changes(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    tags = Tags(as_learner.get(url("attempt_detail", attempt)).content.decode())
+
+    for slot, fieldset in enumerate(tags("fieldset"), start=1):
+        assert fieldset["hx-post"] == url("response_save", attempt, slot=slot)
+        assert fieldset["hx-trigger"] == "change"
+        assert fieldset["hx-target"] == f"#q{slot}-status"
+    matching = tags("fieldset")[5]
+    assert matching["hx-params"] == ",".join(s["name"] for s in tags("select"))
+    typed = [a for a in tags("input") + tags("textarea") if a.get("type", "text") == "text"]
+    assert [a["name"] for a in typed] == ["q4", "q5", "q7"]
+    for attrs in typed:
+        assert attrs["hx-trigger"] == "keyup changed delay:800ms"
+
+
+def test_saved_answers_are_pre_filled(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    responses = {r.slot: r for r in attempt.responses.all()}
+    helsinki = right_answer(responses[1].shown)
+    quiz_response_save(attempt=attempt, slot=1, answer=helsinki)
+    quiz_response_save(attempt=attempt, slot=4, answer="Oslo")
+    quiz_response_save(attempt=attempt, slot=7, answer="My essay so far")
+
+    tags = Tags(as_learner.get(url("attempt_detail", attempt)).content.decode())
+
+    checked = [attrs["value"] for attrs in tags("input") if "checked" in attrs]
+    assert checked == [str(helsinki)]
+    assert next(a for a in tags("input") if a.get("name") == "q4")["value"] == "Oslo"
+    assertContains(as_learner.get(url("attempt_detail", attempt)), "My essay so far</textarea>")
+
+
+def test_save_answers_without_javascript_saves_every_answer(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(url("attempt_detail", attempt), answers_form(attempt), follow=True)
+
+    assertRedirects(response, url("attempt_detail", attempt))
+    assert "Your answers are saved." in messages_of(response)
+    for saved in attempt.responses.all():
+        assert saved.answer is not None, saved.slot
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def test_an_invalid_answer_is_explained_and_kept_as_typed(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    data = answers_form(attempt) | {"q5": "about three"}
+
+    response = as_learner.post(url("attempt_detail", attempt), data)
+
+    assert response.status_code == 200
+    assertContains(response, "1 answer was not saved")
+    assertContains(response, "Not saved: Type a number, for example 3.14 or 3,14.")
+    assertContains(response, 'value="about three"')
+    assert attempt.responses.get(slot=5).answer is None
+    assert attempt.responses.get(slot=4).answer == "SECRET-ACCEPTED"
+
+
+def test_a_timed_attempt_shows_a_countdown_without_inline_script(as_learner, enrolled, quiz):
+    quiz.time_limit_minutes = 20
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=5)
+
+    html = as_learner.get(url("attempt_detail", attempt)).content.decode()
+
+    (timer,) = [attrs for attrs in Tags(html)("p") if attrs.get("role") == "timer"]
+    assert timer["data-deadline"] == attempt.deadline.isoformat(timespec="milliseconds")
+    assert re.search(r"Time left: <span data-time-left>1[45]:\d\d</span>", html)
+    assert not re.search(r"<script>|<script [^>]*>[^<]", html)
+    assert "courseware/attempt.js" in html
+
+
+def test_an_untimed_attempt_has_no_countdown(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    assertNotContains(as_learner.get(url("attempt_detail", attempt)), 'role="timer"')
+
+
+def test_a_submitted_attempt_opens_its_result(as_learner, enrolled, quiz, take_quiz):
+    attempt = take_quiz(enrolled, quiz, now=timezone.now())
+
+    assertRedirects(as_learner.get(url("attempt_detail", attempt)), url("attempt_result", attempt))
+
+
+def test_an_expired_attempt_is_submitted_with_what_was_saved(as_learner, enrolled, quiz):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=30)
+    helsinki = right_answer(attempt.responses.get(slot=1).shown)
+    quiz_response_save(attempt=attempt, slot=1, answer=helsinki, now=attempt.started_at)
+
+    response = as_learner.get(url("attempt_detail", attempt), follow=True)
+
+    assertRedirects(response, url("attempt_result", attempt))
+    assert any("Time ran out" in message for message in messages_of(response))
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted is True
+    assert attempt.submitted_at == attempt.deadline
+    assert attempt.score == 1
+
+
+# --- Saving as you go (htmx) --------------------------------------------------------------
+
+
+def test_autosave_saves_one_answer_and_returns_its_status(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    matching = attempt.responses.get(slot=6)
+    answer = right_answer(matching.shown)
+
+    response = as_learner.post(
+        url("response_save", attempt, slot=6), fields(matching, answer), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert (
+        response.content.decode().strip() == '<span class="text-success-emphasis">✓ Saved</span>'
+    )
+    matching.refresh_from_db()
+    assert matching.answer == answer
+
+
+def test_autosave_of_an_invalid_answer_says_what_is_wrong(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(attempt=attempt, slot=5, answer="3")
+
+    response = as_learner.post(url("response_save", attempt, slot=5), {"q5": "x"}, headers=HTMX)
+
+    assertContains(response, "⚠ Not saved: Type a number, for example 3.14 or 3,14.")
+    assert attempt.responses.get(slot=5).answer == "3"
+
+
+def test_autosave_of_a_cleared_answer_clears_it(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(
+        attempt=attempt, slot=2, answer=right_answer(attempt.responses.get(slot=2).shown)
+    )
+
+    as_learner.post(url("response_save", attempt, slot=2), {}, headers=HTMX)
+
+    assert attempt.responses.get(slot=2).answer is None
+
+
+def test_a_late_answer_is_refused_and_the_attempt_handed_in(as_learner, enrolled, quiz):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=11)
+
+    response = as_learner.post(url("response_save", attempt, slot=4), {"q4": "late"}, headers=HTMX)
+
+    assert response["HX-Redirect"] == url("attempt_result", attempt)
+    assert attempt.responses.get(slot=4).answer is None
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.submitted_at == attempt.deadline
+    result = as_learner.get(url("attempt_result", attempt))
+    assert any("came in after the time limit" in m for m in messages_of(result))
+
+
+def test_saving_into_a_submitted_attempt_is_refused(as_learner, enrolled, quiz, take_quiz):
+    attempt = take_quiz(enrolled, quiz, now=timezone.now(), right=False)
+    before = attempt.responses.get(slot=4).answer
+
+    response = as_learner.post(url("response_save", attempt, slot=4), {"q4": "SECRET-ACCEPTED"})
+
+    assertRedirects(response, url("attempt_result", attempt))
+    assert attempt.responses.get(slot=4).answer == before
+
+
+def test_autosave_without_htmx_returns_to_the_question(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(url("response_save", attempt, slot=4), {"q4": "Oslo"})
+
+    assertRedirects(response, url("attempt_detail", attempt) + "#question-4")
+    assert attempt.responses.get(slot=4).answer == "Oslo"
+
+
+# --- Submitting ----------------------------------------------------------------------------
+
+
+def test_unanswered_questions_ask_for_confirmation_first(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(url("attempt_submit", attempt), answers_form(attempt, skip={2, 7}))
+
+    assertContains(response, "You have not answered 2 of 7 questions.")
+    assertContains(response, f'href="{url("attempt_detail", attempt)}#question-2">Question 2</a>')
+    assertContains(response, f'href="{url("attempt_detail", attempt)}#question-7">Question 7</a>')
+    assertNotContains(response, "#question-1")
+    assertContains(response, ">Submit anyway</button>")
+    assertContains(
+        response, f'<a class="btn btn-outline-primary" href="{url("attempt_detail", attempt)}">'
+    )
+    assertContains(response, "Back to the questions</a>")
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    # What was posted is saved meanwhile: going back loses nothing.
+    assert attempt.responses.get(slot=4).answer == "SECRET-ACCEPTED"
+
+    response = as_learner.post(url("attempt_submit", attempt), {"confirm": "1"})
+
+    assertRedirects(response, url("attempt_result", attempt))
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is not None
+    assert attempt.responses.get(slot=4).answer == "SECRET-ACCEPTED"
+
+
+def test_a_complete_attempt_is_graded_at_once(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(url("attempt_submit", attempt), answers_form(attempt), follow=True)
+
+    assertRedirects(response, url("attempt_result", attempt))
+    assert "Your answers are submitted." in messages_of(response)
+    attempt.refresh_from_db()
+    assert attempt.passed is True
+    assert attempt.percent == 100
+
+
+def test_a_double_submit_grades_once(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    wrong = answers_form(attempt, right=False) | {"confirm": "1"}
+    as_learner.post(url("attempt_submit", attempt), wrong)
+    attempt.refresh_from_db()
+    graded = (attempt.submitted_at, attempt.score, attempt.percent)
+
+    # The second click carries right answers: they must change nothing.
+    response = as_learner.post(url("attempt_submit", attempt), answers_form(attempt, right=True))
+
+    assertRedirects(response, url("attempt_result", attempt))
+    attempt.refresh_from_db()
+    assert (attempt.submitted_at, attempt.score, attempt.percent) == graded
+    assert attempt.responses.get(slot=4).answer == "certainly not this"
+
+
+def test_submitting_an_invalid_answer_shows_the_page_again(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(
+        url("attempt_submit", attempt), answers_form(attempt) | {"q5": "many"}
+    )
+
+    assertContains(response, "Not saved: Type a number")
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def test_submitting_after_the_deadline_hands_in_what_was_saved_in_time(as_learner, enrolled, quiz):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=12)
+
+    response = as_learner.post(url("attempt_submit", attempt), answers_form(attempt))
+
+    assertRedirects(response, url("attempt_result", attempt), fetch_redirect_response=False)
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted is True
+    assert attempt.score == 0
+    assert not attempt.responses.exclude(answer=None).exists()
+
+
+def test_the_result_of_an_open_attempt_sends_back_to_it(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    assertRedirects(as_learner.get(url("attempt_result", attempt)), url("attempt_detail", attempt))
+
+
+# --- The result ------------------------------------------------------------------------------
+
+
+def submit(client, attempt, **answers):
+    client.post(
+        url("attempt_submit", attempt), answers_form(attempt, **answers) | {"confirm": "1"}
+    )
+    return client.get(url("attempt_result", attempt))
+
+
+def test_the_result_gives_the_score_and_right_or_wrong_per_question(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+
+    # Right but for the single choice and the matching (one of three pairs right).
+    response = submit(as_learner, attempt, right=lambda slot: slot not in (1, 6))
+
+    assertContains(response, f"<h1>{quiz.title}: Result</h1>", html=True)
+    assertContains(response, "<strong>Not passed</strong>", html=True)
+    assertContains(response, "You scored 4 of 6 points: 66.67%. The pass mark is 70%.")
+    html = response.content.decode()
+    statuses = re.findall(r"Question (\d):\s*<span class=\"badge [^\"]+\">([^<]+)</span>", html)
+    assert statuses == [
+        ("1", "✗ Wrong"),
+        ("2", "✓ Right"),
+        ("3", "✓ Right"),
+        ("4", "✓ Right"),
+        ("5", "✓ Right"),
+        ("6", "✗ Wrong"),
+        ("7", "Not marked automatically"),
+    ]
+
+
+def test_partly_right_is_said_so(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    multiple = attempt.responses.get(slot=2)
+    half = [right_answer(multiple.shown)[0]]
+    as_learner.post(url("response_save", attempt, slot=2), fields(multiple, half))
+
+    as_learner.post(url("attempt_submit", attempt), {"confirm": "1"})
+    response = as_learner.get(url("attempt_result", attempt))
+
+    assertContains(response, "◐ Partly right")
+    assertContains(response, "0.5 of 1 point")
+
+
+def test_a_pass_says_passed_and_points_to_the_next_module(
+    as_learner, enrolled, quiz, course, lesson
+):
+    lesson_complete(learner=enrolled, lesson=lesson)
+    attempt = start(enrolled, quiz)
+
+    response = submit(as_learner, attempt, right=True)
+
+    assertContains(response, "<strong>Passed</strong>", html=True)
+    next_lesson = Lesson.objects.get(module__course=course, module__position=2)
+    assertContains(
+        response,
+        f'<a class="btn btn-primary" href="{next_lesson.get_absolute_url()}">'
+        "Continue to the next module: Module 2</a>",
+        html=True,
+    )
+    assertNotContains(response, "Re-read:")
+
+
+def test_re_read_links_go_to_the_passage_of_each_missed_question(
+    as_learner, enrolled, quiz, lesson
+):
+    attempt = start(enrolled, quiz)
+
+    response = submit(as_learner, attempt, right=lambda slot: slot not in (1, 2))
+
+    for passage in (1, 2):
+        link = (
+            f'<a href="{lesson.get_absolute_url()}#passage-{passage}">Re-read: {lesson.title}</a>'
+        )
+        assertContains(response, link, html=True)
+    # Questions 3-6 were right and the essay is not marked: no links for them.
+    assertContains(response, "Re-read:", count=2)
+
+
+REVEALED = ["<dt>Your answer</dt>", "SECRET-FEEDBACK no", "SECRET-EXPLANATION", "Right answer"]
+
+
+def test_after_each_attempt_shows_answers_keys_feedback_and_explanations(
+    as_learner, enrolled, quiz
+):
+    attempt = start(enrolled, quiz)
+
+    response = submit(as_learner, attempt, right=lambda slot: slot != 1)
+
+    for text in REVEALED:
+        assertContains(response, text)
+    assertContains(response, "<dd>Turku</dd>", html=True)  # the learner's answer
+    assertContains(response, "<dd>Helsinki</dd>", html=True)  # the right one
+    assertContains(response, "Re-read: Lesson 1.1")
+
+
+def test_score_only_shows_right_or_wrong_and_nothing_more(as_learner, enrolled, quiz):
+    quiz.review = Quiz.Review.SCORE_ONLY
+    quiz.save()
+    attempt = start(enrolled, quiz)
+
+    response = submit(as_learner, attempt, right=lambda slot: slot != 1)
+
+    for text in [*REVEALED, "SECRET-ACCEPTED", "271.828", "Helsinki"]:
+        assertNotContains(response, text)
+    assertContains(response, "✗ Wrong")
+    assertContains(response, "This quiz shows which questions you got right, not the answers.")
+    assertContains(response, "Re-read: Lesson 1.1", count=1)
+
+
+def test_after_passing_reveals_only_once_passed(as_learner, enrolled, quiz):
+    quiz.review = Quiz.Review.AFTER_PASSING
+    quiz.save()
+    failed = start(enrolled, quiz)
+
+    response = submit(as_learner, failed, right=False)
+    for text in REVEALED:
+        assertNotContains(response, text)
+    assertContains(response, "shown once you pass this quiz or have used all your attempts")
+    assertContains(response, "Re-read: Lesson 1.1", count=6)
+
+    passed = start(enrolled, quiz)
+    submit(as_learner, passed, right=True)
+    # Passing opens the review of every attempt, the failed one too.
+    response = as_learner.get(url("attempt_result", failed))
+    for text in REVEALED:
+        assertContains(response, text)
+
+
+def test_after_passing_reveals_once_no_attempt_is_left(as_learner, enrolled, quiz):
+    quiz.review = Quiz.Review.AFTER_PASSING
+    quiz.max_attempts = 2
+    quiz.save()
+    first = start(enrolled, quiz)
+    assertNotContains(submit(as_learner, first, right=False), "SECRET-EXPLANATION")
+
+    last = start(enrolled, quiz)
+    response = submit(as_learner, last, right=False)
+
+    assertContains(response, "<strong>Not passed</strong>", html=True)
+    for text in REVEALED:
+        assertContains(response, text)
+
+
+# --- The cron command ------------------------------------------------------------------------
+
+
+def test_the_command_submits_expired_attempts_only(enrolled, quiz, course):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    expired = start(enrolled, quiz, minutes_ago=20)
+    other = UserFactory()
+    enrollment_create(learner=other, course=course)
+    running = start(other, quiz, minutes_ago=2)
+    out = StringIO()
+
+    call_command("submit_expired_attempts", stdout=out)
+
+    assert out.getvalue() == "Submitted 1 expired attempt.\n"
+    expired.refresh_from_db()
+    running.refresh_from_db()
+    assert expired.auto_submitted and expired.submitted_at == expired.deadline
+    assert running.submitted_at is None
+    out = StringIO()
+    call_command("submit_expired_attempts", stdout=out)
+    assert out.getvalue() == "Submitted 0 expired attempts.\n"
+
+
+# --- Query counts: fixed, whatever the size ------------------------------------------------
+
+
+def sized_quiz(course, questions: int) -> Quiz:
+    quiz = Quiz.objects.get(module__course=course, module__position=1)
+    quiz.questions.all().delete()
+    lesson = Lesson.objects.get(module=quiz.module)
+    for position in range(1, questions + 1):
+        single_question(quiz=quiz, position=position, lesson=lesson, passage=1)
+    return quiz
+
+
+def sized_attempts(learner, quiz, take_quiz, attempts: int) -> list[Attempt]:
+    """``attempts`` submitted attempts, all failed, so that one more may start."""
+    return [take_quiz(learner, quiz, now=timezone.now(), right=False) for _ in range(attempts)]
+
+
+# Questions in the quiz, and attempts the learner already made at it.
+SIZES = pytest.mark.parametrize(("questions", "attempts"), [(3, 1), (15, 4)])
+
+
+@SIZES
+def test_queries_of_the_intro(
+    as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    sized_attempts(enrolled, quiz, take_quiz, attempts)
+    start(enrolled, quiz)
+
+    with django_assert_num_queries(8):
+        response = as_learner.get(quiz_url("quiz_detail", quiz))
+    assert response.status_code == 200
+    assertContains(response, "Continue attempt")
+
+
+@SIZES
+def test_queries_of_the_attempt_page(
+    as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    sized_attempts(enrolled, quiz, take_quiz, attempts)
+    attempt = start(enrolled, quiz)
+
+    with django_assert_num_queries(4):
+        response = as_learner.get(url("attempt_detail", attempt))
+    assert response.content.decode().count("<fieldset") == questions
+
+
+@SIZES
+def test_queries_of_an_autosave(
+    as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    sized_attempts(enrolled, quiz, take_quiz, attempts)
+    attempt = start(enrolled, quiz)
+    response = attempt.responses.get(slot=questions)
+
+    with django_assert_num_queries(8):
+        saved = as_learner.post(
+            url("response_save", attempt, slot=questions),
+            fields(response, right_answer(response.shown)),
+            headers=HTMX,
+        )
+    assertContains(saved, "Saved")
+
+
+@SIZES
+def test_queries_of_the_result(
+    as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    attempt = sized_attempts(enrolled, quiz, take_quiz, attempts)[-1]
+
+    with django_assert_num_queries(8):
+        response = as_learner.get(url("attempt_result", attempt))
+    assertContains(response, "Re-read:", count=questions)

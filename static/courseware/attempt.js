@@ -1,0 +1,87 @@
+/* The quiz attempt page: the countdown of a timed attempt, and what autosave says when the
+ * network is gone. The server enforces the deadline and grades once whatever this script
+ * does; it only keeps the learner informed and hands the answers in on time. */
+(function () {
+  "use strict";
+
+  const WARN_AT_SECONDS = [300, 60];
+
+  function formatSeconds(total) {
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = String(total % 60).padStart(2, "0");
+    return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+  }
+
+  function handIn(form) {
+    const button = form.querySelector("[data-submit-button]");
+    // Time is up: unanswered questions are no reason to stop and ask.
+    const confirm = document.createElement("input");
+    confirm.type = "hidden";
+    confirm.name = "confirm";
+    confirm.value = "timeout";
+    form.append(confirm);
+    delete form.dataset.sending;
+    form.requestSubmit(button);
+  }
+
+  function startCountdown(timer) {
+    const deadline = Date.parse(timer.dataset.deadline);
+    // Count from the server's clock: the learner's own may be minutes off.
+    const serverNow = Date.parse(timer.dataset.now);
+    const skew = Number.isNaN(serverNow) ? 0 : Date.now() - serverNow;
+    const display = timer.querySelector("[data-time-left]");
+    const announce = document.getElementById(timer.dataset.announce);
+    const form = document.getElementById(timer.dataset.form);
+    const warnings = WARN_AT_SECONDS.slice();
+    let interval = null;
+
+    function tick() {
+      const left = Math.max(0, Math.round((deadline - (Date.now() - skew)) / 1000));
+      display.textContent = formatSeconds(left);
+      if (warnings.length && left <= warnings[0] && left > 0 && announce) {
+        const minutes = Math.ceil(left / 60);
+        announce.textContent = `${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+        while (warnings.length && left <= warnings[0]) warnings.shift();
+      }
+      if (left === 0) {
+        window.clearInterval(interval);
+        if (announce) announce.textContent = "Time is up: handing in your answers…";
+        if (form) handIn(form);
+      }
+    }
+
+    interval = window.setInterval(tick, 1000);
+    tick();
+  }
+
+  // A double click or a second Enter must not post twice; the server would grade once
+  // anyway, but the learner would see a confusing second page.
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!form.matches("[data-attempt-form]")) return;
+    if (form.dataset.sending) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sending = "true";
+  });
+  // Coming back with the browser's Back button restores the page as it was left.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("[data-attempt-form]").forEach(function (form) {
+      delete form.dataset.sending;
+    });
+  });
+
+  // Autosave failed (offline, server down): say so, rather than leave "Saved" standing.
+  function notSaved(event) {
+    const status = event.detail && event.detail.target;
+    if (!status || !status.matches("[aria-live]")) return;
+    status.textContent =
+      "⚠ Not saved yet: the connection failed. Your answers are sent again when you press Save answers or Submit answers.";
+  }
+  document.addEventListener("htmx:sendError", notSaved);
+  document.addEventListener("htmx:responseError", notSaved);
+
+  document.querySelectorAll("[role=timer][data-deadline]").forEach(startCountdown);
+})();
