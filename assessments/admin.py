@@ -1,38 +1,319 @@
-from django.contrib import admin
+"""Authoring quizzes in the admin, and the course pages' parts that need assessments.
 
+The course and module admins of lessons/admin.py are extended here (the arrows
+point lessons ← assessments): the module page links its quiz, the course page its
+final exam, course zips are imported and exported with the same code as the
+import_course/export_course commands, and a quiz takes a GIFT file.
+"""
+
+import io
+import tempfile
+import zipfile
+from collections import Counter
+from pathlib import Path, PurePosixPath
+
+from adminsortable2.admin import SortableTabularInline
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from assessments.course_io import (
+    course_export,
+    course_import,
+    gift_question,
+    quiz_gift,
+    quiz_questions_import,
+)
+from assessments.gift import dump_gift
 from assessments.models import Attempt, Choice, Question, Quiz, Response
+from lessons import admin as lessons_admin
+from lessons.admin import (
+    ContentAdmin,
+    ContentForm,
+    CourseScopedAdmin,
+    PublishableAdmin,
+    course_label,
+    taught_course_ids,
+)
+from lessons.course_folder import COURSE_FILE, CourseFormatError
+from lessons.models import Course, Lesson, Module
+
+SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
-class QuestionInline(admin.TabularInline):
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def answered_label(question: Question) -> str:
+    count = getattr(question, "answer_count", None)
+    if count is None:
+        count = question.responses.count() if question.pk else 0
+    if not count:
+        return "Not answered yet"
+    return f"Answered {plural(count, 'time')}"
+
+
+# --- Quizzes and questions ------------------------------------------------------------------
+
+
+class QuizForm(ContentForm):
+    def clean(self):
+        cleaned = super().clean()
+        course, module = cleaned.get("course"), cleaned.get("module")
+        if course and module and module.course_id != course.pk:
+            self.add_error("module", "This module belongs to another course.")
+        return cleaned
+
+
+class QuestionForm(ContentForm):
+    def clean(self):
+        cleaned = super().clean()
+        quiz, lesson, passage = cleaned.get("quiz"), cleaned.get("lesson"), cleaned.get("passage")
+        if quiz and lesson and lesson.course_id != quiz.course_id:
+            self.add_error("lesson", "This lesson belongs to another course.")
+        elif lesson and passage and passage > lesson.passage_count:
+            self.add_error("passage", f"“{lesson}” has {lesson.passage_count} passages.")
+        return cleaned
+
+
+class ChoiceInline(SortableTabularInline):
+    model = Choice
+    form = ContentForm
+    fields = ("text", "weight", "feedback", "match_text", "numeric_value", "tolerance")
+    ordering = ("position",)
+    formfield_overrides = SMALL_TEXT
+    extra = 0
+
+
+class QuestionInline(SortableTabularInline):
     model = Question
-    fields = ("position", "kind", "title", "points", "lesson", "passage")
+    form = ContentForm
+    fields = ("title", "kind", "text", "points", "answered")
+    readonly_fields = ("answered",)
+    ordering = ("position",)
+    formfield_overrides = SMALL_TEXT
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(answer_count=Count("responses"))
 
-class ChoiceInline(admin.TabularInline):
-    model = Choice
-    fields = ("position", "text", "weight", "match_text", "numeric_value", "tolerance", "feedback")
-    extra = 0
+    @admin.display(description="Answered")
+    def answered(self, question):
+        return answered_label(question) if question.pk else "—"
+
+
+class GiftUploadForm(forms.Form):
+    file = forms.FileField(label="GIFT file", help_text="Moodle's GIFT format, UTF-8 text.")
+
+
+GIFT_MAX_BYTES = 2 * 1024 * 1024
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(PublishableAdmin):
+    form = QuizForm
     list_display = ("title", "course", "kind", "module", "pass_mark", "max_attempts", "status")
-    list_filter = ("course", "kind", "status")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter), "kind", "status")
     list_select_related = ("course", "module")
     search_fields = ("title",)
+    readonly_fields = ("attempt_summary",)
     inlines = [QuestionInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "module":
+            field.queryset = field.queryset.select_related("course")
+            field.label_from_instance = course_label
+        return field
+
+    @admin.display(description="Attempts")
+    def attempt_summary(self, quiz):
+        if not quiz.pk:
+            return "—"
+        counts = quiz.attempts.aggregate(n=Count("pk"), learners=Count("learner", distinct=True))
+        if not counts["n"]:
+            return "No attempts yet."
+        return (
+            f"{plural(counts['n'], 'attempt')} by {plural(counts['learners'], 'learner')}. "
+            "Their results never "
+            "change: each attempt keeps the questions as they were shown. Edits apply to "
+            "attempts started from now on."
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<path:object_id>/import-gift/",
+                self.admin_site.admin_view(self.import_gift_view),
+                name="assessments_quiz_import_gift",
+            ),
+            path(
+                "<path:object_id>/export-gift/",
+                self.admin_site.admin_view(self.export_gift_view),
+                name="assessments_quiz_export_gift",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def import_gift_view(self, request, object_id):
+        quiz = self.get_object(request, unquote(object_id))
+        if quiz is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, quiz):
+            raise PermissionDenied
+        form = GiftUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > GIFT_MAX_BYTES:
+                    raise CourseFormatError("larger than 2 MB", path=upload.name)
+                text = _upload_text(upload)
+                report = quiz_questions_import(quiz, text, source=upload.name)
+            except CourseFormatError as error:
+                form.add_error("file", located(error))
+            else:
+                self.log_change(request, quiz, f"Imported {upload.name}: {report}.")
+                self.message_user(
+                    request, f"Imported {upload.name}: {questions_summary(quiz)}; {report}."
+                )
+                return redirect("admin:assessments_quiz_change", quiz.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": quiz,
+            "title": "Import GIFT",
+            "form": form,
+            "submit_label": "Import",
+            "intro": [
+                "The quiz's questions become those of the file: questions are matched by "
+                "title (untitled ones by order), questions not in the file are removed. "
+                "“// lesson: <lesson-slug>#passage-<n>” lines link a question to the lesson "
+                "that answers it.",
+                "Learners' past attempts do not change: each keeps the questions as shown. "
+                "A file with an error changes nothing.",
+            ],
+        }
+        return TemplateResponse(request, "admin/upload_form.html", context)
+
+    def export_gift_view(self, request, object_id):
+        quiz = self.get_object(request, unquote(object_id))
+        if quiz is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        try:
+            text = quiz_gift(quiz)
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:assessments_quiz_change", quiz.pk)
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        filename = f"{quiz.course.slug}-{quiz.slug}.gift"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+def questions_summary(quiz: Quiz) -> str:
+    """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
+    kinds = Counter(quiz.questions.values_list("kind", flat=True))
+    detail = ", ".join(
+        f"{n} {Question.Kind(kind).label.lower()}" for kind, n in kinds.most_common()
+    )
+    return plural(sum(kinds.values()), "question") + (f" ({detail})" if detail else "")
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "quiz", "kind", "points", "lesson")
-    list_filter = ("quiz__course", "quiz", "kind")
+class QuestionAdmin(ContentAdmin):
+    course_path = "quiz__course"
+    form = QuestionForm
+    list_display = ("__str__", "quiz", "kind", "points", "lesson", "answered")
+    list_filter = (
+        ("quiz__course", admin.RelatedOnlyFieldListFilter),
+        ("quiz", admin.RelatedOnlyFieldListFilter),
+        "kind",
+    )
     list_select_related = ("quiz", "lesson")
     search_fields = ("title", "text")
-    raw_id_fields = ("lesson",)
+    fields = (
+        "answered",
+        "quiz",
+        "position",
+        "kind",
+        "title",
+        "text",
+        "points",
+        "explanation",
+        "lesson",
+        "passage",
+        "category",
+        "text_format",
+    )
+    readonly_fields = ("answered",)
     inlines = [ChoiceInline]
+    object_history_template = "admin/assessments/question/object_history.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(answer_count=Count("responses"))
+
+    @admin.display(description="Answered", ordering="answer_count")
+    def answered(self, question):
+        if not question.pk:
+            return "—"
+        label = answered_label(question)
+        if question.answer_count:
+            label += (
+                ". Learners' recorded results keep the question as they saw it; "
+                "changes apply to attempts started from now on."
+            )
+        return label
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "quiz":
+            field.queryset = field.queryset.select_related("course")
+            field.label_from_instance = course_label
+        return field
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "lesson" in form.base_fields:
+            form.base_fields["lesson"].queryset = Lesson.objects.filter(course=obj.quiz.course_id)
+        return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Saved either way (a draft question may be unfinished), but said now rather
+        # than when the course is exported or a learner meets it.
+        try:
+            dump_gift([gift_question(form.instance)])
+        except ValueError as problem:
+            self.message_user(request, f"Check this question: {problem}", messages.WARNING)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        question = self.get_object(request, unquote(object_id))
+        extra = {
+            "answered": answered_label(question) if question and question.answer_count else ""
+        }
+        return super().delete_view(request, object_id, {**extra, **(extra_context or {})})
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Answers are edited inline on the question, so their changes are shown here.
+        choices = (
+            Choice.history.filter(question_id=unquote(object_id))
+            .select_related("history_user")
+            .order_by("-history_date")[:200]
+        )
+        return super().history_view(
+            request, object_id, {"choice_history": choices, **(extra_context or {})}
+        )
 
 
 class ResponseInline(admin.TabularInline):
@@ -44,11 +325,16 @@ class ResponseInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    """Attempts are learners' records: readable, never editable."""
+class AttemptAdmin(CourseScopedAdmin):
+    """Attempts are learners' records: readable by their course's instructors, never edited."""
 
+    course_path = "quiz__course"
     list_display = ("quiz", "learner", "number", "submitted_at", "percent", "passed")
-    list_filter = ("quiz__course", "quiz", "passed")
+    list_filter = (
+        ("quiz__course", admin.RelatedOnlyFieldListFilter),
+        ("quiz", admin.RelatedOnlyFieldListFilter),
+        "passed",
+    )
     list_select_related = ("quiz", "learner")
     search_fields = ("learner__username",)
     inlines = [ResponseInline]
@@ -61,3 +347,258 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- The course and module pages, with their quizzes ----------------------------------------
+
+
+def quiz_link(quiz: Quiz | None, *, add: dict) -> str:
+    if quiz is not None:
+        url = reverse("admin:assessments_quiz_change", args=[quiz.pk])
+        return format_html(
+            '<a href="{}">{}</a> ({}, {})',
+            url,
+            quiz,
+            plural(quiz.questions.count(), "question"),
+            quiz.get_status_display().lower(),
+        )
+    url = f"{reverse('admin:assessments_quiz_add')}?{urlencode(add)}"
+    return format_html('None yet. <a href="{}">Add one</a>', url)
+
+
+admin.site.unregister(Module)
+
+
+@admin.register(Module)
+class ModuleAdmin(lessons_admin.ModuleAdmin):
+    # Not "quiz": that name is the module's own reverse relation, which would win.
+    readonly_fields = ("module_quiz",)
+
+    @admin.display(description="Quiz")
+    def module_quiz(self, module):
+        if not module.pk:
+            return "—"
+        return quiz_link(
+            Quiz.objects.filter(module=module).first(),
+            add={
+                "course": module.course_id,
+                "module": module.pk,
+                "kind": Quiz.Kind.MODULE,
+                "slug": module.slug,
+                "title": f"{module.title} quiz",
+            },
+        )
+
+
+class CourseZipForm(forms.Form):
+    archive = forms.FileField(
+        label="Course zip",
+        help_text="A zip of a course folder (course.yaml, modules/, quizzes/), "
+        "as “Export as zip” or the export_course command writes it.",
+    )
+
+
+# Generous for text, small enough that an upload cannot fill the disk.
+ZIP_MAX_BYTES = 20 * 1024 * 1024
+UNZIPPED_MAX_BYTES = 50 * 1024 * 1024
+ZIP_MAX_FILES = 1000
+
+
+admin.site.unregister(Course)
+
+
+@admin.register(Course)
+class CourseAdmin(lessons_admin.CourseAdmin):
+    readonly_fields = ("final_exam",)
+    actions = [*lessons_admin.CourseAdmin.actions, "export_zip"]
+
+    @admin.display(description="Final exam")
+    def final_exam(self, course):
+        if not course.pk:
+            return "—"
+        return quiz_link(
+            course.quizzes.filter(kind=Quiz.Kind.FINAL).first(),
+            add={
+                "course": course.pk,
+                "kind": Quiz.Kind.FINAL,
+                "slug": "final-exam",
+                "title": "Final exam",
+            },
+        )
+
+    def get_urls(self):
+        urls = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="lessons_course_import",
+            ),
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="lessons_course_export",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CourseZipForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["archive"]
+            with tempfile.TemporaryDirectory() as folder:
+                try:
+                    course, report, created = self._import(request, upload, Path(folder))
+                except CourseFormatError as error:
+                    form.add_error("archive", located(error, Path(folder)))
+                else:
+                    if created:
+                        self.log_addition(request, course, f"Imported from {upload.name}.")
+                    else:
+                        self.log_change(request, course, f"Imported {upload.name}: {report}.")
+                    self.message_user(
+                        request, f"Imported “{course}” from {upload.name}: {report}."
+                    )
+                    return redirect("admin:lessons_course_change", course.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import a course (zip)",
+            "form": form,
+            "submit_label": "Import",
+            "intro": [
+                "A course already here (the same slug in course.yaml) is updated in place: "
+                "modules, lessons and questions are matched by slug and title, so learners "
+                "keep their progress; content no longer in the folder is removed, or "
+                "archived when learners have records in it.",
+                "A file with an error changes nothing; the error names the file and line.",
+            ],
+        }
+        return TemplateResponse(request, "admin/upload_form.html", context)
+
+    def _import(self, request, upload, folder: Path) -> tuple[Course, object, bool]:
+        root = course_zip_extract(upload, folder)
+        with transaction.atomic():
+            course, report = course_import(root)
+            created = bool(report.counts["courses", "created"])
+            if created and not request.user.is_superuser:
+                course.instructors.add(request.user)
+                taught_course_ids(request).add(course.pk)
+            elif not self.has_change_permission(request, course):
+                # Raised inside the transaction: the import is rolled back.
+                raise CourseFormatError(
+                    f"the course '{course.slug}' exists and you do not teach it",
+                    path=root / COURSE_FILE,
+                )
+        return course, report, created
+
+    def export_view(self, request, object_id):
+        course = self.get_object(request, unquote(object_id))
+        if course is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return self.export_zip(request, Course.objects.filter(pk=course.pk))
+
+    @admin.action(description="Export selected courses as zip", permissions=["view"])
+    def export_zip(self, request, queryset):
+        courses = list(queryset)
+        try:
+            data = courses_zip(courses)
+        except ValueError as error:
+            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            return redirect(request.get_full_path())
+        name = courses[0].slug if len(courses) == 1 else "courses"
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{name}.zip"'
+        return response
+
+
+# --- Course zips and uploaded files ---------------------------------------------------------
+
+
+def course_zip_extract(upload, folder: Path) -> Path:
+    """Unzip an uploaded course into ``folder``; returns the folder holding course.yaml.
+
+    Refuses what could write outside ``folder`` (absolute paths, ``..``) and what
+    is too big, counting the bytes actually unpacked rather than trusting the header.
+    """
+    if upload.size > ZIP_MAX_BYTES:
+        raise CourseFormatError(f"larger than {ZIP_MAX_BYTES // 2**20} MB", path=folder)
+    try:
+        archive = zipfile.ZipFile(upload)
+    except zipfile.BadZipFile:
+        raise CourseFormatError("not a zip file", path=folder) from None
+    with archive:
+        members = [
+            member
+            for member in archive.infolist()
+            if not member.is_dir() and not member.filename.startswith("__MACOSX/")
+        ]
+        if len(members) > ZIP_MAX_FILES:
+            raise CourseFormatError(f"more than {ZIP_MAX_FILES} files", path=folder)
+        unpacked = 0
+        for member in members:
+            name = PurePosixPath(member.filename)
+            if name.is_absolute() or ".." in name.parts or "\\" in member.filename:
+                raise CourseFormatError("unsafe file name in the zip", path=folder / name.name)
+            target = folder.joinpath(*name.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(member) as source, target.open("wb") as out:
+                    while chunk := source.read(1 << 16):
+                        unpacked += len(chunk)
+                        if unpacked > UNZIPPED_MAX_BYTES:
+                            raise CourseFormatError(
+                                f"more than {UNZIPPED_MAX_BYTES // 2**20} MB unpacked",
+                                path=folder,
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as error:
+                # RuntimeError: encrypted; NotImplementedError: unknown compression.
+                raise CourseFormatError(f"cannot unpack: {error}", path=target) from None
+    if (folder / COURSE_FILE).is_file():
+        return folder
+    subfolders = [child for child in folder.iterdir() if child.is_dir()]
+    if len(subfolders) == 1 and (subfolders[0] / COURSE_FILE).is_file():
+        return subfolders[0]
+    raise CourseFormatError(
+        f"no {COURSE_FILE}: zip the course folder itself, or its contents", path=folder
+    )
+
+
+def courses_zip(courses) -> bytes:
+    """Course folders zipped, one folder per course named after its slug."""
+    buffer = io.BytesIO()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for course in courses:
+            for written in sorted(course_export(course, Path(folder) / course.slug)):
+                archive.write(written, written.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def located(error: CourseFormatError, folder: Path | None = None) -> str:
+    """The error as the user can find it: modules/intro.md, line 12: …"""
+    where = error.path.as_posix()
+    if folder is not None:
+        try:
+            where = error.path.relative_to(folder).as_posix()
+        except ValueError:
+            where = error.path.name
+        if where == ".":
+            where = "the zip"
+    return (
+        f"{where}, line {error.line}: {error.message}"
+        if error.line
+        else f"{where}: {error.message}"
+    )
+
+
+def _upload_text(upload) -> str:
+    try:
+        # Editors on Windows often save with a byte order mark.
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CourseFormatError(f"not UTF-8 text ({error.reason})", path=upload.name) from None

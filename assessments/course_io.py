@@ -100,6 +100,23 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
     return course, report
 
 
+def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
+    """Make ``quiz``'s questions those of the GIFT ``text``, as a course import does.
+
+    Questions are matched by title (untitled ones by order), so learners' statistics
+    stay with them; questions not in the text are removed (attempts keep their own
+    copy). ``// lesson:`` references name lessons of the quiz's course. Raises
+    CourseFormatError (``source`` and line) and then writes nothing.
+    """
+    quiz_file = QuizFile(name=quiz.slug, text=text, path=Path(source))
+    questions = _parse_quiz_file(quiz_file)
+    lessons = {lesson.slug: lesson for lesson in quiz.course.lessons.all()}
+    report = SyncReport()
+    with transaction.atomic():
+        _questions_sync(quiz, questions, lessons, quiz_file, report)
+    return report
+
+
 def _parse_quiz_file(quiz_file: QuizFile) -> list[GiftQuestion]:
     try:
         return parse_gift(quiz_file.text, source=str(quiz_file.path))
@@ -238,10 +255,13 @@ def course_folder_spec(course: Course) -> CourseSpec:
             spec.final_exam = settings
         else:
             modules[quiz.module.slug].quiz = settings
-        spec.quiz_files[quiz.slug] = QuizFile(
-            name=quiz.slug, text=dump_gift([gift_question(q) for q in quiz.questions.all()])
-        )
+        spec.quiz_files[quiz.slug] = QuizFile(name=quiz.slug, text=quiz_gift(quiz))
     return spec
+
+
+def quiz_gift(quiz: Quiz) -> str:
+    """The quiz's questions as a GIFT file; ValueError for a question GIFT cannot hold."""
+    return dump_gift([gift_question(q) for q in quiz.questions.all()])
 
 
 def quiz_settings(quiz: Quiz) -> dict:

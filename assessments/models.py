@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
@@ -52,6 +53,7 @@ class Quiz(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = QuizQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "quizzes"
@@ -134,6 +136,7 @@ class Question(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = QuestionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["quiz", "position", "id"]
@@ -195,6 +198,7 @@ class Choice(models.Model):
     tolerance = models.DecimalField(max_digits=30, decimal_places=10, default=0)
 
     objects = ChoiceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["question", "position", "id"]

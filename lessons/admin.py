@@ -1,25 +1,310 @@
-from django.contrib import admin
+"""Authoring in the admin: courses, modules and lessons.
 
-from lessons.models import Course, Lesson, Module
+Instructors (staff in the Instructors group, see courseware/roles.py) see and
+change only the courses they teach and everything in them; superusers see
+all. Quizzes, course import and export join these pages in
+assessments/admin.py: lessons knows nothing of assessments.
+"""
+
+from collections import Counter
+
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import router
+from django.db.models import ProtectedError, Q
+from django.db.models.deletion import Collector
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.text import get_text_list
+from simple_history.admin import SimpleHistoryAdmin
+
+from lessons.markdown import render_markdown
+from lessons.models import Course, Lesson, Module, Status
+from lessons.services import SyncReport, content_remove
+
+# --- Who sees what -------------------------------------------------------------------------
 
 
-class ModuleInline(admin.TabularInline):
+def taught_course_ids(request) -> set[int] | None:
+    """Ids of the courses the user teaches, or None for a superuser, who sees every course."""
+    if request.user.is_superuser:
+        return None
+    if not hasattr(request, "_taught_course_ids"):
+        request._taught_course_ids = set(request.user.courses_taught.values_list("pk", flat=True))
+    return request._taught_course_ids
+
+
+class ScopedChoicesMixin:
+    """Foreign key choices limited to what the user may see in that model's own admin,
+    so nothing can be attached to another instructor's course."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = db_field.related_model
+        if "queryset" not in kwargs and self.admin_site.is_registered(model):
+            related_admin = self.admin_site.get_model_admin(model)
+            if isinstance(related_admin, CourseScopedAdmin):
+                kwargs["queryset"] = related_admin.get_queryset(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CourseScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+    """An admin that shows a non-superuser only the objects of the courses they teach.
+
+    ``course_path`` leads from the model to its course ("" for Course itself). The
+    queryset covers lists and objects opened by URL; the object permissions cover
+    pages that reach objects another way (history of deleted objects, old versions).
+    """
+
+    course_path = "course"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        taught = taught_course_ids(request)
+        if taught is None:
+            return queryset
+        return queryset.filter(**{f"{self.course_path or 'pk'}__in": taught})
+
+    def course_id_of(self, obj) -> int:
+        if not self.course_path:
+            return obj.pk
+        *hops, last = self.course_path.split("__")
+        for hop in hops:
+            obj = getattr(obj, hop)
+        return getattr(obj, f"{last}_id")
+
+    def teaches(self, request, obj) -> bool:
+        taught = taught_course_ids(request)
+        return taught is None or obj is None or self.course_id_of(obj) in taught
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self.teaches(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.teaches(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.teaches(request, obj)
+
+
+# --- Content admins ------------------------------------------------------------------------
+
+
+class ContentForm(forms.ModelForm):
+    """Saves text with plain newlines.
+
+    Browsers send text areas with CRLF line ends; the course files and GIFT cannot
+    hold carriage returns, so a course edited here would no longer export.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+class ContentAdmin(CourseScopedAdmin, SortableAdminBase, SimpleHistoryAdmin):
+    """Course content: scoped to the instructor, ordered by drag and drop, with history."""
+
+    form = ContentForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version may name a course the user does not teach, or the reverse:
+        # the object as it is now decides, before any version is shown or restored.
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def protected_by(obj) -> Counter:
+    """What keeps ``obj`` from being deleted (learners' records, content inside it), by model."""
+    collector = Collector(using=router.db_for_write(type(obj)))
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return Counter(type(blocker) for blocker in error.protected_objects)
+    return Counter()
+
+
+def pointing_at_it(counts: Counter) -> str:
+    """``{LessonCompletion: 3, Lesson: 1}`` → "3 lesson completions and 1 lesson point at it"."""
+    kinds = get_text_list(
+        [
+            f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+            for model, n in counts.most_common()
+        ],
+        "and",
+    )
+    return f"{kinds} {'points' if counts.total() == 1 else 'point'} at it"
+
+
+class PublishableAdmin(ContentAdmin):
+    """Content with a draft/published/archived status.
+
+    Deleting goes through ``content_remove``, the rule the course import follows too:
+    what learners' records (or other content) point at is archived, never cascaded
+    away, and the confirmation page says so before anything happens.
+    """
+
+    actions = ["publish", "make_draft", "archive"]
+
+    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["change"])
+    def publish(self, request, queryset):
+        self._status_set(request, queryset, Status.PUBLISHED)
+
+    @admin.action(
+        description="Make selected %(verbose_name_plural)s drafts", permissions=["change"]
+    )
+    def make_draft(self, request, queryset):
+        self._status_set(request, queryset, Status.DRAFT)
+
+    @admin.action(
+        description="Archive selected %(verbose_name_plural)s (hide, keep records)",
+        permissions=["change"],
+    )
+    def archive(self, request, queryset):
+        self._status_set(request, queryset, Status.ARCHIVED)
+
+    def _status_set(self, request, queryset, status: Status) -> None:
+        changed = 0
+        for obj in queryset:
+            if obj.status != status:
+                obj.status = status
+                # save(), not update(): history and timestamps follow every change.
+                obj.save(update_fields=["status", "updated_at"])
+                self.log_change(request, obj, f"Status set to {status.label}.")
+                changed += 1
+        self.message_user(
+            request,
+            f"{changed} {model_ngettext(self.opts, changed)} set to {status.label.lower()}.",
+            messages.SUCCESS,
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        blockers = protected_by(obj) if obj and self.has_delete_permission(request, obj) else None
+        if not blockers:
+            return super().delete_view(request, object_id, extra_context)
+        if request.method == "POST":
+            self.delete_model(request, obj)
+            if obj.pk is None:  # what pointed at it went away meanwhile
+                self.message_user(request, f"“{obj}” was deleted.", messages.SUCCESS)
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            self.log_change(request, obj, f"Archived, not deleted: {pointing_at_it(blockers)}.")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", obj.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Archive this {self.opts.verbose_name}?",
+            "subtitle": str(obj),
+            "object": obj,
+            "opts": self.opts,
+            "blockers": pointing_at_it(blockers),
+            "already_archived": obj.status == Status.ARCHIVED,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/archive_confirmation.html", context)
+
+    def get_deleted_objects(self, objs, request):
+        # Bulk delete: name what blocks each object instead of listing every record
+        # (a lesson can have thousands of completions).
+        blocked = [(obj, protected_by(obj)) for obj in objs]
+        refusals = [
+            f"“{obj}”: {pointing_at_it(counts)}; archive it instead (action “Archive selected”)."
+            for obj, counts in blocked
+            if counts
+        ]
+        if refusals:
+            return [], {}, set(), refusals
+        return super().get_deleted_objects(objs, request)
+
+    def delete_model(self, request, obj):
+        content_remove(obj, report=SyncReport(), kind=str(self.opts.verbose_name_plural))
+        if obj.pk is not None:  # archived
+            self.message_user(
+                request,
+                f"The {self.opts.verbose_name} “{obj}” was archived, not deleted: learners no "
+                "longer see it and every record that points at it is kept. Publish it again "
+                "to bring it back.",
+                messages.WARNING,
+            )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+# --- Courses, modules, lessons ---------------------------------------------------------------
+
+
+class LinesField(forms.CharField):
+    """A list of sentences edited as lines of text (learning objectives)."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 80})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+class ModuleForm(ContentForm):
+    objectives = LinesField(required=False, help_text="One learning objective per line.")
+
+
+class LessonForm(ContentForm):
+    def clean(self):
+        cleaned = super().clean()
+        # The course is not on the form (it follows the module), so the database's
+        # one-slug-per-course rule is checked here rather than failing on save.
+        module, slug = cleaned.get("module"), cleaned.get("slug")
+        if module is not None and module.course_id and slug:
+            clash = (
+                Lesson.objects.filter(course_id=module.course_id, slug=slug)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if clash is not None:
+                self.add_error("slug", f"The lesson “{clash}” of this course has this slug.")
+        return cleaned
+
+
+class ModuleInline(SortableTabularInline):
     model = Module
-    fields = ("position", "title", "slug", "status")
+    form = ContentForm
+    fields = ("title", "slug", "status")
+    prepopulated_fields = {"slug": ("title",)}
+    ordering = ("position",)
     extra = 0
     show_change_link = True
 
 
-class LessonInline(admin.TabularInline):
+class LessonInline(SortableTabularInline):
     model = Lesson
-    fields = ("position", "title", "slug", "status", "word_count")
+    form = LessonForm
+    fields = ("title", "slug", "status", "word_count")
     readonly_fields = ("word_count",)
+    prepopulated_fields = {"slug": ("title",)}
+    ordering = ("position",)
     extra = 0
     show_change_link = True
+
+
+def course_label(obj) -> str:
+    """A module or quiz named with its course: titles repeat from course to course."""
+    return f"{obj.course} › {obj}"
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(PublishableAdmin):
+    course_path = ""
     list_display = ("title", "slug", "status", "sequential", "updated_at")
     list_filter = ("status", "sequential")
     search_fields = ("title", "slug", "summary")
@@ -27,23 +312,87 @@ class CourseAdmin(admin.ModelAdmin):
     filter_horizontal = ("instructors",)
     inlines = [ModuleInline]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "instructors":
+            # Co-instructors are staff; whoever already teaches stays selectable.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(Q(is_staff=True) | Q(courses_taught__isnull=False))
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            # Whoever creates a course teaches it, so they can go on editing it.
+            form.instance.instructors.add(request.user)
+            taught_course_ids(request).add(form.instance.pk)
+
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(PublishableAdmin):
+    form = ModuleForm
     list_display = ("title", "course", "position", "status")
-    list_filter = ("course", "status")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
     search_fields = ("title", "slug")
     list_select_related = ("course",)
     prepopulated_fields = {"slug": ("title",)}
     inlines = [LessonInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course")
+
+    def view_on_site(self, obj):
+        return obj.course.get_absolute_url()
+
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):
+class LessonAdmin(PublishableAdmin):
+    form = LessonForm
     list_display = ("title", "module", "course", "position", "status", "word_count")
-    list_filter = ("course", "status")
+    list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
     search_fields = ("title", "slug", "body")
     list_select_related = ("module", "course")
     prepopulated_fields = {"slug": ("title",)}
     exclude = ("course",)  # follows the module
     readonly_fields = ("word_count", "reading_minutes", "passage_count")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "module":
+            field.label_from_instance = course_label
+        return field
+
+    def get_urls(self):
+        preview = path(
+            "preview/",
+            self.admin_site.admin_view(self.markdown_preview),
+            name="lessons_lesson_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def markdown_preview(self, request):
+        """The body being edited, rendered as learners will see it (nothing is saved).
+
+        htmx swaps the fragment in under the editor; without JavaScript the button
+        opens the same rendering as a page of its own.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        rendered = render_markdown(request.POST.get("body", ""))
+        template = (
+            "admin/lessons/lesson/_preview.html"
+            if request.htmx
+            else "admin/lessons/lesson/preview.html"
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Preview: {request.POST.get('title') or 'lesson'}",
+            "rendered": rendered,
+        }
+        return TemplateResponse(request, template, context)

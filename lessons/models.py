@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from lessons.markdown import render_markdown
 
@@ -43,6 +44,7 @@ class Course(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CourseQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -77,6 +79,7 @@ class Module(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ModuleQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["course", "position", "id"]
@@ -122,6 +125,8 @@ class Lesson(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LessonQuerySet.as_manager()
+    # body_html is derived from body: no need to keep every rendering.
+    history = HistoricalRecords(excluded_fields=["body_html"])
 
     class Meta:
         ordering = ["course", "module__position", "position", "id"]

@@ -1,0 +1,537 @@
+"""Quizzes in the admin: scoping, learners' results kept, course zips and GIFT files."""
+
+import html
+import io
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from assessments.models import Attempt, Question, Quiz, Response
+from lessons.models import Course, Status
+from lessons.tests.test_admin import form_data, make_instructor, query_count
+from progress.services import enrollment_create
+from tests.factories import (
+    CourseFactory,
+    UserFactory,
+    course_with_modules,
+    single_question,
+)
+
+pytestmark = pytest.mark.django_db
+
+COURSE_FOLDER = Path(settings.BASE_DIR) / "fixtures" / "military-diplomacy"
+
+
+@pytest.fixture
+def ines(db):
+    return make_instructor("ines")
+
+
+@pytest.fixture
+def otto(db):
+    return make_instructor("otto")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def mine(ines):
+    course = course_with_modules(modules=2, lessons=2, title="Ines's course")
+    course.instructors.add(ines)
+    return course
+
+
+@pytest.fixture
+def theirs(otto):
+    course = course_with_modules(modules=1, lessons=1, title="Otto's course")
+    course.instructors.add(otto)
+    return course
+
+
+@pytest.fixture
+def attempted(mine, learner, now, complete_module):
+    """Ines's first module quiz, which the learner passed."""
+    module = mine.modules.order_by("position").first()
+    enrollment_create(learner=learner, course=mine)
+    complete_module(learner, module, now=now)
+    return module.quiz
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"admin:{name}", args=args)
+
+
+def page_text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def zipped(files: dict[str, str]) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return SimpleUploadedFile("course.zip", buffer.getvalue(), content_type="application/zip")
+
+
+def folder_zip(folder: Path, prefix: str) -> SimpleUploadedFile:
+    return zipped(
+        {
+            f"{prefix}/{path.relative_to(folder).as_posix()}": path.read_text(encoding="utf-8")
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
+    )
+
+
+SMALL_COURSE = {
+    "small/course.yaml": "slug: small\ntitle: Small\nmodules:\n- one\n",
+    "small/modules/one.md": (
+        "---\ntitle: One\nquiz:\n  title: One quiz\n---\n\n# Only {#only}\n\nText.\n"
+    ),
+    "small/quizzes/one.gift": "// lesson: only#passage-1\n::Q1::Is it?{T}\n",
+}
+
+
+# --- Who sees what -----------------------------------------------------------------------------
+
+
+def test_instructor_sees_only_quizzes_questions_and_attempts_of_their_courses(
+    client, ines, mine, theirs, attempted
+):
+    other_learner = UserFactory()
+    enrollment_create(learner=other_learner, course=theirs)
+    client.force_login(ines)
+
+    quizzes = client.get(url("assessments_quiz_changelist")).context["cl"].queryset
+    questions = client.get(url("assessments_question_changelist")).context["cl"].queryset
+    attempts = client.get(url("assessments_attempt_changelist")).context["cl"].queryset
+    enrollments = client.get(url("progress_enrollment_changelist")).context["cl"].queryset
+
+    assert {quiz.course_id for quiz in quizzes} == {mine.pk}
+    assert {question.quiz.course_id for question in questions} == {mine.pk}
+    assert [attempt.quiz for attempt in attempts] == [attempted]
+    assert {enrollment.course_id for enrollment in enrollments} == {mine.pk}
+
+
+def test_instructor_cannot_open_change_or_delete_another_instructors_quiz(client, ines, theirs):
+    quiz = theirs.quizzes.filter(kind="module").get()
+    question = quiz.questions.get()
+    client.force_login(ines)
+
+    for name, obj in (("quiz", quiz), ("question", question)):
+        for page in ("change", "delete", "import_gift", "export_gift"):
+            if name == "question" and page in ("import_gift", "export_gift"):
+                continue
+            response = client.get(url(f"assessments_{name}_{page}", obj.pk))
+            assert response.status_code == 302 and response.url == url("index"), (name, page)
+    client.post(url("assessments_question_delete", question.pk), {"post": "yes"})
+    client.post(
+        url("assessments_quiz_import_gift", quiz.pk),
+        {"file": SimpleUploadedFile("q.gift", b"::New::Question?{T}\n")},
+    )
+
+    assert list(quiz.questions.all()) == [question]
+
+
+def test_superuser_sees_every_quiz(client, admin_user, mine, theirs):
+    client.force_login(admin_user)
+
+    quizzes = client.get(url("assessments_quiz_changelist")).context["cl"].queryset
+
+    assert {quiz.course_id for quiz in quizzes} == {mine.pk, theirs.pk}
+
+
+def test_a_question_only_points_at_lessons_of_its_own_course(client, ines, mine, theirs):
+    question = mine.quizzes.filter(kind="module").first().questions.get()
+    client.force_login(ines)
+    page = client.get(url("assessments_question_change", question.pk))
+    choices = page.context["adminform"].form.fields["lesson"].queryset
+    assert {lesson.course_id for lesson in choices} == {mine.pk}
+
+    response = client.post(
+        url("assessments_question_change", question.pk),
+        form_data(page) | {"lesson": theirs.lessons.get().pk},
+    )
+
+    assert "lesson" in response.context["adminform"].form.errors
+
+
+def test_a_module_quiz_needs_a_module_of_its_course(client, ines, mine):
+    other = CourseFactory()
+    other.instructors.add(ines)
+    other_module = other.modules.create(slug="m", title="M", position=1)
+    quiz = mine.quizzes.filter(kind="module").first()
+    client.force_login(ines)
+    page = client.get(url("assessments_quiz_change", quiz.pk))
+
+    response = client.post(
+        url("assessments_quiz_change", quiz.pk), form_data(page) | {"module": other_module.pk}
+    )
+
+    assert "module" in response.context["adminform"].form.errors
+
+
+# --- Learners' results -------------------------------------------------------------------------
+
+
+def test_editing_and_deleting_questions_never_changes_recorded_results(
+    client, ines, attempted, learner
+):
+    attempt = Attempt.objects.get(learner=learner, quiz=attempted)
+    before = (attempt.score, attempt.max_score, attempt.percent, attempt.passed)
+    shown = list(Response.objects.filter(attempt=attempt).values_list("shown", "score"))
+    question = attempted.questions.get()
+    client.force_login(ines)
+
+    # Swap the key: the right answer becomes wrong, and the text changes.
+    page = client.get(url("assessments_question_change", question.pk))
+    data = form_data(page) | {
+        "text": "Reworded?",
+        "choices-0-weight": "0",
+        "choices-1-weight": "100",
+    }
+    response = client.post(url("assessments_question_change", question.pk), data)
+    assert response.status_code == 302
+    assert list(question.choices.values_list("weight", flat=True)) == [0, 100]
+
+    # Then delete the question from the quiz page.
+    quiz_page = client.get(url("assessments_quiz_change", attempted.pk))
+    data = form_data(quiz_page) | {"questions-0-DELETE": "on"}
+    client.post(url("assessments_quiz_change", attempted.pk), data)
+    assert not attempted.questions.exists()
+
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == before
+    assert list(Response.objects.filter(attempt=attempt).values_list("shown", "score")) == shown
+
+
+def test_the_admin_says_how_often_a_question_was_answered(client, ines, attempted):
+    question = attempted.questions.get()
+    client.force_login(ines)
+
+    change = page_text(client.get(url("assessments_question_change", question.pk)))
+    quiz_page = page_text(client.get(url("assessments_quiz_change", attempted.pk)))
+    listing = page_text(client.get(url("assessments_question_changelist")))
+    delete = page_text(client.get(url("assessments_question_delete", question.pk)))
+
+    assert "Answered 1 time. Learners' recorded results keep the question" in change
+    assert "Answered 1 time" in quiz_page
+    assert "1 attempt by 1 learner" in quiz_page
+    assert "Answered 1 time" in listing
+    assert "Answered 1 time. Deleting it leaves learners' attempts and scores" in delete
+
+
+def test_deleting_an_attempted_quiz_archives_it(client, ines, attempted):
+    client.force_login(ines)
+
+    confirm = client.get(url("assessments_quiz_delete", attempted.pk)).content.decode()
+    assert "1 attempt points at it" in confirm
+    client.post(url("assessments_quiz_delete", attempted.pk), {"post": "yes"})
+
+    attempted.refresh_from_db()
+    assert attempted.status == Status.ARCHIVED
+    assert attempted.attempts.count() == 1
+    assert attempted.questions.count() == 1
+
+
+def test_deleting_an_unattempted_quiz_deletes_it_with_its_questions(client, ines, mine):
+    quiz = mine.quizzes.filter(kind="final").get()
+    client.force_login(ines)
+
+    client.post(url("assessments_quiz_delete", quiz.pk), {"post": "yes"})
+
+    assert not Quiz.objects.filter(pk=quiz.pk).exists()
+    assert not Question.objects.filter(quiz_id=quiz.pk).exists()
+
+
+def test_question_history_shows_changes_to_its_answers(client, ines, mine):
+    question = mine.quizzes.filter(kind="module").first().questions.get()
+    client.force_login(ines)
+    page = client.get(url("assessments_question_change", question.pk))
+    client.post(
+        url("assessments_question_change", question.pk),
+        form_data(page) | {"choices-1-text": "Now plausible"},
+    )
+
+    history = client.get(url("assessments_question_history", question.pk)).content.decode()
+
+    assert "Changes to its answers" in history
+    assert "Now plausible" in history
+    assert "ines" in history
+
+
+def test_saving_a_question_gift_cannot_hold_warns(client, ines, mine):
+    quiz = mine.quizzes.filter(kind="module").first()
+    question = single_question(quiz=quiz, choices=(("Only one", 100),))
+    client.force_login(ines)
+    page = client.get(url("assessments_question_change", question.pk))
+
+    response = client.post(
+        url("assessments_question_change", question.pk), form_data(page), follow=True
+    )
+
+    assert "Check this question" in response.content.decode()
+
+
+# --- Navigation --------------------------------------------------------------------------------
+
+
+def test_module_and_course_pages_lead_to_their_quizzes(client, ines, mine):
+    module = mine.modules.order_by("position").first()
+    client.force_login(ines)
+
+    module_page = client.get(url("lessons_module_change", module.pk)).content.decode()
+    course_page = client.get(url("lessons_course_change", mine.pk)).content.decode()
+
+    assert url("assessments_quiz_change", module.quiz.pk) in module_page
+    final = mine.quizzes.get(kind="final")
+    assert url("assessments_quiz_change", final.pk) in course_page
+    quiz_page = client.get(url("assessments_quiz_change", module.quiz.pk)).content.decode()
+    assert url("assessments_question_change", module.quiz.questions.get().pk) in quiz_page
+
+
+def test_a_module_without_a_quiz_offers_to_add_one_prefilled(client, ines):
+    course = course_with_modules(modules=1, module_quizzes=False, final_exam=False)
+    course.instructors.add(ines)
+    module = course.modules.get()
+    client.force_login(ines)
+
+    page = client.get(url("lessons_module_change", module.pk)).content.decode()
+    add = (
+        f"{url('assessments_quiz_add')}?course={course.pk}&amp;module={module.pk}&amp;kind=module"
+    )
+    assert add in page
+
+    form = client.get(url("assessments_quiz_add"), {"course": course.pk, "module": module.pk})
+    assert form.context["adminform"].form.initial["module"] == str(module.pk)
+
+
+def test_quiz_page_query_count_does_not_grow_with_questions(client, ines, attempted):
+    client.force_login(ines)
+    small = query_count(client, url("assessments_quiz_change", attempted.pk))
+    for _ in range(5):
+        single_question(quiz=attempted, choices=(("Yes", 100), ("No", 0), ("Maybe", 0)))
+
+    assert query_count(client, url("assessments_quiz_change", attempted.pk)) == small
+
+
+def test_question_page_query_count_does_not_grow_with_choices(client, ines, attempted):
+    question = attempted.questions.get()
+    client.force_login(ines)
+    small = query_count(client, url("assessments_question_change", question.pk))
+    for position in range(3, 9):
+        question.choices.create(position=position, text=f"Choice {position}")
+
+    assert query_count(client, url("assessments_question_change", question.pk)) == small
+
+
+# --- Course zips -------------------------------------------------------------------------------
+
+
+def test_instructor_imports_a_course_zip_and_teaches_it(client, ines):
+    client.force_login(ines)
+    page = client.get(url("lessons_course_changelist")).content.decode()
+    assert url("lessons_course_import") in page
+
+    response = client.post(
+        url("lessons_course_import"), {"archive": folder_zip(COURSE_FOLDER, "military-diplomacy")}
+    )
+
+    course = Course.objects.get(slug="military-diplomacy")
+    assert response.status_code == 302
+    assert response.url == url("lessons_course_change", course.pk)
+    assert list(course.instructors.all()) == [ines]
+    assert course.quizzes.count() == 7
+
+
+def test_superuser_imports_a_course_zip_with_its_files_at_the_top(client, admin_user):
+    client.force_login(admin_user)
+    files = {name.removeprefix("small/"): text for name, text in SMALL_COURSE.items()}
+
+    response = client.post(url("lessons_course_import"), {"archive": zipped(files)})
+
+    assert response.status_code == 302
+    course = Course.objects.get(slug="small")
+    assert not course.instructors.exists()
+    assert course.quizzes.get().questions.get().lesson.slug == "only"
+
+
+@pytest.mark.parametrize(
+    ("files", "error"),
+    [
+        (
+            {**SMALL_COURSE, "small/course.yaml": "slug: small\ntitle: Small\nbogus: 1\n"},
+            "small/course.yaml, line 3: unknown setting 'bogus'",
+        ),
+        (
+            {**SMALL_COURSE, "small/quizzes/one.gift": "::Q1::Is it?{T}\n\n::Q2::Bad{=\n"},
+            "small/quizzes/one.gift, line 3: '{' is not closed",
+        ),
+        ({**SMALL_COURSE, "../evil.txt": "x"}, "evil.txt: unsafe file name in the zip"),
+        ({**SMALL_COURSE, "/etc/evil": "x"}, "evil: unsafe file name in the zip"),
+        ({"notes.txt": "x"}, "the zip: no course.yaml"),
+    ],
+)
+def test_a_bad_course_zip_shows_file_and_line_and_writes_nothing(client, ines, files, error):
+    client.force_login(ines)
+
+    response = client.post(url("lessons_course_import"), {"archive": zipped(files)})
+
+    assert response.status_code == 200
+    assert error in " ".join(response.context["form"].errors["archive"])
+    assert not Course.objects.exists()
+
+
+def test_a_file_that_is_not_a_zip_is_refused(client, ines):
+    client.force_login(ines)
+    upload = SimpleUploadedFile("course.zip", b"not a zip")
+
+    response = client.post(url("lessons_course_import"), {"archive": upload})
+
+    assert response.context["form"].errors["archive"] == ["the zip: not a zip file"]
+
+
+def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
+    theirs = CourseFactory(slug="small", title="Otto's small course")
+    theirs.instructors.add(otto)
+    client.force_login(ines)
+
+    response = client.post(url("lessons_course_import"), {"archive": zipped(SMALL_COURSE)})
+
+    assert response.context["form"].errors["archive"] == [
+        "small/course.yaml: the course 'small' exists and you do not teach it"
+    ]
+    theirs.refresh_from_db()
+    assert theirs.title == "Otto's small course"
+    assert not theirs.modules.exists()
+
+
+def test_export_as_zip_reimports_unchanged(client, ines, admin_user):
+    client.force_login(admin_user)
+    client.post(url("lessons_course_import"), {"archive": folder_zip(COURSE_FOLDER, "md")})
+    course = Course.objects.get(slug="military-diplomacy")
+    course.instructors.add(ines)
+    client.force_login(ines)
+
+    response = client.get(url("lessons_course_export", course.pk))
+
+    assert response["Content-Type"] == "application/zip"
+    assert 'filename="military-diplomacy.zip"' in response["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    for path in COURSE_FOLDER.rglob("*"):
+        if path.is_file():
+            name = f"military-diplomacy/{path.relative_to(COURSE_FOLDER).as_posix()}"
+            assert archive.read(name).decode() == path.read_text(encoding="utf-8"), name
+    again = SimpleUploadedFile("again.zip", response.content)
+    follow = client.post(url("lessons_course_import"), {"archive": again}, follow=True)
+    assert "nothing changed" in follow.content.decode()
+
+
+def test_export_action_zips_the_selected_courses(client, ines, mine):
+    other = course_with_modules(modules=1)
+    other.instructors.add(ines)
+    client.force_login(ines)
+
+    response = client.post(
+        url("lessons_course_changelist"),
+        {"action": "export_zip", "_selected_action": [mine.pk, other.pk]},
+    )
+
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert f"{mine.slug}/course.yaml" in names
+    assert f"{other.slug}/course.yaml" in names
+
+
+def test_instructor_cannot_export_another_instructors_course(client, ines, theirs):
+    client.force_login(ines)
+
+    response = client.get(url("lessons_course_export", theirs.pk))
+
+    assert response.status_code == 302
+    assert response.url == url("index")
+
+
+# --- GIFT files --------------------------------------------------------------------------------
+
+
+GIFT = """// lesson: lesson-{lesson}#passage-1
+::Capital::Capital of Finland?{{=Helsinki ~Turku}}
+
+::Sure::Sure?{{T}}
+"""
+
+
+def test_import_gift_replaces_the_quiz_questions(client, ines, mine):
+    quiz = mine.quizzes.filter(kind="module").first()
+    lesson = mine.lessons.first()
+    client.force_login(ines)
+    page = client.get(url("assessments_quiz_change", quiz.pk)).content.decode()
+    assert url("assessments_quiz_import_gift", quiz.pk) in page
+
+    text = GIFT.format(lesson=lesson.slug.removeprefix("lesson-")).encode()
+    response = client.post(
+        url("assessments_quiz_import_gift", quiz.pk),
+        {"file": SimpleUploadedFile("capitals.gift", b"\xef\xbb\xbf" + text)},
+        follow=True,
+    )
+
+    assert [q.title for q in quiz.questions.order_by("position")] == ["Capital", "Sure"]
+    assert quiz.questions.get(title="Capital").lesson == lesson
+    message = response.content.decode()
+    assert "Imported capitals.gift: 2 questions (1 single choice, 1 true/false)" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"::A::Fine?{T}\n\n::B::Broken{=\n", "broken.gift, line 3: '{' is not closed"),
+        (b"// lesson: nowhere\n::A::Q?{T}\n", "broken.gift, line 2: no lesson 'nowhere'"),
+        (b"\xff\xfe", "broken.gift: not UTF-8 text"),
+    ],
+)
+def test_a_bad_gift_file_shows_the_line_and_changes_nothing(client, ines, mine, content, error):
+    quiz = mine.quizzes.filter(kind="module").first()
+    before = list(quiz.questions.values_list("pk", "title", "text"))
+    client.force_login(ines)
+
+    response = client.post(
+        url("assessments_quiz_import_gift", quiz.pk),
+        {"file": SimpleUploadedFile("broken.gift", content)},
+    )
+
+    assert response.status_code == 200
+    assert error in " ".join(response.context["form"].errors["file"])
+    assert list(quiz.questions.values_list("pk", "title", "text")) == before
+
+
+def test_export_gift_downloads_the_quiz(client, ines, mine):
+    quiz = mine.quizzes.filter(kind="final").get()
+    client.force_login(ines)
+
+    response = client.get(url("assessments_quiz_export_gift", quiz.pk))
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert f'filename="{mine.slug}-{quiz.slug}.gift"' in response["Content-Disposition"]
+    text = response.content.decode()
+    assert text.count("::Question") == 2
+    assert "{F}" in text or "{\n\tF" in text
+
+
+def test_export_gift_reports_a_question_gift_cannot_hold(client, ines, mine):
+    quiz = mine.quizzes.filter(kind="final").get()
+    question = quiz.questions.first()
+    question.points = Decimal(0)
+    question.save()
+    client.force_login(ines)
+
+    response = client.get(url("assessments_quiz_export_gift", quiz.pk), follow=True)
+
+    assert "points must be a positive number" in response.content.decode()
