@@ -214,3 +214,46 @@ def test_course_page_query_count_is_fixed(client, django_assert_num_queries):
             enrollment_create(learner=other, course=course)
         with django_assert_num_queries(7):
             client.get(course.get_absolute_url())
+
+
+def preview_setup():
+    course = course_with_modules(modules=1, lessons=2, status=Status.DRAFT)
+    draft = LessonFactory(module=course.modules.get(), status=Status.DRAFT, title="Draft lesson")
+    instructor = UserFactory(is_staff=True)
+    course.instructors.add(instructor)
+    return course, draft, instructor
+
+
+def test_instructors_preview_their_draft_course_and_lessons_without_recording_anything(client):
+    course, draft, instructor = preview_setup()
+    client.force_login(instructor)
+
+    page = client.get(f"{course.get_absolute_url()}?preview=1")
+    assert page.status_code == 200
+    assert "Preview." in page.content.decode()
+    assert ">Enrol</button>" not in page.content.decode()
+
+    lesson_page = client.get(f"{draft.get_absolute_url()}?preview=1")
+    assert lesson_page.status_code == 200
+    assert "this lesson draft" in lesson_page.content.decode()
+    assert "Mark as complete" not in lesson_page.content.decode()
+    assert not Enrollment.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["other instructor", "staff", "learner"])
+def test_nobody_else_can_preview_a_draft(client, who):
+    course, draft, _ = preview_setup()
+    other = UserFactory(is_staff=who != "learner")
+    if who == "other instructor":
+        course_with_modules(modules=1, lessons=1).instructors.add(other)
+    client.force_login(other)
+
+    assert client.get(f"{course.get_absolute_url()}?preview=1").status_code == 404
+    assert client.get(f"{draft.get_absolute_url()}?preview=1").status_code == 404
+
+
+def test_without_the_preview_flag_the_instructor_sees_what_learners_see(client):
+    course, draft, instructor = preview_setup()
+    client.force_login(instructor)
+
+    assert client.get(course.get_absolute_url()).status_code == 404

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -77,10 +78,31 @@ def _published_course(slug: str) -> Course:
     return get_object_or_404(Course.objects.published(), slug=slug)
 
 
+def _teaches(user, course: Course) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or course.instructors.filter(pk=user.pk).exists()
+    )
+
+
+def _course_for(request, slug: str) -> tuple[Course, bool]:
+    """The course this request may see, and whether it is an instructor's preview.
+
+    Learners see published courses only. With ``?preview=1`` the course's
+    instructors (and superusers) see it as learners will, whatever its status;
+    a preview never records progress.
+    """
+    course = get_object_or_404(Course, slug=slug)
+    preview = request.GET.get("preview") == "1" and _teaches(request.user, course)
+    if course.status != Status.PUBLISHED and not preview:
+        raise Http404("No such course.")
+    return course, preview
+
+
 def course_detail(request, slug):
-    course = _published_course(slug)
+    course, preview = _course_for(request, slug)
     progress = course_progress_for_learner(learner=_learner(request), course=course)
-    return render(request, "progress/course_detail.html", {"course": course, "progress": progress})
+    context = {"course": course, "progress": progress, "preview": preview}
+    return render(request, "progress/course_detail.html", context)
 
 
 @require_POST
@@ -95,28 +117,32 @@ def course_enrol(request, slug):
 
 def _lesson_context(request, course_slug: str, slug: str) -> dict:
     """The lesson with the learner's progress; refuses what the learner may not open."""
-    course = _published_course(course_slug)
-    lesson = get_object_or_404(Lesson.objects.visible().select_related("module"), course=course,
-                               slug=slug)  # fmt: skip
+    course, preview = _course_for(request, course_slug)
+    lessons = Lesson.objects.all() if preview else Lesson.objects.visible()
+    lesson = get_object_or_404(lessons.select_related("module"), course=course, slug=slug)
     lesson.course = course
     progress = course_progress_for_learner(learner=request.user, course=course)
-    if progress.enrollment is None:
+    if not preview and progress.enrollment is None:
         return {"redirect": course}
-    if not lesson_is_open(progress, lesson):
+    if not preview and not lesson_is_open(progress, lesson):
         reason = next(m.reasons[0] for m in progress.modules if m.module.pk == lesson.module_id)
         raise PermissionDenied(f"“{lesson.module.title}” is locked. {reason}.")
     ordered = [item for module in progress.modules for item in module.lessons]
-    index = next(i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk)
-    module = next(m for m in progress.modules if m.module.pk == lesson.module_id)
-    last_in_module = module.lessons[-1].lesson.pk == lesson.pk
+    # A draft lesson (seen only in a preview) has no place in the learner's sequence.
+    index = next((i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk), None)
+    module = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
+    last_in_module = module is not None and module.lessons[-1].lesson.pk == lesson.pk
     return {
         "course": course,
         "lesson": lesson,
         "progress": progress,
+        "preview": preview,
         "module_progress": module,
-        "done": ordered[index].done,
-        "previous": ordered[index - 1].lesson if index > 0 else None,
-        "next": ordered[index + 1].lesson if index + 1 < len(ordered) else None,
+        "done": index is not None and ordered[index].done,
+        "previous": ordered[index - 1].lesson if index else None,
+        "next": ordered[index + 1].lesson
+        if index is not None and index + 1 < len(ordered)
+        else None,
         "module_quiz": module.quiz if last_in_module else None,
     }
 
