@@ -122,9 +122,10 @@ class Question(models.Model):
     category = models.CharField(max_length=200, blank=True)
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
     explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
+    # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
         Lesson,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="questions",
