@@ -1,3 +1,28 @@
 """The instructor area, under /teach/."""
 
-urlpatterns = []
+from django.urls import path
+
+from progress.views import teach
+
+urlpatterns = [
+    path("", teach.index, name="teach_index"),
+    path("<slug:course_slug>/", teach.course_overview, name="teach_course"),
+    path(
+        "<slug:course_slug>/learners/<int:learner_id>/",
+        teach.learner_detail,
+        name="teach_learner",
+    ),
+    path("<slug:course_slug>/gradebook/", teach.gradebook, name="teach_gradebook"),
+    path("<slug:course_slug>/gradebook.csv", teach.gradebook_csv, name="teach_gradebook_csv"),
+    path("<slug:course_slug>/gradebook.xlsx", teach.gradebook_xlsx, name="teach_gradebook_xlsx"),
+    path(
+        "<slug:course_slug>/quizzes/<slug:quiz_slug>/stats/",
+        teach.quiz_stats,
+        name="teach_quiz_stats",
+    ),
+    path(
+        "<slug:course_slug>/quizzes/<slug:quiz_slug>/stats.csv",
+        teach.quiz_stats_csv,
+        name="teach_quiz_stats_csv",
+    ),
+]

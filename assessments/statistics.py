@@ -1,0 +1,329 @@
+"""Item statistics of a quiz, as classical test theory (and Moodle's report) defines them.
+
+- Facility index: the mean score on the item over its maximum; for a one-point
+  item, the share of attempts that got it right.
+- Discrimination: the corrected point-biserial correlation, i.e. the Pearson
+  correlation between the item score and the *rest* of the test (the attempt's
+  total minus this item), so the item is not correlated with itself.
+
+The maths works on plain numbers; ``quiz_statistics`` gathers them from the
+database in a fixed number of grouped queries, however many attempts there are.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    JSONField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+    Window,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, RowNumber
+
+from assessments.models import Attempt, Question, Quiz, Response
+
+FACILITY_FLOOR = 0.2
+TOO_HARD = "Almost nobody gets this right — check the key."
+WRONG_WAY = "Strong learners get this wrong more often than weak ones — the key may be wrong."
+
+
+# --- The maths, on plain numbers ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemSums:
+    """Running sums over attempts of an item's score x, its maximum, and the rest r."""
+
+    n: int = 0
+    max_points: float = 0.0
+    x: float = 0.0
+    xx: float = 0.0
+    r: float = 0.0
+    rr: float = 0.0
+    xr: float = 0.0
+
+    def __add__(self, other: "ItemSums") -> "ItemSums":
+        return ItemSums(
+            *(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__)
+        )
+
+
+def item_sums(rows: Iterable[tuple[float, float, float]]) -> ItemSums:
+    """Sums from (item score, item maximum, attempt total) for each attempt."""
+    total = ItemSums()
+    for score, maximum, attempt_total in rows:
+        rest = attempt_total - score
+        total += ItemSums(1, maximum, score, score * score, rest, rest * rest, score * rest)
+    return total
+
+
+def facility(sums: ItemSums) -> float | None:
+    """Mean score over maximum, 0…1; None without attempts."""
+    return sums.x / sums.max_points if sums.max_points else None
+
+
+def discrimination(sums: ItemSums) -> float | None:
+    """Pearson correlation of item score and rest of test; None when either never varies."""
+    n = sums.n
+    covariance = n * sums.xr - sums.x * sums.r
+    variance_x = n * sums.xx - sums.x**2
+    variance_r = n * sums.rr - sums.r**2
+    # Rounding leaves crumbs of about 1e-16 of the terms where the true variance is 0.
+    if n < 2 or variance_x <= 1e-9 * n * sums.xx or variance_r <= 1e-9 * n * sums.rr:
+        return None
+    return covariance / math.sqrt(variance_x * variance_r)
+
+
+def flags(facility: float | None, discrimination: float | None) -> list[str]:
+    """What looks broken about an item, in plain words."""
+    found = []
+    if facility is not None and facility < FACILITY_FLOOR:
+        found.append(TOO_HARD)
+    if discrimination is not None and discrimination < 0:
+        found.append(WRONG_WAY)
+    return found
+
+
+# --- Gathering the numbers ---------------------------------------------------------
+
+Which = Literal["first", "best", "all"]
+WHICH: dict[Which, str] = {
+    "first": "First attempt of each learner",
+    "best": "Best attempt of each learner",
+    "all": "All attempts",
+}
+CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE)
+
+
+def chosen_attempts(quiz: Quiz, which: Which) -> QuerySet[Attempt]:
+    """Submitted attempts at ``quiz``: all, or each learner's first or best.
+
+    Best is the highest percent, then the earliest, as ``best_attempts_for_learner`` picks it.
+    """
+    submitted = Attempt.objects.filter(quiz=quiz, submitted_at__isnull=False)
+    if which == "all":
+        return submitted
+    order = (
+        [F("number").asc()]
+        if which == "first"
+        else [F("percent").desc(), F("submitted_at").asc(), F("number").asc()]
+    )
+    ranked = submitted.annotate(
+        rank=Window(RowNumber(), partition_by=[F("learner")], order_by=order)
+    )
+    return ranked.filter(rank=1)
+
+
+@dataclass(frozen=True)
+class ChoiceCount:
+    text: str
+    is_key: bool
+    picked: int
+    answered: int
+
+    @property
+    def label(self) -> str:
+        share = f" ({100 * self.picked // self.answered}%)" if self.answered else ""
+        key = " (key)" if self.is_key else ""
+        return f"{self.text}{key}: {self.picked} of {self.answered}{share}"
+
+
+@dataclass(frozen=True)
+class ItemStatistics:
+    number: int
+    question: Question | None  # None once deleted: the snapshot still names it
+    text: str
+    kind: str
+    attempts: int
+    answered: int
+    facility: float | None
+    discrimination: float | None
+    choices: list[ChoiceCount]
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class QuizStatistics:
+    quiz: Quiz
+    which: Which
+    attempts: int
+    mean_percent: Decimal | None
+    items: list[ItemStatistics]
+
+
+@dataclass
+class _Group:
+    """What one pass over the responses gathers about one question."""
+
+    sums: ItemSums = field(default_factory=ItemSums)
+    answered: int = 0
+    latest: int = 0  # the newest response, whose snapshot names the question
+    picks: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def _responses_by_question(attempts: QuerySet[Attempt], live: list[Question]) -> dict[str, _Group]:
+    """One grouped query over the responses of ``attempts``, folded by question.
+
+    The grouping keys are worked out before grouping, so the database sorts or hashes
+    narrow rows, never the snapshots; and the snapshot is only read where the live
+    question cannot answer (it was deleted), apart from the points, which may have
+    changed since.
+    """
+    score = Cast("score", FloatField())
+    rest = Cast("attempt__score", FloatField()) - score
+    deleted = Q(question__isnull=True)
+    rows = (
+        Response.objects.filter(attempt__in=attempts.values("pk"))
+        .annotate(
+            shown_id=Case(When(deleted, then=KeyTextTransform("question_id", "shown"))),
+            points=KeyTextTransform("points", "shown"),
+            # Choice answers are ids, few and repeated: grouping by them counts the picks.
+            picked=Case(
+                When(question__in=[q.pk for q in live if q.kind in CHOICE_KINDS], then="answer"),
+                When(deleted & Q(shown__kind__in=CHOICE_KINDS), then="answer"),
+                output_field=JSONField(),
+            ),
+        )
+        .values("question", "shown_id", "points", "picked")
+        .annotate(
+            n=Count("pk"),
+            answered=Count("pk", filter=Q(answer__isnull=False)),
+            x=Sum(score),
+            xx=Sum(score * score),
+            r=Sum(rest),
+            rr=Sum(rest * rest),
+            xr=Sum(score * rest),
+            latest=Max("pk"),
+        )
+        .order_by()
+    )
+    groups: dict[str, _Group] = defaultdict(_Group)
+    for row in rows:
+        # The live question while it exists; after that, the id its snapshots recorded.
+        key = f"q{row['question']}" if row["question"] else f"gone{row['shown_id']}"
+        group = groups[key]
+        group.sums += ItemSums(
+            row["n"], float(row["points"] or 0) * row["n"], row["x"], row["xx"],
+            row["r"], row["rr"], row["xr"],
+        )  # fmt: skip
+        group.answered += row["answered"]
+        group.latest = max(group.latest, row["latest"])
+        for choice_id in _choice_ids(row["picked"]):
+            group.picks[str(choice_id)] += row["n"]
+    return groups
+
+
+def _choice_ids(answer) -> list[int]:
+    """The ids in a choice answer: one id, or a list of them for a multiple answer."""
+    ids = answer if isinstance(answer, list) else [answer]
+    # Anything else was typed while the question was of another kind.
+    return ids if all(isinstance(i, int) and not isinstance(i, bool) for i in ids) else []
+
+
+def quiz_statistics(*, quiz: Quiz, which: Which = "best") -> QuizStatistics:
+    """Per-question figures over the chosen attempts. Four queries."""
+    attempts = chosen_attempts(quiz, which)
+    summary = attempts.aggregate(n=Count("pk"), mean=Avg("percent"))
+    live = {f"q{question.pk}": question for question in quiz.questions.order_by("position", "pk")}
+    groups = _responses_by_question(attempts, list(live.values()))
+    snapshots = dict(
+        Response.objects.filter(pk__in=[g.latest for g in groups.values()]).values_list(
+            "pk", "shown"
+        )
+    )
+    keys = [*live, *sorted(key for key in groups if key not in live)]
+    items = [
+        _item(number, live.get(key), groups.get(key), snapshots)
+        for number, key in enumerate(keys, start=1)
+    ]
+    return QuizStatistics(
+        quiz=quiz, which=which, attempts=summary["n"], mean_percent=summary["mean"], items=items
+    )
+
+
+def _item(
+    number: int, question: Question | None, group: _Group | None, snapshots
+) -> ItemStatistics:
+    group = group or _Group()
+    shown = snapshots.get(group.latest)
+    kind = shown["kind"] if shown else question.kind
+    # An essay scores 0 until a human grades it: figures about it would mislead.
+    sums = group.sums if kind != Question.Kind.ESSAY else ItemSums()
+    item_facility, item_discrimination = facility(sums), discrimination(sums)
+    choices = []
+    if kind in CHOICE_KINDS and shown:
+        picks = dict(group.picks)
+        choices = [
+            ChoiceCount(
+                text=choice["text"],
+                is_key=Decimal(choice.get("weight") or 0) > 0,
+                picked=picks.pop(str(choice["id"]), 0),
+                answered=group.answered,
+            )
+            for choice in sorted(shown["choices"], key=lambda choice: choice["id"])
+        ]
+        # Picked in an older version of the question, since edited away.
+        choices += [
+            ChoiceCount("A choice no longer in the question", False, picked, group.answered)
+            for picked in picks.values()
+        ]
+    source = {"title": question.title, "text": question.text} if question else shown
+    return ItemStatistics(
+        number=number,
+        question=question,
+        text=source.get("title") or source["text"],
+        kind=Question.Kind(kind).label,
+        attempts=group.sums.n,
+        answered=group.answered,
+        facility=item_facility,
+        discrimination=item_discrimination,
+        choices=choices,
+        flags=flags(item_facility, item_discrimination),
+    )
+
+
+def figure(value: float | None) -> str:
+    """Two decimals, as the page and the CSV both show a statistic; blank when undefined."""
+    return "" if value is None else f"{value:.2f}"
+
+
+STATISTICS_HEADER = [
+    "#",
+    "Question",
+    "Type",
+    "Attempts",
+    "Answered",
+    "Facility",
+    "Discrimination",
+    "Choices picked",
+    "Flags",
+]
+
+
+def item_cells(item: ItemStatistics) -> list[str]:
+    """One row of the statistics table, as the page and the CSV both show it."""
+    return [
+        str(item.number),
+        item.text if item.question else f"{item.text} (deleted)",
+        item.kind,
+        str(item.attempts),
+        str(item.answered),
+        figure(item.facility),
+        figure(item.discrimination),
+        "\n".join(choice.label for choice in item.choices),
+        " ".join(item.flags),
+    ]

@@ -1,0 +1,381 @@
+"""Cohort selectors: they must tell every learner's story as course_progress_for_learner does."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from assessments.grading import question_snapshot
+from lessons.models import Status
+from progress import cohort
+from progress.selectors import course_progress_for_learner
+from progress.services import (
+    enrollment_create,
+    lesson_complete,
+    quiz_attempt_start,
+)
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    ModuleFactory,
+    QuizFactory,
+    UserFactory,
+    course_with_modules,
+    matching_question,
+    multiple_question,
+    numerical_question,
+    short_question,
+    single_question,
+    true_false_question,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def modules_of(course):
+    return list(course.modules.order_by("position"))
+
+
+def lessons_of(module):
+    return list(module.lessons.order_by("position"))
+
+
+@pytest.fixture(params=[True, False], ids=["sequential", "open order"])
+def cohort_course(request, now, complete_module, take_quiz, answer_all):
+    """Three modules (the third with a draft lesson), a draft fourth module, a final exam,
+    and learners at every stage. Returns (course, {name: learner})."""
+    course = course_with_modules(modules=3, lessons=2, sequential=request.param)
+    first, second, third = modules_of(course)
+    LessonFactory(module=third, position=9, title="Draft lesson", status=Status.DRAFT)
+    draft = ModuleFactory(course=course, position=4, title="Draft module", status=Status.DRAFT)
+    LessonFactory(module=draft, position=1)
+    exam = course.quizzes.get(kind="final")
+    learners = {}
+
+    def learner(name):
+        learners[name] = UserFactory(first_name=name.capitalize(), last_name="Tester")
+        enrollment_create(learner=learners[name], course=course)
+        return learners[name]
+
+    learner("fresh")
+    lesson_complete(learner=learner("reading"), lesson=lessons_of(first)[0], now=now)
+    failed = learner("failed")
+    complete_module(failed, first, now=now, quiz=False)
+    take_quiz(failed, first.quiz, now=now, right=False)
+    # An attempt started and not submitted is no progress yet, as the learner sees it.
+    quiz_attempt_start(learner=learner("opened"), quiz=first.quiz, now=now)
+    complete_module(learner("one done"), first, now=now)
+    two = learner("two done")
+    complete_module(two, first, now=now)
+    complete_module(two, second, now=now)
+    lesson_complete(learner=two, lesson=lessons_of(third)[1], now=now)
+    if not course.sequential:
+        # Out of order: module 2 done while module 1 is not.
+        complete_module(learner("skipper"), second, now=now)
+    finished = learner("finished")
+    for module in (first, second, third):
+        complete_module(finished, module, now=now)
+    take_quiz(finished, exam, now=now + timedelta(hours=1))
+    waiting = learner("exam failed")
+    for module in (first, second, third):
+        complete_module(waiting, module, now=now)
+    take_quiz(waiting, exam, now=now, right=lambda slot: slot == 1)
+    # Content added after a learner finished: the course stays complete for them.
+    LessonFactory(module=third, position=10, title="Added later")
+    return course, learners
+
+
+def test_matrix_cells_agree_with_each_learners_own_progress(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+
+    rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
+
+    assert len(rows) == len(learners)
+    for row in rows:
+        progress = course_progress_for_learner(learner=row.learner, course=course)
+        name = row.learner.first_name
+        assert [c.state for c in row.cells] == [m.state for m in progress.modules], name
+        assert [c.lessons_read for c in row.cells] == [
+            sum(item.done for item in m.lessons) for m in progress.modules
+        ], name
+        assert [c.best_percent for c in row.cells] == [
+            m.quiz.best_percent for m in progress.modules
+        ], name
+        assert row.percent == progress.percent, name
+
+
+def test_the_cohort_holds_every_state(cohort_course):
+    """Guards the test above: it compares something in each state."""
+    course, _ = cohort_course
+    outline = cohort.course_outline(course)
+    rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
+
+    states = {cell.state for row in rows for cell in row.cells}
+
+    expected = {"done", "in_progress", "not_started"} | (
+        {"locked"} if course.sequential else set()
+    )
+    assert states == expected
+
+
+def test_filtering_by_module_state_finds_the_learners_in_that_state(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+    progress = {
+        learner.pk: course_progress_for_learner(learner=learner, course=course)
+        for learner in learners.values()
+    }
+
+    for index, module in enumerate(outline.modules):
+        for state in cohort.STATES:
+            found = cohort.cohort_learners(outline, module=module, state=state)
+            expected = {pk for pk, p in progress.items() if p.modules[index].state == state}
+            assert {e.learner_id for e in found} == expected, (module.title, state)
+
+
+def test_the_funnel_counts_learners_who_completed_each_step(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+    progress = [
+        course_progress_for_learner(learner=learner, course=course)
+        for learner in learners.values()
+    ]
+
+    funnel = cohort.course_funnel(outline)
+
+    assert funnel.enrolled == len(learners)
+    assert funnel.completed == 1
+    modules = [sum(p.modules[i].is_complete for p in progress) for i in range(3)]
+    assert [step.learners for step in funnel.steps] == [*modules, 1, 1]
+    assert [step.label for step in funnel.steps] == [
+        "Module 1: Module 1",
+        "Module 2: Module 2",
+        "Module 3: Module 3",
+        "Final exam passed",
+        "Certificate issued",
+    ]
+    assert funnel.steps[0].share == 100 * modules[0] // len(learners)
+
+
+def test_sorting_by_progress_and_last_activity(cohort_course, now):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+
+    by_progress = list(cohort.cohort_learners(outline, sort="-progress"))
+    least_first = list(cohort.cohort_learners(outline, sort="progress"))
+    by_activity = list(cohort.cohort_learners(outline, sort="-activity"))
+
+    percents = [e.percent for e in by_progress]
+    assert percents == sorted(percents, reverse=True)
+    assert percents == [row.percent for row in cohort.matrix_rows(outline, by_progress)]
+    assert by_progress[0].learner == learners["finished"]
+    assert [e.percent for e in least_first] == sorted(percents)
+    # The finisher was last active an hour after everyone else; the fresh learner never.
+    assert by_activity[0].learner == learners["finished"]
+    assert by_activity[-1].learner == learners["fresh"]
+
+
+def test_searching_by_name_and_sorting_by_name(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+
+    found = cohort.cohort_learners(outline, search="two TESTER")
+    names = [e.learner.first_name for e in cohort.cohort_learners(outline)]
+
+    assert [e.learner for e in found] == [learners["two done"]]
+    assert names == sorted(names)
+
+
+def test_gradebook_shows_best_scores_and_results_as_each_learner_sees_them(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+
+    for enrollment in cohort.gradebook_learners(outline):
+        values = cohort.gradebook_values(outline, enrollment)
+        progress = course_progress_for_learner(learner=enrollment.learner, course=course)
+        quizzes = [m.quiz for m in progress.modules] + [progress.final_exam]
+        expected = []
+        for quiz in quizzes:
+            result = None
+            if quiz.attempts_used:
+                result = cohort.PASSED if quiz.passed else cohort.NOT_PASSED
+            expected += [quiz.best_percent, result]
+        assert values[3:-1] == expected, enrollment.learner.first_name
+        finished = enrollment.learner == learners["finished"]
+        assert (values[-1] is not None) == finished
+
+
+def test_gradebook_row_reads_like_the_page(learner, now, take_quiz):
+    course = course_with_modules(modules=1, lessons=1)
+    enrollment_create(learner=learner, course=course)
+    quiz = modules_of(course)[0].quiz
+    single_question(quiz=quiz, position=2)
+    single_question(quiz=quiz, position=3)
+    single_question(quiz=quiz, position=4)
+    take_quiz(learner, quiz, now=now, right=lambda slot: slot <= 2)  # 50 %
+    take_quiz(learner, quiz, now=now, right=lambda slot: slot <= 3)  # 75 %
+    outline = cohort.course_outline(course)
+
+    [enrollment] = cohort.gradebook_learners(outline)
+    row = cohort.gradebook_row(outline, enrollment)
+
+    assert cohort.gradebook_header(outline) == [
+        "Learner",
+        "Username",
+        "Email",
+        "Quiz 1: best %",
+        "Quiz 1: result",
+        "Final exam: best %",
+        "Final exam: result",
+        "Course completed",
+    ]
+    assert row.cells == [
+        "Ada Lovelace",
+        learner.username,
+        learner.email,
+        "75",
+        "Passed",
+        "",
+        "",
+        "",
+    ]
+
+
+def test_gradebook_ignores_attempts_at_other_courses(learner, now, take_quiz):
+    course = course_with_modules(modules=1, lessons=1, final_exam=False)
+    other = course_with_modules(modules=1, lessons=1, final_exam=False)
+    for each in (course, other):
+        enrollment_create(learner=learner, course=each)
+    take_quiz(learner, modules_of(other)[0].quiz, now=now)
+    outline = cohort.course_outline(course)
+
+    [enrollment] = cohort.gradebook_learners(outline)
+
+    assert cohort.gradebook_values(outline, enrollment)[3:5] == [None, None]
+
+
+def test_percent_labels():
+    assert cohort.as_text(Decimal("85.00")) == "85"
+    assert cohort.as_text(Decimal("62.50")) == "62.5"
+    assert cohort.as_text(Decimal("100.00")) == "100"
+    assert cohort.as_text(None) == ""
+
+
+# --- Access ----------------------------------------------------------------------------
+
+
+def test_staff_see_the_courses_they_teach_and_superusers_all():
+    taught, other = CourseFactory(), CourseFactory(status=Status.DRAFT)
+    instructor = UserFactory(is_staff=True)
+    taught.instructors.add(instructor)
+
+    assert list(cohort.courses_taught(instructor)) == [taught]
+    assert set(cohort.courses_taught(UserFactory(is_superuser=True))) == {taught, other}
+    assert list(cohort.courses_taught(UserFactory(is_staff=True))) == []
+
+
+def test_an_instructor_who_lost_staff_status_teaches_nothing():
+    course = CourseFactory()
+    former = UserFactory(is_staff=False)
+    course.instructors.add(former)
+
+    assert list(cohort.courses_taught(former)) == []
+    assert cohort.course_for_instructor(user=former, slug=course.slug)[1] is False
+
+
+def test_course_for_instructor_says_who_may_follow_it():
+    course = CourseFactory()
+    instructor = UserFactory(is_staff=True)
+    course.instructors.add(instructor)
+
+    assert cohort.course_for_instructor(user=instructor, slug=course.slug) == (course, True)
+    assert (
+        cohort.course_for_instructor(user=UserFactory(is_staff=True), slug=course.slug)[1] is False
+    )
+    inactive = UserFactory(is_superuser=True, is_active=False)
+    assert cohort.course_for_instructor(user=inactive, slug=course.slug)[1] is False
+
+
+# --- One learner -------------------------------------------------------------------------
+
+
+def snapshot(question):
+    import random
+
+    return question_snapshot(question, rng=random.Random(1), shuffle_choices=False)
+
+
+def choice_id(shown, text):
+    return next(c["id"] for c in shown["choices"] if c["text"] == text)
+
+
+def test_answers_read_in_the_words_the_learner_saw():
+    single = snapshot(single_question(choices=[("Vienna", 100), ("Paris", 0)]))
+    several = snapshot(multiple_question())
+    matching = snapshot(matching_question(pairs=[("Helsinki", "Finland"), ("Riga", "Latvia")]))
+    left = {c["text"]: str(c["id"]) for c in matching["choices"]}
+
+    assert cohort.answer_text(single, choice_id(single, "Paris")) == "Paris"
+    assert cohort.answer_text(single, None) == "No answer"
+    assert cohort.answer_text(single, 987654) == "A choice no longer shown"
+    answer = [choice_id(several, "Right A"), choice_id(several, "Wrong C")]
+    assert cohort.answer_text(several, answer) == "Right A; Wrong C"
+    assert (
+        cohort.answer_text(matching, {left["Helsinki"]: "Latvia", left["Riga"]: "Finland"})
+        == "Helsinki → Latvia; Riga → Finland"
+    )
+    assert cohort.answer_text(snapshot(short_question()), "helsinki ") == "helsinki "
+
+
+def test_the_key_is_read_from_the_snapshot():
+    single = snapshot(single_question(choices=[("Vienna", 100), ("Paris", 0)]))
+    several = snapshot(multiple_question())
+    numeric = snapshot(numerical_question(answers=[("3.14", "0.01", 100), ("3", "0", 50)]))
+    short = snapshot(short_question(answers=[("Helsinki", 100), ("Helsingfors", 50)]))
+
+    assert cohort.key_text(single) == "Vienna"
+    assert cohort.key_text(several) == "Right A (50%); Right B (50%)"
+    assert cohort.key_text(numeric) == "3.14 ± 0.01; 3"
+    assert cohort.key_text(short) == "Helsinki; Helsingfors (50%)"
+    assert cohort.key_text(snapshot(true_false_question(answer=False))) == "False"
+
+
+def test_learner_record_has_lessons_with_dates_and_attempts_with_answers(learner, now, take_quiz):
+    course = course_with_modules(modules=1, lessons=2, final_exam=False)
+    module = modules_of(course)[0]
+    enrollment_create(learner=learner, course=course)
+    lesson_complete(learner=learner, lesson=lessons_of(module)[0], now=now)
+    take_quiz(learner, module.quiz, now=now, right=False)
+    take_quiz(learner, module.quiz, now=now)
+
+    record = cohort.learner_record(course=course, learner_id=learner.pk)
+
+    assert record.progress.modules[0].lessons[0].completed_at == now
+    assert [a.number for a in record.attempts] == [1, 2]
+    first, second = (a.answers[0] for a in record.attempts)
+    assert (first.answer, first.is_correct, first.score) == ("Wrong", False, Decimal("0.00"))
+    assert (second.answer, second.key, second.points) == ("Right", "Right", Decimal("1.00"))
+
+
+def test_learner_record_is_only_for_enrolled_learners(learner):
+    course = course_with_modules(modules=1, lessons=1)
+
+    with pytest.raises(cohort.Enrollment.DoesNotExist):
+        cohort.learner_record(course=course, learner_id=learner.pk)
+
+
+def test_a_module_with_no_visible_lessons_and_no_quiz_is_done_for_everyone(learner):
+    course = CourseFactory(sequential=True)
+    ModuleFactory(course=course, position=1, title="Empty")
+    second = ModuleFactory(course=course, position=2)
+    LessonFactory(module=second)
+    QuizFactory(final=True, course=course)
+    enrollment_create(learner=learner, course=course)
+    outline = cohort.course_outline(course)
+
+    [row] = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
+
+    progress = course_progress_for_learner(learner=learner, course=course)
+    assert [c.state for c in row.cells] == [m.state for m in progress.modules]
+    assert [c.state for c in row.cells] == ["done", "not_started"]

@@ -1,0 +1,221 @@
+"""The instructor area: cohort progress, gradebook and question statistics of a course."""
+
+import csv
+import io
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from openpyxl import Workbook
+
+from assessments import statistics
+from assessments.models import Quiz
+from lessons.models import Course
+from progress import cohort
+from progress.models import Enrollment
+
+LEARNERS_PER_PAGE = 50
+CSV_CHUNK = 2000
+NO_ACCESS = "Only the course’s instructors can follow its learners."
+
+
+def teaching_staff(view):
+    """Let in staff and superusers; send anonymous visitors to log in; 403 for the rest."""
+
+    @login_required
+    @wraps(view)
+    def gated(request, *args, **kwargs):
+        if not cohort.is_teaching_staff(request.user):
+            raise PermissionDenied("The instructor area is for instructors.")
+        return view(request, *args, **kwargs)
+
+    return gated
+
+
+def teaches_course(view):
+    """Hand ``view`` the course named by ``course_slug`` if the user teaches it, else 403.
+
+    With ``teaching_staff``, the one gate of the instructor area: every page uses one or
+    the other.
+    """
+
+    @teaching_staff
+    @wraps(view)
+    def gated(request, course_slug, **kwargs):
+        try:
+            course, allowed = cohort.course_for_instructor(user=request.user, slug=course_slug)
+        except Course.DoesNotExist:
+            raise Http404("No such course.") from None
+        if not allowed:
+            raise PermissionDenied(NO_ACCESS)
+        return view(request, course, **kwargs)
+
+    return gated
+
+
+@teaching_staff
+def index(request):
+    courses = (
+        cohort.courses_taught(request.user)
+        .annotate(
+            enrolled=Count("enrollments"),
+            completed=Count("enrollments", filter=Q(enrollments__completed_at__isnull=False)),
+        )
+        .order_by("title")
+    )
+    return render(request, "progress/teach/index.html", {"courses": courses})
+
+
+@teaches_course
+def course_overview(request, course):
+    outline = cohort.course_outline(course)
+    modules = {module.slug: module for module in outline.modules}
+    filters = {
+        "search": request.GET.get("q", "").strip(),
+        "module": modules.get(request.GET.get("module", "")),
+        "state": request.GET.get("state", ""),
+        "sort": request.GET.get("sort", "name"),
+    }
+    learners = cohort.cohort_learners(outline, **filters)
+    page = Paginator(learners, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "progress/teach/course.html",
+        {
+            "course": course,
+            "outline": outline,
+            "funnel": cohort.course_funnel(outline),
+            "page": page,
+            "rows": cohort.matrix_rows(outline, list(page)),
+            "filters": filters,
+            "states": cohort.STATES,
+            "sorts": cohort.SORTS,
+        },
+    )
+
+
+@teaches_course
+def learner_detail(request, course, learner_id):
+    try:
+        record = cohort.learner_record(course=course, learner_id=learner_id)
+    except Enrollment.DoesNotExist:
+        raise Http404("This learner is not enrolled in the course.") from None
+    return render(request, "progress/teach/learner.html", {"course": course, "record": record})
+
+
+@teaches_course
+def gradebook(request, course):
+    outline = cohort.course_outline(course)
+    page = Paginator(cohort.gradebook_learners(outline), LEARNERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "progress/teach/gradebook.html",
+        {
+            "course": course,
+            "outline": outline,
+            "header": cohort.gradebook_header(outline),
+            "page": page,
+            "rows": [cohort.gradebook_row(outline, enrollment) for enrollment in page],
+        },
+    )
+
+
+class _Echo:
+    """A file-like object whose write() hands back the line, for csv.writer in a stream."""
+
+    def write(self, value):
+        return value
+
+
+def _spreadsheet_safe(value):
+    # A name such as "=HYPERLINK(…)" would run as a formula in Excel (CSV injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return f"'{value}"
+    return value
+
+
+def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        # The byte-order mark tells Excel the file is UTF-8.
+        yield "\ufeff" + writer.writerow(header)
+        for cells in rows:
+            yield writer.writerow([_spreadsheet_safe(cell) for cell in cells])
+
+    return StreamingHttpResponse(
+        lines(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@teaches_course
+def gradebook_csv(request, course):
+    outline = cohort.course_outline(course)
+    # Fetched in chunks and written as they come: memory stays flat however large the cohort.
+    enrollments = cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK)
+    rows = (cohort.gradebook_row(outline, enrollment).cells for enrollment in enrollments)
+    return _csv_response(f"{course.slug}-gradebook.csv", cohort.gradebook_header(outline), rows)
+
+
+@teaches_course
+def gradebook_xlsx(request, course):
+    outline = cohort.course_outline(course)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Gradebook")
+    sheet.freeze_panes = "B2"  # names and headings stay in view while scrolling
+    sheet.append(cohort.gradebook_header(outline))
+    for enrollment in cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK):
+        sheet.append(
+            [_spreadsheet_safe(value) for value in cohort.gradebook_values(outline, enrollment)]
+        )
+    content = io.BytesIO()
+    workbook.save(content)
+    return HttpResponse(
+        content.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{course.slug}-gradebook.xlsx"'},
+    )
+
+
+def _quiz_statistics(request, course, quiz_slug):
+    quiz = get_object_or_404(Quiz, course=course, slug=quiz_slug)
+    quiz.course = course
+    which = request.GET.get("attempts", "best")
+    if which not in statistics.WHICH:
+        which = "best"
+    return statistics.quiz_statistics(quiz=quiz, which=which)
+
+
+@teaches_course
+def quiz_stats(request, course, quiz_slug):
+    stats = _quiz_statistics(request, course, quiz_slug)
+    return render(
+        request,
+        "progress/teach/quiz_stats.html",
+        {
+            "course": course,
+            "stats": stats,
+            "header": statistics.STATISTICS_HEADER,
+            "rows": [(item, statistics.item_cells(item)) for item in stats.items],
+            "choices": statistics.WHICH,
+        },
+    )
+
+
+@teaches_course
+def quiz_stats_csv(request, course, quiz_slug):
+    stats = _quiz_statistics(request, course, quiz_slug)
+    rows = map(statistics.item_cells, stats.items)
+    return _csv_response(
+        f"{course.slug}-{stats.quiz.slug}-statistics-{stats.which}.csv",
+        statistics.STATISTICS_HEADER,
+        rows,
+    )
