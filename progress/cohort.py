@@ -34,7 +34,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments.forms import is_unanswered
 from assessments.models import Attempt, Question, Quiz, Response
+from assessments.review import answer_lines, key_lines
 from lessons.models import Course, Lesson, Module, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import CourseProgress, ModuleState, course_progress_for_learner
@@ -547,44 +549,13 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
     return LearnerRecord(enrollment=enrollment, progress=progress, attempts=attempts)
 
 
-def _choice_texts(shown: dict, ids) -> list[str]:
-    wanted = {str(i) for i in ids}
-    return [c["text"] for c in shown.get("choices", []) if str(c["id"]) in wanted]
-
-
 def answer_text(shown: dict, answer) -> str:
     """The learner's answer in the words they saw (choice texts, not ids)."""
-    if answer is None or answer == "" or answer == [] or answer == {}:
+    if is_unanswered(shown, answer):
         return "No answer"
-    kind = shown.get("kind")
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE):
-        return "; ".join(_choice_texts(shown, [answer])) or "A choice no longer shown"
-    if kind == Question.Kind.MULTIPLE:
-        return "; ".join(_choice_texts(shown, answer)) or "A choice no longer shown"
-    if kind == Question.Kind.MATCHING and isinstance(answer, dict):
-        lefts = {str(c["id"]): c["text"] for c in shown.get("choices", [])}
-        return "; ".join(f"{lefts.get(key, '?')} → {right}" for key, right in answer.items())
-    return str(answer)
+    return "; ".join(answer_lines(shown, answer)) or "A choice no longer shown"
 
 
 def key_text(shown: dict) -> str:
-    """The right answer as the snapshot keys it; partial credit shown as a percentage."""
-    kind = shown.get("kind")
-    choices = shown.get("choices", [])
-
-    def credited(choice) -> str:
-        weight = Decimal(choice.get("weight") or 0)
-        return choice["text"] if weight >= 100 else f"{choice['text']} ({as_text(weight)}%)"
-
-    if kind in (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE,
-                Question.Kind.SHORT):  # fmt: skip
-        return "; ".join(credited(c) for c in choices if Decimal(c.get("weight") or 0) > 0)
-    if kind == Question.Kind.NUMERICAL:
-        return "; ".join(
-            f"{c['value']} ± {c['tolerance']}" if Decimal(c.get("tolerance") or 0) else c["value"]
-            for c in choices
-            if c.get("value") is not None and Decimal(c.get("weight") or 0) > 0
-        )
-    if kind == Question.Kind.MATCHING:
-        return "; ".join(f"{c['text']} → {c['match']}" for c in choices if c.get("text"))
-    return ""
+    """The right answer as the snapshot keys it."""
+    return "; ".join(key_lines(shown))

@@ -9,12 +9,11 @@ from assessments.forms import (
     AttemptForm,
     answer_changed,
     answer_from_post,
-    answer_lines,
-    key_lines,
     question_form,
 )
 from assessments.grading import question_snapshot, validate_answer
 from assessments.models import Question, Response
+from assessments.review import answer_lines, key_lines
 from tests.factories import (
     essay_question,
     matching_question,

@@ -257,3 +257,4 @@ def test_without_the_preview_flag_the_instructor_sees_what_learners_see(client):
     client.force_login(instructor)
 
     assert client.get(course.get_absolute_url()).status_code == 404
+    assert client.get(draft.get_absolute_url()).status_code == 404

@@ -20,13 +20,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assessments.forms import (
     AttemptForm,
     answer_from_post,
-    answer_lines,
-    key_lines,
     plain_number,
     points_label,
 )
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Quiz, Response
+from assessments.review import answer_lines, key_lines
 from assessments.selectors import attempt_with_responses
 from assessments.services import AttemptClosed, QuizError
 from lessons.markdown import passage_anchor
