@@ -63,7 +63,7 @@ def app_server():
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
-            f"{connection.settings_dict['NAME']}"
+            f"{connection.settings_dict['NAME']}?sslmode=disable"
         ),
         "REDIS_URL": REDIS_TEST_URL,
         "DEBUG": "0",
@@ -84,7 +84,7 @@ def app_server():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
@@ -106,14 +106,14 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
     def get(self, url: str) -> str:
-        with self.opener.open(url, timeout=10) as response:
+        with self.opener.open(url, timeout=60) as response:
             return response.read().decode()
 
     def post(self, url: str, data: dict | list, referer: str) -> tuple[str, str]:
         token = next(c.value for c in self.cookies if c.name == "csrftoken")
         body = urllib.parse.urlencode([*_pairs(data), ("csrfmiddlewaretoken", token)])
         request = urllib.request.Request(url, data=body.encode(), headers={"Referer": referer})
-        with self.opener.open(request, timeout=10) as response:
+        with self.opener.open(request, timeout=60) as response:
             return response.geturl(), response.read().decode()
 
 
