@@ -3,8 +3,8 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 
 from assessments.course_io import course_import
-from progress.management.commands.seed_demo import DEMO_ACCOUNTS
 from courseware.roles import INSTRUCTORS
+from progress.management.commands.seed_demo import DEMO_ACCOUNTS
 from tests.test_shipped_course import COURSE_FOLDER
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,116 @@
+"""What the scenarios need in the database: logged-in learners, an instructor, open attempts.
+
+Sessions are written straight into the session store the server reads, so no
+password is hashed or posted. The scenarios that change data use the load
+learners who never started the course: their attempts are made afresh on
+every run, so each run submits the same kind of attempt.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass
+from importlib import import_module
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from assessments.models import Attempt, Quiz
+from courseware.roles import instructors_group
+from lessons.models import Course
+from progress.loaddata import open_attempts_create
+from progress.selectors import course_progress_for_learner, lesson_is_open
+
+INSTRUCTOR = "bench-instructor"
+
+
+@dataclass(frozen=True)
+class Browser:
+    """A logged-in visitor as a load generator sends it: cookies and a CSRF token."""
+
+    cookie: str
+    csrf: str
+
+
+def browser_for(user) -> Browser:
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    csrf = secrets.token_hex(16)  # an unmasked secret, which Django accepts as a token
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store["_csrftoken"] = csrf  # where it is looked for with CSRF_USE_SESSIONS
+    store.set_expiry(6 * 3600)  # long enough for a run; they pile up otherwise
+    store.create()
+    return Browser(
+        cookie=f"{settings.SESSION_COOKIE_NAME}={store.session_key}; "
+        f"{settings.CSRF_COOKIE_NAME}={csrf}",
+        csrf=csrf,
+    )
+
+
+def readers(course: Course, count: int, *, prefix: str = "load-") -> list[tuple]:
+    """``count`` load learners spread over the cohort, each with a lesson open to them."""
+    User = get_user_model()
+    learners = list(User.objects.filter(username__startswith=prefix).order_by("username"))
+    step = max(len(learners) // count, 1)
+    rng = random.Random(0)
+    chosen = []
+    for learner in learners[::step][:count]:
+        progress = course_progress_for_learner(learner=learner, course=course)
+        lessons = [
+            item.lesson
+            for module in progress.modules
+            for item in module.lessons
+            if lesson_is_open(progress, item.lesson)
+        ]
+        chosen.append((learner, browser_for(learner), rng.choice(lessons)))
+    return chosen
+
+
+def writers(course: Course, quiz: Quiz, *, prefix: str = "load-") -> list[tuple[Browser, Attempt]]:
+    """The load learners who never started (about 10%), each with an open attempt at ``quiz``
+    made afresh, every question answered: for saving answers and submitting attempts."""
+    learners = list(
+        get_user_model()
+        .objects.filter(username__startswith=prefix, enrollments__course=course)
+        .exclude(lesson_completions__isnull=False)
+        .order_by("username")
+    )
+    # Their only attempts are the previous run's: this puts them back as seeded.
+    Attempt.objects.filter(learner__in=learners, quiz=quiz).delete()
+    attempts = open_attempts_create(
+        course=course, quiz=quiz, learners=learners, seed=0, now=timezone.now()
+    )
+    return [(browser_for(a.learner), a) for a in attempts]
+
+
+def instructor(course: Course):
+    user, _ = get_user_model().objects.get_or_create(
+        username=INSTRUCTOR, defaults={"is_staff": True, "password": make_password(None)}
+    )
+    user.groups.add(instructors_group())
+    course.instructors.add(user)
+    return user
+
+
+def form_fields(slot: int, answer) -> list[tuple[str, str]]:
+    """An answer as the quiz page's form posts it (assessments.forms.answer_from_post)."""
+    name = f"q{slot}"
+    if answer is None:  # left blank: nothing posted
+        return []
+    if isinstance(answer, dict):  # matching: one select per left side
+        return [(f"{name}-{left}", right) for left, right in answer.items()]
+    if isinstance(answer, list):  # multiple: one checkbox per choice
+        return [(name, str(choice)) for choice in answer]
+    return [(name, str(answer))]
+
+
+def submit_body(attempt: Attempt) -> str:
+    fields = [pair for r in attempt.rows for pair in form_fields(r.slot, r.answer)]
+    return urlencode([*fields, ("confirm", "1")])
+
+
+def save_body(slot: int, answer) -> str:
+    return urlencode(form_fields(slot, answer))

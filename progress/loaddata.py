@@ -1,0 +1,501 @@
+"""Load-test learners with realistic progress, written in bulk (``seed_load``).
+
+Each learner's journey is simulated in memory under the course's rules —
+lessons read in order, modules in order, a quiz retaken until it is passed or
+out of attempts, the final exam last — then written a batch of learners at a
+time: ``bulk_create``, and COPY on PostgreSQL for the bulk of the rows (lesson
+completions and responses). Attempts hold real snapshots
+(``question_snapshot``) and are graded with ``grade``, so they read exactly
+like attempts taken through the quiz pages.
+
+Every learner has a random generator of its own, seeded from the run's seed,
+the username prefix and the learner's number: learner 42 is the same whichever
+run or batch creates it, and a second run creates only the learners missing.
+"""
+
+import io
+import itertools
+import json
+import random
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
+
+from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot
+from assessments.models import Attempt, Question, Quiz, Response
+from lessons.models import Course, Lesson, Module, Status
+from progress.models import CODE_ALPHABET, Certificate, Enrollment, LessonCompletion
+
+# Distinct choice orders built per question: variety enough, at the cost of one snapshot each.
+SNAPSHOT_VARIANTS = 4
+BATCH_SIZE = 500
+# Journeys are simulated from this moment, then moved so each ends before the anchor.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+FIRST_NAMES = (  # noqa: SIM905 (a list literal would run to 40 lines)
+    "Aiko Amara Anders Ana Arjun Ayesha Björn Carmen Chen Dara Elif Emeka Farah Gustavo Hana "
+    "Ines Ivan Jonas Kamala Kenji Lars Leila Maya Mateo Nadia Niamh Olga Omar Priya Rafael "
+    "Rania Sanjay Sofia Tariq Thandiwe Tomasz Valentina Wei Yusuf Zanele"
+).split()
+LAST_NAMES = (  # noqa: SIM905
+    "Abebe Andersson Bakker Banerjee Costa Dubois Eriksen Fernández García Haddad Ito Jansen "
+    "Kaya Kowalski Kim Larsen Mensah Müller Nakamura Novak Okafor Oliveira Park Petrov Popescu "
+    "Quispe Rahman Rossi Santos Schmidt Silva Singh Tanaka Tran Usman Varga Wang Yilmaz Zhou"
+).split()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A question as shown in an attempt; shared by many responses, so serialised once."""
+
+    key: int
+    data: dict
+    json: str
+
+
+@dataclass(frozen=True)
+class QuizPlan:
+    quiz: Quiz
+    questions: list[Question]
+    # Per question, in bank order: its snapshots, each with another order of choices.
+    snapshots: list[list[Snapshot]]
+
+
+@dataclass(frozen=True)
+class ModulePlan:
+    lessons: list[Lesson]
+    quiz: QuizPlan | None
+
+
+@dataclass(frozen=True)
+class CoursePlan:
+    course: Course
+    modules: list[ModulePlan]
+    final_exam: QuizPlan | None
+
+    @property
+    def steps(self) -> int:
+        """Lessons and quizzes, in the order a learner meets them."""
+        return sum(len(m.lessons) + (m.quiz is not None) for m in self.modules) + (
+            self.final_exam is not None
+        )
+
+
+@dataclass
+class SeedReport:
+    created: int = 0
+    skipped: int = 0
+    counts: Counter = field(default_factory=Counter)
+
+
+def course_plan(*, course: Course) -> CoursePlan:
+    """What learners of ``course`` can see, with snapshots of every question, in 4 queries."""
+    modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
+    lessons = Lesson.objects.visible().filter(course=course).order_by("position", "id")
+    bank = Question.objects.select_related("lesson").prefetch_related("choices")
+    quizzes = (
+        Quiz.objects.published()
+        .filter(course=course)
+        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
+        .prefetch_related(Prefetch("questions", queryset=bank))
+    )
+    keys = itertools.count()
+    plans = {quiz.module_id: _quiz_plan(quiz, keys) for quiz in quizzes}
+    return CoursePlan(
+        course=course,
+        modules=[
+            ModulePlan(
+                lessons=[lesson for lesson in lessons if lesson.module_id == module.pk],
+                quiz=plans.get(module.pk),
+            )
+            for module in modules
+        ],
+        final_exam=plans.get(None),
+    )
+
+
+def _quiz_plan(quiz: Quiz, keys: Iterator[int]) -> QuizPlan:
+    questions = list(quiz.questions.all())
+    variants = SNAPSHOT_VARIANTS if quiz.shuffle_choices else 1
+    return QuizPlan(
+        quiz=quiz,
+        questions=questions,
+        snapshots=[
+            [
+                Snapshot(key=next(keys), data=shown, json=json.dumps(shown))
+                for shown in (
+                    question_snapshot(
+                        q, rng=random.Random(n), shuffle_choices=quiz.shuffle_choices
+                    )
+                    for n in range(variants)
+                )
+            ]
+            for q in questions
+        ],
+    )
+
+
+def answer_for(shown: dict, *, right: bool):
+    """An answer as the quiz page would store it: full marks when ``right``, else none."""
+    kind, choices = shown["kind"], shown["choices"]
+    best = max(choices, key=lambda c: Decimal(c["weight"])) if choices else None
+    if kind in ("single", "true_false"):
+        return best["id"] if right else min(choices, key=lambda c: Decimal(c["weight"]))["id"]
+    if kind == "multiple":
+        return [c["id"] for c in choices if (Decimal(c["weight"]) > 0) == right]
+    if kind == "short":
+        return best["text"] if right else "I do not remember"
+    if kind == "numerical":
+        return best["value"] if right else "-1"
+    if kind == "matching":
+        lefts = [c for c in choices if c["text"]]
+        shift = 0 if right else 1
+        return {
+            str(c["id"]): lefts[(i + shift) % len(lefts)]["match"] for i, c in enumerate(lefts)
+        }
+    return "My essay."
+
+
+@dataclass(slots=True)
+class _Response:
+    """A response row before its attempt has an id."""
+
+    slot: int
+    question_id: int
+    shown: Snapshot
+    answer: object = None
+    saved_at: datetime | None = None
+    score: Decimal | None = None
+    is_correct: bool | None = None
+
+
+class _Learner:
+    """One learner's journey, simulated from ``_EPOCH`` and then dated (``date``)."""
+
+    def __init__(self, plan: CoursePlan, rng: random.Random, user, report: SeedReport):
+        self.plan, self.rng, self.user, self.report = plan, rng, user, report
+        self.elapsed = timedelta(0)
+        self.enrollment = Enrollment(learner=user, course=plan.course)
+        self.completions: list[tuple[int, datetime]] = []  # lesson id, when
+        self.attempts: list[Attempt] = []
+        self.certificate: Certificate | None = None
+        # Ability decides how often an answer is right; each retake adds a little.
+        self.ability = rng.betavariate(5, 2)
+
+    def now(self) -> datetime:
+        return _EPOCH + self.elapsed
+
+    def wait(self, low: float, high: float, *, break_chance: float = 0.0) -> None:
+        """Time passes: ``low``…``high`` minutes, after a break of up to two days at times."""
+        if self.rng.random() < break_chance:
+            self.elapsed += timedelta(hours=self.rng.uniform(8, 48))
+        self.elapsed += timedelta(minutes=self.rng.uniform(low, high))
+
+    def walk(self, goal: int) -> None:
+        """Take ``goal`` steps (a lesson read, a quiz passed), fewer if a quiz stops them."""
+        steps = 0
+        for module in self.plan.modules:
+            for lesson in module.lessons:
+                if steps == goal:
+                    return
+                self.wait(4, 25, break_chance=0.1)
+                self.completions.append((lesson.pk, self.now()))
+                steps += 1
+            if module.quiz is not None:
+                if steps == goal:
+                    self.leave_open(module.quiz)
+                    return
+                if not self.take(module.quiz):
+                    return
+                steps += 1
+        if self.plan.final_exam is not None and steps < goal and self.take(self.plan.final_exam):
+            self.finish()
+
+    def take(self, quiz: QuizPlan) -> bool:
+        """Attempts until one passes or none are left; whether the quiz was passed."""
+        for number in range(1, (quiz.quiz.max_attempts or 3) + 1):
+            self.wait(5, 60, break_chance=0.3 if number > 1 else 0.05)
+            attempt = self.attempt(quiz, number, answered=1.0)
+            self.submit(attempt)
+            if attempt.passed:
+                return True
+        self.report.counts["learners out of attempts"] += 1
+        return False
+
+    def leave_open(self, quiz: QuizPlan) -> None:
+        """Stopping at a quiz, some leave an attempt half answered (if no time limit runs out)."""
+        if quiz.quiz.time_limit_minutes is None and self.rng.random() < 0.3:
+            self.wait(5, 60)
+            self.attempt(quiz, 1, answered=self.rng.random())
+            self.report.counts["attempts left open"] += 1
+
+    def attempt(self, quiz: QuizPlan, number: int, *, answered: float) -> Attempt:
+        """A started attempt with its first ``answered`` share of questions answered."""
+        drawn = self.draw(quiz)
+        limit = quiz.quiz.time_limit_minutes
+        attempt = Attempt(
+            learner=self.user,
+            quiz=quiz.quiz,
+            number=number,
+            started_at=self.now(),
+            deadline=self.now() + timedelta(minutes=limit) if limit else None,
+            pass_mark=quiz.quiz.pass_mark,
+            max_score=sum((Decimal(s.data["points"]) for _, s in drawn if is_graded(s.data)),
+                          Decimal(0)),
+        )  # fmt: skip
+        attempt.rows = []
+        chance = min(0.98, self.ability + 0.15 * (number - 1))
+        for slot, (question, shown) in enumerate(drawn, start=1):
+            response = _Response(slot=slot, question_id=question.pk, shown=shown)
+            if slot <= round(answered * len(drawn)) and self.rng.random() > 0.03:
+                self.elapsed += timedelta(seconds=self.rng.uniform(15, 75))
+                response.answer = answer_for(shown.data, right=self.rng.random() < chance)
+                response.saved_at = self.now()
+            attempt.rows.append(response)
+        self.attempts.append(attempt)
+        return attempt
+
+    def draw(self, quiz: QuizPlan) -> list[tuple[Question, Snapshot]]:
+        """The questions of one attempt, drawn and shuffled as ``attempt_start`` does."""
+        order = list(range(len(quiz.questions)))
+        if quiz.quiz.draw_count is not None and quiz.quiz.draw_count < len(order):
+            order = sorted(self.rng.sample(order, quiz.quiz.draw_count))
+        if quiz.quiz.shuffle_questions:
+            self.rng.shuffle(order)
+        return [(quiz.questions[i], self.rng.choice(quiz.snapshots[i])) for i in order]
+
+    def submit(self, attempt: Attempt) -> None:
+        """Grade as ``attempt_submit`` does, from the snapshots alone."""
+        for response in attempt.rows:
+            result = grade(response.shown.data, response.answer)
+            response.score, response.is_correct = result.score, result.is_correct
+        attempt.score = sum((r.score for r in attempt.rows), Decimal(0)).quantize(CENT)
+        percent = Decimal("0.00")
+        if attempt.max_score > 0:
+            percent = (attempt.score * HUNDRED / attempt.max_score).quantize(CENT, ROUND_HALF_UP)
+        attempt.percent = min(percent, HUNDRED)
+        attempt.passed = attempt.percent >= attempt.pass_mark
+        self.elapsed += timedelta(seconds=self.rng.uniform(5, 60))
+        attempt.submitted_at = self.now()
+        self.report.counts["attempts passed" if attempt.passed else "attempts failed"] += 1
+
+    def finish(self) -> None:
+        code = "".join(self.rng.choice(CODE_ALPHABET) for _ in range(16))
+        self.enrollment.completed_at = self.now()
+        self.certificate = Certificate(
+            code="-".join(code[i : i + 4] for i in range(0, 16, 4)),
+            learner=self.user,
+            course=self.plan.course,
+            learner_name=self.user.get_full_name(),
+            course_title=self.plan.course.title,
+            issued_at=self.now(),
+        )
+        self.report.counts["certificates"] += 1
+
+    def date(self, anchor: datetime) -> None:
+        """Move the journey to start at enrolment and end some idle days before ``anchor``."""
+        idle = timedelta(days=self.rng.uniform(0, 30))
+        enrolled_at = anchor - idle - self.elapsed - timedelta(minutes=self.rng.uniform(1, 60))
+        shift = enrolled_at - _EPOCH
+        self.user.date_joined = enrolled_at - timedelta(minutes=self.rng.uniform(1, 30))
+        self.enrollment.enrolled_at = enrolled_at
+        if self.elapsed:
+            self.enrollment.last_activity_at = enrolled_at + self.elapsed
+        self.completions = [(lesson, at + shift) for lesson, at in self.completions]
+        for attempt in self.attempts:
+            attempt.started_at += shift
+            for name in ("deadline", "submitted_at"):
+                if getattr(attempt, name) is not None:
+                    setattr(attempt, name, getattr(attempt, name) + shift)
+            for response in attempt.rows:
+                if response.saved_at is not None:
+                    response.saved_at += shift
+        if self.certificate is not None:
+            self.enrollment.completed_at += shift
+            self.certificate.issued_at += shift
+
+
+def load_learners_create(
+    *,
+    course: Course,
+    learners: int,
+    seed: int = 0,
+    prefix: str = "load-",
+    anchor: datetime,
+    password: str | None = None,
+) -> SeedReport:
+    """Create learners ``prefix000001``… enrolled in ``course``, skipping those that exist.
+
+    Passwords are unusable unless ``password`` is given; either way it is hashed
+    once and the hash shared, since hashing is deliberately slow.
+    """
+    User = get_user_model()
+    plan = course_plan(course=course)
+    password_hash = make_password(password)
+    names = [f"{prefix}{n:06d}" for n in range(1, learners + 1)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    report = SeedReport(skipped=len(existing))
+    todo = [(n, name) for n, name in enumerate(names, start=1) if name not in existing]
+    for start in range(0, len(todo), BATCH_SIZE):
+        journeys = []
+        for number, username in todo[start : start + BATCH_SIZE]:
+            rng = random.Random(f"{seed}:{prefix}:{number}")
+            user = User(
+                username=username,
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+                email=f"{username}@example.org",
+                password=password_hash,
+            )
+            journey = _Learner(plan, rng, user, report)
+            roll = rng.random()
+            # 10% just enrolled, 25% set out to finish, the rest stop somewhere on the way.
+            goal = 0 if roll < 0.10 else plan.steps if roll < 0.35 else rng.randint(1, plan.steps)
+            journey.walk(goal)
+            journey.date(anchor)
+            journeys.append(journey)
+        _write(journeys)
+        report.created += len(journeys)
+    if connection.vendor == "postgresql" and report.created:
+        _analyze()
+    return report
+
+
+def open_attempts_create(
+    *, course: Course, quiz: Quiz, learners: list, seed: int, now: datetime
+) -> list[Attempt]:
+    """For each learner (who has none yet), an open attempt at ``quiz`` with every question
+    answered: what benchmarks of saving answers and submitting attempts need."""
+    plan = course_plan(course=course)
+    quizzes = [module.quiz for module in plan.modules if module.quiz] + [plan.final_exam]
+    quiz_plan = next(item for item in quizzes if item is not None and item.quiz.pk == quiz.pk)
+    attempts = []
+    for learner in learners:
+        journey = _Learner(plan, random.Random(f"{seed}:{learner.pk}"), learner, SeedReport())
+        journey.attempt(quiz_plan, 1, answered=1.0)
+        journey.date(now)
+        attempts.extend(journey.attempts)
+    with transaction.atomic():
+        Attempt.objects.bulk_create(attempts, batch_size=1000)
+        _rows_insert(completions=[], attempts=attempts)
+    return attempts
+
+
+def _write(journeys: list[_Learner]) -> None:
+    attempts = [attempt for journey in journeys for attempt in journey.attempts]
+    with transaction.atomic(), _enrolment_times_kept():
+        get_user_model().objects.bulk_create([journey.user for journey in journeys])
+        Enrollment.objects.bulk_create([journey.enrollment for journey in journeys])
+        Certificate.objects.bulk_create([j.certificate for j in journeys if j.certificate])
+        Attempt.objects.bulk_create(attempts, batch_size=1000)
+        completions = [(j.user.pk, lesson, at) for j in journeys for lesson, at in j.completions]
+        _rows_insert(completions=completions, attempts=attempts)
+
+
+def _rows_insert(*, completions: list[tuple], attempts: list[Attempt]) -> None:
+    """Lesson completions (learner id, lesson id, when), and the responses of ``attempts``."""
+    if connection.vendor == "postgresql":
+        _copy_completions_and_responses(completions, attempts)
+        return
+    LessonCompletion.objects.bulk_create(
+        [LessonCompletion(learner_id=learner, lesson_id=lesson, completed_at=at)
+         for learner, lesson, at in completions],
+        batch_size=1000,
+    )  # fmt: skip
+    Response.objects.bulk_create(
+        [
+            Response(attempt=attempt, slot=r.slot, question_id=r.question_id,
+                     shown=r.shown.data, answer=r.answer, saved_at=r.saved_at,
+                     score=r.score, is_correct=r.is_correct)
+            for attempt in attempts
+            for r in attempt.rows
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+
+
+def _copy_completions_and_responses(completions: list[tuple], attempts: list[Attempt]) -> None:
+    """The bulk of the data (some 40 responses a learner, 1 kB of JSON each) by COPY.
+
+    A model instance per row, and PostgreSQL parsing each response's snapshot
+    as JSON, took most of the time: the snapshots a batch uses are sent once
+    into a temporary table and joined in.
+    """
+    snapshots = {r.shown.key: r.shown for attempt in attempts for r in attempt.rows}
+    response = Response._meta.db_table
+    with connection.cursor() as cursor:
+        if completions:
+            _copy(
+                cursor,
+                f"{LessonCompletion._meta.db_table} (learner_id, lesson_id, completed_at)",
+                completions,
+            )
+        cursor.execute("CREATE TEMPORARY TABLE load_snapshot (id integer, shown jsonb)")
+        _copy(cursor, "load_snapshot", [(key, s.json) for key, s in snapshots.items()])
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE load_response AS "
+            f"SELECT attempt_id, slot, question_id, 0 AS snapshot, answer, saved_at, score, "
+            f"is_correct FROM {response} WITH NO DATA"
+        )
+        _copy(
+            cursor,
+            "load_response",
+            [
+                (attempt.pk, r.slot, r.question_id, r.shown.key,
+                 None if r.answer is None else json.dumps(r.answer), r.saved_at, r.score,
+                 r.is_correct)
+                for attempt in attempts
+                for r in attempt.rows
+            ],
+        )  # fmt: skip
+        cursor.execute(
+            f"INSERT INTO {response} "
+            f"(attempt_id, slot, question_id, shown, answer, saved_at, score, is_correct) "
+            f"SELECT r.attempt_id, r.slot, r.question_id, s.shown, r.answer, r.saved_at, "
+            f"r.score, r.is_correct FROM load_response r JOIN load_snapshot s ON s.id = r.snapshot"
+        )
+        # Not ON COMMIT DROP: inside a caller's transaction this block only releases a savepoint.
+        cursor.execute("DROP TABLE load_snapshot, load_response")
+
+
+def _copy(cursor, target: str, rows: list[tuple]) -> None:
+    """COPY ``rows`` into ``target`` ("table (columns)"), in CSV: an empty field is NULL."""
+    lines = (",".join(_csv_field(value) for value in row) for row in rows)
+    cursor.copy_expert(
+        f"COPY {target} FROM STDIN WITH (FORMAT csv)", io.StringIO("\n".join(lines))
+    )
+
+
+def _csv_field(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    return str(value)
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics: until autovacuum gets to them, it would plan for
+    the tables as they were before the load (thousands of rows read as tens)."""
+    models = (get_user_model(), Enrollment, LessonCompletion, Attempt, Response, Certificate)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(model._meta.db_table for model in models))
+
+
+@contextmanager
+def _enrolment_times_kept():
+    """``enrolled_at`` is auto_now_add, which would stamp every row with today's date."""
+    enrolled_at = Enrollment._meta.get_field("enrolled_at")
+    enrolled_at.auto_now_add = False
+    try:
+        yield
+    finally:
+        enrolled_at.auto_now_add = True
