@@ -146,7 +146,8 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
     submitted = attempt_submit(attempt=attempt, now=now)
     course = submitted.quiz.course
     _touch(learner=submitted.learner, course_id=course.pk, now=now)
-    course_completion_check(learner=submitted.learner, course=course, now=now)
+    if submitted.passed:  # only a pass can complete a course
+        course_completion_check(learner=submitted.learner, course=course, now=now)
     return submitted
 
 
