@@ -54,13 +54,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory) -> Path:
+    """Hashed, compressed static files, as production serves them (DEBUG off needs them)."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DEBUG": "0", "SECRET_KEY": "collectstatic", "STATIC_ROOT": str(root)},
+        check=True,
+    )
+    return root
+
+
 @contextmanager
-def app_server():
+def app_server(static_root: Path):
     """A gunicorn process on the test database, sharing the secret key and Redis."""
     db = settings.DATABASES["default"]
     port = _free_port()
     environment = {
         **os.environ,
+        "STATIC_ROOT": str(static_root),
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/"
             f"{connection.settings_dict['NAME']}?sslmode=disable"
@@ -80,7 +94,7 @@ def app_server():
         cwd=settings.BASE_DIR,
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -90,7 +104,7 @@ def app_server():
                 break
             except OSError:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
+                    raise RuntimeError(f"gunicorn exited with {process.returncode}") from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -121,12 +135,12 @@ def _pairs(data):
     return list(data.items()) if isinstance(data, dict) else list(data)
 
 
-def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other():
+def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other(static_root):
     course, _ = course_import(COURSE_FOLDER)
     learner = UserFactory(username="scale", password=PASSWORD)
     lesson = course.lessons.get(slug="introduction")
 
-    with app_server() as server_a, app_server() as server_b:
+    with app_server(static_root) as server_a, app_server(static_root) as server_b:
         browser = Browser()
         browser.get(f"{server_a}/accounts/login/")
         browser.post(
