@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.factories import UserFactory, right_answer, wrong_answer
+from tests.factories import UserFactory, make_instructor, right_answer, wrong_answer
 
 
 @pytest.fixture
@@ -64,3 +64,19 @@ def complete_module(take_quiz):
             take_quiz(learner, module.quiz, now=now)
 
     return complete
+
+
+# Admin and instructor tests: two instructors and a superuser.
+@pytest.fixture
+def ines(db):
+    return make_instructor("ines")
+
+
+@pytest.fixture
+def otto(db):
+    return make_instructor("otto")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)

@@ -24,6 +24,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
+def make_instructor(username: str):
+    """A staff user in the Instructors group (teaching nothing until added to a course)."""
+    from courseware.roles import instructors_group
+
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(instructors_group())
+    return user
+
+
 class CourseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Course

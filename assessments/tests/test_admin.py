@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from assessments.models import Attempt, Question, Quiz, Response
 from lessons.models import Course, Status
-from lessons.tests.test_admin import form_data, make_instructor, query_count
+from lessons.tests.test_admin import form_data, query_count
 from progress.services import enrollment_create
 from tests.factories import (
     CourseFactory,
@@ -25,21 +25,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 COURSE_FOLDER = Path(settings.BASE_DIR) / "fixtures" / "military-diplomacy"
-
-
-@pytest.fixture
-def ines(db):
-    return make_instructor("ines")
-
-
-@pytest.fixture
-def otto(db):
-    return make_instructor("otto")
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -1,11 +1,10 @@
 import random
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Choice, Question, Response
@@ -25,6 +24,7 @@ from assessments.services import (
     response_save,
 )
 from lessons.models import Status
+from tests.concurrency import run_at_once
 from tests.factories import (
     QuizFactory,
     UserFactory,
@@ -519,23 +519,7 @@ def test_two_simultaneous_starts_make_one_attempt(now):
     learner = UserFactory()
     quiz = QuizFactory()
     single_question(quiz=quiz)
-    barrier = threading.Barrier(4)
-    started, errors = [], []
-
-    def start():
-        try:
-            barrier.wait()
-            started.append(attempt_start(learner=learner, quiz=quiz, now=now).pk)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    started, errors = run_at_once(lambda: attempt_start(learner=learner, quiz=quiz, now=now).pk)
 
     assert errors == []
     assert len(set(started)) == 1

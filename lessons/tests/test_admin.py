@@ -5,34 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courseware.roles import instructors_group
 from lessons.models import Course, Lesson, Module, Status
 from progress.models import LessonCompletion
 from progress.services import enrollment_create, lesson_complete
-from tests.factories import CourseFactory, LessonFactory, ModuleFactory, UserFactory
+from tests.factories import CourseFactory, LessonFactory, ModuleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def make_instructor(username: str):
-    user = UserFactory(username=username, is_staff=True)
-    user.groups.add(instructors_group())
-    return user
-
-
-@pytest.fixture
-def ines(db):
-    return make_instructor("ines")
-
-
-@pytest.fixture
-def otto(db):
-    return make_instructor("otto")
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from assessments.models import Attempt
 from assessments.services import AttemptClosed, AttemptLimitReached
@@ -21,6 +20,7 @@ from progress.services import (
     quiz_attempts_expired_submit,
     quiz_response_save,
 )
+from tests.concurrency import run_at_once
 from tests.factories import (
     CourseFactory,
     LessonFactory,
@@ -418,23 +418,9 @@ def test_simultaneous_completion_checks_issue_one_certificate(now):
     lesson = Lesson.objects.get(course=course)
     # The completion exists but no check has run yet, as after a crash between the two.
     LessonCompletion.objects.create(learner=learner, lesson=lesson, completed_at=now)
-    barrier = threading.Barrier(4)
-    issued, errors = [], []
-
-    def check():
-        try:
-            barrier.wait()
-            issued.append(course_completion_check(learner=learner, course=course, now=now).pk)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=check) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    issued, errors = run_at_once(
+        lambda: course_completion_check(learner=learner, course=course, now=now).pk
+    )
 
     assert errors == []
     assert len(set(issued)) == 1
