@@ -176,6 +176,13 @@ def quiz_detail(request, course_slug, slug):
 @require_POST
 def quiz_start(request, course_slug, slug):
     quiz = _published_quiz(course_slug, slug)
+    # "Start" on a page left open past the time limit: hand that attempt in and say so,
+    # rather than open a blank one in its place as if the answers were lost.
+    open_attempt = Attempt.objects.filter(
+        learner=request.user, quiz=quiz, submitted_at=None
+    ).first()
+    if open_attempt is not None and _submit_if_late(request, open_attempt):
+        return redirect(quiz)
     try:
         attempt = services.quiz_attempt_start(learner=request.user, quiz=quiz)
     except services.NotEnrolled as error:
