@@ -134,8 +134,9 @@ AUTHENTICATION_BACKENDS = [
 # Login throttling (django-axes): five wrong passwords for one username from one address
 # lock that pair out for 15 minutes. The pair, not the username alone, so a stranger cannot
 # lock a learner out of their own computer; five, because a person mistyping rarely gets
-# there while a guesser gets 480 tries a day per address instead of millions. Failures are kept in the database, which
-# every app server shares (a cache would only be shared with Redis).
+# there while a guesser gets 480 tries a day per address. Failures are kept in the
+# database, which every app server shares (a cache is shared only with Redis).
+# docs/security.md explains the choices.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -196,7 +197,7 @@ if HTTPS:
 
 # Browsers refuse anything the app did not serve itself: no inline script or style, no
 # plugins, no framing (clickjacking), forms post only here. htmx is told not to inject its
-# indicator <style> (see base.html); templates use classes from static/courseware/site.css.
+# indicator <style> (templates/htmx_head.html); templates use classes from static/courseware/site.css.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
