@@ -26,6 +26,20 @@ class SignupForm(UserCreationForm):
         return email
 
 
+def client_ip(request) -> str:
+    """The address login failures are counted for (django-axes).
+
+    Each of the TRUSTED_PROXY_COUNT proxies in front of the app appends the address it
+    saw to X-Forwarded-For, so the entry that many places from the end is the client's;
+    anything before it was written by the client and cannot be trusted.
+    """
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if hops and len(forwarded) >= hops and forwarded[-hops]:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def signup_open(request) -> dict:
     """Context processor: whether to offer sign-up links."""
     return {"signup_open": settings.SIGNUP_OPEN}
@@ -42,7 +56,9 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
         next_url = request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             return redirect(next_url)
         return redirect("catalogue")
     return render(request, "registration/signup.html", {"form": form})

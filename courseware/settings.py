@@ -6,9 +6,11 @@ DEBUG=0, ALLOWED_HOSTS, DATABASE_URL and (optionally) REDIS_URL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "adminsortable2",
     "simple_history",
+    "csp",
+    "axes",
     "lessons",
     "assessments",
     "progress",
@@ -60,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "courseware.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records who made a change for every save in a request, inline formsets included.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "courseware.urls"
@@ -119,6 +126,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes): five wrong passwords for one username from one address
+# lock that pair out for 15 minutes. The pair, not the username alone, so a stranger cannot
+# lock a learner out of their own computer; five, because a person mistyping rarely gets
+# there while a guesser gets 480 tries a day per address. Failures are kept in the
+# database, which every app server shares (a cache is shared only with Redis).
+# docs/security.md explains the choices.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "courseware.accounts.client_ip"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
+# How many reverse proxies (nginx, a load balancer) append to X-Forwarded-For in front of
+# the app. 0 trusts only the connection's own address: behind nginx that is nginx's, so
+# lock-out falls back to counting per username (still safe, just coarser).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # Anyone may create a learner account unless SIGNUP_OPEN=0.
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)
 LOGIN_URL = "login"
@@ -163,6 +194,32 @@ if HTTPS:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Browsers refuse anything the app did not serve itself: no inline script or style, no
+# plugins, no framing (clickjacking), forms post only here. htmx is told not to inject its
+# indicator <style> (templates/htmx_head.html); templates use classes from static/courseware/site.css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVGs
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"  # frame-ancestors, for browsers that predate it
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # lesson and attempt addresses stay on the site
+# Lax: the session survives following a link from an e-mail, but no other site can post
+# with it. The CSRF token is read from the form (htmx's header comes from the page too), so
+# no script needs the cookie.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # JSON lines in production (for a log collector), plain text when developing.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")

@@ -4,7 +4,9 @@ One browser for the whole session, a fresh context (cookies, viewport) per
 test, the shipped course imported once per test. Every page a test looks at
 goes through ``audit``: zero axe-core violations (WCAG 2.1 A/AA), Bootstrap
 actually styling the page, nothing fetched from outside the app, nothing wider
-than a 375 px phone, and full-page screenshots for people to look at.
+than a 375 px phone, and full-page screenshots for people to look at. Every
+page of every test must also keep to the Content-Security-Policy: anything the
+browser refuses (an inline script or style, say) fails the test.
 
 Without a ``chromium`` executable every browser test is skipped, with the
 reason printed by ``pytest -ra``; it never passes without having run.
@@ -180,6 +182,38 @@ class RequestLog:
         assert not self.broken_assets, "Assets did not load:\n" + "\n".join(self.broken_assets)
 
 
+@dataclass
+class PolicyViolations:
+    """Everything the browser refused under the Content-Security-Policy.
+
+    Chromium reports a refusal on the console; the ``securitypolicyviolation``
+    event catches the ones it does not (an init script runs before the page's
+    own and is not itself subject to the policy)."""
+
+    seen: list[str] = field(default_factory=list)
+
+    def watch(self, context) -> None:
+        context.add_init_script(
+            """document.addEventListener("securitypolicyviolation", (event) => {
+                console.error(`CSP violation: ${event.violatedDirective} blocked `
+                    + `${event.blockedURI || "inline code"} at ${event.sourceFile || document.URL}`
+                    + `:${event.lineNumber}`);
+            });"""
+        )
+        context.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            self.seen.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    def assert_clean(self) -> None:
+        if self.seen:
+            pytest.fail(
+                "The Content-Security-Policy refused:\n" + "\n".join(self.seen), pytrace=False
+            )
+
+
 _axe = None
 
 
@@ -315,11 +349,13 @@ def new_context(request, browser, live_server):
     When the test fails, each open page is saved to artifacts/failures/ as it was."""
     contexts = []
     log = RequestLog(origin=live_server.url)
+    violations = PolicyViolations()
 
     def open_context(**options):
         context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, **options)
         context.set_default_timeout(10_000)
         log.watch(context)
+        violations.watch(context)
         contexts.append(context)
         return context
 
@@ -334,6 +370,7 @@ def new_context(request, browser, live_server):
             print(f"Failed at {page.url}: see {FAILURES / f'{stem}-{number}.png'}")
     for context in contexts:
         context.close()
+    violations.assert_clean()
 
 
 @pytest.fixture
