@@ -37,6 +37,7 @@ from assessments.gift import dump_gift
 from assessments.models import Attempt, Choice, Question, Quiz, Response
 from lessons import admin as lessons_admin
 from lessons.admin import (
+    BY_POSITION,
     ContentAdmin,
     ContentForm,
     CourseScopedAdmin,
@@ -111,7 +112,7 @@ class ChoiceInline(NumberRangesMixin, SortableTabularInline):
     number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
     form = ContentForm
     fields = ("text", "weight", "feedback", "match_text", "numeric_value", "tolerance")
-    ordering = ("position",)
+    ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
 
@@ -121,7 +122,7 @@ class QuestionInline(SortableTabularInline):
     form = ContentForm
     fields = ("title", "kind", "text", "points", "answered")
     readonly_fields = ("answered",)
-    ordering = ("position",)
+    ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
     show_change_link = True

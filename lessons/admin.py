@@ -276,12 +276,17 @@ class LessonForm(ContentForm):
         return cleaned
 
 
+# Drag and drop sets positions, but content added elsewhere (the lesson add page, an
+# import) can share one: ties are broken as learners see them, by id.
+BY_POSITION = ("position", "id")
+
+
 class ModuleInline(SortableTabularInline):
     model = Module
     form = ContentForm
     fields = ("title", "slug", "status")
     prepopulated_fields = {"slug": ("title",)}
-    ordering = ("position",)
+    ordering = BY_POSITION
     extra = 0
     show_change_link = True
 
@@ -292,7 +297,7 @@ class LessonInline(SortableTabularInline):
     fields = ("title", "slug", "status", "word_count")
     readonly_fields = ("word_count",)
     prepopulated_fields = {"slug": ("title",)}
-    ordering = ("position",)
+    ordering = BY_POSITION
     extra = 0
     show_change_link = True
 

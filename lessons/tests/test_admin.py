@@ -249,6 +249,24 @@ def test_lessons_are_reordered_on_the_module_page(client, ines, mine):
     assert list(module.lessons.order_by("position")) == [second, first]
 
 
+def test_module_page_lists_lessons_in_the_learners_order_when_positions_tie(client, ines):
+    # Lessons written on the add page all start at position 0.
+    module = ModuleFactory(course=CourseFactory(), position=1)
+    module.course.instructors.add(ines)
+    water = LessonFactory(module=module, position=0, title="Water")
+    LessonFactory(module=module, position=0, title="Hands")
+    # Moved away and back: PostgreSQL's index on positions now finds Water after Hands.
+    for position in (5, 0):
+        Lesson.objects.filter(pk=water.pk).update(position=position)
+    client.force_login(ines)
+
+    page = client.get(url("lessons_module_change", module.pk))
+
+    (lessons,) = page.context["inline_admin_formsets"]
+    listed = [form.instance for form in lessons.formset.forms if form.instance.pk]
+    assert listed == list(Lesson.objects.visible().filter(module=module))
+
+
 def test_lesson_slug_taken_in_the_course_is_an_error_on_the_form(client, ines, mine):
     client.force_login(ines)
     first, second = mine.lessons.order_by("position")
