@@ -278,6 +278,7 @@ def questions_summary(quiz: Quiz) -> str:
 class QuestionAdmin(ContentAdmin):
     course_path = "quiz__course"
     form = QuestionForm
+    position_within = "quiz"
     list_display = ("__str__", "quiz", "kind", "points", "lesson", "answered")
     list_filter = (
         ("quiz__course", admin.RelatedOnlyFieldListFilter),

@@ -267,6 +267,34 @@ def test_module_page_lists_lessons_in_the_learners_order_when_positions_tie(clie
     assert listed == list(Lesson.objects.visible().filter(module=module))
 
 
+@pytest.mark.parametrize(
+    ("position", "saved", "order"),
+    [("0", 3, ["first", "second", "new"]), ("1", 1, ["first", "new", "second"])],
+)
+def test_a_lesson_written_on_its_own_page_goes_last_unless_given_a_position(
+    client, ines, mine, position, saved, order
+):
+    # mine's lessons were dragged to positions 1 and 2; the add page offers position 0.
+    client.force_login(ines)
+    module = mine.modules.get()
+    add_page = client.get(url("lessons_lesson_add"))
+    assert add_page.context["adminform"].form["position"].value() == 0
+
+    client.post(
+        url("lessons_lesson_add"),
+        {
+            "module": module.pk,
+            "position": position,
+            "slug": "new",
+            "title": "New",
+            "status": "published",
+        },
+    )
+
+    assert Lesson.objects.get(slug="new").position == saved
+    assert [lesson.slug for lesson in Lesson.objects.visible().filter(module=module)] == order
+
+
 def test_lesson_slug_taken_in_the_course_is_an_error_on_the_form(client, ines, mine):
     client.force_login(ines)
     first, second = mine.lessons.order_by("position")
