@@ -37,6 +37,7 @@ from assessments.gift import dump_gift
 from assessments.models import Attempt, Choice, Question, Quiz, Response
 from lessons import admin as lessons_admin
 from lessons.admin import (
+    BY_POSITION,
     ContentAdmin,
     ContentForm,
     CourseScopedAdmin,
@@ -66,12 +67,32 @@ def answered_label(question: Question) -> str:
 # --- Quizzes and questions ------------------------------------------------------------------
 
 
+class NumberRangesMixin:
+    """Number fields refused out of the range their table's check constraint allows,
+    on the field and in words, rather than as “Constraint … is violated”."""
+
+    number_ranges: dict[str, tuple[int | None, int | None]] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.number_ranges:
+            kwargs["min_value"], kwargs["max_value"] = self.number_ranges[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 class QuizForm(ContentForm):
     def clean(self):
         cleaned = super().clean()
-        course, module = cleaned.get("course"), cleaned.get("module")
+        course, module, kind = cleaned.get("course"), cleaned.get("module"), cleaned.get("kind")
         if course and module and module.course_id != course.pk:
             self.add_error("module", "This module belongs to another course.")
+        elif kind == Quiz.Kind.MODULE and module is None and "module" not in self.errors:
+            self.add_error("module", "A module quiz belongs to a module: choose it.")
+        elif kind == Quiz.Kind.FINAL and module is not None:
+            self.add_error("module", "A final exam covers the whole course: leave this empty.")
+        if kind == Quiz.Kind.FINAL and course:
+            final = course.quizzes.filter(kind=Quiz.Kind.FINAL).exclude(pk=self.instance.pk)
+            if (existing := final.first()) is not None:
+                self.add_error("kind", f"The course already has a final exam: “{existing}”.")
         return cleaned
 
 
@@ -86,11 +107,12 @@ class QuestionForm(ContentForm):
         return cleaned
 
 
-class ChoiceInline(SortableTabularInline):
+class ChoiceInline(NumberRangesMixin, SortableTabularInline):
     model = Choice
+    number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
     form = ContentForm
     fields = ("text", "weight", "feedback", "match_text", "numeric_value", "tolerance")
-    ordering = ("position",)
+    ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
 
@@ -100,7 +122,7 @@ class QuestionInline(SortableTabularInline):
     form = ContentForm
     fields = ("title", "kind", "text", "points", "answered")
     readonly_fields = ("answered",)
-    ordering = ("position",)
+    ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
     show_change_link = True
@@ -121,8 +143,9 @@ GIFT_MAX_BYTES = 2 * 1024 * 1024
 
 
 @admin.register(Quiz)
-class QuizAdmin(PublishableAdmin):
+class QuizAdmin(NumberRangesMixin, PublishableAdmin):
     form = QuizForm
+    number_ranges = {"pass_mark": (0, 100), "max_attempts": (1, None), "draw_count": (1, None)}
     list_display = ("title", "course", "kind", "module", "pass_mark", "max_attempts", "status")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter), "kind", "status")
     list_select_related = ("course", "module")
@@ -136,6 +159,13 @@ class QuizAdmin(PublishableAdmin):
             field.queryset = field.queryset.select_related("course")
             field.label_from_instance = course_label
         return field
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Questions added here have no answers yet: their answers are edited on each
+        # question's own page, so the quiz page says which still need them.
+        questions = form.instance.questions.select_related("lesson").prefetch_related("choices")
+        warn_unfinished(self, request, questions)
 
     @admin.display(description="Attempts")
     def attempt_summary(self, quiz):
@@ -221,6 +251,20 @@ class QuizAdmin(PublishableAdmin):
         return response
 
 
+def warn_unfinished(model_admin, request, questions) -> None:
+    """Say which questions learners could not answer as they stand (no right answer,
+    true/false without its True and False answers…).
+
+    Saved either way (a draft question may be unfinished), but said now rather than
+    when the course is exported or a learner meets it. GIFT's rules are the test: what
+    it cannot hold, learners cannot be graded on."""
+    for question in questions:
+        try:
+            dump_gift([gift_question(question)])
+        except ValueError as problem:
+            model_admin.message_user(request, f"Check this question: {problem}", messages.WARNING)
+
+
 def questions_summary(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
     kinds = Counter(quiz.questions.values_list("kind", flat=True))
@@ -234,6 +278,7 @@ def questions_summary(quiz: Quiz) -> str:
 class QuestionAdmin(ContentAdmin):
     course_path = "quiz__course"
     form = QuestionForm
+    position_within = "quiz"
     list_display = ("__str__", "quiz", "kind", "points", "lesson", "answered")
     list_filter = (
         ("quiz__course", admin.RelatedOnlyFieldListFilter),
@@ -290,12 +335,7 @@ class QuestionAdmin(ContentAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Saved either way (a draft question may be unfinished), but said now rather
-        # than when the course is exported or a learner meets it.
-        try:
-            dump_gift([gift_question(form.instance)])
-        except ValueError as problem:
-            self.message_user(request, f"Check this question: {problem}", messages.WARNING)
+        warn_unfinished(self, request, [form.instance])
 
     def delete_view(self, request, object_id, extra_context=None):
         question = self.get_object(request, unquote(object_id))

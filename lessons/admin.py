@@ -15,7 +15,7 @@ from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import router
-from django.db.models import ProtectedError, Q
+from django.db.models import Max, ProtectedError, Q
 from django.db.models.deletion import Collector
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -114,6 +114,17 @@ class ContentAdmin(CourseScopedAdmin, SortableAdminBase, SimpleHistoryAdmin):
     """Course content: scoped to the instructor, ordered by drag and drop, with history."""
 
     form = ContentForm
+    # The parent whose children a new object goes after ("module" for a lesson), or None.
+    position_within: str | None = None
+
+    def save_model(self, request, obj, form, change):
+        if self.position_within and not change and "position" not in form.changed_data:
+            # Added on its own page with the position left as it was: last, as a row
+            # added on the parent's page is, rather than before everything dragged.
+            parent = {self.position_within: getattr(obj, self.position_within)}
+            last = type(obj).objects.filter(**parent).aggregate(last=Max("position"))["last"]
+            obj.position = (last or 0) + 1
+        super().save_model(request, obj, form, change)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # A past version may name a course the user does not teach, or the reverse:
@@ -276,12 +287,17 @@ class LessonForm(ContentForm):
         return cleaned
 
 
+# Drag and drop sets positions, but content added elsewhere (the lesson add page, an
+# import) can share one: ties are broken as learners see them, by id.
+BY_POSITION = ("position", "id")
+
+
 class ModuleInline(SortableTabularInline):
     model = Module
     form = ContentForm
     fields = ("title", "slug", "status")
     prepopulated_fields = {"slug": ("title",)}
-    ordering = ("position",)
+    ordering = BY_POSITION
     extra = 0
     show_change_link = True
 
@@ -292,7 +308,7 @@ class LessonInline(SortableTabularInline):
     fields = ("title", "slug", "status", "word_count")
     readonly_fields = ("word_count",)
     prepopulated_fields = {"slug": ("title",)}
-    ordering = ("position",)
+    ordering = BY_POSITION
     extra = 0
     show_change_link = True
 
@@ -334,6 +350,7 @@ class CourseAdmin(PublishableAdmin):
 @admin.register(Module)
 class ModuleAdmin(PublishableAdmin):
     form = ModuleForm
+    position_within = "course"
     list_display = ("title", "course", "position", "status")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
     search_fields = ("title", "slug")
@@ -351,6 +368,7 @@ class ModuleAdmin(PublishableAdmin):
 @admin.register(Lesson)
 class LessonAdmin(PublishableAdmin):
     form = LessonForm
+    position_within = "module"
     list_display = ("title", "module", "course", "position", "status", "word_count")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
     search_fields = ("title", "slug", "body")

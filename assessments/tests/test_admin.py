@@ -266,6 +266,76 @@ def test_saving_a_question_gift_cannot_hold_warns(client, ines, mine):
     assert "Check this question" in response.content.decode()
 
 
+def test_saving_a_quiz_names_the_questions_learners_could_not_answer_yet(client, ines, mine):
+    # Questions added on the quiz page have no answers until each one's page gives them.
+    quiz = mine.quizzes.filter(kind="module").first()
+    existing = quiz.questions.get()
+    client.force_login(ines)
+    data = form_data(client.get(url("assessments_quiz_change", quiz.pk)))
+    new = int(data["questions-TOTAL_FORMS"])
+    data["questions-TOTAL_FORMS"] = new + 1
+    added = {"title": "Soap", "kind": "true_false", "text": "Soap is needed.", "points": "1"}
+    data.update({f"questions-{new}-{name}": value for name, value in added.items()})
+
+    response = client.post(url("assessments_quiz_change", quiz.pk), data, follow=True)
+
+    assert quiz.questions.filter(title="Soap").exists(), "an unfinished question is still saved"
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        "Check this question: cannot write question 'Soap': "
+        "true/false needs answers True and False, one weighted 100"
+    ]
+    assert str(existing) not in " ".join(warnings)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"kind": "module", "module": ""}, "module", "A module quiz belongs to a module"),
+        ({"kind": "final"}, "module", "A final exam covers the whole course"),
+        ({"kind": "final", "module": ""}, "kind", "The course already has a final exam"),
+        ({"pass_mark": "150"}, "pass_mark", "less than or equal to 100"),
+        ({"max_attempts": "0"}, "max_attempts", "greater than or equal to 1"),
+    ],
+)
+def test_a_quiz_the_database_would_refuse_is_explained_on_its_field(
+    client, ines, mine, change, field, message
+):
+    quiz = mine.quizzes.filter(kind="module").first()
+    client.force_login(ines)
+    data = {**form_data(client.get(url("assessments_quiz_change", quiz.pk))), **change}
+
+    response = client.post(url("assessments_quiz_change", quiz.pk), data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert message in " ".join(errors.get(field, [])), errors
+    assert "Constraint" not in page_text(response)
+    quiz.refresh_from_db()
+    assert (quiz.kind, quiz.pass_mark, quiz.max_attempts) == ("module", 70, None)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("weight", "150", "less than or equal to 100"), ("tolerance", "-1", "greater than or")],
+)
+def test_a_choice_out_of_range_is_explained_on_its_field(
+    client, ines, mine, field, value, message
+):
+    question = mine.quizzes.filter(kind="module").first().questions.get()
+    before = list(question.choices.values_list("weight", "tolerance"))
+    client.force_login(ines)
+    data = form_data(client.get(url("assessments_question_change", question.pk)))
+    data[f"choices-0-{field}"] = value
+
+    response = client.post(url("assessments_question_change", question.pk), data)
+
+    choices = response.context["inline_admin_formsets"][0].formset
+    assert message in " ".join(choices.forms[0].errors.get(field, [])), choices.errors
+    assert "Constraint" not in page_text(response)
+    assert list(question.choices.values_list("weight", "tolerance")) == before
+
+
 # --- Navigation --------------------------------------------------------------------------------
 
 

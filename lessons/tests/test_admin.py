@@ -249,6 +249,52 @@ def test_lessons_are_reordered_on_the_module_page(client, ines, mine):
     assert list(module.lessons.order_by("position")) == [second, first]
 
 
+def test_module_page_lists_lessons_in_the_learners_order_when_positions_tie(client, ines):
+    # Lessons written on the add page all start at position 0.
+    module = ModuleFactory(course=CourseFactory(), position=1)
+    module.course.instructors.add(ines)
+    water = LessonFactory(module=module, position=0, title="Water")
+    LessonFactory(module=module, position=0, title="Hands")
+    # Moved away and back: PostgreSQL's index on positions now finds Water after Hands.
+    for position in (5, 0):
+        Lesson.objects.filter(pk=water.pk).update(position=position)
+    client.force_login(ines)
+
+    page = client.get(url("lessons_module_change", module.pk))
+
+    (lessons,) = page.context["inline_admin_formsets"]
+    listed = [form.instance for form in lessons.formset.forms if form.instance.pk]
+    assert listed == list(Lesson.objects.visible().filter(module=module))
+
+
+@pytest.mark.parametrize(
+    ("position", "saved", "order"),
+    [("0", 3, ["first", "second", "new"]), ("1", 1, ["first", "new", "second"])],
+)
+def test_a_lesson_written_on_its_own_page_goes_last_unless_given_a_position(
+    client, ines, mine, position, saved, order
+):
+    # mine's lessons were dragged to positions 1 and 2; the add page offers position 0.
+    client.force_login(ines)
+    module = mine.modules.get()
+    add_page = client.get(url("lessons_lesson_add"))
+    assert add_page.context["adminform"].form["position"].value() == 0
+
+    client.post(
+        url("lessons_lesson_add"),
+        {
+            "module": module.pk,
+            "position": position,
+            "slug": "new",
+            "title": "New",
+            "status": "published",
+        },
+    )
+
+    assert Lesson.objects.get(slug="new").position == saved
+    assert [lesson.slug for lesson in Lesson.objects.visible().filter(module=module)] == order
+
+
 def test_lesson_slug_taken_in_the_course_is_an_error_on_the_form(client, ines, mine):
     client.force_login(ines)
     first, second = mine.lessons.order_by("position")
