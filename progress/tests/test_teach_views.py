@@ -368,6 +368,23 @@ def test_gradebook_csv_and_xlsx_hold_exactly_what_the_page_shows(
     assert sheet[4][3] == 100  # a number the spreadsheet can add up, not text
 
 
+def test_gradebook_pages_follow_the_csv_learner_by_learner(
+    client, course, instructor, cohort_of, monkeypatch
+):
+    monkeypatch.setattr(teach, "LEARNERS_PER_PAGE", 3)
+    cohort_of(8)
+    client.force_login(instructor)
+    url = reverse("teach_gradebook", args=[course.slug])
+
+    pages = [table(client.get(url, {"page": n}), "gradebook")[1] for n in (1, 2, 3)]
+    [_, *downloaded] = csv_rows(client.get(reverse("teach_gradebook_csv", args=[course.slug])))
+
+    assert [len(rows) for rows in pages] == [3, 3, 2]
+    assert [row for rows in pages for row in rows] == downloaded
+    assert pages[2][1][3:5] == ["100", "Passed"]  # Learner007 finished: figures, not blanks
+    assert "Learners 7–8 of 8, by name" in client.get(url, {"page": 3}).content.decode()
+
+
 def test_gradebook_csv_is_streamed_as_an_attachment(client, course, instructor):
     client.force_login(instructor)
 
