@@ -266,12 +266,16 @@ def test_course_page_filters_by_module_state_and_searches(client, course, instru
     assert client.get(url, {"module": "nope", "state": "bogus", "sort": "x"}).status_code == 200
 
 
-def test_course_page_sorts_and_pages_keeping_the_filters(
-    client, course, instructor, cohort_of, monkeypatch
-):
+@pytest.fixture
+def eight_learners_in_pages_of_three(client, instructor, cohort_of, monkeypatch):
+    """Eight learners, the instructor logged in, and lists of three learners a page."""
     monkeypatch.setattr(teach, "LEARNERS_PER_PAGE", 3)
     cohort_of(8)
     client.force_login(instructor)
+
+
+@pytest.mark.usefixtures("eight_learners_in_pages_of_three")
+def test_course_page_sorts_and_pages_keeping_the_filters(client, course):
     url = reverse("teach_course", args=[course.slug])
 
     first = client.get(url, {"sort": "-progress", "q": "cohort"})
@@ -368,12 +372,8 @@ def test_gradebook_csv_and_xlsx_hold_exactly_what_the_page_shows(
     assert sheet[4][3] == 100  # a number the spreadsheet can add up, not text
 
 
-def test_gradebook_pages_follow_the_csv_learner_by_learner(
-    client, course, instructor, cohort_of, monkeypatch
-):
-    monkeypatch.setattr(teach, "LEARNERS_PER_PAGE", 3)
-    cohort_of(8)
-    client.force_login(instructor)
+@pytest.mark.usefixtures("eight_learners_in_pages_of_three")
+def test_gradebook_pages_follow_the_csv_learner_by_learner(client, course):
     url = reverse("teach_gradebook", args=[course.slug])
 
     pages = [table(client.get(url, {"page": n}), "gradebook")[1] for n in (1, 2, 3)]
