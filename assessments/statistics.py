@@ -183,8 +183,9 @@ def _responses_by_question(attempts: QuerySet[Attempt]) -> dict[int, _Group]:
     groups: dict[int, _Group] = defaultdict(_Group)
     for row in rows:
         group, n = groups[row["shown_question_id"]], row["n"]
-        score = float(row["score"])
-        group.sums += item_sums([(score, float(row["points"]), float(row["total"]))]) * n
+        # A missing figure (none is, once graded) counts as 0 rather than failing the page.
+        score, points, total = (float(row[name] or 0) for name in ("score", "points", "total"))
+        group.sums += item_sums([(score, points, total)]) * n
         if row["answer_tally"] is not None:
             group.answered += n
         group.latest = max(group.latest, row["latest"])
