@@ -255,3 +255,15 @@ def test_figures_read_the_same_on_the_page_and_in_the_csv(made_up_cohort):
     assert cells[3][:7] == ["4", "Question 4", "Single choice", "5", "5", "0.40", "-0.91"]
     assert cells[4][5:7] == ["0.00", ""]
     assert cells[0][7] == "Right (key): 4 of 5 (80%)\nWrong: 1 of 5 (20%)"
+
+
+def test_each_attempt_counts_with_the_points_its_question_had_then(made_up_cohort, take_quiz, now):
+    quiz, questions, learners = made_up_cohort
+    questions[0].points = 2
+    questions[0].save()
+    # A sixth attempt, all right, at 2 points for question 1: 4 × 1 + 2 of 5 × 1 + 2.
+    take_quiz(learners["E"], quiz, now=now + timedelta(hours=1), right=True)
+
+    first = statistics.quiz_statistics(quiz=quiz, which="all").items[0]
+
+    assert first.facility == pytest.approx(6 / 7)

@@ -266,12 +266,16 @@ def test_course_page_filters_by_module_state_and_searches(client, course, instru
     assert client.get(url, {"module": "nope", "state": "bogus", "sort": "x"}).status_code == 200
 
 
-def test_course_page_sorts_and_pages_keeping_the_filters(
-    client, course, instructor, cohort_of, monkeypatch
-):
+@pytest.fixture
+def eight_learners_in_pages_of_three(client, instructor, cohort_of, monkeypatch):
+    """Eight learners, the instructor logged in, and lists of three learners a page."""
     monkeypatch.setattr(teach, "LEARNERS_PER_PAGE", 3)
     cohort_of(8)
     client.force_login(instructor)
+
+
+@pytest.mark.usefixtures("eight_learners_in_pages_of_three")
+def test_course_page_sorts_and_pages_keeping_the_filters(client, course):
     url = reverse("teach_course", args=[course.slug])
 
     first = client.get(url, {"sort": "-progress", "q": "cohort"})
@@ -366,6 +370,19 @@ def test_gradebook_csv_and_xlsx_hold_exactly_what_the_page_shows(
         [cohort.as_text(v.date() if isinstance(v, datetime) else v) for v in row] for row in sheet
     ] == downloaded
     assert sheet[4][3] == 100  # a number the spreadsheet can add up, not text
+
+
+@pytest.mark.usefixtures("eight_learners_in_pages_of_three")
+def test_gradebook_pages_follow_the_csv_learner_by_learner(client, course):
+    url = reverse("teach_gradebook", args=[course.slug])
+
+    pages = [table(client.get(url, {"page": n}), "gradebook")[1] for n in (1, 2, 3)]
+    [_, *downloaded] = csv_rows(client.get(reverse("teach_gradebook_csv", args=[course.slug])))
+
+    assert [len(rows) for rows in pages] == [3, 3, 2]
+    assert [row for rows in pages for row in rows] == downloaded
+    assert pages[2][1][3:5] == ["100", "Passed"]  # Learner007 finished: figures, not blanks
+    assert "Learners 7–8 of 8, by name" in client.get(url, {"page": 3}).content.decode()
 
 
 def test_gradebook_csv_is_streamed_as_an_attachment(client, course, instructor):

@@ -110,9 +110,11 @@ def learner_detail(request, course, learner_id):
 @teaches_course
 def gradebook(request, course):
     outline = cohort.course_outline(course)
-    page = Paginator(cohort.gradebook_learners(outline), LEARNERS_PER_PAGE).get_page(
+    # The page is chosen among plain enrolments; only its learners' attempts are read.
+    page = Paginator(cohort.enrollments_by_name(course), LEARNERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    enrollments = cohort.gradebook_learners(outline, only=page.object_list)
     return render(
         request,
         "progress/teach/gradebook.html",
@@ -121,7 +123,7 @@ def gradebook(request, course):
             "outline": outline,
             "header": cohort.gradebook_header(outline),
             "page": page,
-            "rows": [cohort.gradebook_row(outline, enrollment) for enrollment in page],
+            "rows": [cohort.gradebook_row(outline, enrollment) for enrollment in enrollments],
         },
     )
 
