@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from django import forms
@@ -23,7 +25,7 @@ from assessments.course_io import course_folder_spec, course_import
 from assessments.grading import shown_for_learner
 from assessments.models import Attempt, Question, Quiz, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
-from lessons.models import Course, Lesson, Module
+from lessons.models import Course, Lesson, Module, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 
 RECORDS_FILE = "records.json"
@@ -142,7 +144,7 @@ def course_records(*, course: Course) -> dict:
     attempts = list(
         Attempt.objects.filter(quiz__course=course)
         .select_related("learner", "quiz__module")
-        .prefetch_related("responses__question")
+        .prefetch_related("responses")
         .order_by("pk")
     )
     certificates = list(Certificate.objects.filter(course=course).select_related("learner"))
@@ -152,6 +154,13 @@ def course_records(*, course: Course) -> dict:
         if record.learner is not None
     }
     lessons = {c.lesson.slug: c.lesson for c in completions}
+    # A response names its question by its place in the quiz file, where the import puts it.
+    in_file = Question.objects.filter(quiz__course=course).order_by("quiz", "position", "id")
+    place_in_file = {
+        pk: place
+        for _, questions in groupby(in_file.values_list("quiz", "pk"), key=itemgetter(0))
+        for place, (_, pk) in enumerate(questions, start=1)
+    }
     quizzes = {attempt.quiz.slug: attempt.quiz for attempt in attempts}
     return {
         "format": RECORDS_FORMAT,
@@ -194,7 +203,7 @@ def course_records(*, course: Course) -> dict:
                 **_fields(a, ATTEMPT_FIELDS),
                 "responses": [
                     {
-                        "question": r.question.position if r.question else None,
+                        "question": place_in_file.get(r.question_id),
                         "shown": r.shown,
                         **_fields(r, RESPONSE_FIELDS),
                     }
@@ -213,20 +222,24 @@ def course_records(*, course: Course) -> dict:
     }
 
 
+# Content outside the folder comes back archived (importing the folder again would
+# archive it anyway), with what its records' pages show.
+
+
 def _module_record(module: Module) -> dict:
-    return _fields(module, ("slug", "title", "position", "status"))
+    return _fields(module, ("slug", "title", "position"))
 
 
 def _lesson_record(lesson: Lesson) -> dict:
     return {
-        **_fields(lesson, ("slug", "title", "position", "body", "status")),
+        **_fields(lesson, ("slug", "title", "position", "body")),
         "module": _module_record(lesson.module),
     }
 
 
 def _quiz_record(quiz: Quiz) -> dict:
     return {
-        **_fields(quiz, ("slug", "title", "kind", "pass_mark", "max_attempts", "status")),
+        **_fields(quiz, ("slug", "title", "kind", "pass_mark", "max_attempts")),
         "module": _module_record(quiz.module) if quiz.module else None,
     }
 
@@ -393,17 +406,13 @@ def _records_restore(course: Course, data: dict) -> dict:
 
     archived = data.get("archived") or {}
     lessons = {lesson.slug: lesson for lesson in course.lessons.all()}
-    for i, record in enumerate(_section(archived, "lessons")):
-        lesson, created = _archived_lesson(course, record, f"archived.lessons[{i}]")
-        lessons[lesson.slug] = lesson
-        if created:
-            wrote("archived lessons")
     quizzes = {quiz.slug: quiz for quiz in course.quizzes.all()}
-    for i, record in enumerate(_section(archived, "quizzes")):
-        quiz, created = _archived_quiz(course, record, f"archived.quizzes[{i}]")
-        quizzes[quiz.slug] = quiz
-        if created:
-            wrote("archived quizzes")
+    for kind, model, found in (("lessons", Lesson, lessons), ("quizzes", Quiz, quizzes)):
+        for i, record in enumerate(_section(archived, kind)):
+            content, created = _archived_restore(course, model, record, f"archived.{kind}[{i}]")
+            found[content.slug] = content
+            if created:
+                wrote(f"archived {kind}")
 
     for i, record in enumerate(_section(data, "enrollments")):
         where = f"enrollments[{i}]"
@@ -502,43 +511,37 @@ class _named_conflict:
         return False
 
 
-def _archived_module(course: Course, record, where: str) -> Module:
-    if not isinstance(record, dict) or not record.get("slug"):
-        raise RecordsError(f"{where}: module: expected an object with a slug")
-    module, _ = Module.objects.get_or_create(
-        course=course,
-        slug=record["slug"],
-        defaults={key: record[key] for key in ("title", "position", "status") if key in record},
-    )
-    return module
+class ArchivedModule(forms.Form):
+    slug = forms.SlugField(max_length=100)
+    title = forms.CharField(max_length=200)
+    position = forms.IntegerField(min_value=0)
 
 
-def _archived_lesson(course: Course, record, where: str) -> tuple[Lesson, bool]:
-    if not isinstance(record, dict) or not record.get("slug"):
-        raise RecordsError(f"{where}: expected an object with a slug")
-    existing = course.lessons.filter(slug=record["slug"]).first()
+class ArchivedLesson(ArchivedModule):
+    body = forms.CharField(required=False, strip=False)
+
+
+class ArchivedQuiz(forms.Form):
+    slug = forms.SlugField(max_length=100)
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Quiz.Kind.choices)
+    pass_mark = forms.IntegerField(min_value=0, max_value=100)
+    max_attempts = forms.IntegerField(min_value=1, required=False)
+
+
+ARCHIVED = {Module: ArchivedModule, Lesson: ArchivedLesson, Quiz: ArchivedQuiz}
+
+
+def _archived_restore(course: Course, model, record, where: str) -> tuple:
+    """Find the content by slug, or create it archived (with its module); (object, created)."""
+    fields = _clean(ARCHIVED[model], record, where)
+    existing = model.objects.filter(course=course, slug=fields["slug"]).first()
     if existing is not None:
         return existing, False
-    values = {key: record[key] for key in ("title", "position", "body", "status") if key in record}
+    module = record.get("module")
+    if model is Lesson and not isinstance(module, dict):
+        raise RecordsError(f"{where}: module: a lesson needs its module")
     with _named_conflict(where):
-        module = _archived_module(course, record.get("module"), where)
-        return Lesson.objects.create(
-            course=course, module=module, slug=record["slug"], **values
-        ), True
-
-
-def _archived_quiz(course: Course, record, where: str) -> tuple[Quiz, bool]:
-    if not isinstance(record, dict) or not record.get("slug"):
-        raise RecordsError(f"{where}: expected an object with a slug")
-    existing = course.quizzes.filter(slug=record["slug"]).first()
-    if existing is not None:
-        return existing, False
-    keys = ("title", "kind", "pass_mark", "max_attempts", "status")
-    values = {key: record[key] for key in keys if key in record}
-    with _named_conflict(where):
-        module = (
-            _archived_module(course, record["module"], where) if record.get("module") else None
-        )
-        return Quiz.objects.create(
-            course=course, module=module, slug=record["slug"], **values
-        ), True
+        if module is not None:
+            fields["module"], _ = _archived_restore(course, Module, module, f"{where}.module")
+        return model.objects.create(course=course, status=Status.ARCHIVED, **fields), True
