@@ -248,3 +248,55 @@ def test_an_account_without_records_is_deleted_as_usual(client, world, admin_use
     client.post(admin_url(get_user_model(), "delete", newcomer.pk), {"post": "yes"})
 
     assert not get_user_model().objects.filter(pk=newcomer.pk).exists()
+
+
+# --- Inline rows: deleting a module on its course's page, a lesson on its module's page ------
+
+
+def change_form_data(page, *, delete_inlines: bool) -> dict:
+    """What the change page would post back as it is, with every inline row ticked "Delete"."""
+    data = {}
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms.append(inline.formset.management_form)
+        for form in inline.formset.initial_forms:
+            forms.append(form)
+            if delete_inlines:
+                data[f"{form.prefix}-DELETE"] = "on"
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            if isinstance(value, list | tuple):
+                data[field.html_name] = [str(v) for v in value]
+            else:
+                data[field.html_name] = value if value is not True else "on"
+    return data
+
+
+INLINE_PARENTS = [
+    pytest.param(model, model_admin, id=model._meta.label)
+    for model, model_admin in admin.site._registry.items()
+    if any(inline.model in REFERENCED for inline in model_admin.inlines)
+]
+
+
+@pytest.mark.parametrize(("model", "model_admin"), INLINE_PARENTS)
+def test_deleting_inline_rows_never_deletes_a_record(
+    client, world, admin_user, model, model_admin
+):
+    client.force_login(admin_user)
+    before = history()
+    for parent in model.objects.all():
+        url = admin_url(model, "change", parent.pk)
+        page = client.get(url)
+        rows = {inline.model: inline.model.objects.count() for inline in model_admin.inlines}
+        response = client.post(url, change_form_data(page, delete_inlines=True))
+        if response.status_code == 200:  # the form came back with what blocks the deletion
+            assert "protected related objects" in response.content.decode()
+        else:  # rows nothing points at (questions: responses keep their copy) are deleted
+            assert response.status_code == 302
+            assert any(rows_of.objects.count() < n for rows_of, n in rows.items())
+
+    assert history() == before
