@@ -245,6 +245,8 @@ def course_folder_spec(course: Course) -> CourseSpec:
     spec = course_spec(course=course)
     quizzes = (
         course.quizzes.exclude(status=Status.ARCHIVED)
+        # A quiz goes with its module: an archived module leaves the folder with its quiz.
+        .exclude(module__status=Status.ARCHIVED)
         .select_related("module")
         .prefetch_related("questions__choices", "questions__lesson")
     )

@@ -230,8 +230,9 @@ class Choice(models.Model):
 class Attempt(models.Model):
     """One sitting of a quiz. Its responses keep what was shown, so it never changes later."""
 
+    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
     )
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()

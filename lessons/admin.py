@@ -156,6 +156,24 @@ def pointing_at_it(counts: Counter) -> str:
     return f"{kinds} {'points' if counts.total() == 1 else 'point'} at it"
 
 
+def deleted_objects_or_refusals(admin_, objs, request, *, instead: str):
+    """``ModelAdmin.get_deleted_objects`` that refuses objects learners' records point at.
+
+    Django's own refusal lists every protected record (a lesson can have thousands of
+    completions); this names what blocks each object and what to do ``instead``.
+    ``admin_`` is the ``super()`` of the calling admin. Bulk delete and the delete
+    page both go through here.
+    """
+    refusals = [
+        f"“{obj}”: {pointing_at_it(counts)}; {instead}."
+        for obj in objs
+        if (counts := protected_by(obj))
+    ]
+    if refusals:
+        return [], {}, set(), refusals
+    return admin_.get_deleted_objects(objs, request)
+
+
 class PublishableAdmin(ContentAdmin):
     """Content with a draft/published/archived status.
 
@@ -223,17 +241,9 @@ class PublishableAdmin(ContentAdmin):
         return TemplateResponse(request, "admin/archive_confirmation.html", context)
 
     def get_deleted_objects(self, objs, request):
-        # Bulk delete: name what blocks each object instead of listing every record
-        # (a lesson can have thousands of completions).
-        blocked = [(obj, protected_by(obj)) for obj in objs]
-        refusals = [
-            f"“{obj}”: {pointing_at_it(counts)}; archive it instead (action “Archive selected”)."
-            for obj, counts in blocked
-            if counts
-        ]
-        if refusals:
-            return [], {}, set(), refusals
-        return super().get_deleted_objects(objs, request)
+        return deleted_objects_or_refusals(
+            super(), objs, request, instead="archive it instead (action “Archive selected”)"
+        )
 
     def delete_model(self, request, obj):
         content_remove(obj, report=SyncReport(), kind=str(self.opts.verbose_name_plural))

@@ -1,7 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpResponse
+from django.shortcuts import redirect
 
-from lessons.admin import CourseScopedAdmin
+from assessments import admin as assessments_admin
+from lessons.admin import CourseScopedAdmin, deleted_objects_or_refusals
+from lessons.models import Course
 from progress.models import Certificate, Enrollment, LessonCompletion
+from progress.records import course_records_zip
 
 
 class ReadOnlyAdmin(CourseScopedAdmin):
@@ -39,3 +47,74 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("code", "learner_name", "course_title", "issued_at")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "learner_name")
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(UserAdmin):
+    """Accounts with learning records are deactivated, never deleted.
+
+    The records point at the account with PROTECT, so deleting it is refused (here
+    and in code); deactivating it stops the login and keeps every record.
+    """
+
+    actions = ["deactivate"]
+
+    @admin.action(
+        description="Deactivate selected users (no more login, records kept)",
+        permissions=["change"],
+    )
+    def deactivate(self, request, queryset):
+        accounts = list(queryset.filter(is_active=True))
+        for account in accounts:
+            account.is_active = False
+            account.save(update_fields=["is_active"])
+            self.log_change(request, account, "Deactivated.")
+        self.message_user(
+            request,
+            f"{len(accounts)} {model_ngettext(self.opts, len(accounts))} deactivated: they can "
+            "no longer log in, and everything they did is kept.",
+            messages.SUCCESS,
+        )
+
+    def get_deleted_objects(self, objs, request):
+        return deleted_objects_or_refusals(
+            super(),
+            objs,
+            request,
+            instead="deactivate the account instead (untick “Active”, or the action "
+            "“Deactivate selected users”)",
+        )
+
+
+admin.site.unregister(Course)
+
+
+@admin.register(Course)
+class CourseAdmin(assessments_admin.CourseAdmin):
+    actions = [*assessments_admin.CourseAdmin.actions, "export_records_zip"]
+
+    def has_backup_permission(self, request):
+        # Learners' names and e-mails of every course: for whoever runs the site.
+        return request.user.is_superuser
+
+    @admin.action(
+        description="Back up the selected course with its learners' records (zip)",
+        permissions=["backup"],
+    )
+    def export_records_zip(self, request, queryset):
+        """The zip export_course_records writes; import_course_records restores it."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select one course to back up.", messages.ERROR)
+            return redirect(request.get_full_path())
+        course = queryset.get()
+        try:
+            data = course_records_zip(course=course)
+        except ValueError as error:
+            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            return redirect(request.get_full_path())
+        response = HttpResponse(data, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{course.slug}-records.zip"'
+        return response

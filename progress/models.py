@@ -17,8 +17,9 @@ def new_certificate_code() -> str:
 
 
 class Enrollment(models.Model):
+    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
     enrolled_at = models.DateTimeField(auto_now_add=True)
@@ -39,8 +40,9 @@ class Enrollment(models.Model):
 
 
 class LessonCompletion(models.Model):
+    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_completions"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lesson_completions"
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField()

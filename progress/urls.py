@@ -1,10 +1,11 @@
 from django.urls import path
 
-from progress.views import certificates, dashboard, quizzes, reading
+from progress.views import certificates, dashboard, my_data, quizzes, reading
 
 urlpatterns = [
     path("", reading.catalogue, name="catalogue"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/my-data.json", my_data.my_data, name="my_data"),
     path("courses/<slug:slug>/", reading.course_detail, name="course_detail"),
     path("courses/<slug:slug>/enrol/", reading.course_enrol, name="course_enrol"),
     path(
