@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import ProtectedError
+from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Attempt, Response
@@ -237,7 +238,12 @@ def test_deactivating_an_account_keeps_its_records_and_stops_the_login(client, w
 
     assert "2 users deactivated" in page
     assert not get_user_model().objects.filter(pk__in=[ada.pk, bob.pk], is_active=True).exists()
-    assert not client.login(username="ada", password="correct horse battery staple")
+    logging_in = Client()
+    refused = logging_in.post(
+        reverse("login"), {"username": "ada", "password": "correct horse battery staple"}
+    )
+    assert refused.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in logging_in.session
     assert history() == before
 
 

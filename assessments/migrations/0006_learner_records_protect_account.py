@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_question_lesson_protect'),
+        ('assessments', '0005_response_statistics_vacuum'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
