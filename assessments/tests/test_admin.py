@@ -381,7 +381,9 @@ def test_a_file_that_is_not_a_zip_is_refused(client, ines):
 
     response = client.post(url("lessons_course_import"), {"archive": upload})
 
-    assert response.context["form"].errors["archive"] == ["the zip: not a zip file"]
+    assert response.context["form"].errors["archive"] == [
+        "the zip: not a zip file, or a damaged one"
+    ]
 
 
 def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
