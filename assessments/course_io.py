@@ -270,6 +270,8 @@ def course_zip_extract(archive, folder: Path) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zipped.open(member) as source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
+    except CourseFormatError:
+        raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
         # A damaged or truncated member, or a name this system cannot hold.
         raise CourseFormatError(f"cannot unpack: {error}", path=where) from None
