@@ -247,6 +247,11 @@ def _lesson_reference(reference: str, lessons: dict[str, Lesson], where: dict):
     return lesson, passage
 
 
+# What zipfile raises for a damaged or truncated zip, a compression method or zip version
+# it does not know, or a name this system cannot hold.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
 def course_zip_extract(archive, folder: Path) -> Path:
     """Unpack a course zip (a path, or an uploaded file) into ``folder``; returns the
     folder holding course.yaml.
@@ -260,7 +265,7 @@ def course_zip_extract(archive, folder: Path) -> Path:
         raise CourseFormatError(f"larger than {ZIP_MAX_BYTES // 2**20} MB", path=folder)
     try:
         zipped = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except _ZIP_ERRORS:
         raise CourseFormatError("not a zip file, or a damaged one", path=folder) from None
     where = folder
     try:
@@ -272,8 +277,7 @@ def course_zip_extract(archive, folder: Path) -> Path:
                     shutil.copyfileobj(source, out)
     except CourseFormatError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
-        # A damaged or truncated member, or a name this system cannot hold.
+    except _ZIP_ERRORS as error:
         raise CourseFormatError(f"cannot unpack: {error}", path=where) from None
     if (folder / COURSE_FILE).is_file():
         return folder

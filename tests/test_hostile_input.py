@@ -348,6 +348,12 @@ def test_damaged_and_non_zip_files_get_a_clear_message(tmp_path):
     damaged = stored[:at] + b"X" + stored[at + 1 :]
     with pytest.raises(CourseFormatError, match="cannot unpack: Bad CRC-32"):
         course_zip_extract(upload(damaged), tmp_path / "x")
+    # A compression method zipfile does not know (found by tests/test_fuzz.py).
+    unknown = bytearray(good)
+    for signature, method_at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        unknown[unknown.index(signature) + method_at] = 99
+    with pytest.raises(CourseFormatError, match=r"cannot unpack: .*compression method"):
+        course_zip_extract(upload(bytes(unknown)), tmp_path / "y")
 
 
 def test_admin_refuses_a_zip_slip_upload_with_a_message_and_writes_nothing(client, ines):
