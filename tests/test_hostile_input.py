@@ -144,6 +144,7 @@ ATTACKS = [
     "<a href=\"vbscript:msgbox('pwned')\">vb link</a>",
     '<a href="https://example.org/" onclick="alert(\'pwned\')">handler link</a>',
     '<p style="position:fixed;top:0;left:0;width:100%;height:100%">pwned cover</p>',
+    '<table><tr><td style="position:fixed;inset:0">pwned cell</td></tr></table>',
     "<div onmouseover=\"alert('pwned')\">hover</div>",
     "<form action=\"javascript:alert('pwned')\"><button>go</button></form>",
     '<object data="https://evil.example/pwned.swf"></object>',
