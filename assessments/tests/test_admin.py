@@ -481,7 +481,7 @@ def test_import_gift_replaces_the_quiz_questions(client, ines, mine):
     [
         (b"::A::Fine?{T}\n\n::B::Broken{=\n", "broken.gift, line 3: '{' is not closed"),
         (b"// lesson: nowhere\n::A::Q?{T}\n", "broken.gift, line 2: no lesson 'nowhere'"),
-        (b"\xff\xfe", "broken.gift: not UTF-8 text"),
+        (b"\xff\xfe", "broken.gift, line 1: not UTF-8 text (invalid start byte at byte 1)"),
     ],
 )
 def test_a_bad_gift_file_shows_the_line_and_changes_nothing(client, ines, mine, content, error):
