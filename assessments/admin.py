@@ -10,7 +10,7 @@ import io
 import tempfile
 import zipfile
 from collections import Counter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from adminsortable2.admin import SortableTabularInline
 from django import forms
@@ -29,6 +29,7 @@ from django.utils.http import urlencode
 from assessments.course_io import (
     course_export,
     course_import,
+    course_zip_extract,
     gift_question,
     quiz_gift,
     quiz_questions_import,
@@ -45,7 +46,7 @@ from lessons.admin import (
     course_label,
     taught_course_ids,
 )
-from lessons.course_folder import COURSE_FILE, CourseFormatError
+from lessons.course_folder import COURSE_FILE, CourseFormatError, decode_text, refuse_too_big
 from lessons.models import Course, Lesson, Module
 
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -139,9 +140,6 @@ class GiftUploadForm(forms.Form):
     file = forms.FileField(label="GIFT file", help_text="Moodle's GIFT format, UTF-8 text.")
 
 
-GIFT_MAX_BYTES = 2 * 1024 * 1024
-
-
 @admin.register(Quiz)
 class QuizAdmin(NumberRangesMixin, PublishableAdmin):
     form = QuizForm
@@ -206,8 +204,6 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size > GIFT_MAX_BYTES:
-                    raise CourseFormatError("larger than 2 MB", path=upload.name)
                 text = _upload_text(upload)
                 report = quiz_questions_import(quiz, text, source=upload.name)
             except CourseFormatError as error:
@@ -438,12 +434,6 @@ class CourseZipForm(forms.Form):
     )
 
 
-# Generous for text, small enough that an upload cannot fill the disk.
-ZIP_MAX_BYTES = 20 * 1024 * 1024
-UNZIPPED_MAX_BYTES = 50 * 1024 * 1024
-ZIP_MAX_FILES = 1000
-
-
 admin.site.unregister(Course)
 
 
@@ -556,56 +546,6 @@ class CourseAdmin(lessons_admin.CourseAdmin):
 # --- Course zips and uploaded files ---------------------------------------------------------
 
 
-def course_zip_extract(upload, folder: Path) -> Path:
-    """Unzip an uploaded course into ``folder``; returns the folder holding course.yaml.
-
-    Refuses what could write outside ``folder`` (absolute paths, ``..``) and what
-    is too big, counting the bytes actually unpacked rather than trusting the header.
-    """
-    if upload.size > ZIP_MAX_BYTES:
-        raise CourseFormatError(f"larger than {ZIP_MAX_BYTES // 2**20} MB", path=folder)
-    try:
-        archive = zipfile.ZipFile(upload)
-    except zipfile.BadZipFile:
-        raise CourseFormatError("not a zip file", path=folder) from None
-    with archive:
-        members = [
-            member
-            for member in archive.infolist()
-            if not member.is_dir() and not member.filename.startswith("__MACOSX/")
-        ]
-        if len(members) > ZIP_MAX_FILES:
-            raise CourseFormatError(f"more than {ZIP_MAX_FILES} files", path=folder)
-        unpacked = 0
-        for member in members:
-            name = PurePosixPath(member.filename)
-            if name.is_absolute() or ".." in name.parts or "\\" in member.filename:
-                raise CourseFormatError("unsafe file name in the zip", path=folder / name.name)
-            target = folder.joinpath(*name.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(member) as source, target.open("wb") as out:
-                    while chunk := source.read(1 << 16):
-                        unpacked += len(chunk)
-                        if unpacked > UNZIPPED_MAX_BYTES:
-                            raise CourseFormatError(
-                                f"more than {UNZIPPED_MAX_BYTES // 2**20} MB unpacked",
-                                path=folder,
-                            )
-                        out.write(chunk)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as error:
-                # RuntimeError: encrypted; NotImplementedError: unknown compression.
-                raise CourseFormatError(f"cannot unpack: {error}", path=target) from None
-    if (folder / COURSE_FILE).is_file():
-        return folder
-    subfolders = [child for child in folder.iterdir() if child.is_dir()]
-    if len(subfolders) == 1 and (subfolders[0] / COURSE_FILE).is_file():
-        return subfolders[0]
-    raise CourseFormatError(
-        f"no {COURSE_FILE}: zip the course folder itself, or its contents", path=folder
-    )
-
-
 def courses_zip(courses) -> bytes:
     """Course folders zipped, one folder per course named after its slug."""
     buffer = io.BytesIO()
@@ -637,8 +577,5 @@ def located(error: CourseFormatError, folder: Path | None = None) -> str:
 
 
 def _upload_text(upload) -> str:
-    try:
-        # Editors on Windows often save with a byte order mark.
-        return upload.read().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CourseFormatError(f"not UTF-8 text ({error.reason})", path=upload.name) from None
+    refuse_too_big(upload.size, path=upload.name)  # before reading it into memory
+    return decode_text(upload.read(), path=upload.name)

@@ -7,8 +7,12 @@ import in one transaction, so a bad file anywhere writes nothing.
 
 import json
 import re
+import shutil
+import stat
+import zipfile
+import zlib
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.core import serializers
 from django.db import transaction
@@ -18,6 +22,7 @@ from assessments.models import Choice, Question, Quiz
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
+    MAX_TEXT_BYTES,
     CourseFormatError,
     CourseSpec,
     QuizFile,
@@ -50,6 +55,15 @@ QUIZ_DEFAULTS = {
     "status": Status.PUBLISHED,
 }
 _LESSON_REFERENCE = re.compile(r"^(?P<slug>[-\w]+)(?:#passage-(?P<passage>\d+))?$")
+# Course zips: generous for a text course, small enough that an upload cannot fill the
+# disk or memory. The sizes in the zip's directory are checked before anything is written:
+# zipfile unpacks no more than they say (and fails the checksum if the data differ).
+ZIP_MAX_BYTES = 20 * 1024 * 1024  # the upload itself
+ZIP_MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all files together, unpacked
+ZIP_MAX_FILE_BYTES = MAX_TEXT_BYTES  # each file, unpacked: the largest text a course reads
+ZIP_MAX_MEMBERS = 1000
+# Text compresses about 3 to 10 times; a zip bomb thousands of times.
+ZIP_MAX_RATIO = 100
 # Timestamps in the generated fixture are fixed, so it only changes when the content does.
 FIXTURE_TIMESTAMP = "2026-01-01T00:00:00Z"
 
@@ -231,6 +245,91 @@ def _lesson_reference(reference: str, lessons: dict[str, Lesson], where: dict):
             f"lesson '{lesson.slug}' has {lesson.passage_count} passages, not {passage}", **where
         )
     return lesson, passage
+
+
+# What zipfile raises for a damaged or truncated zip, a compression method or zip version
+# it does not know, or a name this system cannot hold.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+
+
+def course_zip_extract(archive, folder: Path) -> Path:
+    """Unpack a course zip (a path, or an uploaded file) into ``folder``; returns the
+    folder holding course.yaml.
+
+    Every member is checked before anything is written: a name that could write outside
+    ``folder`` (``..``, an absolute path, a drive letter, a backslash), a link, an
+    encrypted file, and sizes past the limits above are refused as CourseFormatError.
+    """
+    size = Path(archive).stat().st_size if isinstance(archive, str | Path) else archive.size
+    if size > ZIP_MAX_BYTES:
+        raise CourseFormatError(f"larger than {ZIP_MAX_BYTES // 2**20} MB", path=folder)
+    try:
+        zipped = zipfile.ZipFile(archive)
+    except _ZIP_ERRORS:
+        raise CourseFormatError("not a zip file, or a damaged one", path=folder) from None
+    where = folder
+    try:
+        with zipped:
+            for member, target in _zip_members(zipped, folder):
+                where = target
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as source, target.open("wb") as out:
+                    shutil.copyfileobj(source, out)
+    except CourseFormatError:
+        raise
+    except _ZIP_ERRORS as error:
+        raise CourseFormatError(f"cannot unpack: {error}", path=where) from None
+    if (folder / COURSE_FILE).is_file():
+        return folder
+    subfolders = [child for child in folder.iterdir() if child.is_dir()]
+    if len(subfolders) == 1 and (subfolders[0] / COURSE_FILE).is_file():
+        return subfolders[0]
+    raise CourseFormatError(
+        f"no {COURSE_FILE}: zip the course folder itself, or its contents", path=folder
+    )
+
+
+def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.ZipInfo, Path]]:
+    """The files to unpack with their targets; CourseFormatError for anything unsafe."""
+    members = [
+        member
+        for member in zipped.infolist()
+        if not member.is_dir() and not member.filename.startswith("__MACOSX/")
+    ]
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise CourseFormatError(f"more than {ZIP_MAX_MEMBERS} files", path=folder)
+    total = 0
+    checked = []
+    for member in members:
+        name = PurePosixPath(member.filename)
+        shown = folder / name.name
+        if (
+            name.is_absolute()
+            or PureWindowsPath(member.filename).drive
+            or "\\" in member.filename
+            or not name.parts
+            or any(part in ("..", ".") for part in name.parts)
+        ):
+            raise CourseFormatError("unsafe file name in the zip", path=shown)
+        if stat.S_ISLNK(member.external_attr >> 16):
+            raise CourseFormatError("a link in the zip: zip the files themselves", path=shown)
+        if member.flag_bits & 0x1:
+            raise CourseFormatError("encrypted: zip it without a password", path=shown)
+        if member.file_size > ZIP_MAX_FILE_BYTES:
+            raise CourseFormatError(
+                f"larger than {ZIP_MAX_FILE_BYTES // 2**20} MB unpacked", path=shown
+            )
+        if member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
+            raise CourseFormatError(
+                f"compressed more than {ZIP_MAX_RATIO} times: not a course file", path=shown
+            )
+        total += member.file_size
+        if total > ZIP_MAX_UNPACKED_BYTES:
+            raise CourseFormatError(
+                f"more than {ZIP_MAX_UNPACKED_BYTES // 2**20} MB unpacked", path=folder
+            )
+        checked.append((member, folder.joinpath(*name.parts)))
+    return checked
 
 
 # Export -------------------------------------------------------------------

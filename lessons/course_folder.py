@@ -7,6 +7,7 @@ canonical form: a folder it wrote reads back into equal specs and writes
 again byte for byte.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +16,16 @@ import yaml
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
+from lessons.markdown import MAX_LESSON_CHARS
+
 COURSE_FILE = "course.yaml"
 MODULES_DIR = "modules"
 QUIZZES_DIR = "quizzes"
 FINAL_EXAM_NAME = "final-exam"
+
+# Far more than any real course file needs, small enough that reading and rendering
+# a file cannot tie up a worker or its memory.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 COURSE_KEYS = (
     "slug",
@@ -36,7 +43,9 @@ STATUSES = ("draft", "published", "archived")
 _LESSON_HEADING = re.compile(
     r"^#[ \t]+(?P<title>.*?)(?:[ \t]+\{#(?P<slug>[^\s}]+)(?P<classes>(?:[ \t]+\.[\w-]+)*)\})?[ \t]*$"
 )
-_blocks = MarkdownIt("commonmark")
+# Only the block structure is needed to find lesson headings; skipping inline
+# parsing makes reading a large module file forty times faster.
+_blocks = MarkdownIt("commonmark").disable("inline")
 
 
 class CourseFormatError(ValueError):
@@ -126,6 +135,13 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
     )
     seen: dict[str, Path] = {}
     for slug in module_slugs:
+        if slugify(slug) != slug:
+            # A module slug names a file: '../x' would read outside the folder.
+            raise CourseFormatError(
+                f"module slug '{slug}' may hold only lower-case letters, digits and hyphens",
+                path=course_path,
+                line=_key_line(text, "modules"),
+            )
         if slug in seen:
             raise CourseFormatError(
                 f"module '{slug}' is listed twice",
@@ -217,6 +233,13 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
                 path=path,
                 line=line_number,
             )
+        body = "\n".join(body_lines[heading + 1 : end]).strip("\n")
+        if len(body) > MAX_LESSON_CHARS:
+            raise CourseFormatError(
+                f"the lesson is longer than {MAX_LESSON_CHARS:,} characters: split it",
+                path=path,
+                line=line_number,
+            )
         slug = match["slug"] or slugify(match["title"])
         if slugify(slug) != slug:
             raise CourseFormatError(
@@ -228,7 +251,7 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
             LessonSpec(
                 slug=slug,
                 title=match["title"],
-                body="\n".join(body_lines[heading + 1 : end]).strip("\n"),
+                body=body,
                 status="draft" if ".draft" in classes else "published",
                 line=line_number,
             )
@@ -272,15 +295,42 @@ def _check_lesson_slugs_unique(spec: CourseSpec) -> None:
 
 
 def _read_text(path: Path) -> str:
+    refuse_too_big(path.stat().st_size, path=path)  # before reading it into memory
+    return decode_text(path.read_bytes(), path=path)
+
+
+def refuse_too_big(size: int, *, path: Path | str) -> None:
+    if size > MAX_TEXT_BYTES:
+        raise CourseFormatError(f"larger than {MAX_TEXT_BYTES // 2**20} MB", path=path)
+
+
+def decode_text(data: bytes, *, path: Path | str) -> str:
+    """Text of an uploaded or folder file: UTF-8 (a byte order mark is allowed), no NUL.
+
+    Every text the course formats are read from comes through here, so a file
+    is refused with its line before anything parses it.
+    """
+    refuse_too_big(len(data), path=path)
     try:
-        return path.read_text(encoding="utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CourseFormatError(f"not UTF-8 text ({error.reason})", path=path) from None
+        line = data.count(b"\n", 0, error.start) + 1
+        raise CourseFormatError(
+            f"not UTF-8 text ({error.reason} at byte {error.start + 1})", path=path, line=line
+        ) from None
+    if "\0" in text:
+        # PostgreSQL cannot store it, and no text needs it.
+        raise CourseFormatError(
+            "contains a NUL character", path=path, line=text.count("\n", 0, text.index("\0")) + 1
+        )
+    return text
 
 
 def _load_yaml(text: str, *, path: Path, line_offset: int = 0) -> dict:
     try:
-        data = yaml.safe_load(text)
+        _refuse_aliases(text, path=path, line_offset=line_offset)
+        # libyaml limits nesting depth; the pure-Python parser would recurse until it crashes.
+        data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as error:
         # Where the broken construct began (an unclosed bracket, say) is more
         # useful than where the parser gave up, often the end of the file.
@@ -288,13 +338,50 @@ def _load_yaml(text: str, *, path: Path, line_offset: int = 0) -> dict:
         line = mark.line + 1 + line_offset if mark else None
         problem = getattr(error, "problem", None) or str(error)
         raise CourseFormatError(f"invalid YAML: {problem}", path=path, line=line) from None
+    except (ValueError, RecursionError) as error:
+        # An integer of thousands of digits (Python refuses to convert it), or nesting
+        # deeper than Python's stack.
+        raise CourseFormatError(f"invalid YAML: {error}", path=path) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise CourseFormatError(
             "expected YAML mapping of settings", path=path, line=1 + line_offset
         )
+    _refuse_unstorable(data, path=path)
     return data
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _refuse_aliases(text: str, *, path: Path, line_offset: int) -> None:
+    """Refuse YAML anchors and aliases (``&a`` / ``*a``): no course file needs them, and
+    nested aliases ("billion laughs") make a few lines stand for billions of values."""
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise CourseFormatError(
+                "YAML aliases (*name) are not allowed: write the value out",
+                path=path,
+                line=event.start_mark.line + 1 + line_offset,
+            )
+
+
+def _refuse_unstorable(data, *, path: Path) -> None:
+    """Refuse values no database column holds: NUL characters ("\\0" in a quoted
+    string) and infinite numbers (".inf", "1e999")."""
+    pending = [data]
+    while pending:  # a loop, not recursion: nesting may be deeper than Python's stack
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and "\0" in value:
+            raise CourseFormatError("a value contains a NUL character", path=path)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise CourseFormatError(f"{value} is not a usable number", path=path)
 
 
 def _key_line(text: str, key: str) -> int | None:

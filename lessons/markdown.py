@@ -14,6 +14,15 @@ from markdown_it import MarkdownIt
 WORDS_PER_MINUTE = 200
 
 _markdown = MarkdownIt("commonmark", {"typographer": False}).enable("table")
+# Raw HTML past this many tags is shown as text: the sanitiser's time grows with the
+# square of nesting depth (10,000 nested <div>s take seconds), and no lesson needs it.
+MAX_RAW_HTML_TAGS = 500
+# Parsing takes about a second per 200,000 characters of dense markup; a long chapter
+# is a tenth of that.
+MAX_LESSON_CHARS = 200_000
+_markdown_without_html = MarkdownIt("commonmark", {"typographer": False, "html": False}).enable(
+    "table"
+)
 
 ALLOWED_TAGS = {
     "a",
@@ -47,6 +56,10 @@ ALLOWED_ATTRIBUTES = {
     "td": {"style"},
     "th": {"style"},
 }
+# Table column alignment is the only style Markdown writes; anything else could
+# restyle or cover the page.
+ALLOWED_STYLES = {"text-align"}
+URL_SCHEMES = {"http", "https", "mailto"}
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 
 
@@ -65,8 +78,34 @@ def passage_anchor(number: int) -> str:
     return f"passage-{number}"
 
 
+def _raw_html_tags(tokens) -> int:
+    count = 0
+    for token in tokens:
+        if token.type == "html_block":
+            count += token.content.count("<")
+        for child in token.children or ():
+            if child.type == "html_inline":
+                count += 1
+    return count
+
+
+def sanitise_html(html: str) -> str:
+    """The one sanitiser for HTML that reaches a page: allowed tags, attributes and link
+    schemes only."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties=ALLOWED_STYLES,
+        link_rel="noopener noreferrer",
+    )
+
+
 def render_markdown(source: str) -> RenderedMarkdown:
     tokens = _markdown.parse(source)
+    if _raw_html_tags(tokens) > MAX_RAW_HTML_TAGS:
+        tokens = _markdown_without_html.parse(source)
     passages = 0
     for token in tokens:
         # Top-level opening tags and self-contained blocks (fences, rules) each start a passage.
@@ -74,13 +113,7 @@ def render_markdown(source: str) -> RenderedMarkdown:
             passages += 1
             token.attrSet("id", passage_anchor(passages))
     html = _markdown.renderer.render(tokens, _markdown.options, {})
-    clean = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    clean = sanitise_html(html)
     text = nh3.clean(html, tags=set())
     return RenderedMarkdown(
         html=clean, word_count=len(_WORD.findall(text)), passage_count=passages

@@ -451,7 +451,9 @@ def test_a_file_that_is_not_a_zip_is_refused(client, ines):
 
     response = client.post(url("lessons_course_import"), {"archive": upload})
 
-    assert response.context["form"].errors["archive"] == ["the zip: not a zip file"]
+    assert response.context["form"].errors["archive"] == [
+        "the zip: not a zip file, or a damaged one"
+    ]
 
 
 def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
@@ -549,7 +551,7 @@ def test_import_gift_replaces_the_quiz_questions(client, ines, mine):
     [
         (b"::A::Fine?{T}\n\n::B::Broken{=\n", "broken.gift, line 3: '{' is not closed"),
         (b"// lesson: nowhere\n::A::Q?{T}\n", "broken.gift, line 2: no lesson 'nowhere'"),
-        (b"\xff\xfe", "broken.gift: not UTF-8 text"),
+        (b"\xff\xfe", "broken.gift, line 1: not UTF-8 text (invalid start byte at byte 1)"),
     ],
 )
 def test_a_bad_gift_file_shows_the_line_and_changes_nothing(client, ines, mine, content, error):

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from assessments.course_io import quiz_questions_import
 from assessments.models import Question, Quiz
-from lessons.course_folder import FINAL_EXAM_NAME, CourseFormatError
+from lessons.course_folder import FINAL_EXAM_NAME, CourseFormatError, decode_text
 from lessons.models import Course, Status
 
 
@@ -26,10 +26,11 @@ class Command(BaseCommand):
     def handle(self, *args, file, course, module, **options):
         course = Course.objects.filter(slug=course).first() or _missing("course", course)
         try:
-            text = Path(file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            data = Path(file).read_bytes()
+        except OSError as error:
             raise CommandError(f"{file}: cannot read it ({error})") from None
         try:
+            text = decode_text(data, path=file)
             with transaction.atomic():
                 quiz, created = _quiz(course, module)
                 report = quiz_questions_import(quiz, text, source=file)
