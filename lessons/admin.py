@@ -13,6 +13,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied
 from django.db import router
 from django.db.models import Max, ProtectedError, Q
@@ -90,6 +92,25 @@ class CourseScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.teaches(request, obj)
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's "View on site" redirect, for what the user may open in the admin only.
+
+    Django's own follows the public address of any object for any staff user, such as
+    a certificate's verification code in a course the instructor does not teach.
+    """
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    except (ContentType.DoesNotExist, ValueError):
+        raise Http404 from None
+    if model is None or not admin.site.is_registered(model):
+        raise Http404
+    model_admin = admin.site.get_model_admin(model)
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
 
 
 # --- Content admins ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -325,17 +326,116 @@ def test_no_retake_once_the_attempts_are_used(as_learner, enrolled, quiz, take_q
 # --- The attempt page --------------------------------------------------------------------
 
 
-def test_the_attempt_page_holds_no_key_feedback_or_explanation(as_learner, enrolled, quiz):
+def answer_posts(attempt) -> dict:
+    """What the learner posts in ``before_submitting``, read from the key as it is now."""
+    wrong = answers_form(attempt, right=False)
+    posts = {
+        "wrong": wrong,
+        "invalid": wrong | {"q5": "about three"},
+        "blanks": answers_form(attempt, right=False, skip={2, 4}),
+    }
+    for response in attempt.responses.all():
+        for which, answer in (("right", right_answer), ("wrong", wrong_answer)):
+            posts[response.slot, which] = fields(response, answer(response.shown))
+    return posts
+
+
+def before_submitting(client, attempt, posts) -> dict[str, object]:
+    """Every response a learner can get from an open attempt, by what they did."""
+    pages = {
+        "the quiz intro": client.get(quiz_url("quiz_detail", attempt.quiz)),
+        "the attempt page": client.get(url("attempt_detail", attempt)),
+        "the attempt page, htmx": client.get(url("attempt_detail", attempt), headers=HTMX),
+        "the result, asked too early": client.get(url("attempt_result", attempt), follow=True),
+        "saving answers with an error": client.post(
+            url("attempt_detail", attempt), posts["invalid"]
+        ),
+        "saving answers": client.post(url("attempt_detail", attempt), posts["wrong"], follow=True),
+        "submitting with blanks": client.post(url("attempt_submit", attempt), posts["blanks"]),
+        "submitting with an error": client.post(url("attempt_submit", attempt), posts["invalid"]),
+    }
+    for slot in range(1, attempt.responses.count() + 1):
+        save = url("response_save", attempt, slot=slot)
+        wrong = posts[slot, "wrong"]
+        pages[f"saving question {slot} without htmx"] = client.post(save, wrong, follow=True)
+        for which in ("right", "wrong"):
+            pages[f"saving question {slot} {which}, htmx"] = client.post(
+                save, posts[slot, which], headers=HTMX
+            )
+    return pages
+
+
+def test_nothing_sent_before_submitting_holds_a_key_feedback_or_explanation(
+    as_learner, enrolled, quiz
+):
     attempt = start(enrolled, quiz)
 
-    html = as_learner.get(url("attempt_detail", attempt)).content.decode()
+    pages = before_submitting(as_learner, attempt, answer_posts(attempt))
 
-    for secret in SECRETS:
-        assert secret not in html, secret
+    for what, page in pages.items():
+        assert page.status_code == 200, what
+        html = page.content.decode()
+        for secret in SECRETS:
+            assert secret not in html, f"{what} shows {secret}"
+    html = pages["the attempt page"].content.decode()
     # The questions, and the options the learner picks from, are there.
     assert "Which city is the capital of Finland?" in html
     assert "Turku" in html
     assert "Latvia" in html and "Sweden" in html
+    # Every item of the matching question offers the same list, in an order of its own.
+    selects = re.findall(r"<select[^>]*>(.*?)</select>", html, re.S)
+    assert len(set(selects)) == 1
+    assert re.findall(r"<option value=\"([^\"]*)\"", selects[0]) == [
+        "", "Estonia", "Finland", "Latvia", "Sweden",
+    ]  # fmt: skip
+
+
+def _other_key(shown: dict) -> dict:
+    """The question as the learner sees it, with every part of its key changed: which
+    choices are right, the accepted answers and value, the pairs, the feedback, the
+    explanation and the passage that answers it."""
+    choices = [dict(choice) for choice in shown["choices"]]
+    for choice, weight in zip(choices, [c["weight"] for c in reversed(choices)], strict=True):
+        choice |= {"weight": weight, "feedback": "OTHER-FEEDBACK"}
+        if shown["kind"] == "short":
+            choice["text"] = "OTHER-ACCEPTED"
+        if shown["kind"] == "numerical":
+            choice |= {"text": "1.5", "value": "1.5", "tolerance": "0.5"}
+    lefts = [choice for choice in choices if choice["match"] and choice["text"]]
+    for left, match in zip(lefts, [left["match"] for left in lefts[1:] + lefts[:1]], strict=True):
+        left["match"] = match
+    lesson = shown["lesson"] and {**shown["lesson"], "passage": 2}
+    return {**shown, "choices": choices, "explanation": "OTHER-EXPLANATION", "lesson": lesson}
+
+
+def _as_sent(page) -> tuple:
+    # The CSRF token is masked afresh on every page.
+    html = re.sub(
+        r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1…", page.content.decode()
+    )
+    hops = getattr(page, "redirect_chain", [])
+    return page.status_code, hops, page.headers.get("HX-Redirect"), html
+
+
+def test_nothing_sent_before_submitting_depends_on_the_answer_key(as_learner, enrolled, quiz):
+    attempt = start(enrolled, quiz)
+    posts = answer_posts(attempt)  # the same answers are posted again once the key changed
+
+    def sent():
+        with transaction.atomic():  # each run starts from the same saved answers
+            pages = before_submitting(as_learner, attempt, posts)
+            transaction.set_rollback(True)
+        return {what: _as_sent(page) for what, page in pages.items()}
+
+    with_key = sent()
+    for response in attempt.responses.all():
+        response.shown = _other_key(response.shown)
+        response.save(update_fields=["shown"])
+    with_other_key = sent()
+
+    assert with_key.keys() == with_other_key.keys()
+    for what in with_key:
+        assert with_key[what] == with_other_key[what], what
 
 
 def test_every_question_is_a_fieldset_with_a_legend_and_labelled_fields(
