@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -143,6 +144,8 @@ SITE = [
                                              post="200   200   200   200   200   200   200"),
     Row("dashboard",                "",      get="login 200   200   200   200   200   200",
                                              post="login 200   200   200   200   200   200"),
+    Row("my_data",                  "",      get="login 200   200   200   200   200   200",
+                                             post="login 200   200   200   200   200   200"),
     Row("course_detail",            "course", get="200  200   200   200   200   200   200",
                                              post="200   200   200   200   200   200   200"),
     Row("course_detail@draft",      "draft", get="404   404   404   404   404   404   404",
@@ -248,6 +251,9 @@ SITE = [
 # Every registered model is one of three kinds; its pages follow the rows of its kind.
 ADMIN_MODELS = {
     "auth.group": "accounts", "auth.user": "accounts",
+    # Login lock-outs and the login log (django-axes): administrators only.
+    "axes.accessattempt": "login log", "axes.accesslog": "login log",
+    "axes.accessfailurelog": "login log",
     "lessons.course": "content", "lessons.module": "content", "lessons.lesson": "content",
     "assessments.quiz": "content", "assessments.question": "content",
     "assessments.attempt": "record", "progress.enrollment": "record",
@@ -269,6 +275,21 @@ ADMIN_PAGES = {
     ("accounts", "history"):    ("login login login login 403   403   200",
                                  "login login login login 403   403   200"),
     ("accounts", "object"):     ("login login login login 302   302   302",
+                                 "login login login login 302   302   302"),
+    # Written by logins only: nobody adds a row; an administrator lifts a lock-out by
+    # deleting it.
+    ("login log", "changelist"):("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("login log", "add"):       ("login login login login 403   403   403",
+                                 "login login login login 403   403   403"),
+    # Every field is read-only: saving the form changes nothing.
+    ("login log", "change"):    ("login login login login 403   403   200",
+                                 "login login login login 403   403   302"),
+    ("login log", "delete"):    ("login login login login 403   403   200",
+                                 "login login login login 403   403   302"),
+    ("login log", "history"):   ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("login log", "object"):    ("login login login login 302   302   302",
                                  "login login login login 302   302   302"),
     ("content", "changelist"):  ("login login login login 200   200   200",
                                  "login login login login 200   200   200"),
@@ -374,7 +395,16 @@ def _admin_object(world, label: str):
         "progress.enrollment": lambda: world.enrollment,
         "progress.lessoncompletion": lambda: world.completion,
         "progress.certificate": lambda: world.certificate,
+        "axes.accessattempt": lambda: AccessAttempt.objects.get_or_create(
+            **LOGIN, failures_since_start=1
+        )[0],
+        "axes.accesslog": lambda: AccessLog.objects.get_or_create(**LOGIN)[0],
+        "axes.accessfailurelog": lambda: AccessFailureLog.objects.get_or_create(**LOGIN)[0],
     }[label]()
+
+
+# A failed login as django-axes records it.
+LOGIN = {"username": "ada", "ip_address": "192.0.2.1", "user_agent": "test"}
 
 
 ARGS |= {
