@@ -18,7 +18,9 @@ saving content with ``QuerySet.update()`` would bypass them.
 
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -84,3 +86,19 @@ for signal in (post_save, post_delete):
         signal.connect(content_changed, sender=model)
     for model in (Enrollment, LessonCompletion, Attempt):
         signal.connect(learner_changed, sender=model)
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_check(app_configs, **kwargs) -> list[CheckMessage]:
+    """Versions live in the cache: an in-process cache keeps each worker process's own, so
+    an edit made through one worker would not show on pages served by the others."""
+    if settings.CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+        return [
+            Warning(
+                "The cache is in-process: with more than one worker, learner pages may show "
+                "course content and progress as they were before an edit.",
+                hint="Set REDIS_URL so that every worker shares one cache.",
+                id="progress.W001",
+            )
+        ]
+    return []
