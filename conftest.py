@@ -8,6 +8,15 @@ import pytest
 from tests.factories import UserFactory, make_instructor, right_answer, wrong_answer
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back rows reuse ids (SQLite), and a
+    course or learner cached by an earlier test must not stand in for a new one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def now():
     """A fixed moment; services take ``now=`` so tests move time without sleeping."""

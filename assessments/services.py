@@ -5,6 +5,7 @@ Gating (enrolment, sequential modules) is the caller's business: the
 """
 
 import random
+from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -135,12 +136,21 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     return attempt
 
 
-def response_save(*, attempt: Attempt, slot: int, answer, now: datetime | None = None) -> Response:
+def response_save(
+    *,
+    attempt: Attempt,
+    slot: int,
+    answer,
+    now: datetime | None = None,
+    response: Response | None = None,
+) -> Response:
     """Store the learner's answer to one question of an open attempt. Does not grade.
 
     Raises ``InvalidAnswer`` (from grading) for an answer the question could not
     have received, and ``AttemptClosed`` once the attempt is submitted or its
     time is up — in which case the attempt is submitted with what was saved.
+    ``response``, if the caller has read it, spares reading it again: only its
+    snapshot is used, which never changes.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -148,13 +158,14 @@ def response_save(*, attempt: Attempt, slot: int, answer, now: datetime | None =
         if locked.is_submitted:
             raise AttemptClosed("This attempt has already been submitted.", attempt=locked)
         if not locked.is_late(now):
-            try:
-                response = locked.responses.get(slot=slot)
-            except Response.DoesNotExist:
-                raise QuizError(f"This attempt has no question {slot}.") from None
+            if response is None or response.attempt_id != locked.pk or response.slot != slot:
+                try:
+                    response = locked.responses.get(slot=slot)
+                except Response.DoesNotExist:
+                    raise QuizError(f"This attempt has no question {slot}.") from None
             response.answer = validate_answer(response.shown, answer)
             response.saved_at = now
-            response.save(update_fields=["answer", "saved_at"])
+            response.save(update_fields=["answer", "saved_at"])  # one UPDATE, by key
             return response
     # Outside the block above: the submission must commit although we refuse the answer.
     submitted = attempt_submit(attempt=locked, now=now, auto=True)
@@ -171,15 +182,28 @@ def attempt_submit(
     """Grade and close an attempt, from the snapshots alone. A second call changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        # Only the attempt's row is locked; its quiz, course and learner come along for
+        # the caller (the completion check, the result page) to use without more queries.
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz__course", "learner")
+            .get(pk=attempt.pk)
+        )
         if locked.is_submitted:
             return locked
+        # Read again under the lock, not taken from the caller: an answer saved after the
+        # caller read them is graded too.
         responses = list(locked.responses.all())
+        by_grade = defaultdict(list)
         for response in responses:
             result = grade(response.shown, response.answer)
             response.score = result.score
             response.is_correct = result.is_correct
-        Response.objects.bulk_update(responses, ["score", "is_correct"])
+            by_grade[response.score, response.is_correct].append(response.pk)
+        # One UPDATE per distinct grade (mostly right or wrong): bulk_update's CASE per row
+        # costs more to build than the whole rest of a submission.
+        for (score, is_correct), pks in by_grade.items():
+            Response.objects.filter(pk__in=pks).update(score=score, is_correct=is_correct)
 
         locked.score = sum((response.score for response in responses), Decimal(0)).quantize(CENT)
         if locked.max_score > 0:

@@ -5,22 +5,55 @@ are read and its quiz, if any, is passed; the course when every visible
 module is complete and the final exam, if any, is passed. In a sequential
 course a module opens when the one before it is complete, and the final
 exam when all modules are.
+
+Progress is built from two cached parts (``progress.cache`` says when they
+change): the course's outline, the same for every learner, and the learner's
+own state in the course, read with flat queries. Both are plain data that
+pickle, so any process sharing the cache can use them.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 
 from assessments.models import Attempt, Quiz
 from lessons.models import Course, Lesson, Module, Status
+from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
 from progress.models import Enrollment, LessonCompletion
 
 ModuleState = Literal["done", "in_progress", "not_started", "locked"]
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What every learner of a course sees: published modules, visible lessons, published
+    quizzes in a visible place, each with its course attached and its URL built once."""
+
+    modules: list[Module]
+    lessons: list[Lesson]  # in reading order; without their bodies
+    quizzes: list[Quiz]
+    urls: dict[tuple[str, int], str]  # ("lesson" or "quiz", pk) -> URL
+
+
+@dataclass(frozen=True)
+class QuizRecord:
+    used: int = 0  # submitted attempts
+    best: Decimal | None = None
+    passed: bool = False
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """What a learner did in a course, as read from the database."""
+
+    enrollment: Enrollment | None = None
+    completed: dict[int, datetime] = field(default_factory=dict)  # lesson id -> completed at
+    quizzes: dict[int, QuizRecord] = field(default_factory=dict)  # quiz id -> record
 
 
 @dataclass(frozen=True)
@@ -28,11 +61,13 @@ class LessonProgress:
     lesson: Lesson
     done: bool
     completed_at: datetime | None
+    url: str = ""
 
 
 @dataclass(frozen=True)
 class QuizProgress:
     quiz: Quiz
+    url: str
     attempts_used: int
     attempts_left: int | None  # None: unlimited
     best_percent: Decimal | None
@@ -61,6 +96,9 @@ class ModuleProgress:
 @dataclass(frozen=True)
 class CourseProgress:
     course: Course
+    # The course's content version and the learner's version this was built from: a
+    # fragment rendered from the progress alone may be cached under it.
+    version: str
     enrollment: Enrollment | None
     modules: list[ModuleProgress]
     final_exam: QuizProgress | None
@@ -84,34 +122,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _quiz_rows(*, learner, course: Course) -> list[Quiz]:
-    """Published quizzes of the course, each annotated with the learner's record."""
-    submitted = Attempt.objects.filter(
-        quiz=OuterRef("pk"), learner=learner, submitted_at__isnull=False
-    )
-    return list(
-        Quiz.objects.published()
-        .filter(course=course)
-        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
-        .annotate(
-            learner_attempts=Coalesce(
-                Subquery(
-                    submitted.order_by().values("quiz").annotate(n=Count("pk")).values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                Value(0),
-            ),
-            learner_best=Subquery(submitted.order_by("-percent").values("percent")[:1]),
-            learner_passed=Exists(submitted.filter(passed=True)),
-        )
-    )
-
-
-def _quiz_progress(quiz: Quiz, *, is_open: bool, locked_reason: str | None) -> QuizProgress:
-    used = quiz.learner_attempts
+def _quiz_progress(
+    quiz: Quiz, record: QuizRecord, *, url: str, is_open: bool, locked_reason: str | None
+) -> QuizProgress:
+    used, best, passed = record.used, record.best, record.passed
     left = None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
-    best = quiz.learner_best
-    passed = bool(quiz.learner_passed)
     if passed:
         reasons = [f"Passed with {percent_label(best)}"]
     elif not is_open:
@@ -129,6 +144,7 @@ def _quiz_progress(quiz: Quiz, *, is_open: bool, locked_reason: str | None) -> Q
         reasons = [needed]
     return QuizProgress(
         quiz=quiz,
+        url=url,
         attempts_used=used,
         attempts_left=left,
         best_percent=best,
@@ -177,53 +193,121 @@ def _module_reasons(
     return reasons
 
 
-def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
-    """Where the learner stands in ``course``. Four queries, whatever the size of the course."""
-    enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
+def outline_cache_key(course_id: int, content_version: str) -> str:
+    return f"course-outline:{course_id}:{content_version}"
+
+
+def _cached(key: str, found: dict, read):
+    value = found.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def _outline_and_state(*, learner, course: Course) -> tuple[CourseOutline, LearnerState, str]:
+    """The course's outline and the learner's state in it (none for an anonymous visitor),
+    from the cache for the current versions, and a key naming those versions: anything
+    rendered from the progress alone may be cached under it. Two cache round trips."""
+    anonymous = learner is None or not learner.is_authenticated
+    keys = [content_version_key(course.pk)]
+    if not anonymous:
+        keys.append(learner_version_key(learner.pk))
+    content, *mine = versions(*keys)
+    outline_key = outline_cache_key(course.pk, content)
+    state_key = f"learner-state:{learner.pk}:{course.pk}:{mine[0]}" if mine else ""
+    found = cache.get_many([outline_key, state_key] if mine else [outline_key])
+    outline = _cached(outline_key, found, lambda: _course_outline_read(course))
+    if anonymous:
+        return outline, LearnerState(), f"{course.pk}.{content}.anonymous"
+    state = _cached(state_key, found, lambda: _learner_state_read(learner=learner, course=course))
+    return outline, state, f"{course.pk}.{content}.{learner.pk}.{mine[0]}"
+
+
+def _course_outline_read(course: Course) -> CourseOutline:
     modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
     lessons = list(
         Lesson.objects.visible()
         .filter(course=course)
+        .defer("body", "body_html")
         .order_by("module__position", "module_id", "position", "id")
-        .annotate(
-            learner_completed_at=Subquery(
-                LessonCompletion.objects.filter(learner=learner, lesson=OuterRef("pk")).values(
-                    "completed_at"
-                )[:1]
-            )
+    )
+    quizzes = list(
+        Quiz.objects.published()
+        .filter(course=course)
+        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
+        .order_by("pk")
+    )
+    for item in [*modules, *lessons, *quizzes]:
+        item.course = course  # spares get_absolute_url() a query
+    urls = {("lesson", lesson.pk): lesson.get_absolute_url() for lesson in lessons}
+    urls |= {("quiz", quiz.pk): quiz.get_absolute_url() for quiz in quizzes}
+    return CourseOutline(modules=modules, lessons=lessons, quizzes=quizzes, urls=urls)
+
+
+def _learner_state_read(*, learner, course: Course) -> LearnerState:
+    """Three flat queries."""
+    enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
+    completed = dict(
+        LessonCompletion.objects.filter(learner=learner, lesson__course=course).values_list(
+            "lesson_id", "completed_at"
         )
     )
-    quizzes = _quiz_rows(learner=learner, course=course)
+    attempts = (
+        Attempt.objects.filter(learner=learner, quiz__course=course, submitted_at__isnull=False)
+        .order_by()
+        .values("quiz_id")
+        .annotate(used=Count("pk"), best=Max("percent"), passes=Count("pk", filter=Q(passed=True)))
+    )
+    quizzes = {
+        row["quiz_id"]: QuizRecord(used=row["used"], best=row["best"], passed=row["passes"] > 0)
+        for row in attempts
+    }
+    return LearnerState(enrollment=enrollment, completed=completed, quizzes=quizzes)
 
-    lessons_by_module: dict[int, list[LessonProgress]] = {module.pk: [] for module in modules}
-    for lesson in lessons:
-        lesson.course = course  # spares lesson.get_absolute_url() a query
+
+def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
+    """Where the learner stands in ``course``: two cache reads when nothing changed; on a
+    change, three queries for the learner and three for the outline if the content changed."""
+    outline, mine, version = _outline_and_state(learner=learner, course=course)
+    no_attempts = QuizRecord()
+
+    lessons_by_module: dict[int, list[LessonProgress]] = {m.pk: [] for m in outline.modules}
+    for lesson in outline.lessons:
+        completed_at = mine.completed.get(lesson.pk)
         lessons_by_module[lesson.module_id].append(
             LessonProgress(
                 lesson=lesson,
-                done=lesson.learner_completed_at is not None,
-                completed_at=lesson.learner_completed_at,
+                done=completed_at is not None,
+                completed_at=completed_at,
+                url=outline.urls["lesson", lesson.pk],
             )
         )
-    for quiz in quizzes:
-        quiz.course = course  # spares quiz.get_absolute_url() a query
-    quiz_by_module = {quiz.module_id: quiz for quiz in quizzes if quiz.module_id is not None}
-    final_quiz = next((quiz for quiz in quizzes if quiz.is_final), None)
+    quiz_by_module = {q.module_id: q for q in outline.quizzes if q.module_id is not None}
+    final_quiz = next((quiz for quiz in outline.quizzes if quiz.is_final), None)
+
+    def quiz_progress_of(quiz: Quiz, *, is_open: bool, locked_reason: str) -> QuizProgress:
+        return _quiz_progress(
+            quiz,
+            mine.quizzes.get(quiz.pk, no_attempts),
+            url=outline.urls["quiz", quiz.pk],
+            is_open=is_open,
+            locked_reason=locked_reason,
+        )
 
     module_progress: list[ModuleProgress] = []
     previous: ModuleProgress | None = None
-    for module in modules:
-        module.course = course
+    for module in outline.modules:
         module_lessons = lessons_by_module[module.pk]
         quiz_row = quiz_by_module.get(module.pk)
         lessons_read = all(item.done for item in module_lessons)
-        passed = quiz_row is None or bool(quiz_row.learner_passed)
+        passed = quiz_row is None or mine.quizzes.get(quiz_row.pk, no_attempts).passed
         complete = lessons_read and passed
         # What was earned stays earned: a module already complete is never locked again.
         is_open = not course.sequential or previous is None or previous.is_complete or complete
         opens = f"Opens when you complete “{previous.module.title}”" if previous else ""
         quiz = (
-            _quiz_progress(quiz_row, is_open=is_open, locked_reason=opens)
+            quiz_progress_of(quiz_row, is_open=is_open, locked_reason=opens)
             if quiz_row is not None
             else None
         )
@@ -252,7 +336,7 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
         waiting = f"Opens when you complete “{incomplete[0].module.title}”" if incomplete else ""
         if len(incomplete) > 1:
             waiting += f" and {_plural(len(incomplete) - 1, 'more module')}"
-        final_exam = _quiz_progress(final_quiz, is_open=final_open, locked_reason=waiting)
+        final_exam = quiz_progress_of(final_quiz, is_open=final_open, locked_reason=waiting)
 
     steps = [item.done for item in (lp for mp in module_progress for lp in mp.lessons)]
     lessons_done = sum(steps)
@@ -261,15 +345,17 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
         steps.append(final_exam.passed)
     complete_now = _complete_by_rules(module_progress, final_exam)
     # A course once completed stays completed, whatever content is added later.
+    enrollment = mine.enrollment
     is_complete = complete_now or (enrollment is not None and enrollment.completed_at is not None)
 
     return CourseProgress(
         course=course,
+        version=version,
         enrollment=enrollment,
         modules=module_progress,
         final_exam=final_exam,
         lessons_done=lessons_done,
-        lessons_total=len(lessons),
+        lessons_total=len(outline.lessons),
         percent=100 if is_complete else math.floor(100 * sum(steps) / len(steps)) if steps else 0,
         is_complete=is_complete,
         next_step=None if complete_now else _next_step(module_progress, final_exam),

@@ -124,7 +124,12 @@ def quiz_attempt_start(
 
 
 def quiz_response_save(
-    *, attempt: Attempt, slot: int, answer, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    slot: int,
+    answer,
+    now: datetime | None = None,
+    response: Response | None = None,
 ) -> Response:
     """Save an answer (assessments.services.response_save), for the quiz-taking page.
 
@@ -133,7 +138,7 @@ def quiz_response_save(
     """
     now = now or timezone.now()
     try:
-        return response_save(attempt=attempt, slot=slot, answer=answer, now=now)
+        return response_save(attempt=attempt, slot=slot, answer=answer, now=now, response=response)
     except AttemptClosed as closed:
         submitted = closed.attempt
         course_completion_check(learner=submitted.learner, course=submitted.quiz.course, now=now)

@@ -51,23 +51,36 @@ def test_each_request_is_logged_once_as_structured_fields(client, caplog):
     assert response["X-Request-ID"] == "abc123"
 
 
-def test_production_settings_pass_the_deployment_checks():
-    environment = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "x" * 60 + "production-grade-secret",
-        "ALLOWED_HOSTS": "courses.example.org",
-    }
-    result = subprocess.run(
+def deploy_check(**environment) -> subprocess.CompletedProcess:
+    """``manage.py check --deploy`` with production settings and ``environment``."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
-        env=environment,
+        env={
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 60 + "production-grade-secret",
+            "ALLOWED_HOSTS": "courses.example.org",
+            **environment,
+        },
         capture_output=True,
         text=True,
         check=False,
     )
 
+
+def test_production_settings_pass_the_deployment_checks():
+    # Every worker shares the cache.
+    result = deploy_check(REDIS_URL="redis://127.0.0.1:6379/0")
+
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_checks_warn_of_a_cache_each_worker_keeps_to_itself():
+    result = deploy_check(REDIS_URL="")
+
+    assert result.returncode != 0
+    assert "progress.W001" in result.stderr and "REDIS_URL" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -932,7 +933,11 @@ def test_queries_of_the_intro(
     sized_attempts(enrolled, quiz, take_quiz, attempts)
     start(enrolled, quiz)
 
-    with django_assert_num_queries(8):
+    cache.clear()
+    # Session, user, quiz, attempts; the outline's 3 and the learner's 3 once cached.
+    with django_assert_num_queries(4 + 6):
+        as_learner.get(quiz_url("quiz_detail", quiz))
+    with django_assert_num_queries(4):
         response = as_learner.get(quiz_url("quiz_detail", quiz))
     assert response.status_code == 200
     assertContains(response, "Continue attempt")
@@ -960,7 +965,9 @@ def test_queries_of_an_autosave(
     attempt = start(enrolled, quiz)
     response = attempt.responses.get(slot=questions)
 
-    with django_assert_num_queries(8):
+    # Session, user, the response with its attempt; BEGIN, lock the attempt, write the
+    # answer by key, COMMIT.
+    with django_assert_num_queries(7):
         saved = as_learner.post(
             url("response_save", attempt, slot=questions),
             fields(response, right_answer(response.shown)),
@@ -970,12 +977,38 @@ def test_queries_of_an_autosave(
 
 
 @SIZES
+@pytest.mark.parametrize("right", [False, True])
+def test_queries_of_a_submit(
+    as_learner, enrolled, course, take_quiz, questions, attempts, right, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    sized_attempts(enrolled, quiz, take_quiz, attempts)
+    attempt = start(enrolled, quiz)
+    answers = answers_form(attempt, right=right)
+    as_learner.post(url("attempt_detail", attempt), answers)  # saved, as the page does
+
+    # Session, user, the attempt with its quiz and course, its responses; BEGIN, lock the
+    # attempt with its quiz, course and learner, responses again (under the lock), grades,
+    # the attempt, COMMIT; the last activity. A pass also looks for a certificate and reads
+    # the learner's changed progress (3).
+    with django_assert_num_queries(11 + (4 if right else 0)):
+        submitted = as_learner.post(url("attempt_submit", attempt), {**answers, "confirm": "1"})
+    assert submitted.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.passed is right
+
+
+@SIZES
 def test_queries_of_the_result(
     as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
 ):
     quiz = sized_quiz(course, questions)
     attempt = sized_attempts(enrolled, quiz, take_quiz, attempts)[-1]
 
-    with django_assert_num_queries(8):
+    cache.clear()
+    # Session, user, attempt, responses; the outline's 3 and the learner's 3 once cached.
+    with django_assert_num_queries(4 + 6):
+        as_learner.get(url("attempt_result", attempt))
+    with django_assert_num_queries(4):
         response = as_learner.get(url("attempt_result", attempt))
     assertContains(response, "Re-read:", count=questions)

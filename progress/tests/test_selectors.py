@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from assessments.models import Quiz
 from lessons.models import Status
@@ -300,12 +301,16 @@ def build_course_with_history(*, modules, lessons, learners, attempts, now, take
         {"modules": 5, "lessons": 4, "learners": 3, "attempts": 3},
     ],
 )
-def test_progress_takes_four_queries_whatever_the_size(
+def test_progress_takes_six_queries_then_none_whatever_the_size(
     size, now, take_quiz, django_assert_num_queries
 ):
     learner, course = build_course_with_history(**size, now=now, take_quiz=take_quiz)
+    cache.clear()
 
-    with django_assert_num_queries(4):
+    # Three for the outline, three for the learner (enrolment, completions, attempts).
+    with django_assert_num_queries(6):
+        progress_of(learner, course)
+    with django_assert_num_queries(0):
         progress = progress_of(learner, course)
         # Everything a page reads is already there.
         shown = [
@@ -314,7 +319,7 @@ def test_progress_takes_four_queries_whatever_the_size(
                 m.quiz and m.quiz.quiz.title,
                 m.reasons,
                 m.state,
-                [(item.lesson.title, item.lesson.course.slug) for item in m.lessons],
+                [(item.lesson.title, item.lesson.course.slug, item.url) for item in m.lessons],
             )
             for m in progress.modules
         ]

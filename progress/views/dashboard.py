@@ -28,6 +28,8 @@ class QuizScore:
 @dataclass(frozen=True)
 class CourseCard:
     progress: CourseProgress
+    # Read with the page: its last activity is newer than the cached progress may be.
+    enrollment: Enrollment
     modules_done: int
     scores: list[QuizScore]
 
@@ -43,12 +45,13 @@ def _score(record: QuizProgress) -> QuizScore:
     )
 
 
-def _card(progress: CourseProgress) -> CourseCard:
+def _card(progress: CourseProgress, enrollment: Enrollment) -> CourseCard:
     records = [module.quiz for module in progress.modules if module.quiz is not None]
     if progress.final_exam is not None:
         records.append(progress.final_exam)
     return CourseCard(
         progress=progress,
+        enrollment=enrollment,
         modules_done=sum(module.is_complete for module in progress.modules),
         scores=[_score(record) for record in records],
     )
@@ -56,14 +59,17 @@ def _card(progress: CourseProgress) -> CourseCard:
 
 @login_required
 def dashboard(request):
-    """One query for the enrolments, then the progress selector's four per course."""
+    """One query for the enrolments; the progress of each comes from the cache."""
     enrollments = (
         Enrollment.objects.filter(learner=request.user, course__status=Status.PUBLISHED)
         .select_related("course")
         .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
     )
     cards = [
-        _card(course_progress_for_learner(learner=request.user, course=enrollment.course))
+        _card(
+            course_progress_for_learner(learner=request.user, course=enrollment.course),
+            enrollment,
+        )
         for enrollment in enrollments
     ]
     return render(request, "progress/dashboard.html", {"cards": cards})

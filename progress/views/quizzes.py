@@ -93,9 +93,12 @@ def _save_answers(attempt: Attempt, form: AttemptForm) -> None:
 
     Raises ``AttemptClosed`` when the time ran out meanwhile (the attempt is then submitted).
     """
+    responses = {response.slot: response for response in form.responses}
     for slot, answer in form.changed().items():
         try:
-            services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
+            services.quiz_response_save(
+                attempt=attempt, slot=slot, answer=answer, response=responses[slot]
+            )
         except InvalidAnswer as error:
             form.add_error(slot, str(error))
 
@@ -234,7 +237,7 @@ def response_save(request, pk, slot):
     answer = answer_from_post(response.shown, request.POST, slot)
     error = ""
     try:
-        services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
+        services.quiz_response_save(attempt=attempt, slot=slot, answer=answer, response=response)
     except AttemptClosed as closed:
         # Too late, or already handed in: the result page tells the rest.
         messages.error(request, str(closed))
