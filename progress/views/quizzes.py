@@ -95,9 +95,11 @@ def _save_answers(attempt: Attempt, form: AttemptForm) -> None:
     """
     for slot, answer in form.changed().items():
         try:
-            services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
+            response = services.quiz_response_save(attempt=attempt, slot=slot, answer=answer)
         except InvalidAnswer as error:
             form.add_error(slot, str(error))
+        else:
+            form.mark_saved(slot, response.answer)
 
 
 def _timer(attempt: Attempt) -> dict | None:
