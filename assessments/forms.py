@@ -7,9 +7,13 @@ only reshapes what was typed or ticked; whether it is an acceptable answer
 is ``grading.validate_answer``'s call, made by the saving service.
 
 Field names: ``q<slot>`` for every kind but matching, which has one
-``q<slot>-<left choice id>`` select per item.
+``q<slot>-<left choice id>`` select per item. Beside them, ``shown-q<slot>``
+carries a fingerprint of the answer the page showed as saved, so that a POST
+saves only what the learner changed on that page (see ``AttemptForm``).
 """
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +54,16 @@ def points_label(points: Decimal | str | int) -> str:
 
 def field_name(slot: int, left_id: int | str | None = None) -> str:
     return f"q{slot}" if left_id is None else f"q{slot}-{left_id}"
+
+
+def shown_field_name(slot: int) -> str:
+    return f"shown-{field_name(slot)}"
+
+
+def answer_fingerprint(answer: Any) -> str:
+    """A short digest of a saved answer, for the page to send back: the learner's own answer,
+    never anything of the key."""
+    return hashlib.sha256(json.dumps(answer, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def left_items(shown: dict) -> list[dict]:
@@ -125,10 +139,15 @@ class QuestionForm:
     value: str = ""
     answered: bool = False
     error: str = ""
+    shown_fingerprint: str = ""
 
     @property
     def name(self) -> str:
         return field_name(self.slot)
+
+    @property
+    def shown_name(self) -> str:
+        return shown_field_name(self.slot)
 
     @property
     def input_id(self) -> str:
@@ -152,8 +171,11 @@ class QuestionForm:
         return points_label(self.points)
 
 
-def question_form(shown: dict, *, slot: int, answer: Any, error: str = "") -> QuestionForm:
-    """The fields of one question, pre-filled with ``answer`` (saved, or as just posted)."""
+def question_form(
+    shown: dict, *, slot: int, answer: Any, error: str = "", saved: Any = None
+) -> QuestionForm:
+    """The fields of one question, pre-filled with ``answer`` (saved, or as just posted);
+    ``saved`` is what is stored for it, as far as this page knows."""
     public = shown_for_learner(shown)
     kind = public.get("kind", "")
     common = {
@@ -163,6 +185,7 @@ def question_form(shown: dict, *, slot: int, answer: Any, error: str = "") -> Qu
         "points": public.get("points") or "0",
         "answered": not is_unanswered(shown, answer),
         "error": error,
+        "shown_fingerprint": answer_fingerprint(saved),
     }
     if kind in (Kind.SINGLE, Kind.TRUE_FALSE, Kind.MULTIPLE):
         if isinstance(answer, list):
@@ -207,32 +230,46 @@ class AttemptForm:
     """All the answers of an attempt: the page's fields, and what a POST of them changes.
 
     Unbound (``data`` None, or a POST without the answers marker) it shows the
-    saved answers; bound it shows what was posted, so nothing typed is lost
-    when an answer comes back with an error.
+    saved answers; bound it shows what the learner changed and the saved answers
+    elsewhere, so nothing typed is lost when an answer comes back with an error.
+
+    A page may be older than the saved answers: another tab of the learner's
+    may have saved some since it was loaded. So a posted answer is taken only
+    where it differs from what that page showed (its ``shown-q<slot>``
+    fingerprint); an answer the learner left alone there keeps the newer save.
     """
 
     def __init__(self, responses: Iterable[Response], data: Mapping | None = None):
         self.responses = list(responses)
         self.is_bound = data is not None and ANSWERS_MARKER in data
         self.errors: dict[int, str] = {}
-        self.answers: dict[int, Any] = {
-            response.slot: (
-                answer_from_post(response.shown, data, response.slot)
-                if self.is_bound
-                else response.answer
-            )
-            for response in self.responses
+        self.saved: dict[int, Any] = {
+            response.slot: response.answer for response in self.responses
         }
+        self.answers: dict[int, Any] = dict(self.saved)
+        self.edited: set[int] = set()
+        if self.is_bound:
+            for response in self.responses:
+                posted = answer_from_post(response.shown, data, response.slot)
+                if _differs_from_page(
+                    response.shown, posted, data.get(shown_field_name(response.slot))
+                ):
+                    self.edited.add(response.slot)
+                    self.answers[response.slot] = posted
 
     def changed(self) -> dict[int, Any]:
-        """Posted answers that differ from the saved ones, by slot: only these need saving."""
-        if not self.is_bound:
-            return {}
+        """Answers the learner changed that differ from the saved ones, by slot: only these need
+        saving."""
         return {
             response.slot: self.answers[response.slot]
             for response in self.responses
-            if answer_changed(response.shown, response.answer, self.answers[response.slot])
+            if response.slot in self.edited
+            and answer_changed(response.shown, response.answer, self.answers[response.slot])
         }
+
+    def mark_saved(self, slot: int, answer: Any) -> None:
+        """Record a save, so that the page shown again sends back what is now saved."""
+        self.saved[slot] = answer
 
     def add_error(self, slot: int, message: str) -> None:
         self.errors[slot] = message
@@ -247,6 +284,18 @@ class AttemptForm:
                 slot=response.slot,
                 answer=self.answers[response.slot],
                 error=self.errors.get(response.slot, ""),
+                saved=self.saved[response.slot],
             )
             for response in self.responses
         ]
+
+
+def _differs_from_page(shown: dict, posted: Any, fingerprint: str | None) -> bool:
+    """Whether ``posted`` is not the answer its page showed as saved; a POST that does not say
+    what its page showed counts every answer as the learner's."""
+    if fingerprint is None:
+        return True
+    try:
+        return answer_fingerprint(validate_answer(shown, posted)) != fingerprint
+    except InvalidAnswer:
+        return True

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
@@ -223,10 +223,13 @@ def attempt_submit(
     return locked
 
 
-def attempts_expired_submit(*, now: datetime | None = None) -> list[Attempt]:
-    """Submit every open attempt whose time ran out; for a periodic job. Returns them."""
+def attempts_expired_submit(
+    *, now: datetime | None = None, among: Q | None = None
+) -> list[Attempt]:
+    """Submit every open attempt whose time ran out (or those of them matching ``among``);
+    for a periodic job. Returns them."""
     now = now or timezone.now()
-    expired = Attempt.objects.filter(submitted_at__isnull=True, deadline__lt=now).values_list(
-        "pk", flat=True
-    )
+    expired = Attempt.objects.filter(
+        among or Q(), submitted_at__isnull=True, deadline__lt=now
+    ).values_list("pk", flat=True)
     return [attempt_submit(attempt=Attempt(pk=pk), now=now, auto=True) for pk in list(expired)]

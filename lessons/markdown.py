@@ -53,12 +53,12 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"id"},
     "a": {"href", "title"},
-    "td": {"style"},
-    "th": {"style"},
 }
-# Table column alignment is the only style Markdown writes; anything else could
-# restyle or cover the page.
-ALLOWED_STYLES = {"text-align"}
+# Table column alignment, the one styling Markdown writes, as Bootstrap classes: the
+# Content-Security-Policy drops inline styles, and no other class or style may restyle
+# or cover the page.
+ALIGN_CLASSES = {"left": "text-start", "center": "text-center", "right": "text-end"}
+ALLOWED_CLASSES = {cell: set(ALIGN_CLASSES.values()) for cell in ("th", "td")}
 URL_SCHEMES = {"http", "https", "mailto"}
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 
@@ -97,7 +97,7 @@ def sanitise_html(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
-        filter_style_properties=ALLOWED_STYLES,
+        allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
     )
 
@@ -112,6 +112,8 @@ def render_markdown(source: str) -> RenderedMarkdown:
         if token.level == 0 and token.nesting in (0, 1) and token.block and token.tag:
             passages += 1
             token.attrSet("id", passage_anchor(passages))
+        if token.type in ("th_open", "td_open") and (style := token.attrs.pop("style", None)):
+            token.attrJoin("class", ALIGN_CLASSES[style.removeprefix("text-align:")])
     html = _markdown.renderer.render(tokens, _markdown.options, {})
     clean = sanitise_html(html)
     text = nh3.clean(html, tags=set())

@@ -10,6 +10,7 @@ import random
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz, Response
@@ -156,10 +157,18 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
     return submitted
 
 
-def quiz_attempts_expired_submit(*, now: datetime | None = None) -> list[Attempt]:
-    """Submit every attempt whose time ran out, and issue the certificates they earned."""
+def quiz_attempts_expired_submit(
+    *, now: datetime | None = None, learner_id: int | None = None, course: Course | None = None
+) -> list[Attempt]:
+    """Submit every attempt whose time ran out, or only a learner's in a course, and issue the
+    certificates they earned."""
     now = now or timezone.now()
-    submitted = attempts_expired_submit(now=now)
+    among = Q()
+    if learner_id is not None:
+        among &= Q(learner_id=learner_id)
+    if course is not None:
+        among &= Q(quiz__course=course)
+    submitted = attempts_expired_submit(now=now, among=among)
     checked = set()
     for attempt in submitted:
         key = (attempt.learner_id, attempt.quiz.course_id)

@@ -8,6 +8,7 @@ writer in at a time, so it cannot show a race.
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
+from html.parser import HTMLParser
 from io import StringIO
 
 import pytest
@@ -19,7 +20,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from assessments.grading import grade
+from assessments.grading import SHORT_ANSWER_MAX_LENGTH, grade
 from assessments.models import Attempt, Quiz
 from assessments.services import AttemptClosed
 from lessons.models import Lesson
@@ -279,6 +280,73 @@ def test_tabs_saving_different_questions_at_once_keep_every_last_answer(learner,
         assert all("✓ Saved" in page.content.decode() for page in pages)
         answers = dict(attempt.responses.values_list("slot", "answer"))
         assert answers == {slot: f"round {round}" for slot in range(1, QUESTIONS + 1)}
+
+
+class PageForm(HTMLParser):
+    """The fields a tab's attempt page would post back as they stand (text and hidden inputs)."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self.feed(page.content.decode())
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") in ("text", "hidden") and "name" in attrs:
+            self.data[attrs["name"]] = attrs.get("value") or ""
+
+
+SAVE_ANSWERS = pytest.param("attempt_detail", id="save-answers")
+SUBMIT = pytest.param("attempt_submit", id="submit")
+
+
+@pytest.mark.parametrize("button", [SAVE_ANSWERS, SUBMIT])
+def test_a_stale_tab_posting_its_form_keeps_the_answer_another_tab_saved(learner, quiz, button):
+    open_tab = tabs_of(learner)
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz)
+    tab_a, tab_b = open_tab(), open_tab()
+    form_a = PageForm(tab_a.get(url("attempt_detail", attempt))).data
+
+    tab_b.post(url("response_save", attempt, slot=2), {"q2": "answer 2"}, headers=HTMX)
+    # Back in the first tab the learner answers question 1 only, then presses the button.
+    page = tab_a.post(url(button, attempt), form_a | {"q1": "answer 1"}, follow=True)
+
+    answers = dict(attempt.responses.values_list("slot", "answer"))
+    assert answers == {1: "answer 1", 2: "answer 2"} | {slot: None for slot in range(3, 7)}
+    if button == "attempt_detail":  # the page comes back showing both answers
+        shown = PageForm(page).data
+        assert (shown["q1"], shown["q2"]) == ("answer 1", "answer 2")
+    else:  # asked to confirm: question 2 is not among the unanswered
+        assert "You have not answered 4 of 6 questions" in page.content.decode()
+
+
+def test_an_answer_changed_in_a_stale_tab_replaces_the_other_tabs_save(learner, quiz):
+    open_tab = tabs_of(learner)
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz)
+    tab_a, tab_b = open_tab(), open_tab()
+    form_a = PageForm(tab_a.get(url("attempt_detail", attempt))).data
+
+    tab_b.post(url("response_save", attempt, slot=2), {"q2": "answer 2"}, headers=HTMX)
+    tab_a.post(url("attempt_detail", attempt), form_a | {"q2": "typed later"})
+
+    assert attempt.responses.get(slot=2).answer == "typed later"
+
+
+def test_a_page_shown_again_with_an_error_knows_what_it_saved(learner, quiz):
+    open_tab = tabs_of(learner)
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz)
+    tab_a, tab_b = open_tab(), open_tab()
+    form_a = PageForm(tab_a.get(url("attempt_detail", attempt))).data
+    too_long = "x" * (SHORT_ANSWER_MAX_LENGTH + 1)
+
+    again = tab_a.post(url("attempt_detail", attempt), form_a | {"q1": "mine", "q3": too_long})
+    assert "Not saved: Your answer is too long" in again.content.decode()
+    tab_b.post(url("response_save", attempt, slot=1), {"q1": "answer 1"}, headers=HTMX)
+    # The learner shortens the answer to question 3 and saves again from the first tab.
+    tab_a.post(url("attempt_detail", attempt), PageForm(again).data | {"q3": "answer 3"})
+
+    answers = dict(attempt.responses.filter(slot__lte=3).values_list("slot", "answer"))
+    assert answers == {1: "answer 1", 2: None, 3: "answer 3"}
 
 
 # --- Enrolling and completing --------------------------------------------------------------------

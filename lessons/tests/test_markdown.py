@@ -1,4 +1,11 @@
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+
 from lessons.markdown import render_markdown
+from lessons.models import Lesson
+from tests.factories import LessonFactory
 
 
 def test_every_top_level_block_gets_a_passage_anchor_in_order():
@@ -35,3 +42,17 @@ def test_word_count_and_reading_time():
     long = render_markdown(" ".join(["word"] * 1000))
     assert long.word_count == 1000
     assert long.reading_minutes == 5
+
+
+@pytest.mark.django_db
+def test_lessons_rendered_with_inline_alignment_are_rendered_again_with_classes():
+    migration = importlib.import_module("lessons.migrations.0003_table_alignment_as_classes")
+    lesson = LessonFactory(body="| Population |\n|--:|\n| 5.6 M |")
+    old_html = '<table><tbody><tr><td style="text-align:right">5.6 M</td></tr></tbody></table>'
+    Lesson.objects.filter(pk=lesson.pk).update(body_html=old_html)
+
+    migration.render_aligned_tables_again(django_apps, schema_editor=None)
+
+    lesson.refresh_from_db()
+    assert '<td class="text-end">5.6 M</td>' in lesson.body_html
+    assert "style=" not in lesson.body_html

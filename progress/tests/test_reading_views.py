@@ -1,5 +1,7 @@
 """The catalogue, course page and lesson reader, through the Django test client."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -105,6 +107,30 @@ def test_lesson_page_shows_the_body_with_passage_anchors_and_navigation(client, 
     assert "Previous: Lesson 1.1" in page
     assert "Next: Lesson 1.3" in page
     assert "Mark as complete" in page
+
+
+def test_a_table_keeps_its_column_alignment_under_the_content_security_policy(client, learner):
+    course = course_with_modules(modules=1, lessons=1)
+    enrollment_create(learner=learner, course=course)
+    lesson = course.lessons.get()
+    lesson.body = (
+        "| Country | Capital | Population |\n|:--|:-:|--:|\n| Finland | Helsinki | 5.6 M |"
+    )
+    lesson.save()
+    client.force_login(learner)
+
+    response = client.get(lesson.get_absolute_url())
+
+    # Inline styles are dropped by the browser under this policy; classes are not.
+    assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
+    table = response.content.decode().split('<table id="passage-1">')[1].split("</table>")[0]
+    assert "style=" not in table
+    assert [*re.findall(r'<td class="([^"]+)">', table)] == [
+        "text-start",
+        "text-center",
+        "text-end",
+    ]
+    assert '<th class="text-end">Population</th>' in table
 
 
 def test_lesson_page_needs_enrolment(client, learner):

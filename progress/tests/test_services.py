@@ -371,6 +371,32 @@ def test_a_passing_attempt_that_timed_out_still_earns_the_certificate(learner, n
     assert attempt.passed is True
 
 
+def test_submitting_one_learners_expired_attempts_in_a_course_leaves_the_others_open(now):
+    """What the instructor's page of one learner hands in; the periodic job does the rest."""
+    open_attempts = {}
+    for name in ("this course", "other course"):
+        course = course_with_modules(modules=1, lessons=1, module_quizzes=False, title=name)
+        exam = course.quizzes.get(kind="final")
+        exam.time_limit_minutes = 20
+        exam.save()
+        for learner in ("ada", "grace"):
+            user = UserFactory(username=f"{learner}-{course.pk}")
+            enrollment_create(learner=user, course=course)
+            lesson_complete(learner=user, lesson=Lesson.objects.get(course=course), now=now)
+            open_attempts[name, learner] = quiz_attempt_start(learner=user, quiz=exam, now=now)
+    ada = open_attempts["this course", "ada"]
+
+    submitted = quiz_attempts_expired_submit(
+        now=now + timedelta(minutes=25), learner_id=ada.learner_id, course=ada.quiz.course
+    )
+
+    assert [attempt.pk for attempt in submitted] == [ada.pk]
+    still_open = Attempt.objects.filter(submitted_at=None)
+    assert set(still_open) == {
+        a for key, a in open_attempts.items() if key != ("this course", "ada")
+    }
+
+
 @pytest.fixture
 def timed_exam(learner, now):
     """A course whose lesson is read, and whose one-attempt final exam has 20 minutes."""

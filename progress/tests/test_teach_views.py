@@ -22,7 +22,7 @@ from assessments.models import Attempt, Response
 from lessons.models import Course
 from progress import cohort
 from progress.models import Certificate, Enrollment, LessonCompletion
-from progress.services import enrollment_create, lesson_complete
+from progress.services import enrollment_create, lesson_complete, quiz_attempt_start
 from progress.views import teach
 from tests.factories import UserFactory, course_with_modules, right_answer, wrong_answer
 
@@ -346,6 +346,31 @@ def test_learner_page_shows_lessons_with_dates_and_each_answer_as_shown(
     assert "Edited after the attempt" not in page  # the answer as it was shown
 
 
+def test_learner_page_hands_in_an_attempt_whose_time_ran_out(
+    client, course, instructor, learner, now, complete_module, answer_all
+):
+    enrollment_create(learner=learner, course=course)
+    for module in modules_of(course):
+        complete_module(learner, module, now=now)
+    exam = course.quizzes.get(kind="final")
+    exam.time_limit_minutes = 20
+    exam.save(update_fields=["time_limit_minutes"])
+    # Every answer right and saved, then the learner left; the periodic job has not run yet.
+    answer_all(quiz_attempt_start(learner=learner, quiz=exam, now=now), now=now)
+    client.force_login(instructor)
+
+    response = client.get(reverse("teach_learner", args=[course.slug, learner.pk]))
+
+    text = " ".join(response.content.decode().split())
+    assert "In progress" not in text
+    assert (
+        'Final exam: attempt 1</h3> <p class="mb-2"> 100% (2 of 2 points), '
+        '<span class="state-done">passed</span>; submitted 3 Mar 2025, 09:20 when the time ran out'
+    ) in text
+    assert 'Course completed</dt><dd class="col-sm-9">Not yet' not in text  # the exam passed it
+    assert Certificate.objects.filter(learner=learner, course=course).exists()
+
+
 # --- Gradebook --------------------------------------------------------------------------------
 
 
@@ -454,9 +479,9 @@ def test_statistics_page_explains_itself_and_offers_the_choice(client, course, i
     [
         # session, user, course; outline (3); funnel; count; page; states, lessons, scores
         ("teach_course", 12),
-        # session, user, course; enrollment; progress: outline (3), learner (3), from an
-        # empty cache; attempts, responses
-        ("teach_learner", 12),
+        # session, user, course; expired attempts (none); enrollment; progress: outline (3),
+        # learner (3), from an empty cache; attempts, responses
+        ("teach_learner", 13),
         # session, user, course; outline (3); count; page
         ("teach_gradebook", 8),
         ("teach_gradebook_csv", 7),

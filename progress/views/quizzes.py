@@ -96,11 +96,13 @@ def _save_answers(attempt: Attempt, form: AttemptForm) -> None:
     responses = {response.slot: response for response in form.responses}
     for slot, answer in form.changed().items():
         try:
-            services.quiz_response_save(
+            response = services.quiz_response_save(
                 attempt=attempt, slot=slot, answer=answer, response=responses[slot]
             )
         except InvalidAnswer as error:
             form.add_error(slot, str(error))
+        else:
+            form.mark_saved(slot, response.answer)
 
 
 def _timer(attempt: Attempt) -> dict | None:
