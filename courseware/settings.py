@@ -115,7 +115,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "courseware.cache.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }

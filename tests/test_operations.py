@@ -96,3 +96,30 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def _redis_or_skip(url: str):
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip(f"needs Redis at {url}")
+
+
+def test_the_redis_cache_is_shared_between_processes_and_reuses_its_client():
+    from courseware.cache import RedisCache
+
+    url = "redis://127.0.0.1:6379/9"
+    _redis_or_skip(url)
+    one, other = (RedisCache(url, {"KEY_PREFIX": "ops-test"}) for _ in range(2))
+    one.clear()
+
+    one.set_many({"outline": [1, 2], "version": "abc"})
+
+    assert other.get_many(["outline", "version", "missing"]) == {
+        "outline": [1, 2],
+        "version": "abc",
+    }
+    assert one._cache.get_client() is one._cache.get_client(write=True)
+    one.clear()

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from assessments.course_io import course_import
 from courseware.roles import INSTRUCTORS
@@ -17,9 +18,10 @@ def test_seed_demo_creates_an_instructor_of_the_course_and_a_learner(settings, c
     call_command("seed_demo")
 
     printed = capsys.readouterr().out
+    logging_in = RequestFactory().post("/accounts/login/")  # the login lock-out wants one
     for username, (password, *_rest) in DEMO_ACCOUNTS.items():
         assert password in printed
-        assert authenticate(username=username, password=password) is not None
+        assert authenticate(logging_in, username=username, password=password) is not None
     instructor = get_user_model().objects.get(username="instructor")
     assert instructor.is_staff and instructor.groups.filter(name=INSTRUCTORS).exists()
     assert instructor.has_perm("lessons.change_lesson")
