@@ -38,7 +38,9 @@ def browser_for(user) -> Browser:
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     csrf = secrets.token_hex(16)  # an unmasked secret, which Django accepts as a token
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    # What login() records: the backend that checked the password (the lock-out backend
+    # before it only refuses, it never logs anyone in).
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store["_csrftoken"] = csrf  # where it is looked for with CSRF_USE_SESSIONS
     store.set_expiry(6 * 3600)  # long enough for a run; they pile up otherwise
