@@ -227,10 +227,11 @@ def test_lesson_page_query_count_is_fixed(client, django_assert_num_queries):
     for course in (small, large):
         url = first_lesson(course).get_absolute_url()
         cache.clear()
-        # Session, user, course, lesson; then the outline's 3 and the learner's 3 once cached.
-        with django_assert_num_queries(4 + 3 + 3):
+        # Session, user, the lesson with its course; then the outline's 3 and the learner's 3
+        # once cached.
+        with django_assert_num_queries(3 + 3 + 3):
             client.get(url)
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(3):
             client.get(url)
 
 

@@ -117,10 +117,21 @@ def course_enrol(request, slug):
 
 def _lesson_context(request, course_slug: str, slug: str) -> dict:
     """The lesson with the learner's progress; refuses what the learner may not open."""
-    course, preview = _course_for(request, course_slug)
-    lessons = Lesson.objects.all() if preview else Lesson.objects.visible()
-    lesson = get_object_or_404(lessons.select_related("module"), course=course, slug=slug)
-    lesson.course = course
+    if request.GET.get("preview") == "1":
+        course, preview = _course_for(request, course_slug)
+        lessons = Lesson.objects.all() if preview else Lesson.objects.visible()
+        lesson = get_object_or_404(lessons.select_related("module"), course=course, slug=slug)
+        lesson.course = course
+    else:
+        # No preview asked for, as on every learner's visit: the lesson, its module and its
+        # published course in one query.
+        lesson = get_object_or_404(
+            Lesson.objects.visible().select_related("course", "module"),
+            course__slug=course_slug,
+            course__status=Status.PUBLISHED,
+            slug=slug,
+        )
+        course, preview = lesson.course, False
     progress = course_progress_for_learner(learner=request.user, course=course)
     if not preview and progress.enrollment is None:
         return {"redirect": course}
