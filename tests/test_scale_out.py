@@ -67,6 +67,15 @@ def static_root(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture
+def empty_cache():
+    """Redis starts empty, as after a restore (docs/deploy.md): every run has a new test
+    database whose ids repeat, so what an earlier run cached under them would be served."""
+    import redis
+
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+
+
 @contextmanager
 def app_server(static_root: Path):
     """A gunicorn process on the test database, sharing the secret key and Redis."""
@@ -135,7 +144,9 @@ def _pairs(data):
     return list(data.items()) if isinstance(data, dict) else list(data)
 
 
-def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other(static_root):
+def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other(
+    static_root, empty_cache
+):
     course, _ = course_import(COURSE_FOLDER)
     learner = UserFactory(username="scale", password=PASSWORD)
     lesson = course.lessons.get(slug="introduction")
