@@ -6,8 +6,12 @@ POST back into the answer formats of ``assessments.grading``. Parsing here
 only reshapes what was typed or ticked; whether it is an acceptable answer
 is ``grading.validate_answer``'s call, made by the saving service.
 
+Options are named by the tokens of their attempt (``grading.shown_for_learner``), never by
+their ids: the values on the page say nothing about the key or the file's order, and a POST
+is mapped back to choices here (``answer_from_public``).
+
 Field names: ``q<slot>`` for every kind but matching, which has one
-``q<slot>-<left choice id>`` select per item. Beside them, ``shown-q<slot>``
+``q<slot>-<left token>`` select per item. Beside them, ``shown-q<slot>``
 carries a fingerprint of the answer the page showed as saved, so that a POST
 saves only what the learner changed on that page (see ``AttemptForm``).
 """
@@ -23,6 +27,8 @@ from assessments.grading import (
     ESSAY_MAX_LENGTH,
     SHORT_ANSWER_MAX_LENGTH,
     InvalidAnswer,
+    answer_from_public,
+    answer_to_public,
     shown_for_learner,
     validate_answer,
 )
@@ -60,10 +66,11 @@ def shown_field_name(slot: int) -> str:
     return f"shown-{field_name(slot)}"
 
 
-def answer_fingerprint(answer: Any) -> str:
-    """A short digest of a saved answer, for the page to send back: the learner's own answer,
-    never anything of the key."""
-    return hashlib.sha256(json.dumps(answer, sort_keys=True).encode()).hexdigest()[:16]
+def answer_fingerprint(shown: dict, answer: Any) -> str:
+    """A short digest of a saved answer, for the page to send back: the learner's own answer in
+    the page's tokens, never anything of the key or of choice ids."""
+    public = answer_to_public(shown, answer)
+    return hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def left_items(shown: dict) -> list[dict]:
@@ -80,15 +87,17 @@ def answer_from_post(shown: dict, data: Mapping, slot: int) -> Any:
     kind = shown.get("kind")
     name = field_name(slot)
     if kind == Kind.MULTIPLE:
-        return data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
-    if kind == Kind.MATCHING:
-        return {
-            str(left["id"]): data.get(field_name(slot, left["id"]), "")
-            for left in left_items(shown)
+        posted = data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
+    elif kind == Kind.MATCHING:
+        posted = {
+            left["id"]: data.get(field_name(slot, left["id"]), "")
+            for left in left_items(shown_for_learner(shown))
         }
-    if kind in (Kind.SINGLE, Kind.TRUE_FALSE):
-        return data.get(name) or None
-    return data.get(name, "")
+    elif kind in (Kind.SINGLE, Kind.TRUE_FALSE):
+        posted = data.get(name) or None
+    else:
+        posted = data.get(name, "")
+    return answer_from_public(shown, posted)
 
 
 def is_unanswered(shown: dict, answer: Any) -> bool:
@@ -185,8 +194,9 @@ def question_form(
         "points": public.get("points") or "0",
         "answered": not is_unanswered(shown, answer),
         "error": error,
-        "shown_fingerprint": answer_fingerprint(saved),
+        "shown_fingerprint": answer_fingerprint(shown, saved),
     }
+    answer = answer_to_public(shown, answer)
     if kind in (Kind.SINGLE, Kind.TRUE_FALSE, Kind.MULTIPLE):
         if isinstance(answer, list):
             chosen = {str(item) for item in answer}
@@ -212,9 +222,9 @@ def question_form(
                 options=[
                     Option(
                         id="",
-                        value=option,
-                        label=option,
-                        selected=picked.get(str(left["id"])) == option,
+                        value=option["id"],
+                        label=option["text"],
+                        selected=picked.get(left["id"]) == option["id"],
                     )
                     for option in public.get("options", [])
                 ],
@@ -296,6 +306,6 @@ def _differs_from_page(shown: dict, posted: Any, fingerprint: str | None) -> boo
     if fingerprint is None:
         return True
     try:
-        return answer_fingerprint(validate_answer(shown, posted)) != fingerprint
+        return answer_fingerprint(shown, validate_answer(shown, posted)) != fingerprint
     except InvalidAnswer:
         return True

@@ -65,17 +65,47 @@ def _plain(number: Decimal | int | None) -> str | None:
     return text
 
 
+# Option tokens: what the page calls each option of one attempt. Drawn afresh for every
+# attempt from a secure source, so neither their numeric or lexical order nor their value says
+# anything about file order or correctness; the server maps them back to choices.
+TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+TOKEN_LENGTH = 8
+
+
+def draw_tokens(count: int, rng: Random) -> list[str]:
+    tokens: list[str] = []
+    while len(tokens) < count:
+        token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def _listing_order(text: str) -> tuple:
+    """How unshuffled options are listed: alphabetically, numbers by value ("2" before "10")."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text.casefold())
+        if part
+    )
+
+
 def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool) -> dict:
     """The question, its choices and its key, frozen as they are shown in one attempt.
+
+    Choices are never listed in the order they were written: files commonly put the right
+    answer first. They are shuffled or, when the quiz does not shuffle, listed
+    alphabetically; true/false keeps True before False, matching its items in order.
 
     ``question`` should come with ``prefetch_related("choices")`` and
     ``select_related("lesson")``, or this costs two queries per question.
     """
     choices = list(question.choices.all())
-    # True/false keeps True before False; matching shows its lefts in order and
-    # shuffles the right sides instead.
-    if shuffle_choices and question.kind in (Kind.SINGLE, Kind.MULTIPLE):
-        rng.shuffle(choices)
+    if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        if shuffle_choices:
+            rng.shuffle(choices)
+        else:
+            choices.sort(key=lambda choice: _listing_order(choice.text))
     lesson = question.lesson
     snapshot = {
         "question_id": question.pk,
@@ -92,6 +122,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         "choices": [
             {
                 "id": choice.pk,
+                "token": token,
                 "text": choice.text,
                 "weight": str(Decimal(choice.weight).quantize(Decimal("0.0001"))),
                 "feedback": choice.feedback,
@@ -99,7 +130,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
                 "value": _plain(choice.numeric_value),
                 "tolerance": _plain(choice.tolerance),
             }
-            for choice in choices
+            for choice, token in zip(choices, draw_tokens(len(choices), rng), strict=True)
         ],
     }
     if question.kind == Kind.MATCHING:
@@ -110,28 +141,116 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         if shuffle_choices:
             rng.shuffle(options)
         else:
-            options.sort(key=str.casefold)
+            options.sort(key=_listing_order)
         snapshot["options"] = options
+        snapshot["option_tokens"] = draw_tokens(len(options), rng)
     return snapshot
 
 
 def shown_for_learner(shown: dict) -> dict:
-    """The snapshot without weights, feedback, matches, explanation and lesson reference.
+    """The snapshot without weights, feedback, matches, explanation and lesson reference,
+    each option named by its token instead of its id.
 
     What a page may send to the browser while the attempt is open.
     """
     # The lesson and passage that answer the question come with the feedback, not before.
-    public = {key: value for key, value in shown.items() if key not in ("explanation", "lesson")}
+    public = {
+        key: value
+        for key, value in shown.items()
+        if key not in ("explanation", "lesson", "option_tokens")
+    }
     public["choices"] = [
-        {key: value for key, value in choice.items() if key not in ANSWER_KEYS}
+        {
+            **{
+                key: value
+                for key, value in choice.items()
+                if key not in ANSWER_KEYS and key != "token"
+            },
+            "id": choice_token(choice),
+        }
         for choice in shown.get("choices", [])
+        if isinstance(choice, dict)
     ]
     if shown.get("kind") in (Kind.SHORT, Kind.NUMERICAL):
         # The accepted answers themselves are the key.
         public["choices"] = []
     if shown.get("kind") == Kind.MATCHING:
         public["choices"] = [choice for choice in public["choices"] if choice.get("text")]
+        public["options"] = [
+            {"id": token, "text": text} for text, token in _option_tokens(shown).items()
+        ]
     return public
+
+
+# --- Public answers: what the page posts and shows, in tokens -------------------
+
+
+def choice_token(choice: dict) -> str:
+    # Snapshots taken before tokens existed name their options by id.
+    return str(choice.get("token") or choice.get("id"))
+
+
+def _option_tokens(shown: dict) -> dict[str, str]:
+    """Matching: each right side's text and its token."""
+    options = shown.get("options") or []
+    tokens = shown.get("option_tokens") or options
+    return dict(zip(options, tokens, strict=False))
+
+
+class _Unknown:
+    """A posted token that names no option of the question: never a valid answer."""
+
+    def __repr__(self):
+        return "<unknown option>"
+
+
+UNKNOWN_OPTION = _Unknown()
+
+
+def answer_from_public(shown: dict, answer: Any) -> Any:
+    """An answer posted in tokens, in the stored format (choice ids, right side texts).
+
+    A token the question did not show becomes ``UNKNOWN_OPTION``, which validation refuses:
+    a choice id posted in place of a token is refused like any other stranger.
+    """
+    kind = shown.get("kind")
+    choices = [choice for choice in shown.get("choices", []) if isinstance(choice, dict)]
+    ids = {choice_token(choice): choice.get("id") for choice in choices}
+
+    def choice_id(token):
+        return token if _is_blank(token) else ids.get(str(token), UNKNOWN_OPTION)
+
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE):
+        return choice_id(answer)
+    if kind == Kind.MULTIPLE:
+        return [choice_id(token) for token in answer] if isinstance(answer, list) else answer
+    if kind == Kind.MATCHING and isinstance(answer, dict):
+        texts = {token: text for text, token in _option_tokens(shown).items()}
+        return {
+            str(ids[left]) if left in ids else UNKNOWN_OPTION: (
+                right if _is_blank(right) else texts.get(str(right), UNKNOWN_OPTION)
+            )
+            for left, right in answer.items()
+        }
+    return answer
+
+
+def answer_to_public(shown: dict, answer: Any) -> Any:
+    """A stored answer in the tokens its page shows: what the page and downloads carry."""
+    kind = shown.get("kind")
+    tokens = {
+        str(choice.get("id")): choice_token(choice)
+        for choice in shown.get("choices", [])
+        if isinstance(choice, dict)
+    }
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE) and answer is not None:
+        return tokens.get(str(answer))
+    if kind == Kind.MULTIPLE and isinstance(answer, list):
+        return [tokens.get(str(item)) for item in answer]
+    if kind == Kind.MATCHING and isinstance(answer, dict):
+        options = _option_tokens(shown)
+        return {tokens.get(left): options.get(right) for left, right in answer.items()}
+    return answer
 
 
 # --- Reading answers ---------------------------------------------------------

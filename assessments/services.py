@@ -56,7 +56,9 @@ def attempt_start(
     saved), then a new one starts if the attempt limit allows it.
     """
     now = now or timezone.now()
-    rng = rng or random.Random()
+    # A secure source: draws, orders and option tokens must not be predictable from the
+    # attempts a learner has already seen.
+    rng = rng or random.SystemRandom()
     # Submitted in its own transaction, so the grade stands even when no new
     # attempt may start (AttemptLimitReached rolls back the block below).
     expired = _open_attempt(learner=learner, quiz=quiz)

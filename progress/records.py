@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from assessments.admin import courses_zip
 from assessments.course_io import course_folder_spec, course_import
-from assessments.grading import shown_for_learner
+from assessments.grading import answer_to_public, shown_for_learner
 from assessments.models import Attempt, Question, Quiz, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
 from lessons.models import Course, Lesson, Module, Status
@@ -107,7 +107,12 @@ def learner_data(*, learner, absolute_url: Callable[[str], str]) -> dict:
                 "quiz_title": a.quiz.title,
                 **_fields(a, ATTEMPT_FIELDS),
                 "responses": [
-                    {"question": shown_for_learner(r.shown), **_fields(r, RESPONSE_FIELDS)}
+                    {
+                        "question": shown_for_learner(r.shown),
+                        **_fields(r, RESPONSE_FIELDS),
+                        # In the tokens the question above names its options by.
+                        "answer": answer_to_public(r.shown, r.answer),
+                    }
                     for r in a.responses.all()
                 ],
             }

@@ -257,8 +257,8 @@ def test_hostile_gift_text_is_shown_as_text_on_the_quiz_and_result_pages(
     assert "Which is safe? &lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page
     assert "Right &lt;script&gt;" in page and "Wrong &lt;svg onload=" in page
 
-    wrong = attempt.responses.get(slot=1).shown["choices"][1]["id"]
-    posted = {"answers": "1", "q1": str(wrong), "q2": "unsafe", "confirm": "1"}
+    wrong = attempt.responses.get(slot=1).shown["choices"][1]["token"]
+    posted = {"answers": "1", "q1": wrong, "q2": "unsafe", "confirm": "1"}
     response = client.post(reverse("attempt_submit", args=[attempt.pk]), posted, follow=True)
     result = response.content.decode()
 

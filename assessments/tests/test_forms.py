@@ -11,7 +11,7 @@ from assessments.forms import (
     answer_from_post,
     question_form,
 )
-from assessments.grading import question_snapshot, validate_answer
+from assessments.grading import question_snapshot, shown_for_learner, validate_answer
 from assessments.models import Question, Response
 from assessments.review import answer_lines, key_lines
 from tests.factories import (
@@ -43,14 +43,22 @@ def ids(shown, *texts):
     return [next(c["id"] for c in shown["choices"] if c["text"] == text) for text in texts]
 
 
+def tokens(shown, *texts):
+    """What the page calls these options: their tokens in this attempt."""
+    public = shown_for_learner(shown)
+    named = public["choices"] + public.get("options", [])
+    return [next(c["id"] for c in named if c["text"] == text) for text in texts]
+
+
 # --- Reading a POST ------------------------------------------------------------
 
 
 def test_single_choice_reads_the_ticked_radio_and_validates_to_its_id():
     shown = snapshot(single_question(choices=[("Right", 100), ("Wrong", 0)]))
     (right,) = ids(shown, "Right")
+    (right_token,) = tokens(shown, "Right")
 
-    answer = answer_from_post(shown, post(q3=str(right)), 3)
+    answer = answer_from_post(shown, post(q3=right_token), 3)
 
     assert validate_answer(shown, answer) == right
 
@@ -66,7 +74,7 @@ def test_multiple_answer_reads_every_ticked_box_and_none_is_blank():
     shown = snapshot(multiple_question())
     a, b = ids(shown, "Right A", "Right B")
 
-    answer = answer_from_post(shown, post(q2=[str(b), str(a)]), 2)
+    answer = answer_from_post(shown, post(q2=tokens(shown, "Right B", "Right A")), 2)
 
     assert validate_answer(shown, answer) == [a, b]
     assert answer_from_post(shown, post(), 2) == []
@@ -87,10 +95,12 @@ def test_typed_answers_are_read_as_typed(make, typed):
 def test_matching_reads_one_select_per_left_item():
     shown = snapshot(matching_question(distractors=["Sweden"]))
     helsinki, tallinn, riga = ids(shown, "Helsinki", "Tallinn", "Riga")
+    fields = tokens(shown, "Helsinki", "Tallinn", "Riga")
+    finland, sweden = tokens(shown, "Finland", "Sweden")
 
     answer = answer_from_post(
         shown,
-        post(**{f"q5-{helsinki}": "Finland", f"q5-{tallinn}": "", f"q5-{riga}": "Sweden"}),
+        post(**{f"q5-{fields[0]}": finland, f"q5-{fields[1]}": "", f"q5-{fields[2]}": sweden}),
         5,
     )
 
@@ -148,7 +158,7 @@ def test_saved_answers_are_pre_filled():
 
 def test_field_names_and_ids_tie_labels_to_inputs():
     matching = snapshot(matching_question())
-    lefts = ids(matching, "Helsinki", "Tallinn", "Riga")
+    lefts = tokens(matching, "Helsinki", "Tallinn", "Riga")
 
     fields = question_form(matching, slot=7, answer=None)
 

@@ -61,9 +61,11 @@ def test_snapshot_keeps_the_question_its_key_and_its_lesson_as_strings():
     assert shown["points"] == "2.00"
     assert shown["explanation"] == "See passage 3."
     assert shown["lesson"] == {"slug": "attaches", "title": "Military Attachés", "passage": 3}
-    assert [c["text"] for c in shown["choices"]] == ["Right", "Half", "Wrong"]
-    assert shown["choices"][0]["weight"] == "100.0000"
-    assert shown["choices"][0]["feedback"] == "Yes."
+    # Unshuffled choices are listed alphabetically, never in the file's order.
+    assert [c["text"] for c in shown["choices"]] == ["Half", "Right", "Wrong"]
+    right = next(c for c in shown["choices"] if c["text"] == "Right")
+    assert right["weight"] == "100.0000"
+    assert right["feedback"] == "Yes."
     assert "options" not in shown
 
 
