@@ -81,7 +81,7 @@ def draw_tokens(count: int, rng: Random) -> list[str]:
     return tokens
 
 
-def _listing_order(text: str) -> tuple:
+def listing_order(text: str) -> tuple:
     """How unshuffled options are listed: alphabetically, numbers by value ("2" before "10")."""
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -102,10 +102,10 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
     """
     choices = list(question.choices.all())
     if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
-        if shuffle_choices:
-            rng.shuffle(choices)
-        else:
-            choices.sort(key=lambda choice: _listing_order(choice.text))
+        # Shuffled first either way: choices that sort as equals must not keep file order.
+        rng.shuffle(choices)
+        if not shuffle_choices:
+            choices.sort(key=lambda choice: listing_order(choice.text))
     lesson = question.lesson
     snapshot = {
         "question_id": question.pk,
@@ -141,7 +141,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         if shuffle_choices:
             rng.shuffle(options)
         else:
-            options.sort(key=_listing_order)
+            options.sort(key=listing_order)
         snapshot["options"] = options
         snapshot["option_tokens"] = draw_tokens(len(options), rng)
     return snapshot
