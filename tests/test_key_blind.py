@@ -413,3 +413,48 @@ def test_options_with_the_same_text_are_listed_in_no_fixed_order():
     }
 
     assert places == {0, 1, 2}
+
+
+# --- Attempts open when tokens came in --------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_attempts_open_at_the_upgrade_get_tokens_and_keep_their_answers():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("assessments", "0006_learner_records_protect_account")]
+    after = [("assessments", "0007_open_attempts_option_tokens")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    quiz = QuizFactory()
+    question = single_question(quiz=quiz, choices=[("Right", 100), ("Wrong B", 0), ("Wrong C", 0)])
+    learner = UserFactory()
+    open_attempt = attempt_start(learner=learner, quiz=quiz)
+    done = attempt_start(learner=UserFactory(), quiz=quiz)
+    ids = [choice.pk for choice in question.choices.all()]
+    # Snapshots as they were taken before tokens: ids only, in file order.
+    old_shown = {
+        **open_attempt.responses.get().shown,
+        "choices": [
+            {k: v for k, v in choice.items() if k != "token"}
+            for choice in sorted(
+                open_attempt.responses.get().shown["choices"], key=lambda c: c["id"]
+            )
+        ],
+    }
+    open_attempt.responses.update(shown=old_shown, answer=ids[0])
+    done.responses.update(shown=old_shown, answer=ids[1])
+    Attempt.objects.filter(pk=done.pk).update(submitted_at=done.started_at, percent=0, score=0)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+
+    upgraded = open_attempt.responses.get()
+    assert {c["id"] for c in upgraded.shown["choices"]} == set(ids)
+    tokens = [c.get("token") for c in upgraded.shown["choices"]]
+    assert all(tokens) and not set(tokens) & {str(pk) for pk in ids}
+    assert upgraded.answer == ids[0]  # the saved answer stands, and still grades as it did
+    assert grade(upgraded.shown, upgraded.answer).is_correct
+    assert done.responses.get().shown == old_shown  # history keeps its snapshot
