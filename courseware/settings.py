@@ -106,6 +106,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one writer in at a time; learners' autosaves arrive together. Without
+    # these, a transaction that read first and then writes is refused at once with
+    # "database is locked" when another writer got in between (waiting could not help it),
+    # and readers block writers. So: every transaction takes the write lock when it begins
+    # (IMMEDIATE) and a busy one waits its turn up to ``timeout`` seconds; WAL lets pages be
+    # read while an answer is written; synchronous=NORMAL is WAL's safe setting (a power
+    # cut can lose the last commits, never corrupt the file) and spares an fsync per save.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,  # seconds; under gunicorn's 30 s worker timeout
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite has no covering indexes: it builds ``response_statistics`` without the
 # included columns, which only PostgreSQL's index-only reads need.

@@ -1,5 +1,5 @@
-/* The quiz attempt page: the countdown of a timed attempt, and what autosave says when the
- * network is gone. The server enforces the deadline and grades once whatever this script
+/* The quiz attempt page: the countdown of a timed attempt, and autosave's retries when a
+ * save fails. The server enforces the deadline and grades once whatever this script
  * does; it only keeps the learner informed and hands the answers in on time. */
 (function () {
   "use strict";
@@ -73,15 +73,46 @@
     });
   });
 
-  // Autosave failed (offline, server down): say so, rather than leave "Saved" standing.
-  function notSaved(event) {
+  // A failed autosave (server busy or down, a proxy's error, the network gone) is sent
+  // again, later each time, until one gets through; the answer stays in its field and the
+  // question's status line says what is going on. The failed response itself is never
+  // shown: htmx_head.html tells htmx not to swap error responses.
+  const RETRY_AFTER_SECONDS = [2, 5, 10, 20, 30];
+  const NOT_SAVED = "⚠ Not saved — retrying. Your answer stays on this page.";
+  const retries = new Map(); // status line → {count, timer}
+
+  function autosaved(event) {
     const status = event.detail && event.detail.target;
-    if (!status || !status.matches("[aria-live]")) return;
-    status.textContent =
-      "⚠ Not saved yet: the connection failed. Your answers are sent again when you press Save answers or Submit answers.";
+    if (!status || !status.matches("[aria-live]")) return null;
+    const question = status.closest("fieldset[hx-post]");
+    return question ? { status, question } : null;
   }
-  document.addEventListener("htmx:sendError", notSaved);
-  document.addEventListener("htmx:responseError", notSaved);
+
+  function retryLater(event) {
+    const save = autosaved(event);
+    if (!save) return;
+    const retry = retries.get(save.status) || { count: 0, timer: null };
+    window.clearTimeout(retry.timer);
+    const seconds = RETRY_AFTER_SECONDS[Math.min(retry.count, RETRY_AFTER_SECONDS.length - 1)];
+    retry.count += 1;
+    // The question's own save (hx-trigger="change"): it posts every field of the question
+    // as it is now, so a retry never sends an older answer than the one on the page.
+    retry.timer = window.setTimeout(() => htmx.trigger(save.question, "change"), seconds * 1000);
+    retries.set(save.status, retry);
+    // Unchanged text is not announced again by screen readers at every retry.
+    if (save.status.textContent !== NOT_SAVED) save.status.textContent = NOT_SAVED;
+  }
+
+  function savedAgain(event) {
+    const save = autosaved(event);
+    if (!save || !event.detail.successful || !retries.has(save.status)) return;
+    window.clearTimeout(retries.get(save.status).timer);
+    retries.delete(save.status);
+  }
+
+  document.addEventListener("htmx:sendError", retryLater);
+  document.addEventListener("htmx:responseError", retryLater);
+  document.addEventListener("htmx:afterRequest", savedAgain);
 
   document.querySelectorAll("[role=timer][data-deadline]").forEach(startCountdown);
 })();
