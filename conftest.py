@@ -9,6 +9,17 @@ from tests.factories import UserFactory, make_instructor, right_answer, wrong_an
 
 
 @pytest.fixture(autouse=True)
+def _cheap_password_hashing(settings):
+    """Hash test accounts' passwords with a fast hasher, as Django's testing docs advise: the
+    production hasher costs a quarter of a second per account. PBKDF2 stays available for
+    accounts that a server started in another process must log in."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back rows reuse ids (SQLite), and a
     course or learner cached by an earlier test must not stand in for a new one."""

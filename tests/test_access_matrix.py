@@ -49,12 +49,6 @@ ROLES = ("anonymous", "outsider", "owner", "peer", "other_instructor", "instruct
 # --- The world the URLs point into -------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Seven accounts per test: the production hasher would make this module take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(learner, ines, otto, admin_user, complete_module, now):
     course = course_with_modules(modules=1, lessons=1, final_exam=False, slug="diplomacy")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from assessments.course_io import course_import
@@ -148,7 +149,10 @@ def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other
     static_root, empty_cache
 ):
     course, _ = course_import(COURSE_FOLDER)
-    learner = UserFactory(username="scale", password=PASSWORD)
+    # The servers hash as production does, not as the test process does.
+    learner = UserFactory(
+        username="scale", password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+    )
     lesson = course.lessons.get(slug="introduction")
 
     with app_server(static_root) as server_a, app_server(static_root) as server_b:
