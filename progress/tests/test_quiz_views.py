@@ -14,7 +14,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from assessments.models import Attempt, Quiz
-from lessons.models import Lesson
+from lessons.models import Lesson, Status
 from progress.services import (
     enrollment_create,
     lesson_complete,
@@ -215,6 +215,112 @@ def test_someone_elses_attempt_is_not_found(client, enrolled, quiz):
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
     assert not attempt.responses.exclude(answer=None).exists()
+
+
+# --- A course, module or quiz taken off line ------------------------------------------------
+
+# What an instructor can take off line, and how: each leaves the learner's attempts in place.
+OFF_LINE = pytest.mark.parametrize(
+    ("part", "status"),
+    [
+        ("course", Status.DRAFT),
+        ("course", Status.ARCHIVED),
+        ("module", Status.DRAFT),
+        ("module", Status.ARCHIVED),
+        ("quiz", Status.DRAFT),
+        ("quiz", Status.ARCHIVED),
+    ],
+)
+
+
+def set_status(quiz, part: str, status: str) -> None:
+    """Save the course, module or quiz with ``status``, as the admin does."""
+    target = {"course": quiz.course, "module": quiz.module, "quiz": quiz}[part]
+    target.status = status
+    target.save()
+
+
+def answers_of(attempt) -> dict:
+    return dict(attempt.responses.values_list("slot", "answer"))
+
+
+@OFF_LINE
+def test_an_open_attempt_is_out_of_reach_while_off_line_and_nothing_is_written(
+    as_learner, enrolled, quiz, part, status
+):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(attempt=attempt, slot=4, answer="Oslo")
+    before = answers_of(attempt)
+    set_status(quiz, part, status)
+
+    assert as_learner.get(url("attempt_detail", attempt)).status_code == 404
+    assert (
+        as_learner.post(url("attempt_detail", attempt), answers_form(attempt)).status_code == 404
+    )
+    assert as_learner.post(url("response_save", attempt, slot=4), {"q4": "x"}).status_code == 404
+    autosave = as_learner.post(url("response_save", attempt, slot=4), {"q4": "x"}, headers=HTMX)
+    assertContains(autosave, "⚠ Not saved:")
+    assertContains(autosave, "not open at the moment")
+    submit = as_learner.post(
+        url("attempt_submit", attempt), {**answers_form(attempt), "confirm": "1"}
+    )
+    assert submit.status_code == 404
+    assert as_learner.get(url("attempt_result", attempt)).status_code == 404
+    assert as_learner.post(quiz_url("quiz_start", quiz)).status_code in (403, 404)
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert answers_of(attempt) == before
+    assert Attempt.objects.filter(learner=enrolled).count() == 1
+
+
+@OFF_LINE
+def test_publishing_again_gives_back_the_open_attempt_with_its_answers(
+    as_learner, enrolled, quiz, part, status
+):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(attempt=attempt, slot=4, answer="Oslo")
+    set_status(quiz, part, status)
+    set_status(quiz, part, Status.PUBLISHED)
+
+    page = as_learner.get(url("attempt_detail", attempt))
+
+    assertContains(page, 'value="Oslo"')
+    submitted = as_learner.post(url("attempt_submit", attempt), {"q4": "Oslo", "confirm": "1"})
+    assertRedirects(submitted, url("attempt_result", attempt))
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.responses.get(slot=4).answer == "Oslo"
+
+
+@OFF_LINE
+def test_a_submitted_result_is_hidden_while_off_line_and_kept(
+    as_learner, enrolled, quiz, take_quiz, part, status
+):
+    attempt = take_quiz(enrolled, quiz, now=timezone.now(), right=False)
+    set_status(quiz, part, status)
+
+    assert as_learner.get(url("attempt_result", attempt)).status_code == 404
+
+    set_status(quiz, part, Status.PUBLISHED)
+    assertContains(as_learner.get(url("attempt_result", attempt)), "<strong>Not passed</strong>")
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.ARCHIVED])
+def test_the_deadline_still_runs_off_line_and_the_job_grades_what_was_saved(
+    enrolled, quiz, status
+):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=30)
+    helsinki = right_answer(attempt.responses.get(slot=1).shown)
+    quiz_response_save(attempt=attempt, slot=1, answer=helsinki, now=attempt.started_at)
+    set_status(quiz, "course", status)
+
+    call_command("submit_expired_attempts", stdout=StringIO())
+
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.submitted_at == attempt.deadline
+    assert attempt.score == 1
 
 
 # --- The intro --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from assessments.forms import (
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Quiz, Response
 from assessments.review import answer_lines, key_lines
-from assessments.selectors import attempt_with_responses
+from assessments.selectors import attempt_with_responses, quiz_is_available
 from assessments.services import AttemptClosed, QuizError
 from lessons.markdown import passage_anchor
 from lessons.models import Lesson, Status
@@ -58,9 +58,13 @@ def _published_quiz(course_slug: str, slug: str) -> Quiz:
 def _own_attempt(request, pk: int) -> Attempt:
     # Someone else's attempt is a 404, not a 403: its existence is nobody else's business.
     try:
-        return attempt_with_responses(pk, request.user)
+        attempt = attempt_with_responses(pk, request.user)
     except Attempt.DoesNotExist:
         raise Http404("No such attempt.") from None
+    # Off line, an attempt is hidden like the course's other pages (and kept as it is).
+    if not quiz_is_available(attempt.quiz):
+        raise Http404("This quiz is not open at the moment.")
+    return attempt
 
 
 def _submit_if_late(request, attempt: Attempt) -> bool:
@@ -219,6 +223,8 @@ def attempt_detail(request, pk):
         except AttemptClosed as error:
             messages.error(request, str(error))
             return _to_result(attempt)
+        except services.AttemptOffLine:
+            raise Http404("This quiz is not open at the moment.") from None
         if not form.errors:
             messages.success(request, "Your answers are saved.")
             return redirect("attempt_detail", pk=attempt.pk)
@@ -230,7 +236,7 @@ def attempt_detail(request, pk):
 def response_save(request, pk, slot):
     """Save one answer as it changes (htmx), and say so in the question's status line."""
     response = get_object_or_404(
-        Response.objects.select_related("attempt"),
+        Response.objects.select_related("attempt__quiz__course", "attempt__quiz__module"),
         attempt_id=pk,
         attempt__learner=request.user,
         slot=slot,
@@ -249,6 +255,12 @@ def response_save(request, pk, slot):
         return redirect(result)
     except InvalidAnswer as invalid:
         error = str(invalid)
+    except services.AttemptOffLine as off_line:
+        # The page was open when the quiz went off line: its status line says why the
+        # answer was not saved; the attempt itself is now out of reach, as a 404.
+        if not request.htmx:
+            raise Http404(str(off_line)) from None
+        error = str(off_line)
     if not request.htmx:
         if error:
             messages.error(request, f"Question {slot}: {error}")
@@ -273,6 +285,8 @@ def attempt_submit(request, pk):
     except AttemptClosed as error:
         messages.error(request, str(error))
         return _to_result(attempt)
+    except services.AttemptOffLine:
+        raise Http404("This quiz is not open at the moment.") from None
     if form.errors:
         return _render_attempt(request, attempt, form)
     unanswered = form.unanswered()
