@@ -11,9 +11,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from assessments.models import Attempt, Quiz
+from assessments.review import key_lines
 from lessons.models import Lesson, Status
 from progress.services import (
     enrollment_create,
@@ -927,6 +929,8 @@ REVEALED = ["<dt>Your answer</dt>", "SECRET-FEEDBACK no", "SECRET-EXPLANATION", 
 def test_after_each_attempt_shows_answers_keys_feedback_and_explanations(
     as_learner, enrolled, quiz
 ):
+    quiz.review = Quiz.Review.AFTER_EACH_ATTEMPT
+    quiz.save()
     attempt = start(enrolled, quiz)
 
     response = submit(as_learner, attempt, right=lambda slot: slot != 1)
@@ -984,6 +988,88 @@ def test_after_passing_reveals_once_no_attempt_is_left(as_learner, enrolled, qui
     assertContains(response, "<strong>Not passed</strong>", html=True)
     for text in REVEALED:
         assertContains(response, text)
+
+
+def review_sections(page) -> dict[int, str]:
+    """The result page's review of each question, by slot."""
+    html = page.content.decode()
+    found = re.findall(r'<section [^>]*aria-labelledby="review-(\d+)">(.*?)</section>', html, re.S)
+    return {int(slot): section for slot, section in found}
+
+
+def what_reveals_the_key(response) -> dict[str, list[str]]:
+    """What the snapshot holds that gives a question's key away: the key itself, the
+    feedback of every choice, the explanation."""
+    shown = response.shown
+    return {
+        "key": key_lines(shown),
+        "feedback": [c["feedback"] for c in shown.get("choices", []) if c.get("feedback")],
+        "explanation": [shown["explanation"]] if shown.get("explanation") else [],
+    }
+
+
+def leaked(page, attempt) -> list[str]:
+    """Every key, feedback or explanation of ``attempt`` that ``page`` shows."""
+    html, sections = page.content.decode(), review_sections(page)
+    leaks = []
+    for response in attempt.responses.all():
+        secrets = what_reveals_the_key(response)
+        # Feedback and explanations appear nowhere; a key line not in its own question's
+        # review (another question may legitimately show the same words as an answer).
+        for text in [*secrets["feedback"], *secrets["explanation"]]:
+            if escape(text) in html:
+                leaks.append(text)
+        leaks += [line for line in secrets["key"] if escape(line) in sections[response.slot]]
+    return leaks
+
+
+def test_by_default_a_failed_quiz_with_attempts_left_shows_right_or_wrong_but_no_key(
+    as_learner, enrolled, quiz, lesson
+):
+    attempt = start(enrolled, quiz)  # the quiz keeps the default review; no attempt limit
+
+    page = submit(as_learner, attempt, right=False)
+
+    assertContains(page, "<strong>Not passed</strong>", html=True)
+    assert leaked(page, attempt) == []
+    assertContains(page, "✗ Wrong", count=6)
+    assertContains(page, "<dt>Your answer</dt>", count=7, html=True)
+    assertContains(page, "<dd>Turku</dd>", html=True)  # the learner's own (wrong) answer
+    for passage in (1, 2):
+        assertContains(page, f'<a href="{lesson.get_absolute_url()}#passage-{passage}">')
+    assertContains(page, "Re-read: Lesson 1.1", count=6)
+    assertContains(page, "shown once you pass this quiz or have used all your attempts")
+
+
+def test_by_default_the_key_is_shown_once_passed(as_learner, enrolled, quiz):
+    failed = start(enrolled, quiz)
+    submit(as_learner, failed, right=False)
+
+    submit(as_learner, start(enrolled, quiz), right=True)
+    page = as_learner.get(url("attempt_result", failed))
+
+    # Every question was wrong: each review now holds its key (if it has one), the
+    # explanation, and the feedback of the answer given.
+    for response in failed.responses.all():
+        secrets = what_reveals_the_key(response)
+        section = review_sections(page)[response.slot]
+        for text in [*secrets["key"], *secrets["explanation"]]:
+            assert escape(text) in section, (response.slot, text)
+    assertContains(page, "SECRET-FEEDBACK no")
+
+
+def test_by_default_the_key_is_shown_once_no_attempt_is_left(as_learner, enrolled, quiz):
+    quiz.max_attempts = 2
+    quiz.save()
+    first = start(enrolled, quiz)
+    assert leaked(submit(as_learner, first, right=False), first) == []
+
+    last = start(enrolled, quiz)
+    page = submit(as_learner, last, right=False)
+
+    assertContains(page, "You have no attempts left")
+    assert set(leaked(page, last)) >= {"SECRET-EXPLANATION", "SECRET-FEEDBACK no", "Helsinki"}
+    assert leaked(as_learner.get(url("attempt_result", first)), first) != []
 
 
 # --- The cron command ------------------------------------------------------------------------

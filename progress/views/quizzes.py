@@ -33,9 +33,11 @@ from lessons.models import Lesson, Status
 from progress import services
 from progress.selectors import (
     CourseProgress,
+    ReviewShows,
     course_progress_for_learner,
     percent_label,
     quiz_progress,
+    review_shows,
 )
 
 TIME_UP = "Time ran out, so your attempt was submitted with the answers saved before then."
@@ -325,7 +327,9 @@ class QuestionReview:
     reread_url: str = ""
 
 
-def _question_review(response: Response, *, course_slug: str, reveal: bool) -> QuestionReview:
+def _question_review(
+    response: Response, *, course_slug: str, shows: ReviewShows
+) -> QuestionReview:
     shown = response.shown
     if response.is_correct is None:
         status = "ungraded"
@@ -346,21 +350,12 @@ def _question_review(response: Response, *, course_slug: str, reveal: bool) -> Q
         text=shown.get("text", ""),
         status=status,
         score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
-        answer=answer_lines(shown, response.answer) if reveal else [],
-        key=key_lines(shown) if reveal else [],
-        feedback=grade(shown, response.answer).feedback if reveal else [],
-        explanation=shown.get("explanation", "") if reveal else "",
+        answer=answer_lines(shown, response.answer) if shows.answers else [],
+        key=key_lines(shown) if shows.key else [],
+        feedback=grade(shown, response.answer).feedback if shows.key else [],
+        explanation=shown.get("explanation", "") if shows.key else "",
         **reread,
     )
-
-
-def _reveals_answers(quiz: Quiz, record) -> bool:
-    if quiz.review == Quiz.Review.AFTER_EACH_ATTEMPT:
-        return True
-    if quiz.review == Quiz.Review.AFTER_PASSING:
-        # A quiz the learner can no longer see cannot be retaken either.
-        return record is None or record.passed or record.attempts_left == 0
-    return False
 
 
 def _next_step_link(progress: CourseProgress, quiz: Quiz) -> tuple[str, str] | None:
@@ -394,9 +389,9 @@ def attempt_result(request, pk):
     quiz = attempt.quiz
     progress = course_progress_for_learner(learner=request.user, course=quiz.course)
     record = quiz_progress(progress, quiz)
-    reveal = _reveals_answers(quiz, record)
+    shows = review_shows(quiz=quiz, record=record)
     reviews = [
-        _question_review(response, course_slug=quiz.course.slug, reveal=reveal)
+        _question_review(response, course_slug=quiz.course.slug, shows=shows)
         for response in attempt.responses.all()
     ]
     passed = record is not None and record.passed
@@ -411,7 +406,7 @@ def attempt_result(request, pk):
             "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}",
             "percent": percent_label(attempt.percent),
             "best": percent_label(record.best_percent) if record else "",
-            "reveal": reveal,
+            "shows": shows,
             "reviews": reviews,
             "can_retake": record is not None and record.is_open and record.attempts_left != 0,
             "next_step": _next_step_link(progress, quiz) if passed else None,
