@@ -41,6 +41,7 @@ from progress.selectors import (
 )
 
 TIME_UP = "Time ran out, so your attempt was submitted with the answers saved before then."
+OFF_LINE = "This quiz is not open at the moment."
 
 
 # --- Shared steps ----------------------------------------------------------------
@@ -65,7 +66,7 @@ def _own_attempt(request, pk: int) -> Attempt:
         raise Http404("No such attempt.") from None
     # Off line, an attempt is hidden like the course's other pages (and kept as it is).
     if not quiz_is_available(attempt.quiz):
-        raise Http404("This quiz is not open at the moment.")
+        raise Http404(OFF_LINE)
     return attempt
 
 
@@ -226,7 +227,7 @@ def attempt_detail(request, pk):
             messages.error(request, str(error))
             return _to_result(attempt)
         except services.AttemptOffLine:
-            raise Http404("This quiz is not open at the moment.") from None
+            raise Http404(OFF_LINE) from None
         if not form.errors:
             messages.success(request, "Your answers are saved.")
             return redirect("attempt_detail", pk=attempt.pk)
@@ -288,7 +289,7 @@ def attempt_submit(request, pk):
         messages.error(request, str(error))
         return _to_result(attempt)
     except services.AttemptOffLine:
-        raise Http404("This quiz is not open at the moment.") from None
+        raise Http404(OFF_LINE) from None
     if form.errors:
         return _render_attempt(request, attempt, form)
     unanswered = form.unanswered()
