@@ -51,7 +51,7 @@ QUIZ_DEFAULTS = {
     "draw": None,
     "shuffle_questions": False,
     "shuffle_choices": False,
-    "review": Quiz.Review.AFTER_EACH_ATTEMPT,
+    "review": Quiz.Review.RETAKE_SAFE,
     "status": Status.PUBLISHED,
 }
 _LESSON_REFERENCE = re.compile(r"^(?P<slug>[-\w]+)(?:#passage-(?P<passage>\d+))?$")

@@ -23,8 +23,16 @@ class Quiz(models.Model):
         FINAL = "final", "Final exam"
 
     class Review(models.TextChoices):
+        # What the result page shows; progress.selectors.review_shows applies it.
+        RETAKE_SAFE = (
+            "retake_safe",
+            "Answers and right/wrong; keys and explanations once passed or out of attempts",
+        )
+        AFTER_PASSING = (
+            "after_passing",
+            "Right/wrong; answers, keys and explanations once passed or out of attempts",
+        )
         AFTER_EACH_ATTEMPT = "after_each_attempt", "Keys and explanations after each attempt"
-        AFTER_PASSING = "after_passing", "Keys and explanations once passed or out of attempts"
         SCORE_ONLY = "score_only", "Score and right/wrong only"
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="quizzes")
@@ -48,9 +56,9 @@ class Quiz(models.Model):
         blank=True,
         help_text="Questions drawn from the bank for each attempt; empty for all.",
     )
-    review = models.CharField(
-        max_length=20, choices=Review.choices, default=Review.AFTER_EACH_ATTEMPT
-    )
+    # Retake-safe by default: a retake asks the same questions, so their keys wait until
+    # the learner has passed or has no attempt left.
+    review = models.CharField(max_length=20, choices=Review.choices, default=Review.RETAKE_SAFE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     updated_at = models.DateTimeField(auto_now=True)
 

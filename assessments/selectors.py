@@ -5,6 +5,22 @@ from collections.abc import Iterable
 from django.db.models import Prefetch
 
 from assessments.models import Attempt, Quiz, Response
+from lessons.models import Status
+
+
+def quiz_is_available(quiz: Quiz) -> bool:
+    """Whether learners may work on ``quiz``: it, its module (a final exam has none) and its
+    course are all published. Reads ``quiz.course`` and ``quiz.module``: select them with it.
+
+    Taking any of them off line (draft or archived) hides its attempts from their learners
+    as it hides its pages, but keeps them: an open attempt stays open, its deadline still
+    runs and the expiry job grades it; publishing again gives everything back.
+    """
+    return (
+        quiz.status == Status.PUBLISHED
+        and quiz.course.status == Status.PUBLISHED
+        and (quiz.module_id is None or quiz.module.status == Status.PUBLISHED)
+    )
 
 
 def attempts_used(learner, quiz: Quiz) -> int:

@@ -417,6 +417,47 @@ def quiz_is_open(progress: CourseProgress, quiz: Quiz) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ReviewShows:
+    """What the result page of a submitted attempt shows beside right/wrong, the score and
+    the re-read links, which it always shows."""
+
+    answers: bool  # the learner's own answers
+    key: bool  # the right answers, the feedback on each answer, the explanations
+    withheld: str = ""  # why something is not shown, for the learner
+
+
+KEY_LATER = (
+    "The right answers and explanations are shown once you pass this quiz "
+    "or have used all your attempts."
+)
+
+
+def review_shows(*, quiz: Quiz, record: QuizProgress | None) -> ReviewShows:
+    """The quiz's review setting applied to where the learner stands (``record``).
+
+    A retake asks the same questions (or draws from the same bank), so the retake-safe
+    setting holds back whatever gives a key away (the key itself, answer feedback, which
+    often names it, the explanation) until no retake is left to spoil: the learner has
+    passed or used every attempt.
+    """
+    Review = Quiz.Review
+    if quiz.review == Review.AFTER_EACH_ATTEMPT:
+        return ReviewShows(answers=True, key=True)
+    if quiz.review == Review.SCORE_ONLY:
+        return ReviewShows(
+            answers=False,
+            key=False,
+            withheld="This quiz shows which questions you got right, not the answers.",
+        )
+    # A quiz the learner can no longer see cannot be retaken either.
+    settled = record is None or record.passed or record.attempts_left == 0
+    if settled:
+        return ReviewShows(answers=True, key=True)
+    # After passing: not even the learner's own answers, only right or wrong.
+    return ReviewShows(answers=quiz.review == Review.RETAKE_SAFE, key=False, withheld=KEY_LATER)
+
+
 def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
     """The learner's record at ``quiz`` within ``progress``, if it is visible."""
     if progress.final_exam is not None and progress.final_exam.quiz.pk == quiz.pk:

@@ -2,8 +2,8 @@
 
 Gating is enforced here, on the server, whatever the page showed: a view,
 the admin or a command that goes through these functions cannot skip a
-locked module. Nothing here deletes a completion, an attempt or a
-certificate.
+locked module, nor work on an attempt whose course, module or quiz is off
+line. Nothing here deletes a completion, an attempt or a certificate.
 """
 
 import random
@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz, Response
+from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
     attempt_start,
@@ -46,6 +47,19 @@ class LessonLocked(ProgressError):
 
 class QuizLocked(ProgressError):
     pass
+
+
+class AttemptOffLine(ProgressError):
+    """The attempt's course, module or quiz is not published: the attempt is kept, untouched."""
+
+
+def _attempt_on_line(attempt: Attempt) -> None:
+    """Refuse to touch an attempt whose quiz learners cannot see (``quiz_is_available``)."""
+    quiz = attempt.quiz
+    if not quiz_is_available(quiz):
+        raise AttemptOffLine(
+            f"“{quiz.title}” is not open at the moment. Your saved answers are kept."
+        )
 
 
 def _enrollment(*, learner, course: Course) -> Enrollment:
@@ -136,8 +150,10 @@ def quiz_response_save(
 
     When the answer comes too late the attempt is submitted instead; a pass
     then completes the course like any other, before the refusal goes back.
+    Raises ``AttemptOffLine``, writing nothing, while the quiz is off line.
     """
     now = now or timezone.now()
+    _attempt_on_line(attempt)
     try:
         return response_save(attempt=attempt, slot=slot, answer=answer, now=now, response=response)
     except AttemptClosed as closed:
@@ -147,8 +163,13 @@ def quiz_response_save(
 
 
 def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
-    """Submit and grade an attempt, then see whether that completed the course."""
+    """Submit and grade an attempt, then see whether that completed the course.
+
+    Raises ``AttemptOffLine``, writing nothing, while the quiz is off line; the expiry job
+    (``quiz_attempts_expired_submit``) is not held back: a deadline runs regardless.
+    """
     now = now or timezone.now()
+    _attempt_on_line(attempt)
     submitted = attempt_submit(attempt=attempt, now=now)
     course = submitted.quiz.course
     _touch(learner=submitted.learner, course_id=course.pk, now=now)

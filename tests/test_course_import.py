@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from assessments.course_io import course_import
-from assessments.models import Attempt, Question
+from assessments.course_io import course_export, course_import
+from assessments.models import Attempt, Question, Quiz
 from lessons.models import Lesson, Status
 from progress.models import LessonCompletion
 from progress.services import enrollment_create, lesson_complete
@@ -117,3 +117,30 @@ def test_import_command_prints_what_it_did_and_then_nothing(folder, capsys):
 
     call_command("import_course", str(folder))
     assert "nothing changed" in capsys.readouterr().out
+
+
+def test_a_quiz_that_does_not_say_review_keeps_its_key_until_passed_or_out_of_attempts(folder):
+    edit(folder / "course.yaml", "  review: score_only\n", "")
+
+    course, _ = course_import(folder)
+
+    # No quiz of the folder says `review` now: module quizzes and the final exam alike.
+    assert set(course.quizzes.values_list("review", flat=True)) == {Quiz.Review.RETAKE_SAFE}
+    assert course.quizzes.count() == 7
+
+
+@pytest.mark.parametrize("review", Quiz.Review.values)
+def test_export_then_import_keeps_every_review_setting(folder, tmp_path, review):
+    course, _ = course_import(folder)
+    course.quizzes.update(review=review)
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+    other = next(value for value in Quiz.Review.values if value != review)
+    course.quizzes.update(review=other)
+
+    course, _ = course_import(exported)
+
+    assert set(course.quizzes.values_list("review", flat=True)) == {review}
+    # The default is left out of the files, like every other default.
+    written = (exported / "course.yaml").read_text(encoding="utf-8")
+    assert ("review:" in written) is (review != Quiz.Review.RETAKE_SAFE)

@@ -210,7 +210,9 @@ def hostile_course(tmp_path):
     lesson = "\n\n".join(ATTACKS)
     module = (
         "---\ntitle: Basics <script>alert('pwned')</script>\n"
-        "quiz:\n  title: Check <img src=x onerror=alert('pwned')>\n  pass_mark: 100\n---\n\n"
+        "quiz:\n  title: Check <img src=x onerror=alert('pwned')>\n  pass_mark: 100\n"
+        # Keys, feedback and explanations on every result page, to see them escaped.
+        "  review: after_each_attempt\n---\n\n"
         f"# Welcome <script>alert('pwned')</script> {{#welcome}}\n\n{lesson}\n"
     )
     course_yaml = (

@@ -11,10 +11,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from assessments.models import Attempt, Quiz
-from lessons.models import Lesson
+from assessments.review import key_lines
+from lessons.models import Lesson, Status
 from progress.services import (
     enrollment_create,
     lesson_complete,
@@ -211,6 +213,112 @@ def test_someone_elses_attempt_is_not_found(client, enrolled, quiz):
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
     assert not attempt.responses.exclude(answer=None).exists()
+
+
+# --- A course, module or quiz taken off line ------------------------------------------------
+
+# What an instructor can take off line, and how: each leaves the learner's attempts in place.
+OFF_LINE = pytest.mark.parametrize(
+    ("part", "status"),
+    [
+        ("course", Status.DRAFT),
+        ("course", Status.ARCHIVED),
+        ("module", Status.DRAFT),
+        ("module", Status.ARCHIVED),
+        ("quiz", Status.DRAFT),
+        ("quiz", Status.ARCHIVED),
+    ],
+)
+
+
+def set_status(quiz, part: str, status: str) -> None:
+    """Save the course, module or quiz with ``status``, as the admin does."""
+    target = {"course": quiz.course, "module": quiz.module, "quiz": quiz}[part]
+    target.status = status
+    target.save()
+
+
+def answers_of(attempt) -> dict:
+    return dict(attempt.responses.values_list("slot", "answer"))
+
+
+@OFF_LINE
+def test_an_open_attempt_is_out_of_reach_while_off_line_and_nothing_is_written(
+    as_learner, enrolled, quiz, part, status
+):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(attempt=attempt, slot=4, answer="Oslo")
+    before = answers_of(attempt)
+    set_status(quiz, part, status)
+
+    assert as_learner.get(url("attempt_detail", attempt)).status_code == 404
+    assert (
+        as_learner.post(url("attempt_detail", attempt), answers_form(attempt)).status_code == 404
+    )
+    assert as_learner.post(url("response_save", attempt, slot=4), {"q4": "x"}).status_code == 404
+    autosave = as_learner.post(url("response_save", attempt, slot=4), {"q4": "x"}, headers=HTMX)
+    assertContains(autosave, "⚠ Not saved:")
+    assertContains(autosave, "not open at the moment")
+    submit = as_learner.post(
+        url("attempt_submit", attempt), {**answers_form(attempt), "confirm": "1"}
+    )
+    assert submit.status_code == 404
+    assert as_learner.get(url("attempt_result", attempt)).status_code == 404
+    assert as_learner.post(quiz_url("quiz_start", quiz)).status_code in (403, 404)
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert answers_of(attempt) == before
+    assert Attempt.objects.filter(learner=enrolled).count() == 1
+
+
+@OFF_LINE
+def test_publishing_again_gives_back_the_open_attempt_with_its_answers(
+    as_learner, enrolled, quiz, part, status
+):
+    attempt = start(enrolled, quiz)
+    quiz_response_save(attempt=attempt, slot=4, answer="Oslo")
+    set_status(quiz, part, status)
+    set_status(quiz, part, Status.PUBLISHED)
+
+    page = as_learner.get(url("attempt_detail", attempt))
+
+    assertContains(page, 'value="Oslo"')
+    submitted = as_learner.post(url("attempt_submit", attempt), {"q4": "Oslo", "confirm": "1"})
+    assertRedirects(submitted, url("attempt_result", attempt))
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.responses.get(slot=4).answer == "Oslo"
+
+
+@OFF_LINE
+def test_a_submitted_result_is_hidden_while_off_line_and_kept(
+    as_learner, enrolled, quiz, take_quiz, part, status
+):
+    attempt = take_quiz(enrolled, quiz, now=timezone.now(), right=False)
+    set_status(quiz, part, status)
+
+    assert as_learner.get(url("attempt_result", attempt)).status_code == 404
+
+    set_status(quiz, part, Status.PUBLISHED)
+    assertContains(as_learner.get(url("attempt_result", attempt)), "<strong>Not passed</strong>")
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.ARCHIVED])
+def test_the_deadline_still_runs_off_line_and_the_job_grades_what_was_saved(
+    enrolled, quiz, status
+):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=30)
+    helsinki = right_answer(attempt.responses.get(slot=1).shown)
+    quiz_response_save(attempt=attempt, slot=1, answer=helsinki, now=attempt.started_at)
+    set_status(quiz, "course", status)
+
+    call_command("submit_expired_attempts", stdout=StringIO())
+
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.submitted_at == attempt.deadline
+    assert attempt.score == 1
 
 
 # --- The intro --------------------------------------------------------------------------
@@ -817,6 +925,8 @@ REVEALED = ["<dt>Your answer</dt>", "SECRET-FEEDBACK no", "SECRET-EXPLANATION", 
 def test_after_each_attempt_shows_answers_keys_feedback_and_explanations(
     as_learner, enrolled, quiz
 ):
+    quiz.review = Quiz.Review.AFTER_EACH_ATTEMPT
+    quiz.save()
     attempt = start(enrolled, quiz)
 
     response = submit(as_learner, attempt, right=lambda slot: slot != 1)
@@ -874,6 +984,88 @@ def test_after_passing_reveals_once_no_attempt_is_left(as_learner, enrolled, qui
     assertContains(response, "<strong>Not passed</strong>", html=True)
     for text in REVEALED:
         assertContains(response, text)
+
+
+def review_sections(page) -> dict[int, str]:
+    """The result page's review of each question, by slot."""
+    html = page.content.decode()
+    found = re.findall(r'<section [^>]*aria-labelledby="review-(\d+)">(.*?)</section>', html, re.S)
+    return {int(slot): section for slot, section in found}
+
+
+def what_reveals_the_key(response) -> dict[str, list[str]]:
+    """What the snapshot holds that gives a question's key away: the key itself, the
+    feedback of every choice, the explanation."""
+    shown = response.shown
+    return {
+        "key": key_lines(shown),
+        "feedback": [c["feedback"] for c in shown.get("choices", []) if c.get("feedback")],
+        "explanation": [shown["explanation"]] if shown.get("explanation") else [],
+    }
+
+
+def leaked(page, attempt) -> list[str]:
+    """Every key, feedback or explanation of ``attempt`` that ``page`` shows."""
+    html, sections = page.content.decode(), review_sections(page)
+    leaks = []
+    for response in attempt.responses.all():
+        secrets = what_reveals_the_key(response)
+        # Feedback and explanations appear nowhere; a key line not in its own question's
+        # review (another question may legitimately show the same words as an answer).
+        for text in [*secrets["feedback"], *secrets["explanation"]]:
+            if escape(text) in html:
+                leaks.append(text)
+        leaks += [line for line in secrets["key"] if escape(line) in sections[response.slot]]
+    return leaks
+
+
+def test_by_default_a_failed_quiz_with_attempts_left_shows_right_or_wrong_but_no_key(
+    as_learner, enrolled, quiz, lesson
+):
+    attempt = start(enrolled, quiz)  # the quiz keeps the default review; no attempt limit
+
+    page = submit(as_learner, attempt, right=False)
+
+    assertContains(page, "<strong>Not passed</strong>", html=True)
+    assert leaked(page, attempt) == []
+    assertContains(page, "✗ Wrong", count=6)
+    assertContains(page, "<dt>Your answer</dt>", count=7, html=True)
+    assertContains(page, "<dd>Turku</dd>", html=True)  # the learner's own (wrong) answer
+    for passage in (1, 2):
+        assertContains(page, f'<a href="{lesson.get_absolute_url()}#passage-{passage}">')
+    assertContains(page, "Re-read: Lesson 1.1", count=6)
+    assertContains(page, "shown once you pass this quiz or have used all your attempts")
+
+
+def test_by_default_the_key_is_shown_once_passed(as_learner, enrolled, quiz):
+    failed = start(enrolled, quiz)
+    submit(as_learner, failed, right=False)
+
+    submit(as_learner, start(enrolled, quiz), right=True)
+    page = as_learner.get(url("attempt_result", failed))
+
+    # Every question was wrong: each review now holds its key (if it has one), the
+    # explanation, and the feedback of the answer given.
+    for response in failed.responses.all():
+        secrets = what_reveals_the_key(response)
+        section = review_sections(page)[response.slot]
+        for text in [*secrets["key"], *secrets["explanation"]]:
+            assert escape(text) in section, (response.slot, text)
+    assertContains(page, "SECRET-FEEDBACK no")
+
+
+def test_by_default_the_key_is_shown_once_no_attempt_is_left(as_learner, enrolled, quiz):
+    quiz.max_attempts = 2
+    quiz.save()
+    first = start(enrolled, quiz)
+    assert leaked(submit(as_learner, first, right=False), first) == []
+
+    last = start(enrolled, quiz)
+    page = submit(as_learner, last, right=False)
+
+    assertContains(page, "You have no attempts left")
+    assert set(leaked(page, last)) >= {"SECRET-EXPLANATION", "SECRET-FEEDBACK no", "Helsinki"}
+    assert leaked(as_learner.get(url("attempt_result", first)), first) != []
 
 
 # --- The cron command ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from progress.services import (
     enrollment_create,
     lesson_complete,
     quiz_attempt_start,
+    quiz_attempt_submit,
     quiz_attempts_expired_submit,
     quiz_response_save,
 )
@@ -217,6 +218,30 @@ def test_the_attempt_limit_still_applies_through_progress(learner, now, take_qui
 
     with pytest.raises(AttemptLimitReached):
         quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+
+
+@pytest.mark.parametrize("part", ["course", "module", "quiz"])
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.ARCHIVED])
+def test_an_attempt_takes_no_answer_and_no_submit_while_off_line(learner, now, part, status):
+    course = course_with_modules(modules=1, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    quiz = modules_of(course)[0].quiz
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+    target = {"course": course, "module": quiz.module, "quiz": quiz}[part]
+    target.status = status
+    target.save()
+    # As the admin, a command or a view would hold it: read afresh.
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    answer = right_answer(attempt.responses.get(slot=1).shown)
+
+    with pytest.raises(ProgressError, match="not open at the moment"):
+        quiz_response_save(attempt=attempt, slot=1, answer=answer, now=now)
+    with pytest.raises(ProgressError, match="not open at the moment"):
+        quiz_attempt_submit(attempt=attempt, now=now)
+
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+    assert attempt.responses.get(slot=1).answer is None
 
 
 # --- Course completion and the certificate ------------------------------------------------

@@ -26,19 +26,22 @@ from assessments.forms import (
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Quiz, Response
 from assessments.review import answer_lines, key_lines
-from assessments.selectors import attempt_with_responses
+from assessments.selectors import attempt_with_responses, quiz_is_available
 from assessments.services import AttemptClosed, QuizError
 from lessons.markdown import passage_anchor
 from lessons.models import Lesson, Status
 from progress import services
 from progress.selectors import (
     CourseProgress,
+    ReviewShows,
     course_progress_for_learner,
     percent_label,
     quiz_progress,
+    review_shows,
 )
 
 TIME_UP = "Time ran out, so your attempt was submitted with the answers saved before then."
+OFF_LINE = "This quiz is not open at the moment."
 
 
 # --- Shared steps ----------------------------------------------------------------
@@ -58,9 +61,13 @@ def _published_quiz(course_slug: str, slug: str) -> Quiz:
 def _own_attempt(request, pk: int) -> Attempt:
     # Someone else's attempt is a 404, not a 403: its existence is nobody else's business.
     try:
-        return attempt_with_responses(pk, request.user)
+        attempt = attempt_with_responses(pk, request.user)
     except Attempt.DoesNotExist:
         raise Http404("No such attempt.") from None
+    # Off line, an attempt is hidden like the course's other pages (and kept as it is).
+    if not quiz_is_available(attempt.quiz):
+        raise Http404(OFF_LINE)
+    return attempt
 
 
 def _submit_if_late(request, attempt: Attempt) -> bool:
@@ -219,6 +226,8 @@ def attempt_detail(request, pk):
         except AttemptClosed as error:
             messages.error(request, str(error))
             return _to_result(attempt)
+        except services.AttemptOffLine:
+            raise Http404(OFF_LINE) from None
         if not form.errors:
             messages.success(request, "Your answers are saved.")
             return redirect("attempt_detail", pk=attempt.pk)
@@ -230,7 +239,7 @@ def attempt_detail(request, pk):
 def response_save(request, pk, slot):
     """Save one answer as it changes (htmx), and say so in the question's status line."""
     response = get_object_or_404(
-        Response.objects.select_related("attempt"),
+        Response.objects.select_related("attempt__quiz__course", "attempt__quiz__module"),
         attempt_id=pk,
         attempt__learner=request.user,
         slot=slot,
@@ -249,6 +258,12 @@ def response_save(request, pk, slot):
         return redirect(result)
     except InvalidAnswer as invalid:
         error = str(invalid)
+    except services.AttemptOffLine as off_line:
+        # The page was open when the quiz went off line: its status line says why the
+        # answer was not saved; the attempt itself is now out of reach, as a 404.
+        if not request.htmx:
+            raise Http404(str(off_line)) from None
+        error = str(off_line)
     if not request.htmx:
         if error:
             messages.error(request, f"Question {slot}: {error}")
@@ -273,6 +288,8 @@ def attempt_submit(request, pk):
     except AttemptClosed as error:
         messages.error(request, str(error))
         return _to_result(attempt)
+    except services.AttemptOffLine:
+        raise Http404(OFF_LINE) from None
     if form.errors:
         return _render_attempt(request, attempt, form)
     unanswered = form.unanswered()
@@ -311,7 +328,9 @@ class QuestionReview:
     reread_url: str = ""
 
 
-def _question_review(response: Response, *, course_slug: str, reveal: bool) -> QuestionReview:
+def _question_review(
+    response: Response, *, course_slug: str, shows: ReviewShows
+) -> QuestionReview:
     shown = response.shown
     if response.is_correct is None:
         status = "ungraded"
@@ -332,21 +351,12 @@ def _question_review(response: Response, *, course_slug: str, reveal: bool) -> Q
         text=shown.get("text", ""),
         status=status,
         score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
-        answer=answer_lines(shown, response.answer) if reveal else [],
-        key=key_lines(shown) if reveal else [],
-        feedback=grade(shown, response.answer).feedback if reveal else [],
-        explanation=shown.get("explanation", "") if reveal else "",
+        answer=answer_lines(shown, response.answer) if shows.answers else [],
+        key=key_lines(shown) if shows.key else [],
+        feedback=grade(shown, response.answer).feedback if shows.key else [],
+        explanation=shown.get("explanation", "") if shows.key else "",
         **reread,
     )
-
-
-def _reveals_answers(quiz: Quiz, record) -> bool:
-    if quiz.review == Quiz.Review.AFTER_EACH_ATTEMPT:
-        return True
-    if quiz.review == Quiz.Review.AFTER_PASSING:
-        # A quiz the learner can no longer see cannot be retaken either.
-        return record is None or record.passed or record.attempts_left == 0
-    return False
 
 
 def _next_step_link(progress: CourseProgress, quiz: Quiz) -> tuple[str, str] | None:
@@ -380,9 +390,9 @@ def attempt_result(request, pk):
     quiz = attempt.quiz
     progress = course_progress_for_learner(learner=request.user, course=quiz.course)
     record = quiz_progress(progress, quiz)
-    reveal = _reveals_answers(quiz, record)
+    shows = review_shows(quiz=quiz, record=record)
     reviews = [
-        _question_review(response, course_slug=quiz.course.slug, reveal=reveal)
+        _question_review(response, course_slug=quiz.course.slug, shows=shows)
         for response in attempt.responses.all()
     ]
     passed = record is not None and record.passed
@@ -397,7 +407,7 @@ def attempt_result(request, pk):
             "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}",
             "percent": percent_label(attempt.percent),
             "best": percent_label(record.best_percent) if record else "",
-            "reveal": reveal,
+            "shows": shows,
             "reviews": reviews,
             "can_retake": record is not None and record.is_open and record.attempts_left != 0,
             "next_step": _next_step_link(progress, quiz) if passed else None,
