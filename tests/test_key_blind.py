@@ -458,3 +458,5 @@ def test_attempts_open_at_the_upgrade_get_tokens_and_keep_their_answers():
     assert upgraded.answer == ids[0]  # the saved answer stands, and still grades as it did
     assert grade(upgraded.shown, upgraded.answer).is_correct
     assert done.responses.get().shown == old_shown  # history keeps its snapshot
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -35,7 +35,7 @@ def quizzes_on_the_old_default_become_retake_safe(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_learner_records_protect_account'),
+        ('assessments', '0007_open_attempts_option_tokens'),
     ]
 
     operations = [
