@@ -1,11 +1,19 @@
 """Fixtures shared by every app's tests. Factories live in tests/factories.py."""
 
+import os
 import random
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory, make_instructor, right_answer, wrong_answer
+
+# In CI the property-based tests draw the same examples on every run: a red build is the
+# code's doing, never the luck of the draw. Locally they keep exploring.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
