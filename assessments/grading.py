@@ -35,6 +35,7 @@ from random import Random
 from typing import Any
 
 from assessments.models import Choice, Question
+from lessons.validators import control_character_message
 
 Kind = Question.Kind
 
@@ -437,6 +438,9 @@ def validate_answer(shown: dict, answer: Any) -> Any:
         if not isinstance(answer, str):
             raise InvalidAnswer("Type your answer as text.")
         limit = SHORT_ANSWER_MAX_LENGTH if kind == Kind.SHORT else ESSAY_MAX_LENGTH
+        # Checked before stripping: Python strips some controls (\x1c-\x1f, \x85) as space.
+        if message := control_character_message(answer):
+            raise InvalidAnswer(message)
         text = answer.strip()
         if len(text) > limit:
             raise InvalidAnswer(
