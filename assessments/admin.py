@@ -42,6 +42,7 @@ from lessons.admin import (
     ContentAdmin,
     ContentForm,
     CourseScopedAdmin,
+    PlainTextMixin,
     PublishableAdmin,
     course_label,
     taught_course_ids,
@@ -108,7 +109,7 @@ class QuestionForm(ContentForm):
         return cleaned
 
 
-class ChoiceInline(NumberRangesMixin, SortableTabularInline):
+class ChoiceInline(NumberRangesMixin, PlainTextMixin, SortableTabularInline):
     model = Choice
     number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
     form = ContentForm
@@ -118,7 +119,7 @@ class ChoiceInline(NumberRangesMixin, SortableTabularInline):
     extra = 0
 
 
-class QuestionInline(SortableTabularInline):
+class QuestionInline(PlainTextMixin, SortableTabularInline):
     model = Question
     form = ContentForm
     fields = ("title", "kind", "text", "points", "answered")
@@ -352,7 +353,7 @@ class QuestionAdmin(ContentAdmin):
         )
 
 
-class ResponseInline(admin.TabularInline):
+class ResponseInline(PlainTextMixin, admin.TabularInline):
     model = Response
     fields = ("slot", "question", "answer", "score", "is_correct", "saved_at")
     readonly_fields = fields

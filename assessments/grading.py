@@ -22,11 +22,20 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from random import Random
 from typing import Any
 
-from assessments.models import Question
+from assessments.models import Choice, Question
+from lessons.validators import control_character_message
 
 Kind = Question.Kind
 
@@ -37,6 +46,23 @@ CENT = Decimal("0.01")
 FULL_MARKS_SLACK = Decimal("0.01")
 SHORT_ANSWER_MAX_LENGTH = 500
 ESSAY_MAX_LENGTH = 20_000
+
+# The numbers a learner may save. Within these bounds an answer has at most 25 digits, so it
+# compares exactly with any key the Choice columns hold (30 digits, 10 of them decimals).
+NUMBER_LIMIT = Decimal(10) ** 15
+NUMBER_DECIMALS = Choice._meta.get_field("numeric_value").decimal_places
+NUMBER_OUT_OF_BOUNDS = (
+    f"Type a number between -{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,}, "
+    f"with at most {NUMBER_DECIMALS} decimal places."
+)
+# The most points a question can be worth (the column's bound); a snapshot claiming more is
+# not one this application wrote, and scores nothing rather than a score no column holds.
+_points = Question._meta.get_field("points")
+POINTS_LIMIT = Decimal(10) ** (_points.max_digits - _points.decimal_places)
+# Numbers are compared in this context: exact for anything the bounds above let through,
+# and for anything else (an answer saved before there were bounds, such as "1e1000000") it
+# rounds, or overflows to infinity, instead of raising as the default context does.
+_COMPARING = Context(prec=200, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
 
 # Keys of a snapshot a learner must not see before submitting: they give the answer away.
 ANSWER_KEYS = ("weight", "feedback", "match", "value", "tolerance")
@@ -262,8 +288,12 @@ def _choice_id(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
+        try:
+            return int(value.strip())
+        except ValueError:  # thousands of digits: Python's int-from-text limit
+            return None
     return None
 
 
@@ -291,6 +321,20 @@ def parse_number(typed: Any) -> Decimal | None:
     return number
 
 
+def _decimal_places(number: Decimal) -> int:
+    """Decimals that count: 3.1400 has two. Read from the digits, so no context can overflow."""
+    _, digits, exponent = number.as_tuple()
+    if not any(digits):
+        return 0
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing_zeros))
+
+
+def number_within_bounds(number: Decimal) -> bool:
+    """Whether a learner may save ``number``: see NUMBER_LIMIT."""
+    return number.copy_abs() < NUMBER_LIMIT and _decimal_places(number) <= NUMBER_DECIMALS
+
+
 def normalise_text(text: str) -> str:
     """Text as compared for short answers: NFKC, trimmed, single spaces, casefolded."""
     return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
@@ -311,6 +355,17 @@ def _decimal(value: Any, default: Decimal = Decimal(0)) -> Decimal:
     except (InvalidOperation, ValueError, TypeError):
         return default
     return number if number.is_finite() else default
+
+
+def _weight(choice: dict) -> Decimal:
+    """A choice's weight, a percent of the points: held to -100…100 as the column is, so
+    sums of weights stay small whatever a snapshot holds."""
+    return min(max(_decimal(choice.get("weight")), -HUNDRED), HUNDRED)
+
+
+def _within(number: Decimal, value: Decimal, tolerance: Decimal) -> bool:
+    with localcontext(_COMPARING):
+        return abs(number - value) <= abs(tolerance)
 
 
 def _is_blank(answer: Any) -> bool:
@@ -336,7 +391,11 @@ def _fraction_score(points: Decimal, percent: Decimal) -> Decimal:
 
 
 def _feedback(choices: Iterable[dict]) -> list[str]:
-    return [choice["feedback"] for choice in choices if choice.get("feedback")]
+    return [
+        choice["feedback"]
+        for choice in choices
+        if isinstance(choice.get("feedback"), str) and choice["feedback"]
+    ]
 
 
 def _wrong() -> Grade:
@@ -347,7 +406,7 @@ def _grade_single(points: Decimal, choices: dict[int, dict], answer: Any) -> Gra
     choice = choices.get(_choice_id(answer))
     if choice is None:
         return _wrong()
-    percent = _percent(_decimal(choice.get("weight")))
+    percent = _percent(_weight(choice))
     return Grade(
         score=_fraction_score(points, percent),
         is_correct=percent == HUNDRED,
@@ -363,7 +422,7 @@ def _grade_multiple(points: Decimal, choices: dict[int, dict], answer: Any) -> G
         return _wrong()
     # A choice ticked twice (a replayed request) counts once.
     selected = [choices[choice_id] for choice_id in dict.fromkeys(ids)]
-    percent = _percent(sum((_decimal(choice.get("weight")) for choice in selected), Decimal(0)))
+    percent = _percent(sum((_weight(choice) for choice in selected), Decimal(0)))
     return Grade(
         score=_fraction_score(points, percent),
         is_correct=percent == HUNDRED,
@@ -374,8 +433,8 @@ def _grade_multiple(points: Decimal, choices: dict[int, dict], answer: Any) -> G
 def _best(points: Decimal, matching: list[dict]) -> Grade:
     if not matching:
         return _wrong()
-    best = max(matching, key=lambda choice: _decimal(choice.get("weight")))
-    percent = _percent(_decimal(best.get("weight")))
+    best = max(matching, key=_weight)
+    percent = _percent(_weight(best))
     return Grade(
         score=_fraction_score(points, percent),
         is_correct=percent == HUNDRED,
@@ -403,8 +462,7 @@ def _grade_numerical(points: Decimal, choices: dict[int, dict], answer: Any) -> 
             others.append(choice)  # GIFT's "~#feedback": what any other answer gets told
             continue
         value = _decimal(choice["value"], default=None)
-        tolerance = abs(_decimal(choice.get("tolerance")))
-        if value is not None and abs(number - value) <= tolerance:
+        if value is not None and _within(number, value, _decimal(choice.get("tolerance"))):
             matching.append(choice)
     if not matching:
         return Grade(score=Decimal("0.00"), is_correct=False, feedback=_feedback(others))
@@ -420,7 +478,9 @@ def _grade_matching(points: Decimal, choices: dict[int, dict], answer: Any) -> G
     right = sum(
         1
         for key, choice in pairs.items()
-        if key in answer and " ".join(answer[key].split()) == " ".join(choice["match"].split())
+        if key in answer
+        and isinstance(choice.get("match"), str)
+        and " ".join(answer[key].split()) == " ".join(choice["match"].split())
     )
     score = (points * right / len(pairs)).quantize(CENT, rounding=ROUND_HALF_UP)
     return Grade(score=score, is_correct=right == len(pairs))
@@ -437,16 +497,25 @@ _GRADERS = {
 
 
 def grade(shown: dict, answer: Any) -> Grade:
-    """Grade one answer from the snapshot alone. Never raises on a bad answer: it scores 0."""
+    """Grade one answer from the snapshot alone.
+
+    Never raises, whatever the snapshot and the answer hold (they are years-old JSON): what
+    cannot be read scores 0, and the score always fits the column it is stored in.
+    """
+    if not isinstance(shown, dict):
+        return _wrong()
     kind = shown.get("kind")
     if kind == Kind.ESSAY:
         return Grade(score=Decimal("0.00"), is_correct=None)
-    grader = _GRADERS.get(kind)
+    grader = _GRADERS.get(kind) if isinstance(kind, str) else None
     if grader is None or _is_blank(answer):
         return _wrong()
-    points = max(_decimal(shown.get("points")), Decimal(0))
+    points = _decimal(shown.get("points"))
+    if not Decimal(0) <= points < POINTS_LIMIT:
+        return _wrong()
     choices = {}
-    for choice in shown.get("choices") or []:
+    listed = shown.get("choices")
+    for choice in listed if isinstance(listed, list) else []:
         if isinstance(choice, dict) and _choice_id(choice.get("id")) is not None:
             choices[_choice_id(choice["id"])] = choice
     return grader(points, choices, answer)
@@ -454,7 +523,7 @@ def grade(shown: dict, answer: Any) -> Grade:
 
 def is_graded(shown: dict) -> bool:
     """Whether the question counts towards the score (an essay waits for a human)."""
-    return shown.get("kind") != Kind.ESSAY
+    return not isinstance(shown, dict) or shown.get("kind") != Kind.ESSAY
 
 
 # --- Validation when saving -------------------------------------------------
@@ -488,6 +557,9 @@ def validate_answer(shown: dict, answer: Any) -> Any:
         if not isinstance(answer, str):
             raise InvalidAnswer("Type your answer as text.")
         limit = SHORT_ANSWER_MAX_LENGTH if kind == Kind.SHORT else ESSAY_MAX_LENGTH
+        # Checked before stripping: Python strips some controls (\x1c-\x1f, \x85) as space.
+        if message := control_character_message(answer):
+            raise InvalidAnswer(message)
         text = answer.strip()
         if len(text) > limit:
             raise InvalidAnswer(
@@ -496,8 +568,11 @@ def validate_answer(shown: dict, answer: Any) -> Any:
         return text
 
     if kind == Kind.NUMERICAL:
-        if parse_number(answer) is None:
+        number = parse_number(answer)
+        if number is None:
             raise InvalidAnswer("Type a number, for example 3.14 or 3,14.")
+        if not number_within_bounds(number):
+            raise InvalidAnswer(NUMBER_OUT_OF_BOUNDS)
         return str(answer).strip()
 
     if kind == Kind.MATCHING:

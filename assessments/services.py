@@ -4,8 +4,10 @@ Gating (enrolment, sequential modules) is the caller's business: the
 ``progress`` app checks it, then calls these.
 """
 
+import logging
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,6 +19,8 @@ from django.utils import timezone
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
 from assessments.models import Attempt, Quiz, Response
 from lessons.models import Status
+
+logger = logging.getLogger(__name__)
 
 
 class QuizError(Exception):
@@ -225,13 +229,35 @@ def attempt_submit(
     return locked
 
 
+@dataclass(frozen=True)
+class ExpiredSubmission:
+    """What a run of the periodic job did: the attempts it handed in, and the ids of those
+    it could not (each logged with its traceback)."""
+
+    submitted: list[Attempt]
+    failed: list[int]
+
+
 def attempts_expired_submit(
     *, now: datetime | None = None, among: Q | None = None
-) -> list[Attempt]:
+) -> ExpiredSubmission:
     """Submit every open attempt whose time ran out (or those of them matching ``among``);
-    for a periodic job. Returns them."""
+    for a periodic job.
+
+    Each attempt is handed in on its own: one that cannot be graded is logged and left open
+    (its transaction rolled back, so nothing is half-written) and the others are still
+    graded; the next run tries it again.
+    """
     now = now or timezone.now()
     expired = Attempt.objects.filter(
         among or Q(), submitted_at__isnull=True, deadline__lt=now
     ).values_list("pk", flat=True)
-    return [attempt_submit(attempt=Attempt(pk=pk), now=now, auto=True) for pk in list(expired)]
+    submitted, failed = [], []
+    for pk in list(expired):
+        try:
+            submitted.append(attempt_submit(attempt=Attempt(pk=pk), now=now, auto=True))
+        except Exception:
+            # Anything at all: one learner's attempt must not stop everyone else's grades.
+            logger.exception("Could not submit expired attempt %s", pk)
+            failed.append(pk)
+    return ExpiredSubmission(submitted=submitted, failed=failed)

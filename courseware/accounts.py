@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from lessons.validators import guard_text_field
+
 
 class SignupForm(UserCreationForm):
     first_name = forms.CharField(max_length=150, label="First name")
@@ -18,6 +20,11 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "first_name", "last_name", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            guard_text_field(field)
 
     def clean_email(self):
         email = self.cleaned_data["email"]

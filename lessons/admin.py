@@ -29,6 +29,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from lessons.markdown import render_markdown
 from lessons.models import Course, Lesson, Module, Status
 from lessons.services import SyncReport, content_remove
+from lessons.validators import (
+    control_character_message,
+    guard_text_field,
+    refuse_control_characters,
+)
 
 # --- Who sees what -------------------------------------------------------------------------
 
@@ -55,7 +60,23 @@ class ScopedChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CourseScopedAdmin(ScopedChoicesMixin, admin.ModelAdmin):
+class PlainTextMixin:
+    """Every text field the admin builds from a model refuses control characters (see
+    lessons/validators.py), and a search holding one lists nothing and says why rather than
+    reaching the database. For every ModelAdmin and inline of the site: a test walks them all.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return guard_text_field(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+    def get_search_results(self, request, queryset, search_term):
+        if message := control_character_message(search_term):
+            messages.error(request, f"Search: {message}")
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+class CourseScopedAdmin(ScopedChoicesMixin, PlainTextMixin, admin.ModelAdmin):
     """An admin that shows a non-superuser only the objects of the courses they teach.
 
     ``course_path`` leads from the model to its course ("" for Course itself). The
@@ -288,6 +309,8 @@ class PublishableAdmin(ContentAdmin):
 class LinesField(forms.CharField):
     """A list of sentences edited as lines of text (learning objectives)."""
 
+    default_validators = [refuse_control_characters]
+
     widget = forms.Textarea(attrs={"rows": 3, "cols": 80})
 
     def prepare_value(self, value):
@@ -323,7 +346,7 @@ class LessonForm(ContentForm):
 BY_POSITION = ("position", "id")
 
 
-class ModuleInline(SortableTabularInline):
+class ModuleInline(PlainTextMixin, SortableTabularInline):
     model = Module
     form = ContentForm
     fields = ("title", "slug", "status")
@@ -333,7 +356,7 @@ class ModuleInline(SortableTabularInline):
     show_change_link = True
 
 
-class LessonInline(SortableTabularInline):
+class LessonInline(PlainTextMixin, SortableTabularInline):
     model = Lesson
     form = LessonForm
     fields = ("title", "slug", "status", "word_count")

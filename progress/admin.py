@@ -1,12 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from assessments import admin as assessments_admin
-from lessons.admin import CourseScopedAdmin, deleted_objects_or_refusals
+from lessons.admin import CourseScopedAdmin, PlainTextMixin, deleted_objects_or_refusals
 from lessons.models import Course
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.records import course_records_zip
@@ -49,11 +50,19 @@ class CertificateAdmin(ReadOnlyAdmin):
     search_fields = ("code", "learner_name")
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(PlainTextMixin, GroupAdmin):
+    """Django's groups (the Instructors role), with the text rule of every admin form."""
+
+
 admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class AccountAdmin(UserAdmin):
+class AccountAdmin(PlainTextMixin, UserAdmin):
     """Accounts with learning records are deactivated, never deleted.
 
     The records point at the account with PROTECT, so deleting it is refused (here

@@ -17,6 +17,7 @@ from assessments.models import Attempt, Quiz, Response
 from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
+    ExpiredSubmission,
     attempt_start,
     attempt_submit,
     attempts_expired_submit,
@@ -180,9 +181,10 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
 
 def quiz_attempts_expired_submit(
     *, now: datetime | None = None, learner_id: int | None = None, course: Course | None = None
-) -> list[Attempt]:
+) -> ExpiredSubmission:
     """Submit every attempt whose time ran out, or only a learner's in a course, and issue the
-    certificates they earned."""
+    certificates they earned. An attempt that cannot be graded is logged and left for the next
+    run (``failed``); the others are handed in regardless."""
     now = now or timezone.now()
     among = Q()
     if learner_id is not None:
@@ -191,7 +193,7 @@ def quiz_attempts_expired_submit(
         among &= Q(quiz__course=course)
     submitted = attempts_expired_submit(now=now, among=among)
     checked = set()
-    for attempt in submitted:
+    for attempt in submitted.submitted:
         key = (attempt.learner_id, attempt.quiz.course_id)
         if key not in checked:
             checked.add(key)

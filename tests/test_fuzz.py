@@ -8,6 +8,7 @@ import contextlib
 import io
 import tempfile
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from assessments.course_io import course_import, course_zip_extract, quiz_questions_import
 from assessments.gift import GiftError, parse_gift
+from assessments.grading import grade
 from assessments.models import Attempt, Response
 from lessons.course_folder import CourseFormatError
 from progress.services import enrollment_create, quiz_attempt_start
@@ -223,3 +225,72 @@ def test_any_post_to_the_attempt_is_saved_submitted_or_shown_with_errors(
     attempt.refresh_from_db()
     if response.status_code == 200:  # errors shown, or asked to confirm: not handed in
         assert not attempt.is_submitted
+
+
+# --- Grading any snapshot and any answer ---------------------------------------------------
+
+# Numbers as a snapshot or an old answer may hold them: ordinary, at and past every bound.
+NUMBER_LIKE = st.one_of(
+    st.sampled_from(
+        [
+            "1", "0", "-1", "2.00", "100.0000", "-100.0000", "33.3333", "9999.99", "3.14",
+            "0.01", "1e1000000", "-1e1000000", "1e-1000000", "1E+999999999999999", "NaN",
+            "sNaN", "Infinity", "-inf", "9" * 40, "0." + "0" * 40 + "1", "1,5", "", " ",
+        ]
+    ),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(),
+    st.floats(),
+)  # fmt: skip
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | NUMBER_LIKE,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+KINDS = st.sampled_from(["single", "true_false", "multiple", "short", "numerical", "matching"])
+CHOICE_IDS = st.one_of(st.integers(1, 4), st.sampled_from(["1", "2", " 3", "x", None]), JSON)
+CHOICES = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {"id": CHOICE_IDS},
+            optional={
+                key: st.one_of(NUMBER_LIKE, st.text(max_size=8), JSON)
+                for key in ("text", "weight", "feedback", "match", "value", "tolerance")
+            },
+        ),
+        JSON,
+    ),
+    max_size=5,
+)
+SNAPSHOTS = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "kind": st.one_of(KINDS, st.just("essay"), JSON),
+            "points": st.one_of(NUMBER_LIKE, JSON),
+            "choices": st.one_of(CHOICES, JSON),
+            "options": st.one_of(st.lists(st.text(max_size=8), max_size=4), JSON),
+        },
+    ),
+    JSON,
+)
+ANSWERS = st.one_of(
+    JSON,
+    NUMBER_LIKE,
+    CHOICE_IDS,
+    st.lists(CHOICE_IDS, max_size=5),
+    st.dictionaries(st.sampled_from(["1", "2", "3", "4"]), st.one_of(st.text(max_size=8), JSON)),
+)
+# What Response.score holds: 8 digits, 2 of them decimals.
+LARGEST_SCORE = Decimal("999999.99")
+
+
+@FUZZ
+@given(shown=SNAPSHOTS, answer=ANSWERS)
+def test_any_snapshot_and_any_answer_grade_to_a_score_that_can_be_stored(shown, answer):
+    result = grade(shown, answer)
+
+    assert Decimal(0) <= result.score <= LARGEST_SCORE
+    assert result.score == result.score.quantize(Decimal("0.01"))
+    assert result.is_correct in (True, False, None)
+    assert all(isinstance(line, str) for line in result.feedback)

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -26,7 +27,14 @@ from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, read_course
 from lessons.markdown import MAX_RAW_HTML_TAGS, render_markdown
 from lessons.models import Course, Lesson, Module
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import QuizFactory, single_question
+from tests.factories import (
+    QuizFactory,
+    UserFactory,
+    essay_question,
+    matching_question,
+    short_question,
+    single_question,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -541,3 +549,212 @@ def test_admin_gift_upload_that_is_not_utf8_names_the_line_and_changes_nothing(c
     )
     assert row_counts() == before
     assert quiz.questions.get().text == "Kept"
+
+
+# --- Control characters in what people type -----------------------------------------------
+# PostgreSQL refuses NUL in text; the other controls (bell, escape, DEL, C1) are invisible
+# and break exports. Everywhere a learner or an instructor types, they get a form error.
+
+CONTROL_CHARACTERS = ["\x00", "\x07", "\x1b", "\x7f", "\x85"]
+REFUSED = "remove the invisible control character"
+
+
+@pytest.fixture
+def typed_answers_quiz():
+    quiz = QuizFactory(max_attempts=None)
+    short_question(quiz=quiz, position=1)
+    essay_question(quiz=quiz, position=2)
+    matching_question(quiz=quiz, position=3)
+    return quiz
+
+
+@pytest.fixture
+def answering(client, learner, typed_answers_quiz):
+    enrollment_create(learner=learner, course=typed_answers_quiz.course)
+    client.force_login(learner)
+    return quiz_attempt_start(learner=learner, quiz=typed_answers_quiz)
+
+
+def saved_answers(attempt) -> list:
+    return list(attempt.responses.order_by("slot").values_list("answer", flat=True))
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_a_typed_answer_with_a_control_character_gets_a_form_error_and_is_not_saved(
+    client, answering, control
+):
+    attempt = answering
+    (helsinki,) = [c["id"] for c in attempt.responses.get(slot=3).shown["choices"][:1]]
+    typed = f"Hel{control}sinki"
+    save, page = (
+        reverse("response_save", args=[attempt.pk, 1]),
+        reverse("attempt_detail", args=[attempt.pk]),
+    )
+
+    autosaved = client.post(save, {"q1": typed}, headers={"HX-Request": "true"})
+    essay = client.post(
+        reverse("response_save", args=[attempt.pk, 2]),
+        {"q2": typed},
+        headers={"HX-Request": "true"},
+    )
+    no_js = client.post(save, {"q1": typed}, follow=True)
+    whole_page = client.post(
+        page, {"answers": "1", "q1": typed, "q2": typed, f"q3-{helsinki}": f"Fin{control}land"}
+    )
+
+    assert REFUSED in autosaved.content.decode().lower()
+    assert REFUSED in essay.content.decode().lower()
+    assert any(REFUSED in str(m).lower() for m in no_js.context["messages"])
+    assert whole_page.status_code == 200
+    assert whole_page.content.decode().lower().count(REFUSED) == 2
+    assert "Pick an answer from the list" in whole_page.content.decode()
+    assert saved_answers(attempt) == [None, None, None]
+
+
+@pytest.fixture
+def teaching(client):
+    from tests.factories import CourseFactory, make_instructor
+
+    course = CourseFactory()
+    instructor = make_instructor("teacher")
+    course.instructors.add(instructor)
+    enrollment_create(learner=UserFactory(first_name="Ada"), course=course)
+    client.force_login(instructor)
+    return course
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_the_learner_search_with_a_control_character_says_so_and_lists_nobody(
+    client, teaching, control
+):
+    response = client.get(reverse("teach_course", args=[teaching.slug]), {"q": f"A{control}da"})
+
+    assert response.status_code == 200
+    assert REFUSED in response.content.decode().lower()
+    assert "No learners match." in response.content.decode()
+
+
+SIGNUP = {
+    "username": "amara",
+    "first_name": "Amara",
+    "last_name": "Okafor",
+    "email": "amara@example.org",
+    "password1": "a long passphrase 2026",
+    "password2": "a long passphrase 2026",
+}
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+@pytest.mark.parametrize("field", ["username", "first_name", "last_name", "email"])
+def test_sign_up_with_a_control_character_gets_a_form_error_and_makes_no_account(
+    client, field, control
+):
+    response = client.post(
+        "/accounts/signup/", {**SIGNUP, field: SIGNUP[field][:3] + control + SIGNUP[field][3:]}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert not get_user_model().objects.filter(email__startswith="ama").exists()
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_login_and_password_reset_with_a_control_character_get_a_form_error(client, control):
+    UserFactory(username="amara", email="amara@example.org")
+
+    login = client.post(reverse("login"), {"username": f"ama{control}ra", "password": "x"})
+    reset = client.post(reverse("password_reset"), {"email": f"ama{control}ra@example.org"})
+
+    assert login.status_code == 200 and login.context["form"].errors
+    assert reset.status_code == 200 and reset.context["form"].errors["email"]
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_the_admin_refuses_a_control_character_in_a_form_and_its_inlines(
+    client, admin_user, control
+):
+    from lessons.tests.test_admin import form_data
+    from tests.factories import CourseFactory, ModuleFactory
+
+    course = CourseFactory(title="Negotiation")
+    ModuleFactory(course=course, title="Basics", position=1)
+    last_name = admin_user.last_name
+    client.force_login(admin_user)
+    change = reverse("admin:lessons_course_change", args=[course.pk])
+    data = form_data(client.get(change))
+
+    in_form = client.post(change, {**data, "title": f"Nego{control}tiation"})
+    in_inline = client.post(change, {**data, "modules-0-title": f"Ba{control}sics"})
+    account = reverse("admin:auth_user_change", args=[admin_user.pk])
+    in_account = client.post(
+        account, {**form_data(client.get(account)), "last_name": f"Love{control}lace"}
+    )
+
+    for response in (in_form, in_inline, in_account):
+        assert response.status_code == 200
+        assert REFUSED in response.content.decode().lower()
+    course.refresh_from_db()
+    assert course.title == "Negotiation"
+    assert course.modules.get().title == "Basics"
+    admin_user.refresh_from_db()
+    assert admin_user.last_name == last_name
+
+
+def every_admin_form(request):
+    """The add and change forms of every model registered in the admin, and of its inlines."""
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        for obj in (None, model_admin.get_queryset(request).first()):
+            yield model.__name__, model_admin.get_form(request, obj)
+            for inline in model_admin.get_inline_instances(request, obj):
+                form = inline.get_formset(request, obj).form
+                yield f"{model.__name__} inline {inline.model.__name__}", form
+
+
+def test_every_text_field_of_every_admin_form_refuses_control_characters(rf, admin_user):
+    from django import forms
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import LessonFactory
+
+    single_question(quiz=QuizFactory(), lesson=LessonFactory())  # a change form of each
+    request = rf.get("/admin/")
+    request.user = admin_user
+    checked = []
+    for name, form in every_admin_form(request):
+        for field_name, field in form.base_fields.items():
+            # Passwords are hashed, never stored as text: any character may be in one.
+            if not isinstance(field, forms.CharField) or isinstance(
+                field.widget, forms.PasswordInput
+            ):
+                continue
+            checked.append(f"{name}.{field_name}")
+            with pytest.raises(ValidationError):
+                field.clean("x\x07y")
+    assert "Course.title" in checked and "Question inline Choice.feedback" in checked
+    assert "User.first_name" in checked and "Group.name" in checked
+
+
+@pytest.mark.parametrize(
+    ("control", "message", "listed"),
+    [
+        # Django's own search form drops a search with NUL, says so, and lists everything.
+        ("\x00", "null characters are not allowed", 1),
+        ("\x07", REFUSED, 0),
+        ("\x85", REFUSED, 0),
+    ],
+)
+def test_the_admin_search_with_a_control_character_says_so(
+    client, admin_user, control, message, listed
+):
+    from tests.factories import CourseFactory
+
+    CourseFactory(title="Negotiation")
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:lessons_course_changelist"), {"q": f"Ne{control}go"})
+
+    assert response.status_code == 200
+    assert message in response.content.decode().lower()
+    assert response.context["cl"].result_count == listed

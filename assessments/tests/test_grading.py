@@ -474,3 +474,46 @@ def test_validate_matching_refuses_a_right_side_that_was_not_offered():
 
     with pytest.raises(InvalidAnswer):
         validate_answer(shown, {pair_key(shown, "Helsinki"): "Sweden"})
+
+
+# --- Numbers: what may be saved, and what was saved before there was a bound ----------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["1e1000000", "-1e1000000", "1e15", "-1000000000000000", "1e-1000000", "0.00000000001"],
+)
+def test_a_number_too_large_or_too_precise_to_compare_is_refused_with_its_bounds(typed):
+    with pytest.raises(InvalidAnswer) as refused:
+        validate_answer(snapshot(numerical_question()), typed)
+
+    assert str(refused.value) == (
+        "Type a number between -1,000,000,000,000,000 and 1,000,000,000,000,000, "
+        "with at most 10 decimal places."
+    )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["999999999999999.9999999999", "-999999999999999", "1e14", "0.0000000001", "3.14000000000000"],
+)
+def test_numbers_within_the_bounds_are_saved_as_typed(typed):
+    assert validate_answer(snapshot(numerical_question()), typed) == typed
+
+
+@pytest.mark.parametrize(
+    ("stored", "score"),
+    [
+        ("1e1000000", "0.00"),
+        ("-1e1000000", "0.00"),
+        ("1E+999999999999", "0.00"),
+        ("1e-1000000", "0.00"),
+        # Past today's bound on decimals, saved before it: graded as typed.
+        ("3.14000000000000000000000000000000001", "1.00"),
+        ("3.1500000000000000000000000000000001", "0.00"),
+    ],
+)
+def test_numbers_saved_before_the_bound_are_graded_not_refused(stored, score):
+    shown = snapshot(numerical_question(answers=[("3.14", "0.01", 100)]))
+
+    assert grade(shown, stored).score == Decimal(score)

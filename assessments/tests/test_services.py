@@ -323,7 +323,8 @@ def test_periodic_job_submits_only_expired_attempts(timed_quiz, now, rng):
 
     submitted = attempts_expired_submit(now=now + timedelta(minutes=31))
 
-    assert [a.pk for a in submitted] == [expired.pk]
+    assert [a.pk for a in submitted.submitted] == [expired.pk]
+    assert submitted.failed == []
     expired.refresh_from_db()
     running.refresh_from_db()
     assert expired.submitted_at == expired.deadline
@@ -525,3 +526,30 @@ def test_two_simultaneous_starts_make_one_attempt(now):
     assert len(set(started)) == 1
     assert Attempt.objects.filter(learner=learner).count() == 1
     assert Response.objects.count() == 1
+
+
+def test_periodic_job_grades_each_attempt_on_its_own(timed_quiz, now, rng, caplog, monkeypatch):
+    failing = attempt_start(learner=UserFactory(), quiz=timed_quiz, now=now, rng=rng)
+    graded = attempt_start(learner=UserFactory(), quiz=timed_quiz, now=now, rng=rng)
+    # An answer this grader cannot handle, stored as old data would be.
+    failing.responses.filter(slot=1).update(answer="cannot be graded")
+    real_grade = grade
+
+    def grade_or_fail(shown, answer):
+        if answer == "cannot be graded":
+            raise ArithmeticError("grading failed")
+        return real_grade(shown, answer)
+
+    monkeypatch.setattr("assessments.services.grade", grade_or_fail)
+
+    result = attempts_expired_submit(now=now + timedelta(minutes=31))
+
+    assert [attempt.pk for attempt in result.submitted] == [graded.pk]
+    assert result.failed == [failing.pk]
+    graded.refresh_from_db()
+    failing.refresh_from_db()
+    assert graded.submitted_at == graded.deadline and graded.percent == Decimal("0.00")
+    assert failing.submitted_at is None and failing.score is None  # nothing half-written
+    (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert f"attempt {failing.pk}" in logged.getMessage()
+    assert logged.exc_info is not None

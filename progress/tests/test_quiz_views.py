@@ -7,14 +7,15 @@ from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from assessments.models import Attempt, Quiz
+from assessments import grading
+from assessments.models import Attempt, Quiz, Response
 from assessments.review import key_lines
 from lessons.models import Lesson, Status
 from progress.services import (
@@ -1068,6 +1069,89 @@ def test_by_default_the_key_is_shown_once_no_attempt_is_left(as_learner, enrolle
     assert leaked(as_learner.get(url("attempt_result", first)), first) != []
 
 
+# --- Numbers that cannot be compared ----------------------------------------------------------
+
+BOUNDS = (
+    "Type a number between -1,000,000,000,000,000 and 1,000,000,000,000,000, "
+    "with at most 10 decimal places."
+)
+
+
+def test_a_number_too_large_to_compare_gets_a_form_error_and_is_not_saved(
+    as_learner, enrolled, quiz
+):
+    attempt = start(enrolled, quiz)
+    data = answers_form(attempt) | {"q5": "1e1000000"}
+
+    page = as_learner.post(url("attempt_detail", attempt), data)
+    autosaved = as_learner.post(
+        url("response_save", attempt, slot=5), {"q5": "1e1000000"}, headers=HTMX
+    )
+    submitted = as_learner.post(url("attempt_submit", attempt), data | {"confirm": "1"})
+
+    assertContains(page, f"Not saved: {BOUNDS}")
+    assertContains(autosaved, f"⚠ Not saved: {BOUNDS}")
+    assertContains(submitted, f"Not saved: {BOUNDS}")
+    assert attempt.responses.get(slot=5).answer is None
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None
+
+
+def huge_number_saved_before_the_bound(attempt) -> None:
+    """What an attempt saved before numbers were bounded holds: written as it was stored."""
+    Response.objects.filter(attempt=attempt, slot=5).update(answer="1e1000000")
+
+
+def test_an_attempt_holding_a_huge_number_is_submitted_and_its_result_shown(
+    as_learner, enrolled, quiz
+):
+    attempt = start(enrolled, quiz)
+    huge_number_saved_before_the_bound(attempt)
+
+    submitted = as_learner.post(url("attempt_submit", attempt), {"confirm": "1"}, follow=True)
+
+    assertRedirects(submitted, url("attempt_result", attempt))
+    assertContains(submitted, "You scored 0 of 6 points")
+    assertContains(submitted, "1e1000000")
+    attempt.refresh_from_db()
+    assert attempt.responses.get(slot=5).answer == "1e1000000"  # graded, not rewritten
+    assert attempt.responses.get(slot=5).is_correct is False
+
+
+def test_an_expired_attempt_holding_a_huge_number_is_handed_in_from_the_intro(
+    as_learner, enrolled, quiz
+):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=30)
+    huge_number_saved_before_the_bound(attempt)
+
+    intro = as_learner.get(quiz_url("quiz_detail", quiz), follow=True)
+
+    assert intro.status_code == 200
+    assert any("Time ran out" in message for message in messages_of(intro))
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.score == 0
+
+
+def test_the_instructor_sees_an_expired_attempt_holding_a_huge_number(
+    client, enrolled, quiz, course
+):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    attempt = start(enrolled, quiz, minutes_ago=30)
+    huge_number_saved_before_the_bound(attempt)
+    instructor = UserFactory(is_staff=True)
+    course.instructors.add(instructor)
+    client.force_login(instructor)
+
+    page = client.get(reverse("teach_learner", args=[course.slug, enrolled.pk]))
+
+    assertContains(page, "1e1000000")
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.score == 0
+
+
 # --- The cron command ------------------------------------------------------------------------
 
 
@@ -1090,6 +1174,36 @@ def test_the_command_submits_expired_attempts_only(enrolled, quiz, course):
     out = StringIO()
     call_command("submit_expired_attempts", stdout=out)
     assert out.getvalue() == "Submitted 0 expired attempts.\n"
+
+
+def test_the_command_grades_the_others_when_one_fails_and_exits_with_an_error(
+    enrolled, quiz, course, monkeypatch
+):
+    quiz.time_limit_minutes = 10
+    quiz.save()
+    failing = start(enrolled, quiz, minutes_ago=30)
+    other = UserFactory()
+    enrollment_create(learner=other, course=course)
+    graded = start(other, quiz, minutes_ago=20)
+    failing.responses.filter(slot=4).update(answer="cannot be graded")
+    real_grade = grading.grade
+    monkeypatch.setattr(
+        "assessments.services.grade",
+        lambda shown, answer: 1 / 0 if answer == "cannot be graded" else real_grade(shown, answer),
+    )
+    out, err = StringIO(), StringIO()
+
+    with pytest.raises(CommandError, match="1 expired attempt could not be graded"):
+        call_command("submit_expired_attempts", stdout=out, stderr=err)
+
+    assert out.getvalue() == "Submitted 1 expired attempt.\n"
+    graded.refresh_from_db()
+    failing.refresh_from_db()
+    assert graded.auto_submitted and graded.submitted_at == graded.deadline
+    assert failing.submitted_at is None
+    # The next run tries it again, and still grades nothing twice.
+    with pytest.raises(CommandError):
+        call_command("submit_expired_attempts", stdout=StringIO(), stderr=StringIO())
 
 
 # --- Query counts: fixed, whatever the size ------------------------------------------------

@@ -415,7 +415,7 @@ def test_submitting_one_learners_expired_attempts_in_a_course_leaves_the_others_
         now=now + timedelta(minutes=25), learner_id=ada.learner_id, course=ada.quiz.course
     )
 
-    assert [attempt.pk for attempt in submitted] == [ada.pk]
+    assert [attempt.pk for attempt in submitted.submitted] == [ada.pk]
     still_open = Attempt.objects.filter(submitted_at=None)
     assert set(still_open) == {
         a for key, a in open_attempts.items() if key != ("this course", "ada")

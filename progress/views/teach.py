@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from assessments import statistics
 from assessments.models import Quiz
 from lessons.models import Course
+from lessons.validators import control_character_message
 from progress import cohort, services
 from progress.models import Enrollment
 
@@ -74,13 +75,18 @@ def index(request):
 def course_overview(request, course):
     outline = cohort.course_outline(course)
     modules = {module.slug: module for module in outline.modules}
+    search = request.GET.get("q", "")
+    # Never sent to the database: PostgreSQL refuses NUL, and no name holds a control character.
+    search_error = control_character_message(search)
     filters = {
-        "search": request.GET.get("q", "").strip(),
+        "search": "" if search_error else search.strip(),
         "module": modules.get(request.GET.get("module", "")),
         "state": request.GET.get("state", ""),
         "sort": request.GET.get("sort", "name"),
     }
     learners = cohort.cohort_learners(outline, **filters)
+    if search_error:
+        learners = learners.none()
     page = Paginator(learners, LEARNERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -92,6 +98,7 @@ def course_overview(request, course):
             "page": page,
             "rows": cohort.matrix_rows(outline, list(page)),
             "filters": filters,
+            "search_error": search_error,
             "states": cohort.STATES,
             "sorts": cohort.SORTS,
         },
