@@ -584,7 +584,8 @@ def test_a_typed_answer_with_a_control_character_gets_a_form_error_and_is_not_sa
     client, answering, control
 ):
     attempt = answering
-    (helsinki,) = [c["id"] for c in attempt.responses.get(slot=3).shown["choices"][:1]]
+    # The page names the item by its token.
+    (helsinki,) = [c["token"] for c in attempt.responses.get(slot=3).shown["choices"][:1]]
     typed = f"Hel{control}sinki"
     save, page = (
         reverse("response_save", args=[attempt.pk, 1]),
