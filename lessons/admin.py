@@ -15,7 +15,7 @@ from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import Max, ProtectedError, Q
 from django.db.models.deletion import Collector
@@ -26,7 +26,7 @@ from django.urls import path
 from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
-from lessons.markdown import render_markdown
+from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Course, Lesson, Module, Status
 from lessons.services import SyncReport, content_remove
 from lessons.validators import (
@@ -137,18 +137,20 @@ def view_on_site(request, content_type_id, object_id):
 # --- Content admins ------------------------------------------------------------------------
 
 
-class ContentForm(forms.ModelForm):
-    """Saves text with plain newlines.
+def plain_newlines(text: str) -> str:
+    """Browsers send text areas with CRLF line ends; the course files and GIFT cannot
+    hold carriage returns, so a course edited with them would no longer export."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
-    Browsers send text areas with CRLF line ends; the course files and GIFT cannot
-    hold carriage returns, so a course edited here would no longer export.
-    """
+
+class ContentForm(forms.ModelForm):
+    """Saves text with plain newlines."""
 
     def clean(self):
         cleaned = super().clean()
         for name, value in cleaned.items():
             if isinstance(value, str):
-                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+                cleaned[name] = plain_newlines(value)
         return cleaned
 
 
@@ -327,6 +329,12 @@ class ModuleForm(ContentForm):
 class LessonForm(ContentForm):
     def clean(self):
         cleaned = super().clean()
+        # Checked on the text as it will be saved, with plain newlines.
+        if "body" in cleaned:
+            try:
+                validate_lesson_body(cleaned["body"])
+            except ValidationError as error:
+                self.add_error("body", error)
         # The course is not on the form (it follows the module), so the database's
         # one-slug-per-course rule is checked here rather than failing on save.
         module, slug = cleaned.get("module"), cleaned.get("slug")
@@ -455,7 +463,14 @@ class LessonAdmin(PublishableAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        rendered = render_markdown(request.POST.get("body", ""))
+        body = plain_newlines(request.POST.get("body", ""))
+        try:
+            validate_lesson_body(body)
+        except ValidationError as error:
+            # Refused before rendering; answered with 200 so htmx shows the message.
+            rendered, refusal = None, error.message
+        else:
+            rendered, refusal = render_markdown(body), None
         template = (
             "admin/lessons/lesson/_preview.html"
             if request.htmx
@@ -466,5 +481,6 @@ class LessonAdmin(PublishableAdmin):
             "opts": self.opts,
             "title": f"Preview: {request.POST.get('title') or 'lesson'}",
             "rendered": rendered,
+            "refusal": refusal,
         }
         return TemplateResponse(request, template, context)

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
-from lessons.markdown import MAX_LESSON_CHARS
+from lessons.markdown import validate_lesson_body
 
 COURSE_FILE = "course.yaml"
 MODULES_DIR = "modules"
@@ -234,12 +235,10 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
                 line=line_number,
             )
         body = "\n".join(body_lines[heading + 1 : end]).strip("\n")
-        if len(body) > MAX_LESSON_CHARS:
-            raise CourseFormatError(
-                f"the lesson is longer than {MAX_LESSON_CHARS:,} characters: split it",
-                path=path,
-                line=line_number,
-            )
+        try:
+            validate_lesson_body(body)
+        except ValidationError as error:
+            raise CourseFormatError(error.message, path=path, line=line_number) from None
         slug = match["slug"] or slugify(match["title"])
         if slugify(slug) != slug:
             raise CourseFormatError(

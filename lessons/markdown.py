@@ -9,20 +9,26 @@ import re
 from dataclasses import dataclass
 
 import nh3
+from django.core.exceptions import ValidationError
 from markdown_it import MarkdownIt
 
 WORDS_PER_MINUTE = 200
 
 _markdown = MarkdownIt("commonmark", {"typographer": False}).enable("table")
-# Raw HTML past this many tags is shown as text: the sanitiser's time grows with the
-# square of nesting depth (10,000 nested <div>s take seconds), and no lesson needs it.
-MAX_RAW_HTML_TAGS = 500
-# Parsing takes about a second per 200,000 characters of dense markup; a long chapter
-# is a tenth of that.
-MAX_LESSON_CHARS = 200_000
 _markdown_without_html = MarkdownIt("commonmark", {"typographer": False, "html": False}).enable(
     "table"
 )
+# Raw HTML past this many tags is shown as text: the sanitiser's time grows with the
+# square of nesting depth (10,000 nested <div>s take seconds), and no lesson needs it.
+# Tags are counted in the source, so a lesson is parsed once: parsing it a second time
+# without HTML doubled the cost of the costliest Markdown.
+MAX_RAW_HTML_TAGS = 500
+# How an HTML tag, comment or declaration starts (not an autolink such as <https://…>).
+_TAG_START = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|[!?])")
+# Rendering costs up to about 15 µs a character on the costliest Markdown (runs of "!["),
+# so a lesson at the limit renders in under a second whatever it holds (timings in
+# docs/security.md). A long chapter is 20,000 characters.
+MAX_LESSON_CHARS = 50_000
 
 ALLOWED_TAGS = {
     "a",
@@ -78,17 +84,6 @@ def passage_anchor(number: int) -> str:
     return f"passage-{number}"
 
 
-def _raw_html_tags(tokens) -> int:
-    count = 0
-    for token in tokens:
-        if token.type == "html_block":
-            count += token.content.count("<")
-        for child in token.children or ():
-            if child.type == "html_inline":
-                count += 1
-    return count
-
-
 def sanitise_html(html: str) -> str:
     """The one sanitiser for HTML that reaches a page: allowed tags, attributes and link
     schemes only."""
@@ -102,10 +97,24 @@ def sanitise_html(html: str) -> str:
     )
 
 
+def validate_lesson_body(body: str) -> None:
+    """Refuse a lesson body too long to render quickly.
+
+    The one size rule for lessons: the admin form, its Markdown preview and the course
+    import all call it before anything is rendered or saved.
+    """
+    if len(body) > MAX_LESSON_CHARS:
+        raise ValidationError(
+            f"This lesson is {len(body):,} characters long, more than the "
+            f"{MAX_LESSON_CHARS:,} a lesson may hold: split it into several lessons.",
+            code="lesson_too_long",
+        )
+
+
 def render_markdown(source: str) -> RenderedMarkdown:
-    tokens = _markdown.parse(source)
-    if _raw_html_tags(tokens) > MAX_RAW_HTML_TAGS:
-        tokens = _markdown_without_html.parse(source)
+    raw_html_tags = sum(1 for _ in _TAG_START.finditer(source))
+    parser = _markdown if raw_html_tags <= MAX_RAW_HTML_TAGS else _markdown_without_html
+    tokens = parser.parse(source)
     passages = 0
     for token in tokens:
         # Top-level opening tags and self-contained blocks (fences, rules) each start a passage.

@@ -25,6 +25,7 @@ from assessments.course_io import course_folder_spec, course_import
 from assessments.grading import answer_to_public, shown_for_learner
 from assessments.models import Attempt, Question, Quiz, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
+from lessons.markdown import validate_lesson_body
 from lessons.models import Course, Lesson, Module, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 
@@ -523,7 +524,7 @@ class ArchivedModule(forms.Form):
 
 
 class ArchivedLesson(ArchivedModule):
-    body = forms.CharField(required=False, strip=False)
+    body = forms.CharField(required=False, strip=False, validators=[validate_lesson_body])
 
 
 class ArchivedQuiz(forms.Form):

@@ -24,7 +24,12 @@ from assessments.course_io import course_import, course_zip_extract, quiz_questi
 from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
 from assessments.models import Attempt, Choice, Question, Quiz
 from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, read_course_folder
-from lessons.markdown import MAX_RAW_HTML_TAGS, render_markdown
+from lessons.markdown import (
+    MAX_LESSON_CHARS,
+    MAX_RAW_HTML_TAGS,
+    render_markdown,
+    validate_lesson_body,
+)
 from lessons.models import Course, Lesson, Module
 from progress.services import enrollment_create, quiz_attempt_start
 from tests.factories import (
@@ -437,9 +442,14 @@ def test_admin_refuses_a_zip_slip_upload_with_a_message_and_writes_nothing(clien
         ),
         (
             small_course(
-                **{"modules/basics.md": MODULE_MD + "\n# Long {#long}\n\n" + "word " * 50_000}
+                **{
+                    "modules/basics.md": MODULE_MD
+                    + "\n# Long {#long}\n\n"
+                    + "word " * (MAX_LESSON_CHARS // 5 + 1)
+                }
             ),
-            r"basics\.md:9: the lesson is longer than 200,000 characters",
+            rf"basics\.md:9: This lesson is {MAX_LESSON_CHARS + 5:,} characters long, more than "
+            rf"the {MAX_LESSON_CHARS:,} a lesson may hold: split it into several lessons",
         ),
     ],
     ids=[
@@ -474,6 +484,49 @@ def test_deeply_nested_markdown_renders_without_crashing():
     assert "x" in emphasis.html
 
 
+def at_the_limit(unit: str) -> str:
+    return (unit * (MAX_LESSON_CHARS // len(unit) + 1))[:MAX_LESSON_CHARS]
+
+
+def table(columns: int) -> str:
+    row = "|" + "a|" * columns + "\n"
+    return at_the_limit(row + "|" + "-|" * columns + "\n" + row * 1000)
+
+
+# The costliest Markdown found for its length; their render times at the limit are in
+# docs/security.md ("Bad input").
+HOSTILE_AT_THE_LIMIT = {
+    "brackets": at_the_limit("["),
+    "image-brackets": at_the_limit("!["),
+    "open-links": at_the_limit("[]("),
+    "bracket-emphasis": at_the_limit("[*"),
+    "emphasis-pairs": at_the_limit("*a"),
+    "emphasis-run": at_the_limit("*" * (MAX_LESSON_CHARS // 2 - 1) + "x" + "*" * MAX_LESSON_CHARS),
+    "backticks": at_the_limit("`"),
+    "angle-brackets": at_the_limit("<"),
+    "entities": at_the_limit("&#"),
+    "nested-quotes": at_the_limit("> "),
+    "nested-lists": at_the_limit("".join("  " * depth + "- item\n" for depth in range(400))),
+    "flat-list": at_the_limit("- a\n"),
+    "headings": at_the_limit("# a\n"),
+    "link-definitions": at_the_limit("[pwned]: javascript:alert(1)\n[pwned] "),
+    "table-columns": table(columns=2000),
+    "table-rows": table(columns=2),
+    "raw-html": at_the_limit('<a href="javascript:pwned()" onclick="pwned()">'),
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_AT_THE_LIMIT.values(), ids=HOSTILE_AT_THE_LIMIT.keys())
+def test_hostile_markdown_at_the_size_limit_is_accepted_and_renders_harmless(body):
+    assert len(body) == MAX_LESSON_CHARS
+    validate_lesson_body(body)  # at the limit: accepted
+
+    rendered = render_markdown(body)
+
+    assert rendered.html.strip()
+    assert dangers(rendered.html) == []
+
+
 def test_masses_of_raw_html_are_shown_as_text_rather_than_sanitised():
     # Sanitising tens of thousands of nested tags takes seconds; past the limit the raw
     # HTML is escaped instead, which is as safe and fast.
@@ -485,7 +538,7 @@ def test_masses_of_raw_html_are_shown_as_text_rather_than_sanitised():
 
 
 def test_a_module_file_with_a_large_dense_lesson_body_is_read(tmp_path):
-    body = "<b>x</b> " * 20_000  # dense markup, under the lesson limit
+    body = "<b>x</b> " * (MAX_LESSON_CHARS // 10)  # dense markup, under the lesson limit
     folder = write_folder(
         tmp_path, small_course(**{"modules/basics.md": MODULE_MD + "\n" + body + "\n"})
     )

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lessons.markdown import MAX_LESSON_CHARS
 from lessons.models import Course, Lesson, Module, Status
 from progress.models import LessonCompletion
 from progress.services import enrollment_create, lesson_complete
@@ -506,3 +507,78 @@ def test_module_page_query_count_does_not_grow_with_lessons(client, ines, mine):
         LessonFactory(module=module, position=position)
 
     assert query_count(client, url("lessons_module_change", module.pk)) == small
+
+
+# --- Size limits ---------------------------------------------------------------------------
+
+
+def test_the_lesson_form_refuses_a_lesson_over_the_size_limit_and_saves_nothing(
+    client, ines, mine
+):
+    client.force_login(ines)
+    lesson = mine.lessons.first()
+    before = lesson.body
+    data = form_data(client.get(url("lessons_lesson_change", lesson.pk)))
+
+    response = client.post(
+        url("lessons_lesson_change", lesson.pk), {**data, "body": "[" * (MAX_LESSON_CHARS + 1)}
+    )
+
+    assert response.status_code == 200  # the form again, not a redirect
+    errors = response.context["adminform"].form.errors["body"]
+    assert errors == [
+        f"This lesson is {MAX_LESSON_CHARS + 1:,} characters long, more than the "
+        f"{MAX_LESSON_CHARS:,} a lesson may hold: split it into several lessons."
+    ]
+    lesson.refresh_from_db()
+    assert lesson.body == before
+
+
+def test_a_new_lesson_over_the_size_limit_is_not_added(client, ines, mine):
+    client.force_login(ines)
+    lessons_before = Lesson.objects.count()
+
+    response = client.post(
+        url("lessons_lesson_add"),
+        {
+            "module": mine.modules.first().pk,
+            "title": "Too long",
+            "slug": "too-long",
+            "status": "draft",
+            "position": 3,
+            "body": "x" * (MAX_LESSON_CHARS + 1),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "split it into several lessons" in response.context["adminform"].form.errors["body"][0]
+    assert Lesson.objects.count() == lessons_before
+
+
+def test_the_size_limit_counts_line_ends_as_they_are_saved(client, ines, mine):
+    # Browsers send CRLF; the body is saved with LF, so the limit counts it that way.
+    client.force_login(ines)
+    lesson = mine.lessons.first()
+    data = form_data(client.get(url("lessons_lesson_change", lesson.pk)))
+    body = "a\r\n" * (MAX_LESSON_CHARS // 2)
+
+    response = client.post(url("lessons_lesson_change", lesson.pk), {**data, "body": body})
+
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert len(lesson.body) <= MAX_LESSON_CHARS
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_the_preview_refuses_a_body_over_the_size_limit_with_a_message(client, ines, mine, htmx):
+    client.force_login(ines)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = client.post(
+        url("lessons_lesson_preview"), {"body": "[" * (MAX_LESSON_CHARS + 1)}, **headers
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx swaps in only successful answers
+    assert "split it into several lessons" in html
+    assert "[[[[" not in html  # the body was not rendered

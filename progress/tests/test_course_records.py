@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from assessments.models import Attempt, Quiz
 from lessons.course_folder import FINAL_EXAM_NAME
+from lessons.markdown import MAX_LESSON_CHARS
 from lessons.models import Course, Lesson, Module, Status
 from lessons.services import SyncReport, content_remove
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -235,9 +236,11 @@ def set_in(path: list, value):
          "archived.lessons[0]: module: a lesson needs its module"),
         (set_in(["archived", "quizzes", 0, "kind"], "exam"),
          "archived.quizzes[0]: kind: Select a valid choice. exam is not one of"),
+        (set_in(["archived", "lessons", 0, "body"], "[" * (MAX_LESSON_CHARS + 1)),
+         f"archived.lessons[0]: body: This lesson is {MAX_LESSON_CHARS + 1:,} characters long"),
     ],
     ids=["date", "lesson", "learner", "shown", "code", "section", "constraint", "format",
-         "archived-lesson", "archived-quiz"],
+         "archived-lesson", "archived-quiz", "archived-lesson-too-long"],
 )  # fmt: skip
 def test_a_malformed_file_says_what_is_wrong_and_writes_nothing(course, tmp_path, change, message):
     backup = tmp_path / "naval.zip"

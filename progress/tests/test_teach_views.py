@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import random
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -421,18 +422,121 @@ def test_gradebook_csv_is_streamed_as_an_attachment(client, course, instructor):
     assert response["Content-Disposition"] == f'attachment; filename="{course.slug}-gradebook.csv"'
 
 
-def test_spreadsheets_do_not_run_a_name_as_a_formula(client, course, instructor):
-    sly = UserFactory(first_name='=HYPERLINK("http://evil")', last_name="")
-    enrollment_create(learner=sly, course=course)
+# Text a spreadsheet could run: a formula at the start, or after a separator (a spreadsheet
+# set to ";" or "," reads the file with that), a line break or a quote.
+HOSTILE_TEXTS = [
+    '=HYPERLINK("http://evil.example","Click")',
+    ";=4+5",
+    ",=1+1",
+    "-2+3",
+    "+1+1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    " =1+1",
+    "Ann;=4+5",
+    'Bo,"=1+1',
+    "Cy\n-2+3",
+    "Dee\t@SUM(A1)",
+]
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def could_run_as_a_formula(cell) -> bool:
+    """Whether a spreadsheet could take ``cell`` for a formula: text that starts, past
+    blanks and quotes, with a formula trigger, and is not a plain number such as -0.5."""
+    if not isinstance(cell, str):
+        return False
+    text = cell.lstrip(' "')
+    return text[:1] in FORMULA_TRIGGERS and not re.fullmatch(r"-?\d+(\.\d+)?", text)
+
+
+def every_csv_reading(response) -> list[str]:
+    """Every cell of the download read with "," and with ";" as the separator, quotes
+    honoured or not: the ways a spreadsheet may open it."""
+    text = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
+    cells = []
+    for delimiter in (",", ";"):
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+            reader = csv.reader(
+                io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting
+            )
+            cells += [cell for row in reader for cell in row]
+    return cells
+
+
+def every_xlsx_cell(response) -> list:
+    workbook = load_workbook(io.BytesIO(response.content))
+    return [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.fixture
+def hostile_cohort(course, now, take_quiz):
+    """Learners, a quiz title, a question and its choices holding every hostile text."""
+    quiz = modules_of(course)[0].quiz  # open to every learner of the sequential course
+    quiz.title = HOSTILE_TEXTS[0]
+    quiz.save()
+    question = quiz.questions.order_by("position").first()
+    question.title = question.text = " ".join(HOSTILE_TEXTS)
+    question.save()
+    for choice, text in zip(question.choices.all(), HOSTILE_TEXTS[1:], strict=False):
+        choice.text = text
+        choice.save()
+    for n, text in enumerate(HOSTILE_TEXTS):
+        learner = UserFactory(
+            first_name=text, last_name="", username=f"{text[:3]}{n}", email=f"{text}@example.org"
+        )
+        enrollment_create(learner=learner, course=course)
+        take_quiz(learner, quiz, now=now, right=n % 2 == 0)
+    return quiz
+
+
+def test_no_csv_download_holds_a_cell_a_spreadsheet_could_run(
+    client, course, instructor, hostile_cohort
+):
+    client.force_login(instructor)
+    downloads = [reverse("teach_gradebook_csv", args=[course.slug])] + [
+        reverse("teach_quiz_stats_csv", args=[course.slug, hostile_cohort.slug]) + f"?attempts={w}"
+        for w in ("first", "best", "all")
+    ]
+
+    for url in downloads:
+        cells = every_csv_reading(client.get(url))
+        assert [cell for cell in cells if could_run_as_a_formula(cell)] == [], url
+
+    [_, *rows] = csv_rows(client.get(downloads[0]))
+    names = {row[0] for row in rows}
+    assert '\'=HYPERLINK("http://evil.example","Click")' in names  # kept, made inert
+    assert "Ann;'=4+5" in names
+    [_, question, *_] = csv_rows(client.get(downloads[1]))
+    assert question[1].startswith("'=HYPERLINK(")  # the question text, made inert
+    assert ";'=4+5 (key)" in question[7]  # and its choices
+
+
+def test_no_xlsx_download_holds_a_formula_and_figures_stay_numbers(
+    client, course, instructor, hostile_cohort
+):
     client.force_login(instructor)
 
-    [_, row] = csv_rows(client.get(reverse("teach_gradebook_csv", args=[course.slug])))
-    workbook = load_workbook(
-        io.BytesIO(client.get(reverse("teach_gradebook_xlsx", args=[course.slug])).content)
-    )
+    cells = every_xlsx_cell(client.get(reverse("teach_gradebook_xlsx", args=[course.slug])))
 
-    assert row[0] == '\'=HYPERLINK("http://evil")'
-    assert workbook["Gradebook"]["A2"].data_type == "s"
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert [cell.value for cell in cells if could_run_as_a_formula(cell.value)] == []
+    percents = [cell for cell in cells if cell.column == 4 and cell.row > 1]
+    assert len(percents) == len(HOSTILE_TEXTS)
+    assert {cell.data_type for cell in percents} == {"n"}  # numbers a spreadsheet adds up
+
+
+def test_a_name_with_control_characters_still_downloads_as_xlsx(client, course, instructor):
+    enrollment_create(
+        learner=UserFactory(first_name="Bell\x07", last_name="Ringer"), course=course
+    )
+    client.force_login(instructor)
+
+    response = client.get(reverse("teach_gradebook_xlsx", args=[course.slug]))
+
+    assert response.status_code == 200
+    assert load_workbook(io.BytesIO(response.content))["Gradebook"]["A2"].value == "Bell Ringer"
 
 
 # --- Question statistics ------------------------------------------------------------------------

@@ -1,16 +1,13 @@
 """The instructor area: cohort progress, gradebook and question statistics of a course."""
 
-import csv
-import io
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from openpyxl import Workbook
 
 from assessments import statistics
 from assessments.models import Quiz
@@ -18,6 +15,7 @@ from lessons.models import Course
 from lessons.validators import control_character_message
 from progress import cohort, services
 from progress.models import Enrollment
+from progress.spreadsheets import csv_response, xlsx_response
 
 LEARNERS_PER_PAGE = 50
 CSV_CHUNK = 2000
@@ -138,62 +136,26 @@ def gradebook(request, course):
     )
 
 
-class _Echo:
-    """A file-like object whose write() hands back the line, for csv.writer in a stream."""
-
-    def write(self, value):
-        return value
-
-
-def _spreadsheet_safe(value):
-    # A name such as "=HYPERLINK(…)" would run as a formula in Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return f"'{value}"
-    return value
-
-
-def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        # The byte-order mark tells Excel the file is UTF-8.
-        yield "\ufeff" + writer.writerow(header)
-        for cells in rows:
-            yield writer.writerow([_spreadsheet_safe(cell) for cell in cells])
-
-    return StreamingHttpResponse(
-        lines(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @teaches_course
 def gradebook_csv(request, course):
     outline = cohort.course_outline(course)
     # Fetched in chunks and written as they come: memory stays flat however large the cohort.
     enrollments = cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK)
     rows = (cohort.gradebook_row(outline, enrollment).cells for enrollment in enrollments)
-    return _csv_response(f"{course.slug}-gradebook.csv", cohort.gradebook_header(outline), rows)
+    return csv_response(
+        filename=f"{course.slug}-gradebook.csv", header=cohort.gradebook_header(outline), rows=rows
+    )
 
 
 @teaches_course
 def gradebook_xlsx(request, course):
     outline = cohort.course_outline(course)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Gradebook")
-    sheet.freeze_panes = "B2"  # names and headings stay in view while scrolling
-    sheet.append(cohort.gradebook_header(outline))
-    for enrollment in cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK):
-        sheet.append(
-            [_spreadsheet_safe(value) for value in cohort.gradebook_values(outline, enrollment)]
-        )
-    content = io.BytesIO()
-    workbook.save(content)
-    return HttpResponse(
-        content.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{course.slug}-gradebook.xlsx"'},
+    enrollments = cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK)
+    return xlsx_response(
+        filename=f"{course.slug}-gradebook.xlsx",
+        sheet_title="Gradebook",
+        header=cohort.gradebook_header(outline),
+        rows=(cohort.gradebook_values(outline, enrollment) for enrollment in enrollments),
     )
 
 
@@ -226,8 +188,8 @@ def quiz_stats(request, course, quiz_slug):
 def quiz_stats_csv(request, course, quiz_slug):
     stats = _quiz_statistics(request, course, quiz_slug)
     rows = map(statistics.item_cells, stats.items)
-    return _csv_response(
-        f"{course.slug}-{stats.quiz.slug}-statistics-{stats.which}.csv",
-        statistics.STATISTICS_HEADER,
-        rows,
+    return csv_response(
+        filename=f"{course.slug}-{stats.quiz.slug}-statistics-{stats.which}.csv",
+        header=statistics.STATISTICS_HEADER,
+        rows=rows,
     )
