@@ -21,9 +21,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from assessments.course_io import course_import
-from assessments.forms import ANSWERS_MARKER, field_name
+from assessments.forms import ANSWERS_MARKER
 from assessments.models import Attempt
-from tests.factories import UserFactory, right_answer
+from tests.factories import UserFactory, answer_fields, right_answer
 from tests.test_shipped_course import COURSE_FOLDER
 
 PASSWORD = "correct horse battery staple"
@@ -149,10 +149,10 @@ def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other
     static_root, empty_cache
 ):
     course, _ = course_import(COURSE_FOLDER)
+    learner = UserFactory(username="scale")
     # The servers hash as production does, not as the test process does.
-    learner = UserFactory(
-        username="scale", password=make_password(PASSWORD, hasher="pbkdf2_sha256")
-    )
+    learner.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    learner.save(update_fields=["password"])
     lesson = course.lessons.get(slug="introduction")
 
     with app_server(static_root) as server_a, app_server(static_root) as server_b:
@@ -199,11 +199,8 @@ def _right_answers_form(attempt) -> list[tuple[str, str]]:
     """The attempt form filled with the right answers, as a browser would post it."""
     fields = [(ANSWERS_MARKER, "1")]
     for response in attempt.responses.order_by("slot"):
-        answer = right_answer(response.shown)
-        if isinstance(answer, dict):  # matching: one select per item
-            fields += [(field_name(response.slot, left), right) for left, right in answer.items()]
-        elif isinstance(answer, list):  # multiple answer: one checkbox per choice
-            fields += [(field_name(response.slot), str(choice)) for choice in answer]
-        else:
-            fields.append((field_name(response.slot), str(answer)))
+        posted = answer_fields(response.shown, response.slot, right_answer(response.shown))
+        for name, value in posted.items():
+            # Multiple answer: one checkbox per choice, each its own field.
+            fields += [(name, item) for item in (value if isinstance(value, list) else [value])]
     return fields
