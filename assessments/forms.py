@@ -309,3 +309,16 @@ def _differs_from_page(shown: dict, posted: Any, fingerprint: str | None) -> boo
         return answer_fingerprint(shown, validate_answer(shown, posted)) != fingerprint
     except InvalidAnswer:
         return True
+
+
+def answer_as_posted(shown: dict, slot: int, answer: Any) -> list[tuple[str, str]]:
+    """The fields a browser posts for a stored ``answer``, options named by their tokens: the
+    inverse of ``answer_from_post``, for scripts that drive the pages (the load bench, tests)."""
+    public = answer_to_public(shown, answer)
+    if public is None:  # left blank: nothing posted
+        return []
+    if isinstance(public, dict):  # matching: one select per item
+        return [(field_name(slot, item), option) for item, option in public.items()]
+    if isinstance(public, list):  # multiple: one checkbox per choice
+        return [(field_name(slot), token) for token in public]
+    return [(field_name(slot), str(public))]

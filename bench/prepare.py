@@ -17,6 +17,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from assessments.forms import answer_as_posted
 from assessments.models import Attempt, Quiz
 from courseware.roles import instructors_group
 from lessons.models import Course
@@ -97,22 +98,12 @@ def instructor(course: Course):
     return user
 
 
-def form_fields(slot: int, answer) -> list[tuple[str, str]]:
-    """An answer as the quiz page's form posts it (assessments.forms.answer_from_post)."""
-    name = f"q{slot}"
-    if answer is None:  # left blank: nothing posted
-        return []
-    if isinstance(answer, dict):  # matching: one select per left side
-        return [(f"{name}-{left}", right) for left, right in answer.items()]
-    if isinstance(answer, list):  # multiple: one checkbox per choice
-        return [(name, str(choice)) for choice in answer]
-    return [(name, str(answer))]
-
-
 def submit_body(attempt: Attempt) -> str:
-    fields = [pair for r in attempt.rows for pair in form_fields(r.slot, r.answer)]
+    fields = [
+        pair for r in attempt.rows for pair in answer_as_posted(r.shown.data, r.slot, r.answer)
+    ]
     return urlencode([*fields, ("confirm", "1")])
 
 
-def save_body(slot: int, answer) -> str:
-    return urlencode(form_fields(slot, answer))
+def save_body(shown: dict, slot: int, answer) -> str:
+    return urlencode(answer_as_posted(shown, slot, answer))

@@ -9,7 +9,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from assessments.grading import answer_to_public
+from assessments.forms import answer_as_posted
 from assessments.models import Choice, Question, Quiz
 from lessons.models import Course, Lesson, Module, Status
 
@@ -261,13 +261,13 @@ def wrong_answer(shown: dict):
 def answer_fields(shown: dict, slot: int, answer) -> dict:
     """The POST fields a browser sends for ``answer`` (as stored: choice ids, right side texts)
     to question ``slot``: options named by their tokens, as the attempt page names them."""
-    public = answer_to_public(shown, answer)
-    kind = shown["kind"]
-    if kind == "matching":
-        return {f"q{slot}-{left}": right for left, right in public.items()}
-    if kind == "multiple":
-        return {f"q{slot}": list(public)}
-    return {f"q{slot}": str(public)}
+    fields: dict = {}
+    for name, value in answer_as_posted(shown, slot, answer):
+        if shown["kind"] == "multiple":
+            fields.setdefault(name, []).append(value)
+        else:
+            fields[name] = value
+    return fields
 
 
 # --- Whole courses -----------------------------------------------------------

@@ -19,3 +19,47 @@ def test_a_benchmark_visitor_is_logged_in_on_learner_pages(client):
 
     assert response.status_code == 200
     assert response.wsgi_request.user == learner
+
+
+def test_the_benchmarks_answers_are_saved_and_graded_as_a_browsers_would_be(client):
+    """What the bench posts is what the attempt page's form posts: every save is taken, and the
+    submitted attempt scores what its answers are worth (not a page of errors timed)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from assessments.course_io import course_import
+    from assessments.grading import grade
+    from assessments.models import Quiz, Response
+    from bench.prepare import save_body, submit_body
+    from progress.loaddata import open_attempts_create
+    from progress.services import enrollment_create
+    from tests.test_shipped_course import COURSE_FOLDER
+
+    course, _ = course_import(COURSE_FOLDER)
+    # A module quiz: no time limit, so the bench's attempt, dated in the past, is still open.
+    quiz = Quiz.objects.get(course=course, module__slug="foundations")
+    learner = UserFactory()
+    enrollment_create(learner=learner, course=course)
+    (attempt,) = open_attempts_create(
+        course=course, quiz=quiz, learners=[learner], seed=0, now=timezone.now()
+    )
+    client.force_login(learner)
+    Response.objects.filter(attempt=attempt).update(answer=None)
+
+    for row in attempt.rows:
+        page = client.post(
+            reverse("response_save", args=[attempt.pk, row.slot]),
+            save_body(row.shown.data, row.slot, row.answer),
+            content_type="application/x-www-form-urlencoded",
+            headers={"HX-Request": "true"},
+        )
+        assert "✓ Saved" in page.content.decode(), row.slot
+    client.post(
+        reverse("attempt_submit", args=[attempt.pk]),
+        submit_body(attempt),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    attempt.refresh_from_db()
+    expected = sum(grade(row.shown.data, row.answer).score for row in attempt.rows)
+    assert attempt.is_submitted and attempt.score == expected
