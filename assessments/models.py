@@ -6,6 +6,8 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from assessments.kinds import CHOICE_KINDS
+from assessments.kinds.numerical import NUMBER_DECIMALS
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
 
@@ -194,10 +196,6 @@ class ChoiceQuerySet(models.QuerySet):
         )
 
 
-# Kinds whose answer is one or more choice ids.
-CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE)
-
-
 class Choice(models.Model):
     """One answer of a question: a choice, an accepted text, a number or a matching pair."""
 
@@ -209,7 +207,10 @@ class Choice(models.Model):
     )
     feedback = models.TextField(blank=True)
     match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")
-    numeric_value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    # As many decimals as a numerical answer may have, so the two compare exactly.
+    numeric_value = models.DecimalField(
+        max_digits=30, decimal_places=NUMBER_DECIMALS, null=True, blank=True
+    )
     tolerance = models.DecimalField(max_digits=30, decimal_places=10, default=0)
 
     objects = ChoiceQuerySet.as_manager()
