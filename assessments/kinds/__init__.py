@@ -32,6 +32,12 @@ def kind_for(shown_or_name: Any) -> QuestionKind:
     return KINDS.get(name, UNREADABLE) if isinstance(name, str) else UNREADABLE
 
 
+def gift_kinds() -> list[QuestionKind]:
+    """The kinds GIFT can hold, in the order they claim an answer block."""
+    readable = [kind for kind in KINDS.values() if kind.gift_order is not None]
+    return sorted(readable, key=lambda kind: kind.gift_order)
+
+
 for _module in (single, true_false, multiple, short, numerical, matching, essay):
     register(_module.KIND)
 

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from random import Random
 from typing import Any
 
+from assessments import gift
 from lessons.validators import control_character_message
 
 HUNDRED = Decimal(100)
@@ -344,6 +345,39 @@ class QuestionKind(ABC):
     @abstractmethod
     def wrong_answer(self, shown: dict) -> Any:
         """A stored answer that scores nothing."""
+
+    # --- GIFT (optional: a kind without GIFT syntax is neither read nor written) ---
+
+    #: Where the kind comes when GIFT decides which kind an answer block is (lowest first);
+    #: None for a kind GIFT cannot hold.
+    gift_order: int | None = None
+    #: What the answer block opens with when written.
+    gift_opener: str = "{"
+
+    def gift_claims(self, body: "gift.Source") -> bool:
+        """Whether an answer block (``{`` … ``}`` without the braces and general feedback)
+        is a question of this kind; asked in ``gift_order``."""
+        return False
+
+    def gift_answers(self, body: "gift.Source") -> list["gift.GiftAnswer"]:
+        """The answers of a block this kind claimed, or ``GiftError``."""
+        raise gift.GiftError(f"{self.label} questions cannot be read from GIFT", line=body.line)
+
+    def gift_check(self, answers: list["gift.GiftAnswer"]) -> None:
+        """Raise ``gift.Unrepresentable`` unless ``answers`` make a valid question of this
+        kind that GIFT writes back exactly."""
+        raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
+
+    def gift_block(self, question: "gift.GiftQuestion", general: str) -> str:
+        """The answer block of a checked question; ``general`` is its ``####`` line, if any."""
+        lines = [self.gift_answer_line(a) for a in question.answers] + (
+            [general] if general else []
+        )
+        return self.gift_opener + "".join(f"\n\t{line}" for line in lines) + "\n}"
+
+    def gift_answer_line(self, answer: "gift.GiftAnswer") -> str:
+        """One answer as ``gift_block`` writes it, on a line of its own."""
+        raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
 
     def __repr__(self):
         return f"<question kind {self.name}>"

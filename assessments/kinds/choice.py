@@ -1,8 +1,10 @@
 """What the kinds whose answer is picked from the listed choices share (single, true/false,
 multiple): options named by tokens, ticked on the page, counted in the statistics."""
 
+from decimal import Decimal
 from typing import Any
 
+from assessments import gift
 from assessments.kinds.base import (
     UNKNOWN_OPTION,
     Fields,
@@ -60,3 +62,32 @@ class ChoiceKind(QuestionKind):
         ]
         # Picked in an older version of the question, since edited away.
         return rows + [("A choice no longer in the question", False, n) for n in picks.values()]
+
+
+def gift_choice_answers(body: "gift.Source") -> list["gift.GiftAnswer"]:
+    """``=right``, ``~wrong`` and ``~%weight%text`` answers, each with its ``#feedback``."""
+    lead, items = gift.split_answers(body, "=~")
+    gift.refuse_lead(lead)
+    answers = []
+    for marker, item in items:
+        if marker == "=":  # Moodle reads no %weight% after '=' in a multiple choice
+            weight, rest = Decimal(100), item
+        else:
+            weight, rest = gift.take_weight(item)
+        text, feedback = gift.answer_text(rest)
+        answers.append(gift.GiftAnswer(text, Decimal(0) if weight is None else weight, feedback))
+    return answers
+
+
+def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None:
+    gift.uses_only(answers, "text", "weight", "feedback")
+    if len(answers) < 2:
+        raise gift.Unrepresentable("a multiple choice question needs at least two answers")
+    if any(not a.text for a in answers):
+        raise gift.Unrepresentable("an answer has no text")
+    if single and not any(a.weight == 100 for a in answers):
+        raise gift.Unrepresentable("a single-choice question needs a 100% answer")
+    if single and all(a.weight == 100 for a in answers):
+        raise gift.Unrepresentable("every answer of the single-choice question is fully correct")
+    if not any(a.weight > 0 for a in answers):
+        raise gift.Unrepresentable("the multiple choice question has no correct answer")

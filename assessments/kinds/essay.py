@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from assessments import gift
 from assessments.kinds.base import (
     ESSAY_MAX_LENGTH,
     Grade,
@@ -29,6 +30,22 @@ class Essay(QuestionKind):
 
     def key_lines(self, shown):
         return []
+
+    # GIFT: an empty block, {} or {#### model answer}, written inline.
+    gift_order = 10
+
+    def gift_claims(self, body):
+        return not body.text
+
+    def gift_answers(self, body):
+        return []
+
+    def gift_check(self, answers):
+        if answers:
+            raise gift.Unrepresentable("an essay question has no answers")
+
+    def gift_block(self, question, general):
+        return "{" + general + "}"
 
     def right_answer(self, shown):
         return "An essay."

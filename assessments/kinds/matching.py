@@ -4,8 +4,9 @@ Stored answer: ``{"<left choice id>": "<right side text>"}``. Choices without a 
 Moodle's extra wrong right sides, not items.
 """
 
-from decimal import ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 
+from assessments import gift
 from assessments.kinds.base import (
     CENT,
     UNKNOWN_OPTION,
@@ -160,6 +161,46 @@ class Matching(QuestionKind):
 
     def key_lines(self, shown):
         return [f"{left['text']} → {left.get('match', '')}" for left in left_items(shown)]
+
+    # GIFT: "=left -> right" pairs (an empty left side is an extra wrong right side).
+    gift_order = 40
+
+    def gift_claims(self, body):
+        return "=" in body.mask and "->" in body.mask
+
+    def gift_answers(self, body):
+        lead, items = gift.split_answers(body, "=")
+        gift.refuse_lead(lead)
+        answers = []
+        for _, item in items:
+            arrow = item.find("->")
+            if arrow < 0:
+                raise gift.GiftError(
+                    "a matching pair needs '->' between its two sides", line=item.line
+                )
+            if item.find("#") >= 0:
+                raise gift.GiftError(
+                    "matching pairs take no feedback (escape # as \\#)", line=item.line
+                )
+            right = item[arrow + 2 :].strip().text
+            if not right:
+                raise gift.GiftError("a matching pair has nothing after '->'", line=item.line)
+            answers.append(gift.GiftAnswer(item[:arrow].strip().text, Decimal(100), match=right))
+        return answers
+
+    def gift_check(self, answers):
+        gift.uses_only(answers, "text", "weight", "match")
+        if any(a.weight != 100 for a in answers):
+            raise gift.Unrepresentable("matching pairs always have weight 100")
+        if any(not a.match for a in answers):
+            raise gift.Unrepresentable("a matching pair has no right side")
+        if any("->" in a.text for a in answers):
+            raise gift.Unrepresentable("the left side of a matching pair cannot contain '->'")
+        if sum(1 for a in answers if a.text) < 2:
+            raise gift.Unrepresentable("a matching question needs at least two pairs")
+
+    def gift_answer_line(self, a):
+        return f"={gift.escape(a.text)} -> {gift.escape(a.match)}"
 
     def right_answer(self, shown):
         return {str(c["id"]): c["match"] for c in shown["choices"] if c["text"]}

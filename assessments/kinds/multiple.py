@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from assessments import gift
 from assessments.kinds.base import (
     HUNDRED,
     Grade,
@@ -16,6 +17,7 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
+from assessments.kinds.choice import gift_check_choice
 from assessments.kinds.single import SingleChoice
 
 
@@ -81,6 +83,16 @@ class MultipleAnswer(SingleChoice):
             for choice in listed_choices(shown)
             if written_weight(choice) > 0
         ]
+
+    # GIFT: "~%weight%" answers only, no "=".
+    def gift_claims(self, body):
+        return "~" in body.mask and "=" not in body.mask
+
+    def gift_check(self, answers):
+        gift_check_choice(answers, single=False)
+
+    def gift_answer_line(self, a):
+        return f"~{gift.written_weight(a)}{gift.escape(a.text)}{gift.written_feedback(a)}"
 
     def right_answer(self, shown):
         return [c["id"] for c in shown["choices"] if Decimal(c["weight"]) > 0]

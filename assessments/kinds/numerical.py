@@ -1,7 +1,9 @@
 """Numerical: a number typed, right within a tolerance of an accepted value."""
 
+import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
+from assessments import gift
 from assessments.kinds.base import (
     Grade,
     InvalidAnswer,
@@ -26,6 +28,7 @@ NUMBER_OUT_OF_BOUNDS = (
 # and for anything else (an answer saved before there were bounds, such as "1e1000000") it
 # rounds, or overflows to infinity, instead of raising as the default context does.
 _COMPARING = Context(prec=200, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
+_RANGE_RE = re.compile(rf"({gift.NUMBER})\s*\.\.\s*({gift.NUMBER})")
 TYPE_A_NUMBER = "Type a number, for example 3.14 or 3,14."
 
 
@@ -122,11 +125,94 @@ class Numerical(QuestionKind):
                 lines.append(f"{choice['value']}{plus_minus}")
         return lines
 
+    # GIFT: the block opens with "{#"; "=value:tolerance" answers, "~#feedback" last.
+    gift_order = 20
+    gift_opener = "{#"
+
+    def gift_claims(self, body):
+        return body.mask.startswith("#")
+
+    def gift_answers(self, body):
+        body = body[1:]
+        lead, items = gift.split_answers(body, "=~")
+        if lead.text:  # Moodle's own example, {#1822:5}, has no '=' before the first answer
+            items.insert(0, ("=", lead))
+        answers = []
+        for n, (marker, item) in enumerate(items):
+            if marker == "~":
+                if n != len(items) - 1:
+                    raise gift.GiftError(
+                        "'~#feedback' for other answers must come last", line=item.line
+                    )
+                spec, feedback = gift.split_feedback(item)
+                if spec:
+                    raise gift.GiftError(
+                        "'~' in a numerical question takes only '#feedback'", line=item.line
+                    )
+                answers.append(gift.GiftAnswer(feedback=feedback))
+                continue
+            weight, rest = gift.take_weight(item)
+            hash_at = rest.find("#")
+            spec = rest[: hash_at if hash_at >= 0 else len(rest.text)]
+            feedback = rest[hash_at + 1 :].strip().text if hash_at >= 0 else ""
+            value, tolerance = _gift_value(spec)
+            weight = Decimal(100) if weight is None else weight
+            answers.append(
+                gift.GiftAnswer(weight=weight, feedback=feedback, value=value, tolerance=tolerance)
+            )
+        return answers
+
+    def gift_check(self, answers):
+        gift.uses_only(answers, "weight", "feedback", "value", "tolerance")
+        valued = [a for a in answers if a.value is not None]
+        others = [a for a in answers if a.value is None]
+        if others and (len(others) > 1 or answers[-1] is not others[0]):
+            raise gift.Unrepresentable("feedback for other answers ('~#…') comes once, last")
+        if any(a.weight != 0 or a.tolerance != 0 for a in others):
+            raise gift.Unrepresentable(
+                "feedback for other answers ('~#…') has no weight or tolerance"
+            )
+        if not valued:
+            raise gift.Unrepresentable("a numerical question needs at least one answer value")
+        if not all(
+            Decimal(a.value).is_finite() and Decimal(a.tolerance).is_finite() for a in valued
+        ):
+            raise gift.Unrepresentable("numerical values must be finite")
+        if any(a.tolerance < 0 for a in valued):
+            raise gift.Unrepresentable("a numerical tolerance is negative")
+        gift.require_full_credit(valued)
+
+    def gift_answer_line(self, a):
+        feedback = gift.written_feedback(a)
+        if a.value is None:
+            return "~" + feedback
+        tolerance = f":{gift.write_number(a.tolerance)}" if a.tolerance else ""
+        weight = "" if a.weight == 100 else gift.written_weight(a)
+        return f"={weight}{gift.write_number(a.value)}{tolerance}{feedback}"
+
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["value"]
 
     def wrong_answer(self, shown):
         return "-987654321"
+
+
+def _gift_value(spec: "gift.Source") -> tuple[Decimal, Decimal]:
+    """``value``, ``value:tolerance`` or the range ``low..high``."""
+    if bounds := _RANGE_RE.fullmatch(spec.text.strip()):
+        low, high = Decimal(bounds[1]), Decimal(bounds[2])
+        if low > high:
+            raise gift.GiftError(f"range {low}..{high} runs backwards", line=spec.line)
+        middle = (low + high) / 2
+        return middle, high - middle
+    colon = spec.find(":")
+    if colon < 0:
+        return gift.read_number(spec, "numerical answer"), Decimal(0)
+    value = gift.read_number(spec[:colon], "numerical answer")
+    tolerance = gift.read_number(spec[colon + 1 :], "tolerance")
+    if tolerance < 0:
+        raise gift.GiftError(f"tolerance {tolerance} is negative", line=spec.line)
+    return value, tolerance
 
 
 KIND = Numerical()

@@ -4,6 +4,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from assessments import gift
 from assessments.kinds.base import (
     SHORT_ANSWER_MAX_LENGTH,
     QuestionKind,
@@ -53,6 +54,38 @@ class ShortAnswer(QuestionKind):
 
     def key_lines(self, shown):
         return best_texts(shown.get("choices", []))
+
+    # GIFT: "=" answers, anything no other kind claims.
+    gift_order = 90
+
+    def gift_claims(self, body):
+        return True
+
+    def gift_answers(self, body):
+        lead, items = gift.split_answers(body, "=")
+        gift.refuse_lead(lead)
+        answers = []
+        for _, item in items:
+            weight, rest = gift.take_weight(item)
+            text, feedback = gift.answer_text(rest)
+            answers.append(
+                gift.GiftAnswer(text, Decimal(100) if weight is None else weight, feedback)
+            )
+        return answers
+
+    def gift_check(self, answers):
+        gift.uses_only(answers, "text", "weight", "feedback")
+        if not answers or any(not a.text for a in answers):
+            raise gift.Unrepresentable("a short-answer question needs answers with text")
+        if any("->" in a.text or "->" in a.feedback for a in answers):
+            raise gift.Unrepresentable("'->' in a short answer would read as a matching question")
+        gift.require_full_credit(answers)
+
+    def gift_answer_line(self, a):
+        # Answer text that starts with '%' gets an explicit weight so it is not read as one.
+        plain = a.weight == 100 and not a.text.startswith("%")
+        weight = "" if plain else gift.written_weight(a)
+        return f"={weight}{gift.escape(a.text)}{gift.written_feedback(a)}"
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["text"]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from assessments import gift
 from assessments.kinds.base import (
     HUNDRED,
     Grade,
@@ -16,7 +17,7 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
-from assessments.kinds.choice import ChoiceKind
+from assessments.kinds.choice import ChoiceKind, gift_check_choice, gift_choice_answers
 
 
 class SingleChoice(ChoiceKind):
@@ -69,6 +70,27 @@ class SingleChoice(ChoiceKind):
 
     def key_lines(self, shown):
         return best_texts(listed_choices(shown))
+
+    # GIFT: "~" answers, one of them "=" (fully right).
+    gift_order = 30
+
+    def gift_claims(self, body):
+        return "~" in body.mask and "=" in body.mask
+
+    def gift_answers(self, body):
+        return gift_choice_answers(body)
+
+    def gift_check(self, answers):
+        gift_check_choice(answers, single=True)
+
+    def gift_answer_line(self, a):
+        text, feedback = gift.escape(a.text), gift.written_feedback(a)
+        if a.weight == 100:
+            return f"={text}{feedback}"  # Moodle reads no weight after '=' here
+        # Answer text that starts with '%' gets an explicit weight so it is not read as one.
+        if a.weight == 0 and not a.text.startswith("%"):
+            return f"~{text}{feedback}"
+        return f"~{gift.written_weight(a)}{text}{feedback}"
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["id"]
