@@ -32,6 +32,16 @@ def kind_for(shown_or_name: Any) -> QuestionKind:
     return KINDS.get(name, UNREADABLE) if isinstance(name, str) else UNREADABLE
 
 
+def kind_choices() -> list[tuple[str, str]]:
+    """(name, label) of every kind, in the order instructors pick from: ``Question.kind``'s
+    choices."""
+    return [(kind.name, kind.label) for kind in sorted(KINDS.values(), key=_position)]
+
+
+def _position(kind: QuestionKind) -> int:
+    return kind.position
+
+
 def gift_kinds() -> list[QuestionKind]:
     """The kinds GIFT can hold, in the order they claim an answer block."""
     readable = [kind for kind in KINDS.values() if kind.gift_order is not None]

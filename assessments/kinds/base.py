@@ -252,6 +252,8 @@ class QuestionKind(ABC):
     name: str
     #: What instructors read (admin, statistics).
     label: str
+    #: Where the kind comes in the lists instructors pick from, lowest first.
+    position: int
     #: The partial under ``templates/`` that renders the fields, given ``question`` (a
     #: ``QuestionForm``) and ``attempt``.
     template: str = "progress/kinds/text.html"
@@ -389,6 +391,7 @@ class Unreadable(QuestionKind):
 
     name = ""
     label = "Unknown"
+    position = 0
 
     def validate(self, shown, answer):
         raise InvalidAnswer("This question cannot be answered.")

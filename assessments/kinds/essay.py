@@ -14,6 +14,7 @@ from assessments.kinds.base import (
 class Essay(QuestionKind):
     name = "essay"
     label = "Essay (ungraded)"
+    position = 70
     template = "progress/kinds/essay.html"
     hint = "Your instructor reads this answer; it does not count towards the score."
     graded_automatically = False

@@ -43,6 +43,7 @@ def option_tokens(shown: dict) -> dict[str, str]:
 class Matching(QuestionKind):
     name = "matching"
     label = "Matching"
+    position = 60
     template = "progress/kinds/matching.html"
     hint = "Choose the matching answer for each item."
 

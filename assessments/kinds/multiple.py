@@ -24,6 +24,7 @@ from assessments.kinds.single import SingleChoice
 class MultipleAnswer(SingleChoice):
     name = "multiple"
     label = "Multiple answer"
+    position = 20
     hint = "Choose all that apply."
     input_type = "checkbox"
 

@@ -78,6 +78,7 @@ def _within(number: Decimal, value: Decimal, tolerance: Decimal) -> bool:
 class Numerical(QuestionKind):
     name = "numerical"
     label = "Numerical"
+    position = 50
     hint = TYPE_A_NUMBER
     input_type = "decimal"
 

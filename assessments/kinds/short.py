@@ -32,6 +32,7 @@ def _accepts(accepted: str, typed: str) -> bool:
 class ShortAnswer(QuestionKind):
     name = "short"
     label = "Short answer"
+    position = 40
 
     def public_view(self, shown, public):
         # The accepted answers themselves are the key.

@@ -23,6 +23,7 @@ from assessments.kinds.choice import ChoiceKind, gift_check_choice, gift_choice_
 class SingleChoice(ChoiceKind):
     name = "single"
     label = "Single choice"
+    position = 10
 
     def order_choices(self, choices, *, rng, shuffle):
         # Never in the order they were written: files commonly put the right answer first.

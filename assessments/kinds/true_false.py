@@ -11,6 +11,7 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 class TrueFalse(SingleChoice):
     name = "true_false"
     label = "True/false"
+    position = 30
 
     def order_choices(self, choices, *, rng, shuffle):
         return choices
