@@ -48,6 +48,8 @@ def gift_kinds() -> list[QuestionKind]:
     return sorted(readable, key=lambda kind: kind.gift_order)
 
 
+# Registered in this order so that CHOICE_KINDS lists single, true/false, multiple, as the
+# migration that made Response.answer_tally does: another order would rebuild that column.
 for _module in (single, true_false, multiple, short, numerical, matching, essay):
     register(_module.KIND)
 

@@ -9,7 +9,8 @@ and how it reads and writes GIFT. The rest of the application asks the registry
 Everything here is a pure function of a *snapshot* (the dict stored in ``Response.shown``
 when the attempt started) and the learner's answer, so an attempt grades the same today and
 in five years, whatever happens to the live ``Question`` rows. Snapshots are years-old JSON:
-a kind's methods take whatever they hold and never raise but ``InvalidAnswer``.
+a kind's methods take whatever they hold, and the answer and grading methods raise nothing but
+``InvalidAnswer``.
 
 This package imports no model: ``assessments.models`` reads the registry (the kinds whose
 answers are choice ids, for a column the database computes).
