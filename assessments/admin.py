@@ -35,6 +35,7 @@ from assessments.course_io import (
     quiz_questions_import,
 )
 from assessments.gift import dump_gift
+from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, Response
 from lessons import admin as lessons_admin
 from lessons.admin import (
@@ -265,9 +266,7 @@ def warn_unfinished(model_admin, request, questions) -> None:
 def questions_summary(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
     kinds = Counter(quiz.questions.values_list("kind", flat=True))
-    detail = ", ".join(
-        f"{n} {Question.Kind(kind).label.lower()}" for kind, n in kinds.most_common()
-    )
+    detail = ", ".join(f"{n} {kind_for(kind).label.lower()}" for kind, n in kinds.most_common())
     return plural(sum(kinds.values()), "question") + (f" ({detail})" if detail else "")
 
 

@@ -24,29 +24,24 @@ from decimal import Decimal
 from typing import Any
 
 from assessments.grading import (
-    ESSAY_MAX_LENGTH,
-    SHORT_ANSWER_MAX_LENGTH,
     InvalidAnswer,
     answer_from_public,
     answer_to_public,
     shown_for_learner,
     validate_answer,
 )
-from assessments.models import Question, Response
+from assessments.kinds import kind_for
+from assessments.kinds.base import Fields, MatchItem, Option, field_name
+from assessments.kinds.matching import left_items
+from assessments.models import Response
 
-Kind = Question.Kind
+# Re-exported: pages and tests build and read fields through this module.
+__all__ = ["MatchItem", "Option", "field_name", "left_items"]
 
 # Posted by the attempt form alongside the answers. A POST without it (the
 # "Submit anyway" confirmation) carries no answers, and must not be read as
 # "every question left blank".
 ANSWERS_MARKER = "answers"
-
-HINTS = {
-    Kind.MULTIPLE: "Choose all that apply.",
-    Kind.NUMERICAL: "Type a number, for example 3.14 or 3,14.",
-    Kind.MATCHING: "Choose the matching answer for each item.",
-    Kind.ESSAY: "Your instructor reads this answer; it does not count towards the score.",
-}
 
 
 def plain_number(number: Decimal | str | int) -> str:
@@ -56,10 +51,6 @@ def plain_number(number: Decimal | str | int) -> str:
 
 def points_label(points: Decimal | str | int) -> str:
     return f"{plain_number(points)} point" + ("" if Decimal(points) == 1 else "s")
-
-
-def field_name(slot: int, left_id: int | str | None = None) -> str:
-    return f"q{slot}" if left_id is None else f"q{slot}-{left_id}"
 
 
 def shown_field_name(slot: int) -> str:
@@ -73,30 +64,13 @@ def answer_fingerprint(shown: dict, answer: Any) -> str:
     return hashlib.sha256(json.dumps(public, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def left_items(shown: dict) -> list[dict]:
-    # Matching choices without a left side are extra wrong answers, not items.
-    return [choice for choice in shown.get("choices", []) if choice.get("text")]
-
-
 def answer_from_post(shown: dict, data: Mapping, slot: int) -> Any:
     """The answer to question ``slot`` as posted, in its grading format, unvalidated.
 
     A question whose fields are missing from ``data`` reads as unanswered:
     that is how browsers post an unticked set of checkboxes.
     """
-    kind = shown.get("kind")
-    name = field_name(slot)
-    if kind == Kind.MULTIPLE:
-        posted = data.getlist(name) if hasattr(data, "getlist") else list(data.get(name) or [])
-    elif kind == Kind.MATCHING:
-        posted = {
-            left["id"]: data.get(field_name(slot, left["id"]), "")
-            for left in left_items(shown_for_learner(shown))
-        }
-    elif kind in (Kind.SINGLE, Kind.TRUE_FALSE):
-        posted = data.get(name) or None
-    else:
-        posted = data.get(name, "")
+    posted = kind_for(shown).posted_answer(shown, data, slot)
     return answer_from_public(shown, posted)
 
 
@@ -120,22 +94,6 @@ def answer_changed(shown: dict, saved: Any, posted: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class Option:
-    id: str
-    value: str
-    label: str
-    selected: bool
-
-
-@dataclass(frozen=True)
-class MatchItem:
-    id: str
-    name: str
-    label: str
-    options: list[Option]
-
-
-@dataclass(frozen=True)
 class QuestionForm:
     """One question of an attempt as its fieldset shows it: built from the public snapshot only."""
 
@@ -143,9 +101,7 @@ class QuestionForm:
     kind: str
     text: str
     points: str
-    options: list[Option] = field(default_factory=list)
-    items: list[MatchItem] = field(default_factory=list)
-    value: str = ""
+    fields: Fields = field(default_factory=Fields)
     answered: bool = False
     error: str = ""
     shown_fingerprint: str = ""
@@ -162,18 +118,40 @@ class QuestionForm:
     def input_id(self) -> str:
         return f"{self.name}-answer"
 
+    # What the kind's template reads.
+
+    @property
+    def options(self) -> list[Option]:
+        return self.fields.options
+
+    @property
+    def items(self) -> list[MatchItem]:
+        return self.fields.items
+
+    @property
+    def value(self) -> str:
+        return self.fields.value
+
     @property
     def field_names(self) -> list[str]:
         """What this question posts: the autosave sends these and nothing else."""
-        return [item.name for item in self.items] if self.kind == Kind.MATCHING else [self.name]
+        return kind_for(self.kind).field_names(self.slot, self.fields)
+
+    @property
+    def template(self) -> str:
+        return kind_for(self.kind).template
 
     @property
     def hint(self) -> str:
-        return HINTS.get(self.kind, "")
+        return kind_for(self.kind).hint
 
     @property
     def max_length(self) -> int:
-        return ESSAY_MAX_LENGTH if self.kind == Kind.ESSAY else SHORT_ANSWER_MAX_LENGTH
+        return kind_for(self.kind).max_length
+
+    @property
+    def input_type(self) -> str:
+        return kind_for(self.kind).input_type
 
     @property
     def points_label(self) -> str:
@@ -196,44 +174,8 @@ def question_form(
         "error": error,
         "shown_fingerprint": answer_fingerprint(shown, saved),
     }
-    answer = answer_to_public(shown, answer)
-    if kind in (Kind.SINGLE, Kind.TRUE_FALSE, Kind.MULTIPLE):
-        if isinstance(answer, list):
-            chosen = {str(item) for item in answer}
-        else:
-            chosen = set() if answer is None else {str(answer)}
-        options = [
-            Option(
-                id=f"{field_name(slot)}-choice-{choice['id']}",
-                value=str(choice["id"]),
-                label=choice.get("text", ""),
-                selected=str(choice["id"]) in chosen,
-            )
-            for choice in public["choices"]
-        ]
-        return QuestionForm(**common, options=options)
-    if kind == Kind.MATCHING:
-        picked = answer if isinstance(answer, dict) else {}
-        items = [
-            MatchItem(
-                id=f"{field_name(slot)}-item-{left['id']}",
-                name=field_name(slot, left["id"]),
-                label=left["text"],
-                options=[
-                    Option(
-                        id="",
-                        value=option["id"],
-                        label=option["text"],
-                        selected=picked.get(left["id"]) == option["id"],
-                    )
-                    for option in public.get("options", [])
-                ],
-            )
-            for left in public["choices"]
-        ]
-        return QuestionForm(**common, items=items)
-    value = "" if answer is None or isinstance(answer, list | dict) else str(answer)
-    return QuestionForm(**common, value=value)
+    fields = kind_for(shown).fields(public, slot=slot, answer=answer_to_public(shown, answer))
+    return QuestionForm(**common, fields=fields)
 
 
 class AttemptForm:
@@ -313,12 +255,14 @@ def _differs_from_page(shown: dict, posted: Any, fingerprint: str | None) -> boo
 
 def answer_as_posted(shown: dict, slot: int, answer: Any) -> list[tuple[str, str]]:
     """The fields a browser posts for a stored ``answer``, options named by their tokens: the
-    inverse of ``answer_from_post``, for scripts that drive the pages (the load bench, tests)."""
+    inverse of ``answer_from_post``, for scripts that drive the pages (the load bench)."""
     public = answer_to_public(shown, answer)
     if public is None:  # left blank: nothing posted
         return []
-    if isinstance(public, dict):  # matching: one select per item
-        return [(field_name(slot, item), option) for item, option in public.items()]
-    if isinstance(public, list):  # multiple: one checkbox per choice
-        return [(field_name(slot), token) for token in public]
-    return [(field_name(slot), str(public))]
+    fields = kind_for(shown).fields_posted(slot, public)
+    # A field posted more than once (ticked checkboxes) is one pair per value.
+    return [
+        (name, item)
+        for name, value in fields.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]

@@ -17,6 +17,11 @@ the way Moodle decides it:
     ``T``, ``TRUE``, ``F`` or ``FALSE``     true/false
     anything else                           short answer (``=`` answers only)
 
+This module holds the syntax every kind shares (blocks, escapes, titles, directives, weights,
+feedback); which kind an answer block is, how its answers read, what makes them valid and
+how they are written back are the kind's own (``gift_*`` in ``assessments/kinds/``), each
+asked in turn through the registry.
+
 Canonical layout, written by ``dump_gift`` and read back byte for byte::
 
     $CATEGORY: name              only where the category changes, then a blank line
@@ -78,19 +83,26 @@ import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-KINDS = ("single", "multiple", "true_false", "short", "numerical", "matching", "essay")
+from assessments import kinds
+
 TEXT_FORMATS = ("html", "markdown", "plain", "moodle")
 BLANK = "_____"
 
 # Moodle accepts exponents (is_numeric); capped so a value cannot make dump_gift write
 # millions of digits.
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
-_NUMBER_RE = re.compile(_NUMBER)
-_RANGE_RE = re.compile(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})")
+NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
+_NUMBER_RE = re.compile(NUMBER)
 _FORMAT_TAG_RE = re.compile(r"\[(html|markdown|plain|moodle)\]")
 _DIRECTIVE_RE = re.compile(r"//\s*(lesson|points)\s*:(.*)")
-_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": "\\n"})
+
+
+def __getattr__(name: str):
+    # KINDS, the kinds GIFT can hold, is read from the registry when asked: the registry
+    # imports this module while it is being filled.
+    if name == "KINDS":
+        return tuple(name for name, kind in kinds.KINDS.items() if kind.gift_order is not None)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class GiftError(ValueError):
@@ -131,7 +143,7 @@ class GiftQuestion:
 
 
 @dataclass(frozen=True)
-class _Src:
+class Source:
     """Question source with escapes resolved.
 
     ``mask`` is ``text`` with every escaped character replaced by NUL, so searching the mask
@@ -145,7 +157,7 @@ class _Src:
     line: int  # blamed when the span is empty
 
     @classmethod
-    def decode(cls, numbered_lines: list[tuple[int, str]]) -> _Src:
+    def decode(cls, numbered_lines: list[tuple[int, str]]) -> Source:
         text: list[str] = []
         mask: list[str] = []
         lines: list[int] = []
@@ -168,9 +180,9 @@ class _Src:
                 lines.append(lineno)
         return cls("".join(text), "".join(mask), tuple(lines), numbered_lines[0][0])
 
-    def __getitem__(self, key: slice) -> _Src:
+    def __getitem__(self, key: slice) -> Source:
         start = key.indices(len(self.text))[0]
-        return _Src(self.text[key], self.mask[key], self.lines[key], self.line_at(start))
+        return Source(self.text[key], self.mask[key], self.lines[key], self.line_at(start))
 
     def line_at(self, index: int) -> int:
         return self.lines[min(index, len(self.lines) - 1)] if self.lines else self.line
@@ -178,7 +190,7 @@ class _Src:
     def find(self, syntax: str, start: int = 0) -> int:
         return self.mask.find(syntax, start)
 
-    def strip(self) -> _Src:
+    def strip(self) -> Source:
         start = len(self.text) - len(self.text.lstrip())
         return self[start : start + len(self.text.strip())]
 
@@ -264,7 +276,7 @@ def _refuse_stray_directives(pending: dict[str, tuple[int, str]]) -> None:
 
 
 def _parse_question(block: _Block) -> GiftQuestion:
-    src = _Src.decode(block.lines).strip()
+    src = Source.decode(block.lines).strip()
     title = ""
     if src.mask.startswith("::"):
         end = src.find("::", 2)
@@ -330,28 +342,21 @@ def _parse_question(block: _Block) -> GiftQuestion:
     )
     try:
         _check(question)
-    except _Unrepresentable as problem:
+    except Unrepresentable as problem:
         raise GiftError(str(problem), line=block.start) from None
     return question
 
 
-def _parse_answers(body: _Src) -> tuple[str, list[GiftAnswer]]:
-    if not body.text:
-        return "essay", []
-    if body.mask.startswith("#"):
-        return "numerical", _numerical_answers(body[1:])
-    if "~" in body.mask:
-        return _choice_answers(body)
-    if "=" in body.mask and "->" in body.mask:
-        return "matching", _matching_answers(body)
-    hash_at = body.find("#")
-    head = body[: hash_at if hash_at >= 0 else len(body.text)].strip().text
-    if head in _TRUE_FALSE:
-        return "true_false", _true_false_answers(_TRUE_FALSE[head], body)
-    return "short", _short_answers(body)
+def _parse_answers(body: Source) -> tuple[str, list[GiftAnswer]]:
+    """The kind of an answer block, as Moodle decides it (see above), and its answers: each
+    kind says which blocks are its own, asked in turn."""
+    for kind in kinds.gift_kinds():
+        if kind.gift_claims(body):
+            return kind.name, kind.gift_answers(body)
+    raise GiftError("the answer block is no kind of question", line=body.line)
 
 
-def _split_answers(body: _Src, markers: str) -> tuple[_Src, list[tuple[str, _Src]]]:
+def split_answers(body: Source, markers: str) -> tuple[Source, list[tuple[str, Source]]]:
     """Cut an answer block at each unescaped marker; return what precedes the first one."""
     cuts = [pos for pos, char in enumerate(body.mask) if char in markers]
     bounds = [*cuts, len(body.text)]
@@ -359,7 +364,7 @@ def _split_answers(body: _Src, markers: str) -> tuple[_Src, list[tuple[str, _Src
     return body[: bounds[0]].strip(), items
 
 
-def _refuse_lead(lead: _Src) -> None:
+def refuse_lead(lead: Source) -> None:
     if lead.text:
         raise GiftError(
             f"unexpected {lead.text!r} in the answer block: answers start with '=' or '~'",
@@ -367,258 +372,87 @@ def _refuse_lead(lead: _Src) -> None:
         )
 
 
-def _take_weight(item: _Src) -> tuple[Decimal | None, _Src]:
+def take_weight(item: Source) -> tuple[Decimal | None, Source]:
     item = item.strip()
     if not item.mask.startswith("%"):
         return None, item
     end = item.find("%", 1)
     if end < 0:
         raise GiftError("the answer weight is not closed with '%'", line=item.line)
-    weight = _number(item[1:end], "answer weight")
+    weight = read_number(item[1:end], "answer weight")
     if not -100 <= weight <= 100:
         raise GiftError(f"answer weight {weight}% is outside -100..100", line=item.line)
     return weight, item[end + 1 :]
 
 
-def _split_feedback(item: _Src) -> tuple[str, str]:
+def split_feedback(item: Source) -> tuple[str, str]:
     hash_at = item.find("#")
     if hash_at < 0:
         return item.strip().text, ""
     return item[:hash_at].strip().text, item[hash_at + 1 :].strip().text
 
 
-def _number(src: _Src, what: str) -> Decimal:
+def read_number(src: Source, what: str) -> Decimal:
     text = src.text.strip()
     if not _NUMBER_RE.fullmatch(text):
         raise GiftError(f"{what} {text!r} is not a number", line=src.line)
     return Decimal(text)
 
 
-def _answer_text(item: _Src) -> tuple[str, str]:
-    text, feedback = _split_feedback(item)
+def answer_text(item: Source) -> tuple[str, str]:
+    text, feedback = split_feedback(item)
     if not text:
         raise GiftError("an answer has no text", line=item.line)
     return text, feedback
 
 
-def _choice_answers(body: _Src) -> tuple[str, list[GiftAnswer]]:
-    lead, items = _split_answers(body, "=~")
-    _refuse_lead(lead)
-    answers = []
-    for marker, item in items:
-        if marker == "=":  # Moodle reads no %weight% after '=' in a multiple choice
-            weight, rest = Decimal(100), item
-        else:
-            weight, rest = _take_weight(item)
-        text, feedback = _answer_text(rest)
-        answers.append(GiftAnswer(text, Decimal(0) if weight is None else weight, feedback))
-    return ("single" if "=" in body.mask else "multiple"), answers
-
-
-def _short_answers(body: _Src) -> list[GiftAnswer]:
-    lead, items = _split_answers(body, "=")
-    _refuse_lead(lead)
-    answers = []
-    for _, item in items:
-        weight, rest = _take_weight(item)
-        text, feedback = _answer_text(rest)
-        answers.append(GiftAnswer(text, Decimal(100) if weight is None else weight, feedback))
-    return answers
-
-
-def _numerical_answers(body: _Src) -> list[GiftAnswer]:
-    lead, items = _split_answers(body, "=~")
-    if lead.text:  # Moodle's own example, {#1822:5}, has no '=' before the first answer
-        items.insert(0, ("=", lead))
-    answers = []
-    for n, (marker, item) in enumerate(items):
-        if marker == "~":
-            if n != len(items) - 1:
-                raise GiftError("'~#feedback' for other answers must come last", line=item.line)
-            spec, feedback = _split_feedback(item)
-            if spec:
-                raise GiftError(
-                    "'~' in a numerical question takes only '#feedback'", line=item.line
-                )
-            answers.append(GiftAnswer(feedback=feedback))
-            continue
-        weight, rest = _take_weight(item)
-        hash_at = rest.find("#")
-        spec = rest[: hash_at if hash_at >= 0 else len(rest.text)]
-        feedback = rest[hash_at + 1 :].strip().text if hash_at >= 0 else ""
-        value, tolerance = _numerical_value(spec)
-        weight = Decimal(100) if weight is None else weight
-        answers.append(
-            GiftAnswer(weight=weight, feedback=feedback, value=value, tolerance=tolerance)
-        )
-    return answers
-
-
-def _numerical_value(spec: _Src) -> tuple[Decimal, Decimal]:
-    if bounds := _RANGE_RE.fullmatch(spec.text.strip()):
-        low, high = Decimal(bounds[1]), Decimal(bounds[2])
-        if low > high:
-            raise GiftError(f"range {low}..{high} runs backwards", line=spec.line)
-        middle = (low + high) / 2
-        return middle, high - middle
-    colon = spec.find(":")
-    if colon < 0:
-        return _number(spec, "numerical answer"), Decimal(0)
-    value = _number(spec[:colon], "numerical answer")
-    tolerance = _number(spec[colon + 1 :], "tolerance")
-    if tolerance < 0:
-        raise GiftError(f"tolerance {tolerance} is negative", line=spec.line)
-    return value, tolerance
-
-
-def _matching_answers(body: _Src) -> list[GiftAnswer]:
-    lead, items = _split_answers(body, "=")
-    _refuse_lead(lead)
-    answers = []
-    for _, item in items:
-        arrow = item.find("->")
-        if arrow < 0:
-            raise GiftError("a matching pair needs '->' between its two sides", line=item.line)
-        if item.find("#") >= 0:
-            raise GiftError("matching pairs take no feedback (escape # as \\#)", line=item.line)
-        right = item[arrow + 2 :].strip().text
-        if not right:
-            raise GiftError("a matching pair has nothing after '->'", line=item.line)
-        answers.append(GiftAnswer(item[:arrow].strip().text, Decimal(100), match=right))
-    return answers
-
-
-def _true_false_answers(correct: bool, body: _Src) -> list[GiftAnswer]:
-    # {T#fb1#fb2}: fb1 is for a learner who answers wrong, fb2 for one who answers right
-    # (Moodle's split_truefalse_comment); each answer carries what its picker sees.
-    wrong = right = ""
-    if (first := body.find("#")) >= 0:
-        wrong, right = _split_feedback(body[first + 1 :])
-    true = GiftAnswer("True", Decimal(100 if correct else 0), right if correct else wrong)
-    false = GiftAnswer("False", Decimal(0 if correct else 100), wrong if correct else right)
-    return [true, false]
-
-
 # --- Validity, shared by both directions --------------------------------------------------
 
 
-class _Unrepresentable(ValueError):
+class Unrepresentable(ValueError):
     pass
 
 
 def _check(q: GiftQuestion) -> None:
-    """Raise _Unrepresentable unless q is a valid question that GIFT writes back exactly."""
-    if q.kind not in KINDS:
-        raise _Unrepresentable(f"unknown kind {q.kind!r}")
+    """Raise Unrepresentable unless q is a valid question that GIFT writes back exactly."""
+    kind = kinds.KINDS.get(q.kind) if isinstance(q.kind, str) else None
+    if kind is None:
+        raise Unrepresentable(f"unknown kind {q.kind!r}")
     if q.text_format not in ("", *TEXT_FORMATS):
-        raise _Unrepresentable(f"unknown text format {q.text_format!r}")
+        raise Unrepresentable(f"unknown text format {q.text_format!r}")
     texts = {"text": q.text, "title": q.title, "explanation": q.explanation}
     for n, a in enumerate(q.answers, start=1):
         texts |= {f"answer {n}": a.text, f"answer {n} feedback": a.feedback}
         texts |= {f"answer {n} match": a.match}
     for what, value in (texts | {"category": q.category, "lesson": q.lesson}).items():
         if value != value.strip() or "\r" in value:
-            raise _Unrepresentable(f"{what} has surrounding whitespace or a carriage return")
+            raise Unrepresentable(f"{what} has surrounding whitespace or a carriage return")
     if "\n" in q.category or "\n" in q.lesson:
-        raise _Unrepresentable("a category or lesson must fit on one line")
+        raise Unrepresentable("a category or lesson must fit on one line")
     if not q.text:
-        raise _Unrepresentable("the question has no text")
+        raise Unrepresentable("the question has no text")
     if not q.text_format and _FORMAT_TAG_RE.match(q.text):
-        raise _Unrepresentable("question text starting with a [format] tag needs a text format")
+        raise Unrepresentable("question text starting with a [format] tag needs a text format")
     if not (Decimal(q.points).is_finite() and q.points > 0):
-        raise _Unrepresentable("points must be a positive number")
+        raise Unrepresentable("points must be a positive number")
     for a in q.answers:
         if not (Decimal(a.weight).is_finite() and -100 <= a.weight <= 100):
-            raise _Unrepresentable(f"answer weight {a.weight} is outside -100..100")
-    _KIND_CHECKS[q.kind](q.answers)
+            raise Unrepresentable(f"answer weight {a.weight} is outside -100..100")
+    kind.gift_check(q.answers)
 
 
-def _uses_only(answers: list[GiftAnswer], *used: str) -> None:
+def uses_only(answers: list[GiftAnswer], *used: str) -> None:
     blank = GiftAnswer()
     for a in answers:
         for f in fields(a):
             if f.name not in used and getattr(a, f.name) != getattr(blank, f.name):
-                raise _Unrepresentable(f"this kind of question has no answer {f.name}")
+                raise Unrepresentable(f"this kind of question has no answer {f.name}")
 
 
-def _check_choice(answers: list[GiftAnswer], *, single: bool) -> None:
-    _uses_only(answers, "text", "weight", "feedback")
-    if len(answers) < 2:
-        raise _Unrepresentable("a multiple choice question needs at least two answers")
-    if any(not a.text for a in answers):
-        raise _Unrepresentable("an answer has no text")
-    if single and not any(a.weight == 100 for a in answers):
-        raise _Unrepresentable("a single-choice question needs a 100% answer")
-    if single and all(a.weight == 100 for a in answers):
-        raise _Unrepresentable("every answer of the single-choice question is fully correct")
-    if not any(a.weight > 0 for a in answers):
-        raise _Unrepresentable("the multiple choice question has no correct answer")
-
-
-def _check_true_false(answers: list[GiftAnswer]) -> None:
-    _uses_only(answers, "text", "weight", "feedback")
-    if [a.text for a in answers] != ["True", "False"] or {a.weight for a in answers} != {0, 100}:
-        raise _Unrepresentable("true/false needs answers True and False, one weighted 100")
-
-
-def _check_short(answers: list[GiftAnswer]) -> None:
-    _uses_only(answers, "text", "weight", "feedback")
-    if not answers or any(not a.text for a in answers):
-        raise _Unrepresentable("a short-answer question needs answers with text")
-    if any("->" in a.text or "->" in a.feedback for a in answers):
-        raise _Unrepresentable("'->' in a short answer would read as a matching question")
-    _check_full_credit(answers)
-
-
-def _check_numerical(answers: list[GiftAnswer]) -> None:
-    _uses_only(answers, "weight", "feedback", "value", "tolerance")
-    valued = [a for a in answers if a.value is not None]
-    others = [a for a in answers if a.value is None]
-    if others and (len(others) > 1 or answers[-1] is not others[0]):
-        raise _Unrepresentable("feedback for other answers ('~#…') comes once, last")
-    if any(a.weight != 0 or a.tolerance != 0 for a in others):
-        raise _Unrepresentable("feedback for other answers ('~#…') has no weight or tolerance")
-    if not valued:
-        raise _Unrepresentable("a numerical question needs at least one answer value")
-    if not all(Decimal(a.value).is_finite() and Decimal(a.tolerance).is_finite() for a in valued):
-        raise _Unrepresentable("numerical values must be finite")
-    if any(a.tolerance < 0 for a in valued):
-        raise _Unrepresentable("a numerical tolerance is negative")
-    _check_full_credit(valued)
-
-
-def _check_full_credit(answers: list[GiftAnswer]) -> None:
+def require_full_credit(answers: list[GiftAnswer]) -> None:
     # Moodle refuses these too ("one of the answers should have a score of 100%").
     if not any(a.weight == 100 for a in answers):
-        raise _Unrepresentable("no answer gives full credit (100%)")
-
-
-def _check_matching(answers: list[GiftAnswer]) -> None:
-    _uses_only(answers, "text", "weight", "match")
-    if any(a.weight != 100 for a in answers):
-        raise _Unrepresentable("matching pairs always have weight 100")
-    if any(not a.match for a in answers):
-        raise _Unrepresentable("a matching pair has no right side")
-    if any("->" in a.text for a in answers):
-        raise _Unrepresentable("the left side of a matching pair cannot contain '->'")
-    if sum(1 for a in answers if a.text) < 2:
-        raise _Unrepresentable("a matching question needs at least two pairs")
-
-
-def _check_essay(answers: list[GiftAnswer]) -> None:
-    if answers:
-        raise _Unrepresentable("an essay question has no answers")
-
-
-_KIND_CHECKS = {
-    "single": lambda answers: _check_choice(answers, single=True),
-    "multiple": lambda answers: _check_choice(answers, single=False),
-    "true_false": _check_true_false,
-    "short": _check_short,
-    "numerical": _check_numerical,
-    "matching": _check_matching,
-    "essay": _check_essay,
-}
+        raise Unrepresentable("no answer gives full credit (100%)")
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -631,7 +465,7 @@ def dump_gift(questions: list[GiftQuestion]) -> str:
     for q in questions:
         try:
             _check(q)
-        except _Unrepresentable as problem:
+        except Unrepresentable as problem:
             raise ValueError(f"cannot write question {q.title or q.text!r}: {problem}") from None
         if q.category != category:
             chunks.append(f"$CATEGORY: {q.category}".rstrip())
@@ -640,11 +474,11 @@ def dump_gift(questions: list[GiftQuestion]) -> str:
     return "\n\n".join(chunks) + "\n" if chunks else ""
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
-def _num(value: Decimal) -> str:
+def write_number(value: Decimal) -> str:
     text = format(Decimal(value), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -656,58 +490,29 @@ def _dump_question(q: GiftQuestion) -> str:
     if q.lesson:
         lines.append(f"// lesson: {q.lesson}")
     if q.points != 1:
-        lines.append(f"// points: {_num(q.points)}")
+        lines.append(f"// points: {write_number(q.points)}")
     head = ""
     # An empty title keeps text that starts with '//' from reading as a comment.
     if q.title or (not q.text_format and q.text.startswith("//")):
-        head = f"::{_escape(q.title)}::"
+        head = f"::{escape(q.title)}::"
     if q.text_format:
         head += f"[{q.text_format}]"
     before, after = q.text, ""
     blank_at = q.text.find(BLANK)
     if 0 <= blank_at < len(q.text) - len(BLANK):
         before, after = q.text[:blank_at], q.text[blank_at + len(BLANK) :]
-    lines.append(head + _escape(before) + _dump_block(q) + _escape(after))
+    lines.append(head + escape(before) + _dump_block(q) + escape(after))
     return "\n".join(lines)
 
 
 def _dump_block(q: GiftQuestion) -> str:
-    general = f"#### {_escape(q.explanation)}" if q.explanation else ""
-    if q.kind == "essay":
-        return "{" + general + "}"
-    if q.kind == "true_false":
-        true, false = q.answers
-        right, wrong = (true, false) if true.weight == 100 else (false, true)
-        parts = ["T" if right is true else "F", _escape(wrong.feedback), _escape(right.feedback)]
-        while not parts[-1]:
-            parts.pop()
-        if not general:
-            return "{" + "#".join(parts) + "}"
-        # One answer per line, as in the other block layouts, keeps long feedback readable.
-        return "{\n\t" + "#".join(parts) + "\n\t" + general + "\n}"
-    lines = [_dump_answer(q.kind, a) for a in q.answers] + ([general] if general else [])
-    opener = "{#" if q.kind == "numerical" else "{"
-    return opener + "".join(f"\n\t{line}" for line in lines) + "\n}"
+    general = f"#### {escape(q.explanation)}" if q.explanation else ""
+    return kinds.kind_for(q.kind).gift_block(q, general)
 
 
-def _dump_answer(kind: str, a: GiftAnswer) -> str:
-    feedback = f"#{_escape(a.feedback)}" if a.feedback else ""
-    text = _escape(a.text)
-    weight = f"%{_num(a.weight)}%"
-    # Answer text that starts with '%' gets an explicit weight so it is not read as one.
-    if kind == "matching":
-        return f"={text} -> {_escape(a.match)}"
-    if kind == "numerical":
-        if a.value is None:
-            return "~" + feedback
-        tolerance = f":{_num(a.tolerance)}" if a.tolerance else ""
-        weight = "" if a.weight == 100 else weight
-        return f"={weight}{_num(a.value)}{tolerance}{feedback}"
-    if kind == "short":
-        plain = a.weight == 100 and not a.text.startswith("%")
-        return f"={'' if plain else weight}{text}{feedback}"
-    if kind == "single" and a.weight == 100:
-        return f"={text}{feedback}"  # Moodle reads no weight after '=' here
-    if kind == "single" and a.weight == 0 and not a.text.startswith("%"):
-        return f"~{text}{feedback}"
-    return f"~{weight}{text}{feedback}"
+def written_feedback(a: GiftAnswer) -> str:
+    return f"#{escape(a.feedback)}" if a.feedback else ""
+
+
+def written_weight(a: GiftAnswer) -> str:
+    return f"%{write_number(a.weight)}%"

@@ -6,6 +6,8 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from assessments.kinds import CHOICE_KINDS, kind_choices
+from assessments.kinds.numerical import NUMBER_DECIMALS
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
 
@@ -112,18 +114,14 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
-        SINGLE = "single", "Single choice"
-        MULTIPLE = "multiple", "Multiple answer"
-        TRUE_FALSE = "true_false", "True/false"
-        SHORT = "short", "Short answer"
-        NUMERICAL = "numerical", "Numerical"
-        MATCHING = "matching", "Matching"
-        ESSAY = "essay", "Essay (ungraded)"
+    # The kinds of question the registry holds (assessments/kinds/): Question.Kind.SINGLE…
+    Kind = models.TextChoices(
+        "Kind", [(name.upper(), (name, label)) for name, label in kind_choices()]
+    )
 
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=kind_choices)
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     text_format = models.CharField(
@@ -156,17 +154,8 @@ class Question(models.Model):
                 condition=Q(points__gte=0), name="question_points_not_negative"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=[
-                        "single",
-                        "multiple",
-                        "true_false",
-                        "short",
-                        "numerical",
-                        "matching",
-                        "essay",
-                    ]
-                ),
+                # A kind added to the registry comes with the migration that widens this.
+                condition=Q(kind__in=[name for name, _ in kind_choices()]),
                 name="question_kind_valid",
             ),
             models.CheckConstraint(
@@ -194,10 +183,6 @@ class ChoiceQuerySet(models.QuerySet):
         )
 
 
-# Kinds whose answer is one or more choice ids.
-CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.TRUE_FALSE, Question.Kind.MULTIPLE)
-
-
 class Choice(models.Model):
     """One answer of a question: a choice, an accepted text, a number or a matching pair."""
 
@@ -209,7 +194,10 @@ class Choice(models.Model):
     )
     feedback = models.TextField(blank=True)
     match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")
-    numeric_value = models.DecimalField(max_digits=30, decimal_places=10, null=True, blank=True)
+    # As many decimals as a numerical answer may have, so the two compare exactly.
+    numeric_value = models.DecimalField(
+        max_digits=30, decimal_places=NUMBER_DECIMALS, null=True, blank=True
+    )
     tolerance = models.DecimalField(max_digits=30, decimal_places=10, default=0)
 
     objects = ChoiceQuerySet.as_manager()

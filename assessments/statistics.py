@@ -19,7 +19,8 @@ from typing import Literal
 
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet
 
-from assessments.models import CHOICE_KINDS, Attempt, Question, Quiz, Response
+from assessments.kinds import kind_for
+from assessments.models import Attempt, Question, Quiz, Response
 
 FACILITY_FLOOR = 0.2
 TOO_HARD = "Almost nobody gets this right — check the key."
@@ -227,33 +228,20 @@ def _item(
 ) -> ItemStatistics:
     group = group or _Group()
     shown = snapshots.get(group.latest)
-    kind = shown["kind"] if shown else question.kind
+    kind = kind_for(shown["kind"] if shown else question.kind)
     # An essay scores 0 until a human grades it: figures about it would mislead.
-    sums = group.sums if kind != Question.Kind.ESSAY else ItemSums()
+    sums = group.sums if kind.graded_automatically else ItemSums()
     item_facility, item_discrimination = facility(sums), discrimination(sums)
-    choices = []
-    if kind in CHOICE_KINDS and shown:
-        picks = dict(group.picks)
-        choices = [
-            ChoiceCount(
-                text=choice["text"],
-                is_key=Decimal(choice.get("weight") or 0) > 0,
-                picked=picks.pop(str(choice["id"]), 0),
-                answered=group.answered,
-            )
-            for choice in sorted(shown["choices"], key=lambda choice: choice["id"])
-        ]
-        # Picked in an older version of the question, since edited away.
-        choices += [
-            ChoiceCount("A choice no longer in the question", False, picked, group.answered)
-            for picked in picks.values()
-        ]
+    choices = [
+        ChoiceCount(text, is_key, picked, group.answered)
+        for text, is_key, picked in (kind.choice_tally(shown, dict(group.picks)) if shown else [])
+    ]
     source = {"title": question.title, "text": question.text} if question else shown
     return ItemStatistics(
         number=number,
         question=question,
         text=source.get("title") or source["text"],
-        kind=Question.Kind(kind).label,
+        kind=kind.label,
         attempts=group.sums.n,
         answered=group.answered,
         facility=item_facility,

@@ -9,7 +9,8 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from assessments.forms import answer_as_posted
+from assessments.grading import answer_to_public
+from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
 from lessons.models import Course, Lesson, Module, Status
 
@@ -224,50 +225,18 @@ def essay_question(*, quiz: Quiz | None = None, **fields) -> Question:
 
 def right_answer(shown: dict):
     """The answer that earns full marks, read from the snapshot as a test would cheat."""
-    kind = shown["kind"]
-    choices = shown["choices"]
-    if kind in ("single", "true_false"):
-        return max(choices, key=lambda c: Decimal(c["weight"]))["id"]
-    if kind == "multiple":
-        return [c["id"] for c in choices if Decimal(c["weight"]) > 0]
-    if kind == "short":
-        return max(choices, key=lambda c: Decimal(c["weight"]))["text"]
-    if kind == "numerical":
-        return max(choices, key=lambda c: Decimal(c["weight"]))["value"]
-    if kind == "matching":
-        return {str(c["id"]): c["match"] for c in choices if c["text"]}
-    return "An essay."
+    return kind_for(shown).right_answer(shown)
 
 
 def wrong_answer(shown: dict):
     """An answer that scores nothing."""
-    kind = shown["kind"]
-    choices = shown["choices"]
-    if kind in ("single", "true_false"):
-        return min(choices, key=lambda c: Decimal(c["weight"]))["id"]
-    if kind == "multiple":
-        return [c["id"] for c in choices if Decimal(c["weight"]) <= 0]
-    if kind == "short":
-        return "certainly not this"
-    if kind == "numerical":
-        return "-987654321"
-    if kind == "matching":
-        lefts = [c for c in choices if c["text"]]
-        # Every left gets the right side of its neighbour.
-        return {str(c["id"]): lefts[(i + 1) % len(lefts)]["match"] for i, c in enumerate(lefts)}
-    return ""
+    return kind_for(shown).wrong_answer(shown)
 
 
 def answer_fields(shown: dict, slot: int, answer) -> dict:
     """The POST fields a browser sends for ``answer`` (as stored: choice ids, right side texts)
     to question ``slot``: options named by their tokens, as the attempt page names them."""
-    fields: dict = {}
-    for name, value in answer_as_posted(shown, slot, answer):
-        if shown["kind"] == "multiple":
-            fields.setdefault(name, []).append(value)
-        else:
-            fields[name] = value
-    return fields
+    return kind_for(shown).fields_posted(slot, answer_to_public(shown, answer))
 
 
 # --- Whole courses -----------------------------------------------------------

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessments.course_io import quiz_questions_import
-from assessments.models import Question, Quiz
+from assessments.kinds import kind_for
+from assessments.models import Quiz
 from lessons.course_folder import FINAL_EXAM_NAME, CourseFormatError, decode_text
 from lessons.models import Course, Status
 
@@ -80,7 +81,5 @@ def _kinds(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions: 8 single choice, 4 true/false."""
     counts = Counter(quiz.questions.values_list("kind", flat=True))
     total = sum(counts.values())
-    detail = ", ".join(
-        f"{n} {Question.Kind(kind).label.lower()}" for kind, n in counts.most_common()
-    )
+    detail = ", ".join(f"{n} {kind_for(kind).label.lower()}" for kind, n in counts.most_common())
     return f"{total} question{'' if total == 1 else 's'}" + (f": {detail}" if detail else "")

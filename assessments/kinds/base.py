@@ -1,0 +1,413 @@
+"""What every question kind answers, and the pieces the kinds share.
+
+A kind is one module under ``assessments/kinds/`` holding a ``QuestionKind`` subclass: how
+its question is frozen into a snapshot, what of it the learner may see, how its answer is
+read from a page, checked, graded and read back in a review, how its choices are counted
+and how it reads and writes GIFT. The rest of the application asks the registry
+(``assessments.kinds.kind_for``) and never branches on the kind.
+
+Everything here is a pure function of a *snapshot* (the dict stored in ``Response.shown``
+when the attempt started) and the learner's answer, so an attempt grades the same today and
+in five years, whatever happens to the live ``Question`` rows. Snapshots are years-old JSON:
+a kind's methods take whatever they hold, and the answer and grading methods raise nothing but
+``InvalidAnswer``.
+
+This package imports no model: ``assessments.models`` reads the registry (the kinds whose
+answers are choice ids, for a column the database computes).
+"""
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from random import Random
+from typing import Any
+
+from assessments import gift
+from lessons.validators import control_character_message
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+# Weights are stored to 4 places, so three right answers of 33.3333 % add up to
+# 99.9999 %: within this much of 100 % counts as full marks.
+FULL_MARKS_SLACK = Decimal("0.01")
+SHORT_ANSWER_MAX_LENGTH = 500
+ESSAY_MAX_LENGTH = 20_000
+
+# Keys of a snapshot's choice a learner must not see before submitting: they give the
+# answer away.
+ANSWER_KEYS = ("weight", "feedback", "match", "value", "tolerance")
+
+
+class InvalidAnswer(ValueError):
+    """An answer that cannot be saved; the message is meant for the learner."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: Decimal
+    # None when the question is not graded automatically (essay).
+    is_correct: bool | None
+    feedback: list[str] = field(default_factory=list)
+
+
+def wrong() -> Grade:
+    return Grade(score=Decimal("0.00"), is_correct=False)
+
+
+# --- Option tokens --------------------------------------------------------------------
+
+# Option tokens: what the page calls each option of one attempt. Drawn afresh for every
+# attempt from a secure source, so neither their numeric or lexical order nor their value says
+# anything about file order or correctness; the server maps them back to choices.
+TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+TOKEN_LENGTH = 8
+
+
+def draw_tokens(count: int, rng: Random) -> list[str]:
+    tokens: list[str] = []
+    while len(tokens) < count:
+        token = "".join(rng.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def choice_token(choice: dict) -> str:
+    # Snapshots taken before tokens existed name their options by id.
+    return str(choice.get("token") or choice.get("id"))
+
+
+class _Unknown:
+    """A posted token that names no option of the question: never a valid answer."""
+
+    def __repr__(self):
+        return "<unknown option>"
+
+
+UNKNOWN_OPTION = _Unknown()
+
+
+def listing_order(text: str) -> tuple:
+    """How unshuffled options are listed: alphabetically, numbers by value ("2" before "10")."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text.casefold())
+        if part
+    )
+
+
+# --- Reading snapshots and answers ------------------------------------------------------
+
+
+def plain(number: Decimal | int | None) -> str | None:
+    """A decimal as a string without trailing zeros or exponent: 3.1400 -> "3.14"."""
+    if number is None:
+        return None
+    return format(Decimal(number).normalize(), "f")
+
+
+def choice_id(value: Any) -> int | None:
+    # bool is an int in Python; True is not choice 1.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
+        try:
+            return int(value.strip())
+        except ValueError:  # thousands of digits: Python's int-from-text limit
+            return None
+    return None
+
+
+def listed_choices(shown: dict) -> list[dict]:
+    return [choice for choice in shown.get("choices", []) if isinstance(choice, dict)]
+
+
+def to_decimal(value: Any, default: Decimal | None = Decimal(0)) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        return default
+    return number if number.is_finite() else default
+
+
+def weight(choice: dict) -> Decimal:
+    """A choice's weight, a percent of the points: held to -100…100 as the column is, so
+    sums of weights stay small whatever a snapshot holds."""
+    return min(max(to_decimal(choice.get("weight")), -HUNDRED), HUNDRED)
+
+
+def written_weight(choice: dict) -> Decimal:
+    """A choice's weight as the snapshot writes it, for showing the key."""
+    try:
+        return Decimal(str(choice.get("weight", "0")))
+    except ArithmeticError:
+        return Decimal(0)
+
+
+def is_blank(answer: Any) -> bool:
+    if answer is None:
+        return True
+    if isinstance(answer, str):
+        return not answer.strip()
+    return isinstance(answer, list | dict) and not answer
+
+
+def typed_text(answer: Any, *, limit: int) -> str:
+    """Text a learner typed, trimmed, or InvalidAnswer."""
+    if not isinstance(answer, str):
+        raise InvalidAnswer("Type your answer as text.")
+    # Checked before stripping: Python strips some controls (\x1c-\x1f, \x85) as space.
+    if message := control_character_message(answer):
+        raise InvalidAnswer(message)
+    text = answer.strip()
+    if len(text) > limit:
+        raise InvalidAnswer(
+            f"Your answer is too long: {limit:,} characters at most, it has {len(text):,}."
+        )
+    return text
+
+
+def percent(weight: Decimal) -> Decimal:
+    """A weight or sum of weights as the percent of the points earned, 0…100."""
+    if weight >= HUNDRED - FULL_MARKS_SLACK:
+        return HUNDRED
+    return max(weight, Decimal(0))
+
+
+def fraction_score(points: Decimal, percent: Decimal) -> Decimal:
+    return (points * percent / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def feedback_of(choices: Iterable[dict]) -> list[str]:
+    return [
+        choice["feedback"]
+        for choice in choices
+        if isinstance(choice.get("feedback"), str) and choice["feedback"]
+    ]
+
+
+def best_of(points: Decimal, matching: list[dict]) -> Grade:
+    """The grade of the best weighted of the answers that match what was typed."""
+    if not matching:
+        return wrong()
+    best = max(matching, key=weight)
+    earned = percent(weight(best))
+    return Grade(
+        score=fraction_score(points, earned),
+        is_correct=earned == HUNDRED,
+        feedback=feedback_of([best]),
+    )
+
+
+# --- Page fields -------------------------------------------------------------------------
+
+
+def field_name(slot: int, left_id: int | str | None = None) -> str:
+    return f"q{slot}" if left_id is None else f"q{slot}-{left_id}"
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class MatchItem:
+    id: str
+    name: str
+    label: str
+    options: list[Option]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """What a kind puts in its fieldset, pre-filled: options to tick, items to pair, or
+    text typed. Rendered by the kind's template."""
+
+    options: list[Option] = field(default_factory=list)
+    items: list[MatchItem] = field(default_factory=list)
+    value: str = ""
+
+
+# --- The interface -----------------------------------------------------------------------
+
+
+class QuestionKind(ABC):
+    """One kind of question. Subclasses set the attributes and implement the abstract methods;
+    the other methods have the behaviour most kinds want.
+
+    Answers have three forms: *public* (what the page posts and shows, options named by the
+    attempt's tokens), *stored* (``Response.answer``: choice ids, texts) and *posted*
+    (the raw POST fields).
+    """
+
+    #: The ``Question.kind`` value, stored in every snapshot.
+    name: str
+    #: What instructors read (admin, statistics).
+    label: str
+    #: Where the kind comes in the lists instructors pick from, lowest first.
+    position: int
+    #: The partial under ``templates/`` that renders the fields, given ``question`` (a
+    #: ``QuestionForm``) and ``attempt``.
+    template: str = "progress/kinds/text.html"
+    #: Shown under the question text while answering.
+    hint: str = ""
+    #: Whether grading gives the score (an essay waits for a human).
+    graded_automatically: bool = True
+    #: Whether the stored answer is a choice id or a list of them: the database counts the
+    #: picks of these for the question statistics (``Response.answer_tally``).
+    answer_is_choice_ids: bool = False
+    #: For text fields: the most characters a learner may type.
+    max_length: int = SHORT_ANSWER_MAX_LENGTH
+    #: For choice fields: ``radio`` or ``checkbox``; for text fields: the ``inputmode``.
+    input_type: str = ""
+
+    # --- Snapshot ---
+
+    def order_choices(self, choices: list, *, rng: Random, shuffle: bool) -> list:
+        """The question's choices in the order they are listed in the snapshot."""
+        return choices
+
+    def snapshot_extras(self, snapshot: dict, *, rng: Random, shuffle: bool) -> dict:
+        """Keys the kind adds to its snapshot, after the common ones (choices drawn tokens)."""
+        return {}
+
+    def public_view(self, shown: dict, public: dict) -> dict:
+        """``public`` (the snapshot without its key) as the learner may see it."""
+        return public
+
+    # --- Answers ---
+
+    def answer_from_public(self, shown: dict, answer: Any) -> Any:
+        """An answer posted in tokens, in the stored form; a token the question did not show
+        becomes ``UNKNOWN_OPTION``, which validation refuses."""
+        return answer
+
+    def answer_to_public(self, shown: dict, answer: Any) -> Any:
+        """A stored answer in the tokens its page shows."""
+        return answer
+
+    def posted_answer(self, shown: dict, data: Mapping, slot: int) -> Any:
+        """The public answer to question ``slot`` as posted in ``data``, unvalidated."""
+        return data.get(field_name(slot), "")
+
+    def fields_posted(self, slot: int, answer: Any) -> dict:
+        """The POST fields a browser sends for the public ``answer``: what ``posted_answer``
+        reads back."""
+        return {field_name(slot): str(answer)}
+
+    @abstractmethod
+    def validate(self, shown: dict, answer: Any) -> Any:
+        """A non-blank stored answer cleaned for storage, or ``InvalidAnswer``: something the
+        question could have received from its own form."""
+
+    @abstractmethod
+    def grade(self, *, points: Decimal, choices: dict[int, dict], answer: Any) -> Grade:
+        """A non-blank answer graded against the snapshot's ``choices`` by id; never raises."""
+
+    # --- Page ---
+
+    def fields(self, public: dict, *, slot: int, answer: Any) -> Fields:
+        """The fields of the question, pre-filled with the public ``answer``."""
+        value = "" if answer is None or isinstance(answer, list | dict) else str(answer)
+        return Fields(value=value)
+
+    def field_names(self, slot: int, fields: Fields) -> list[str]:
+        """What the question posts: the autosave sends these and nothing else."""
+        return [field_name(slot)]
+
+    # --- Review and statistics ---
+
+    @abstractmethod
+    def answer_lines(self, shown: dict, answer: Any) -> list[str]:
+        """A stored, non-blank answer as text, a line per part."""
+
+    @abstractmethod
+    def key_lines(self, shown: dict) -> list[str]:
+        """The right answer(s) as text, read from the full snapshot."""
+
+    def choice_tally(self, shown: dict, picks: dict[str, int]) -> list[tuple[str, bool, int]]:
+        """(text, is the key, times picked) for each choice, for the statistics; picks are
+        counted by choice id from ``Response.answer_tally``."""
+        return []
+
+    # --- Answers for tests and demo data ---
+
+    @abstractmethod
+    def right_answer(self, shown: dict) -> Any:
+        """A stored answer that earns full marks (or, ungraded, a real answer)."""
+
+    @abstractmethod
+    def wrong_answer(self, shown: dict) -> Any:
+        """A stored answer that scores nothing."""
+
+    # --- GIFT (optional: a kind without GIFT syntax is neither read nor written) ---
+
+    #: Where the kind comes when GIFT decides which kind an answer block is (lowest first);
+    #: None for a kind GIFT cannot hold.
+    gift_order: int | None = None
+    #: What the answer block opens with when written.
+    gift_opener: str = "{"
+
+    def gift_claims(self, body: "gift.Source") -> bool:
+        """Whether an answer block (``{`` … ``}`` without the braces and general feedback)
+        is a question of this kind; asked in ``gift_order``."""
+        return False
+
+    def gift_answers(self, body: "gift.Source") -> list["gift.GiftAnswer"]:
+        """The answers of a block this kind claimed, or ``GiftError``."""
+        raise gift.GiftError(f"{self.label} questions cannot be read from GIFT", line=body.line)
+
+    def gift_check(self, answers: list["gift.GiftAnswer"]) -> None:
+        """Raise ``gift.Unrepresentable`` unless ``answers`` make a valid question of this
+        kind that GIFT writes back exactly."""
+        raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
+
+    def gift_block(self, question: "gift.GiftQuestion", general: str) -> str:
+        """The answer block of a checked question; ``general`` is its ``####`` line, if any."""
+        lines = [self.gift_answer_line(a) for a in question.answers] + (
+            [general] if general else []
+        )
+        return self.gift_opener + "".join(f"\n\t{line}" for line in lines) + "\n}"
+
+    def gift_answer_line(self, answer: "gift.GiftAnswer") -> str:
+        """One answer as ``gift_block`` writes it, on a line of its own."""
+        raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
+
+    def __repr__(self):
+        return f"<question kind {self.name}>"
+
+
+class Unreadable(QuestionKind):
+    """What a snapshot naming no known kind is read as: shown as text, never accepted,
+    scores nothing."""
+
+    name = ""
+    label = "Unknown"
+    position = 0
+
+    def validate(self, shown, answer):
+        raise InvalidAnswer("This question cannot be answered.")
+
+    def grade(self, *, points, choices, answer):
+        return wrong()
+
+    def answer_lines(self, shown, answer):
+        return [str(answer)]
+
+    def key_lines(self, shown):
+        return []
+
+    def right_answer(self, shown):
+        return None
+
+    def wrong_answer(self, shown):
+        return None

@@ -1,0 +1,215 @@
+"""Matching: each item (a choice's text, the left side) paired with one of the right sides.
+
+Stored answer: ``{"<left choice id>": "<right side text>"}``. Choices without a left side are
+Moodle's extra wrong right sides, not items.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from assessments import gift
+from assessments.kinds.base import (
+    CENT,
+    UNKNOWN_OPTION,
+    Fields,
+    Grade,
+    InvalidAnswer,
+    MatchItem,
+    Option,
+    QuestionKind,
+    choice_token,
+    draw_tokens,
+    field_name,
+    is_blank,
+    listed_choices,
+    listing_order,
+    wrong,
+)
+
+PICK_EACH = "Pick an answer from the list for each item."
+
+
+def left_items(shown: dict) -> list[dict]:
+    # Matching choices without a left side are extra wrong answers, not items.
+    return [choice for choice in listed_choices(shown) if choice.get("text")]
+
+
+def option_tokens(shown: dict) -> dict[str, str]:
+    """Each right side's text and its token."""
+    options = shown.get("options") or []
+    tokens = shown.get("option_tokens") or options
+    return dict(zip(options, tokens, strict=False))
+
+
+class Matching(QuestionKind):
+    name = "matching"
+    label = "Matching"
+    position = 60
+    template = "progress/kinds/matching.html"
+    hint = "Choose the matching answer for each item."
+
+    def snapshot_extras(self, snapshot, *, rng, shuffle):
+        # Distinct right sides (two lefts may share one; Moodle's extra wrong answers have no
+        # left side). Unshuffled they are sorted, never listed in the order of their lefts,
+        # which would give the key away.
+        options = list(dict.fromkeys(c["match"] for c in snapshot["choices"] if c["match"]))
+        if shuffle:
+            rng.shuffle(options)
+        else:
+            options.sort(key=listing_order)
+        return {"options": options, "option_tokens": draw_tokens(len(options), rng)}
+
+    def public_view(self, shown, public):
+        return {
+            **public,
+            "choices": [choice for choice in public["choices"] if choice.get("text")],
+            "options": [
+                {"id": token, "text": text} for text, token in option_tokens(shown).items()
+            ],
+        }
+
+    def answer_from_public(self, shown, answer):
+        if not isinstance(answer, dict):
+            return answer
+        ids = {choice_token(choice): choice.get("id") for choice in listed_choices(shown)}
+        texts = {token: text for text, token in option_tokens(shown).items()}
+        return {
+            str(ids[left]) if left in ids else UNKNOWN_OPTION: (
+                right if is_blank(right) else texts.get(str(right), UNKNOWN_OPTION)
+            )
+            for left, right in answer.items()
+        }
+
+    def answer_to_public(self, shown, answer):
+        if not isinstance(answer, dict):
+            return answer
+        tokens = {str(choice.get("id")): choice_token(choice) for choice in listed_choices(shown)}
+        options = option_tokens(shown)
+        return {tokens.get(left): options.get(right) for left, right in answer.items()}
+
+    def posted_answer(self, shown, data, slot):
+        return {
+            choice_token(left): data.get(field_name(slot, choice_token(left)), "")
+            for left in left_items(shown)
+        }
+
+    def fields_posted(self, slot, answer):
+        return {field_name(slot, left): right for left, right in answer.items()}
+
+    def validate(self, shown, answer):
+        if not isinstance(answer, dict):
+            raise InvalidAnswer(PICK_EACH)
+        lefts = [str(choice["id"]) for choice in left_items(shown)]
+        options = set(shown.get("options", []))
+        cleaned = {}
+        for key, value in answer.items():
+            if str(key) not in lefts or (value not in options and not is_blank(value)):
+                raise InvalidAnswer(PICK_EACH)
+            if not is_blank(value):
+                cleaned[str(key)] = value
+        # Stored in the order the items were shown.
+        return {left: cleaned[left] for left in lefts if left in cleaned} or None
+
+    def grade(self, *, points, choices, answer):
+        if not isinstance(answer, dict):
+            return wrong()
+        pairs = {str(key): choice for key, choice in choices.items() if choice.get("text")}
+        if not pairs or any(
+            key not in pairs or not isinstance(v, str) for key, v in answer.items()
+        ):
+            return wrong()
+        right = sum(
+            1
+            for key, choice in pairs.items()
+            if key in answer
+            and isinstance(choice.get("match"), str)
+            and " ".join(answer[key].split()) == " ".join(choice["match"].split())
+        )
+        score = (points * right / len(pairs)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return Grade(score=score, is_correct=right == len(pairs))
+
+    def fields(self, public, *, slot, answer):
+        picked = answer if isinstance(answer, dict) else {}
+        return Fields(
+            items=[
+                MatchItem(
+                    id=f"{field_name(slot)}-item-{left['id']}",
+                    name=field_name(slot, left["id"]),
+                    label=left["text"],
+                    options=[
+                        Option(
+                            id="",
+                            value=option["id"],
+                            label=option["text"],
+                            selected=picked.get(left["id"]) == option["id"],
+                        )
+                        for option in public.get("options", [])
+                    ],
+                )
+                for left in public["choices"]
+            ]
+        )
+
+    def field_names(self, slot, fields):
+        return [item.name for item in fields.items]
+
+    def answer_lines(self, shown, answer):
+        pairs = answer if isinstance(answer, dict) else {}
+        return [
+            f"{left['text']} → {pairs[str(left['id'])]}"
+            for left in left_items(shown)
+            if pairs.get(str(left["id"]))
+        ]
+
+    def key_lines(self, shown):
+        return [f"{left['text']} → {left.get('match', '')}" for left in left_items(shown)]
+
+    # GIFT: "=left -> right" pairs (an empty left side is an extra wrong right side).
+    gift_order = 40
+
+    def gift_claims(self, body):
+        return "=" in body.mask and "->" in body.mask
+
+    def gift_answers(self, body):
+        lead, items = gift.split_answers(body, "=")
+        gift.refuse_lead(lead)
+        answers = []
+        for _, item in items:
+            arrow = item.find("->")
+            if arrow < 0:
+                raise gift.GiftError(
+                    "a matching pair needs '->' between its two sides", line=item.line
+                )
+            if item.find("#") >= 0:
+                raise gift.GiftError(
+                    "matching pairs take no feedback (escape # as \\#)", line=item.line
+                )
+            right = item[arrow + 2 :].strip().text
+            if not right:
+                raise gift.GiftError("a matching pair has nothing after '->'", line=item.line)
+            answers.append(gift.GiftAnswer(item[:arrow].strip().text, Decimal(100), match=right))
+        return answers
+
+    def gift_check(self, answers):
+        gift.uses_only(answers, "text", "weight", "match")
+        if any(a.weight != 100 for a in answers):
+            raise gift.Unrepresentable("matching pairs always have weight 100")
+        if any(not a.match for a in answers):
+            raise gift.Unrepresentable("a matching pair has no right side")
+        if any("->" in a.text for a in answers):
+            raise gift.Unrepresentable("the left side of a matching pair cannot contain '->'")
+        if sum(1 for a in answers if a.text) < 2:
+            raise gift.Unrepresentable("a matching question needs at least two pairs")
+
+    def gift_answer_line(self, a):
+        return f"={gift.escape(a.text)} -> {gift.escape(a.match)}"
+
+    def right_answer(self, shown):
+        return {str(c["id"]): c["match"] for c in shown["choices"] if c["text"]}
+
+    def wrong_answer(self, shown):
+        lefts = left_items(shown)
+        # Every left gets the right side of its neighbour.
+        return {str(c["id"]): lefts[(i + 1) % len(lefts)]["match"] for i, c in enumerate(lefts)}
+
+
+KIND = Matching()

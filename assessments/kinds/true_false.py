@@ -1,0 +1,65 @@
+"""True/false: a single choice between True and False, always listed in that order."""
+
+from decimal import Decimal
+
+from assessments import gift
+from assessments.kinds.single import SingleChoice
+
+_TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+
+
+class TrueFalse(SingleChoice):
+    name = "true_false"
+    label = "True/false"
+    position = 30
+
+    def order_choices(self, choices, *, rng, shuffle):
+        return choices
+
+    # GIFT: {T}, {FALSE#feedback if wrong#feedback if right}, written inline as Moodle does.
+    gift_order = 50
+
+    def gift_claims(self, body):
+        return _head(body) in _TRUE_FALSE
+
+    def gift_answers(self, body):
+        correct = _TRUE_FALSE[_head(body)]
+        # {T#fb1#fb2}: fb1 is for a learner who answers wrong, fb2 for one who answers right
+        # (Moodle's split_truefalse_comment); each answer carries what its picker sees.
+        wrong = right = ""
+        if (first := body.find("#")) >= 0:
+            wrong, right = gift.split_feedback(body[first + 1 :])
+        true = gift.GiftAnswer("True", Decimal(100 if correct else 0), right if correct else wrong)
+        false = gift.GiftAnswer(
+            "False", Decimal(0 if correct else 100), wrong if correct else right
+        )
+        return [true, false]
+
+    def gift_check(self, answers):
+        gift.uses_only(answers, "text", "weight", "feedback")
+        texts, weights = [a.text for a in answers], {a.weight for a in answers}
+        if texts != ["True", "False"] or weights != {0, 100}:
+            raise gift.Unrepresentable("true/false needs answers True and False, one weighted 100")
+
+    def gift_block(self, question, general):
+        true, false = question.answers
+        right, wrong = (true, false) if true.weight == 100 else (false, true)
+        parts = [
+            "T" if right is true else "F",
+            gift.escape(wrong.feedback),
+            gift.escape(right.feedback),
+        ]
+        while not parts[-1]:
+            parts.pop()
+        if not general:
+            return "{" + "#".join(parts) + "}"
+        # One answer per line, as in the other block layouts, keeps long feedback readable.
+        return "{\n\t" + "#".join(parts) + "\n\t" + general + "\n}"
+
+
+def _head(body: "gift.Source") -> str:
+    hash_at = body.find("#")
+    return body[: hash_at if hash_at >= 0 else len(body.text)].strip().text
+
+
+KIND = TrueFalse()
