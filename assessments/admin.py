@@ -1,14 +1,13 @@
 """Authoring quizzes in the admin, and the course pages' parts that need assessments.
 
-The course and module admins of lessons/admin.py are extended here (the arrows
-point lessons ← assessments): the module page links its quiz, the course page its
-final exam, course zips are imported and exported with the same code as the
-import_course/export_course commands, and a quiz takes a GIFT file.
+Quizzes, questions and attempts are registered here. The course and module pages are
+not: this module gives them their assessments part as mixins (the module page links its
+quiz, the course page its final exam, course zips are imported and exported with the
+same code as the import_course/export_course commands), and courseware/admin.py
+composes each page once. A quiz takes a GIFT file.
 """
 
-import io
 import tempfile
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -27,9 +26,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from assessments.course_io import (
-    course_export,
     course_import,
     course_zip_extract,
+    courses_zip,
     gift_question,
     quiz_gift,
     quiz_questions_import,
@@ -37,7 +36,6 @@ from assessments.course_io import (
 from assessments.gift import dump_gift
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, Response
-from lessons import admin as lessons_admin
 from lessons.admin import (
     BY_POSITION,
     ContentAdmin,
@@ -49,7 +47,7 @@ from lessons.admin import (
     taught_course_ids,
 )
 from lessons.course_folder import COURSE_FILE, CourseFormatError, decode_text, refuse_too_big
-from lessons.models import Course, Lesson, Module
+from lessons.models import Course, Lesson
 
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -402,11 +400,10 @@ def quiz_link(quiz: Quiz | None, *, add: dict) -> str:
     return format_html('None yet. <a href="{}">Add one</a>', url)
 
 
-admin.site.unregister(Module)
+class ModuleQuizMixin:
+    """The module page's part from assessments: a link to the module's quiz, or to add one.
+    Composed into the Module admin in courseware/admin.py."""
 
-
-@admin.register(Module)
-class ModuleAdmin(lessons_admin.ModuleAdmin):
     # Not "quiz": that name is the module's own reverse relation, which would win.
     readonly_fields = ("module_quiz",)
 
@@ -434,13 +431,12 @@ class CourseZipForm(forms.Form):
     )
 
 
-admin.site.unregister(Course)
+class CourseExamAndZipsMixin:
+    """The course page's part from assessments: a link to the final exam, import of a
+    course zip and export as one (the action ``export_zip``). Composed into the Course
+    admin in courseware/admin.py."""
 
-
-@admin.register(Course)
-class CourseAdmin(lessons_admin.CourseAdmin):
     readonly_fields = ("final_exam",)
-    actions = [*lessons_admin.CourseAdmin.actions, "export_zip"]
 
     @admin.display(description="Final exam")
     def final_exam(self, course):
@@ -533,7 +529,7 @@ class CourseAdmin(lessons_admin.CourseAdmin):
     def export_zip(self, request, queryset):
         courses = list(queryset)
         try:
-            data = courses_zip(courses)
+            data = courses_zip(courses=courses)
         except ValueError as error:
             self.message_user(request, f"Cannot export: {error}", messages.ERROR)
             return redirect(request.get_full_path())
@@ -544,19 +540,6 @@ class CourseAdmin(lessons_admin.CourseAdmin):
 
 
 # --- Course zips and uploaded files ---------------------------------------------------------
-
-
-def courses_zip(courses) -> bytes:
-    """Course folders zipped, one folder per course named after its slug."""
-    buffer = io.BytesIO()
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
-    ):
-        for course in courses:
-            for written in sorted(course_export(course, Path(folder) / course.slug)):
-                archive.write(written, written.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 def located(error: CourseFormatError, folder: Path | None = None) -> str:

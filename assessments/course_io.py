@@ -5,10 +5,12 @@ module adds the quizzes (settings and GIFT question files) and runs the whole
 import in one transaction, so a bad file anywhere writes nothing.
 """
 
+import io
 import json
 import re
 import shutil
 import stat
+import tempfile
 import zipfile
 import zlib
 from decimal import Decimal
@@ -338,6 +340,20 @@ def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.Zi
 def course_export(course: Course, folder: Path | str) -> list[Path]:
     """Write ``course`` as a folder in canonical form; returns the files written."""
     return write_course_folder(course_folder_spec(course), folder)
+
+
+def courses_zip(*, courses: list[Course]) -> bytes:
+    """Course folders zipped, one folder per course named after its slug: the admin's
+    "Export as zip" and the course part of a records backup."""
+    buffer = io.BytesIO()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for course in courses:
+            for written in sorted(course_export(course, Path(folder) / course.slug)):
+                archive.write(written, written.relative_to(folder).as_posix())
+    return buffer.getvalue()
 
 
 def course_folder_spec(course: Course) -> CourseSpec:

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
 from assessments.kinds.numerical import NUMBER_DECIMALS
+from assessments.urls import QUIZ_PAGE
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
 
@@ -96,7 +97,7 @@ class Quiz(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("quiz_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug})
+        return reverse(QUIZ_PAGE, kwargs={"course_slug": self.course.slug, "slug": self.slug})
 
     def natural_key(self):
         return (*self.course.natural_key(), self.slug)

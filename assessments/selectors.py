@@ -23,6 +23,14 @@ def quiz_is_available(quiz: Quiz) -> bool:
     )
 
 
+def quiz_question_count(*, quiz: Quiz, bank_size: int) -> int:
+    """How many questions an attempt at ``quiz`` asks: its draw count, or its whole bank of
+    ``bank_size`` questions when it draws none or more than the bank holds."""
+    if quiz.draw_count is None:
+        return bank_size
+    return min(quiz.draw_count, bank_size)
+
+
 def attempts_used(learner, quiz: Quiz) -> int:
     """Submitted attempts; an open attempt is resumed, so it does not use one up."""
     return Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
 from assessments.models import Attempt, Quiz, Response
+from assessments.selectors import quiz_question_count
 from lessons.models import Status
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,8 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     if not bank:
         raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
     questions = bank
-    if quiz.draw_count is not None and quiz.draw_count < len(bank):
-        drawn = rng.sample(range(len(bank)), quiz.draw_count)
+    if (asked := quiz_question_count(quiz=quiz, bank_size=len(bank))) < len(bank):
+        drawn = rng.sample(range(len(bank)), asked)
         questions = [bank[index] for index in sorted(drawn)]
     if quiz.shuffle_questions:
         rng.shuffle(questions)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "lessons",
     "assessments",
     "progress",
+    # Last: its admin module composes the pages that gather parts of every app above.
+    "courseware",
 ]
 
 MIDDLEWARE = [

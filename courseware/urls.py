@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from courseware import accounts, health
-from lessons.admin import view_on_site
+from courseware.admin import view_on_site
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -2,8 +2,10 @@
 
 Instructors (staff in the Instructors group, see courseware/roles.py) see and
 change only the courses they teach and everything in them; superusers see
-all. Quizzes, course import and export join these pages in
-assessments/admin.py: lessons knows nothing of assessments.
+all. Lessons are registered here. The course and module pages also carry parts of
+assessments and progress (quizzes, course zips, records backups), so they are only
+defined here and registered once, composed, in courseware/admin.py: lessons knows
+nothing of the apps above it.
 """
 
 from collections import Counter
@@ -13,8 +15,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import Max, ProtectedError, Q
@@ -27,7 +27,7 @@ from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.markdown import render_markdown, validate_lesson_body
-from lessons.models import Course, Lesson, Module, Status
+from lessons.models import Lesson, Module, Status
 from lessons.services import SyncReport, content_remove
 from lessons.validators import (
     control_character_message,
@@ -113,25 +113,6 @@ class CourseScopedAdmin(ScopedChoicesMixin, PlainTextMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self.teaches(request, obj)
-
-
-def view_on_site(request, content_type_id, object_id):
-    """The admin's "View on site" redirect, for what the user may open in the admin only.
-
-    Django's own follows the public address of any object for any staff user, such as
-    a certificate's verification code in a course the instructor does not teach.
-    """
-    try:
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
-    except (ContentType.DoesNotExist, ValueError):
-        raise Http404 from None
-    if model is None or not admin.site.is_registered(model):
-        raise Http404
-    model_admin = admin.site.get_model_admin(model)
-    obj = model_admin.get_object(request, unquote(object_id))
-    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
-        raise Http404
-    return shortcut(request, content_type_id, object_id)
 
 
 # --- Content admins ------------------------------------------------------------------------
@@ -380,8 +361,10 @@ def course_label(obj) -> str:
     return f"{obj.course} › {obj}"
 
 
-@admin.register(Course)
 class CourseAdmin(PublishableAdmin):
+    """The course page as lessons knows it; courseware/admin.py adds the other apps'
+    parts and registers it."""
+
     course_path = ""
     list_display = ("title", "slug", "status", "sequential", "updated_at")
     list_filter = ("status", "sequential")
@@ -409,8 +392,10 @@ class CourseAdmin(PublishableAdmin):
             taught_course_ids(request).add(form.instance.pk)
 
 
-@admin.register(Module)
 class ModuleAdmin(PublishableAdmin):
+    """The module page as lessons knows it; courseware/admin.py adds the other apps'
+    parts and registers it."""
+
     form = ModuleForm
     position_within = "course"
     list_display = ("title", "course", "position", "status")

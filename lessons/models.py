@@ -5,6 +5,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from lessons.markdown import render_markdown
+from lessons.urls import COURSE_PAGE, LESSON_PAGE
 
 
 class Status(models.TextChoices):
@@ -56,7 +57,7 @@ class Course(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("course_detail", kwargs={"slug": self.slug})
+        return reverse(COURSE_PAGE, kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
@@ -160,9 +161,7 @@ class Lesson(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse(
-            "lesson_detail", kwargs={"course_slug": self.course.slug, "slug": self.slug}
-        )
+        return reverse(LESSON_PAGE, kwargs={"course_slug": self.course.slug, "slug": self.slug})
 
     def natural_key(self):
         return (*self.course.natural_key(), self.slug)

@@ -1,3 +1,6 @@
+"""Learners' records in the admin (read-only), accounts and roles, and the course page's
+records backup, which courseware/admin.py composes into the Course admin."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext
 from django.contrib.auth import get_user_model
@@ -6,9 +9,7 @@ from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from assessments import admin as assessments_admin
 from lessons.admin import CourseScopedAdmin, PlainTextMixin, deleted_objects_or_refusals
-from lessons.models import Course
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.records import course_records_zip
 
@@ -98,12 +99,10 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
         )
 
 
-admin.site.unregister(Course)
-
-
-@admin.register(Course)
-class CourseAdmin(assessments_admin.CourseAdmin):
-    actions = [*assessments_admin.CourseAdmin.actions, "export_records_zip"]
+class CourseRecordsBackupMixin:
+    """The course page's part from progress: a backup of the course with its learners'
+    records (the action ``export_records_zip``). Composed into the Course admin in
+    courseware/admin.py."""
 
     def has_backup_permission(self, request):
         # Learners' names and e-mails of every course: for whoever runs the site.

@@ -20,8 +20,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from assessments.admin import courses_zip
-from assessments.course_io import course_folder_spec, course_import
+from assessments.course_io import course_folder_spec, course_import, courses_zip
 from assessments.grading import answer_to_public, shown_for_learner
 from assessments.models import Attempt, Question, Quiz, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
@@ -252,7 +251,7 @@ def _quiz_record(quiz: Quiz) -> dict:
 
 def course_records_zip(*, course: Course) -> bytes:
     """The course folder (as export_course writes it) with records.json beside course.yaml."""
-    buffer = io.BytesIO(courses_zip([course]))
+    buffer = io.BytesIO(courses_zip(courses=[course]))
     with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             f"{course.slug}/{RECORDS_FILE}", records_json(course_records(course=course))

@@ -13,6 +13,7 @@ pickle, so any process sharing the cache can use them.
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,11 +21,13 @@ from typing import Literal
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Quiz, Response
+from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module, Status
 from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
-from progress.models import Enrollment, LessonCompletion
+from progress.models import Certificate, Enrollment, LessonCompletion
 
 ModuleState = Literal["done", "in_progress", "not_started", "locked"]
 
@@ -466,3 +469,91 @@ def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
         if module.quiz is not None and module.quiz.quiz.pk == quiz.pk:
             return module.quiz
     return None
+
+
+# --- What the quiz and certificate pages show ----------------------------------------------
+# Decided here, so the views pass the answers on and never weigh a rule themselves.
+
+ReviewStatus = Literal["right", "partly", "wrong", "ungraded"]
+
+
+def response_review_status(*, response: Response) -> ReviewStatus:
+    """How a submitted answer is marked on the result page: right; partly, when it earned
+    some points but not all; wrong; or ungraded while an instructor has still to grade it
+    (an essay)."""
+    if response.is_correct is None:
+        return "ungraded"
+    if response.is_correct:
+        return "right"
+    return "partly" if response.score else "wrong"
+
+
+@dataclass(frozen=True)
+class ReReadLink:
+    title: str
+    url: str
+
+
+def response_reread_link(*, response: Response, course_slug: str) -> ReReadLink | None:
+    """The passage that answers a missed question (partly right or wrong), to read again.
+
+    Every review policy gives it: pointing back to the passage is study, not the key.
+    """
+    lesson = response.shown.get("lesson")
+    if not lesson or response_review_status(response=response) not in ("partly", "wrong"):
+        return None
+    url = reverse("lesson_detail", kwargs={"course_slug": course_slug, "slug": lesson["slug"]})
+    if lesson.get("passage"):
+        url += "#" + passage_anchor(lesson["passage"])
+    return ReReadLink(title=lesson["title"], url=url)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    url: str
+
+
+def quiz_next_step(*, progress: CourseProgress, quiz: Quiz) -> NextStep | None:
+    """Where a learner who passed ``quiz`` goes next; None until they pass it, or when
+    nothing is left to do but the certificate is not theirs yet."""
+    record = quiz_progress(progress, quiz)
+    if record is None or not record.passed:
+        return None
+    if progress.is_complete:
+        return NextStep(
+            "View your certificate", reverse("certificate_mine", args=[progress.course.slug])
+        )
+    step = progress.next_step
+    if isinstance(step, Lesson):
+        order = [item.module.pk for item in progress.modules]
+        if quiz.module_id in order and order.index(step.module_id) > order.index(quiz.module_id):
+            module = progress.modules[order.index(step.module_id)].module
+            return NextStep(
+                f"Continue to the next module: {module.title}", step.get_absolute_url()
+            )
+        return NextStep(f"Continue: {step.title}", step.get_absolute_url())
+    if isinstance(step, Quiz):
+        # Built here: the quizzes of a progress record come without their course.
+        url = reverse(
+            "quiz_detail", kwargs={"course_slug": progress.course.slug, "slug": step.slug}
+        )
+        return NextStep(f"Continue: {step.title}", url)
+    return None
+
+
+def certificate_code_canonical(*, code: str) -> str:
+    """A certificate code as it is stored, from however it was typed: codes are read off
+    paper and typed back, so case, spaces and dashes of any kind do not matter."""
+    compact = re.sub(r"[^0-9A-Z]", "", code.upper())
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    return Certificate.objects.filter(code=certificate_code_canonical(code=code)).first()
+
+
+def certificate_due(*, progress: CourseProgress) -> bool:
+    """Whether the learner has earned the certificate of ``progress.course``: enrolled, and
+    the course complete by its rules now."""
+    return progress.enrollment is not None and course_complete_by_rules(progress)

@@ -26,7 +26,7 @@ from assessments.services import (
 from lessons.models import Course, Lesson, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import (
-    course_complete_by_rules,
+    certificate_due,
     course_progress_for_learner,
     lesson_is_open,
     quiz_is_open,
@@ -213,7 +213,7 @@ def course_completion_check(
     if existing is not None:
         return existing
     progress = course_progress_for_learner(learner=learner, course=course)
-    if progress.enrollment is None or not course_complete_by_rules(progress):
+    if not certificate_due(progress=progress):
         return None
     with transaction.atomic():
         # Two requests finishing the course at once queue here; the second finds the

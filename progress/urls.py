@@ -1,25 +1,21 @@
 from django.urls import path
 
+from assessments.urls import quiz_page_patterns
+from lessons.urls import course_page_patterns
 from progress.views import certificates, dashboard, my_data, quizzes, reading
 
 urlpatterns = [
     path("", reading.catalogue, name="catalogue"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/my-data.json", my_data.my_data, name="my_data"),
-    path("courses/<slug:slug>/", reading.course_detail, name="course_detail"),
+    # The course, lesson and quiz pages are named by the apps whose objects link to them.
+    *course_page_patterns(course_view=reading.course_detail, lesson_view=reading.lesson_detail),
+    *quiz_page_patterns(quiz_view=quizzes.quiz_detail),
     path("courses/<slug:slug>/enrol/", reading.course_enrol, name="course_enrol"),
-    path(
-        "courses/<slug:course_slug>/lessons/<slug:slug>/",
-        reading.lesson_detail,
-        name="lesson_detail",
-    ),
     path(
         "courses/<slug:course_slug>/lessons/<slug:slug>/complete/",
         reading.lesson_complete,
         name="lesson_complete",
-    ),
-    path(
-        "courses/<slug:course_slug>/quizzes/<slug:slug>/", quizzes.quiz_detail, name="quiz_detail"
     ),
     path(
         "courses/<slug:course_slug>/quizzes/<slug:slug>/start/",

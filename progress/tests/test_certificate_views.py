@@ -1,6 +1,8 @@
 """The learner's certificate page, the public verification page and the PDF download."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lessons.models import Status
@@ -114,22 +116,79 @@ def test_a_complete_course_shows_the_certificate_with_its_public_link(
     assert f'href="{pdf_url(certificate.code)}">Download PDF</a>' in page
 
 
-def test_a_course_made_complete_by_a_content_change_issues_the_certificate_on_request(
-    client, learner, now
-):
+@pytest.fixture
+def complete_by_a_content_change(learner, now):
+    """A course the learner completed when the instructor withdrew the lesson not yet read:
+    no action of the learner's completed it, so no certificate was issued yet."""
     course = course_with_modules(modules=1, lessons=2, module_quizzes=False, final_exam=False)
     read, unread = course.lessons.order_by("position")
     enrollment_create(learner=learner, course=course)
     lesson_complete(learner=learner, lesson=read, now=now)
-    unread.status = Status.ARCHIVED  # the instructor withdraws the lesson not yet read
+    unread.status = Status.ARCHIVED
     unread.save()
+    return course
+
+
+def test_looking_at_the_certificate_page_never_issues_a_certificate(
+    client, learner, complete_by_a_content_change
+):
+    course = complete_by_a_content_change
     client.force_login(learner)
 
-    response = client.get(mine_url(course))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(mine_url(course))
 
     assert response.status_code == 200
+    assert not Certificate.objects.exists()
+    writes = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+    ]
+    assert writes == []
+    page = response.content.decode()
+    assert "You have completed this course." in page
+    assert f'<form method="post" action="{mine_url(course)}">' in page
+
+
+def test_a_course_made_complete_by_a_content_change_issues_the_certificate_on_request(
+    client, learner, complete_by_a_content_change
+):
+    course = complete_by_a_content_change
+    client.force_login(learner)
+
+    response = client.post(mine_url(course), follow=True)
+
     certificate = Certificate.objects.get(learner=learner, course=course)
+    assert response.redirect_chain == [(mine_url(course), 302)]
     assert certificate.code in response.content.decode()
+    assert client.post(mine_url(course)).status_code == 200  # asking again issues nothing new
+    assert Certificate.objects.count() == 1
+
+
+def test_asking_for_a_certificate_before_completing_the_course_issues_nothing(client, learner):
+    course = course_with_modules(modules=1, lessons=2)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+
+    response = client.post(mine_url(course), follow=True)
+
+    assert response.redirect_chain == [(course.get_absolute_url(), 302)]
+    assert "Still to do" in response.content.decode()
+    assert not Certificate.objects.exists()
+
+
+def test_the_learner_gets_the_certificate_when_they_complete_the_course(
+    client, learner, now, take_quiz
+):
+    course = course_with_modules(modules=0, final_exam=True)
+    enrollment_create(learner=learner, course=course)
+    take_quiz(learner, course.quizzes.get(), now=now)  # the completing write
+    client.force_login(learner)
+
+    page = client.get(mine_url(course)).content.decode()
+
+    assert Certificate.objects.get(learner=learner, course=course).code in page
 
 
 def test_someone_elses_certificate_is_not_shown_as_mine(client, certificate):

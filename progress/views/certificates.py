@@ -2,14 +2,17 @@
 
 Verification and the PDF are public by code: the code is the secret a learner
 shares. They show only what the certificate says, as it was issued.
-"""
 
-import re
+Looking never writes: a certificate is issued by the learner's action that completes the
+course (``progress.services``), or, for a course completed by a change of its content,
+when the learner asks for it with a POST.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
 from lessons.models import Course
 from progress import services
@@ -17,23 +20,15 @@ from progress.models import Certificate
 from progress.pdf import certificate_pdf as render_certificate_pdf
 from progress.selectors import (
     CourseProgress,
-    course_complete_by_rules,
+    certificate_by_code,
+    certificate_code_canonical,
+    certificate_due,
     course_progress_for_learner,
 )
 
 
-def _canonical_code(code: str) -> str:
-    """Codes are read off paper and typed back: ignore case, spaces and hyphens."""
-    compact = re.sub(r"[^0-9A-Z]", "", code.upper())
-    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
-
-
-def _by_code(code: str) -> Certificate | None:
-    return Certificate.objects.filter(code=_canonical_code(code)).first()
-
-
 def _not_found(request, code: str) -> HttpResponse:
-    context = {"code": _canonical_code(code)}
+    context = {"code": certificate_code_canonical(code=code)}
     return render(request, "progress/certificate_not_found.html", context, status=404)
 
 
@@ -61,7 +56,9 @@ def _still_to_do(progress: CourseProgress) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def certificate_mine(request, slug):
+    """The learner's certificate; a POST asks for one that is due but not issued yet."""
     certificate = (
         Certificate.objects.filter(learner=request.user, course__slug=slug)
         .select_related("course")
@@ -70,13 +67,15 @@ def certificate_mine(request, slug):
     if certificate is None:
         course = get_object_or_404(Course.objects.published(), slug=slug)
         progress = course_progress_for_learner(learner=request.user, course=course)
-        if course_complete_by_rules(progress):
-            # Complete without a certificate: the content changed (a lesson archived, say)
-            # after the learner's last action. Issue it now, as that action would have.
-            certificate = services.course_completion_check(learner=request.user, course=course)
-        if certificate is None:
+        if not certificate_due(progress=progress):
             messages.info(request, _still_to_do(progress))
             return redirect(course)
+        if request.method != "POST":
+            # Complete without a certificate: the content changed (a lesson archived, say)
+            # after the learner's last action. The page offers it; asking issues it.
+            return render(request, "progress/certificate_due.html", {"course": course})
+        services.course_completion_check(learner=request.user, course=course)
+        return redirect("certificate_mine", slug=course.slug)
     return render(
         request,
         "progress/certificate_mine.html",
@@ -85,7 +84,7 @@ def certificate_mine(request, slug):
 
 
 def certificate_verify(request, code):
-    certificate = _by_code(code)
+    certificate = certificate_by_code(code=code)
     if certificate is None:
         return _not_found(request, code)
     if code != certificate.code:
@@ -96,7 +95,7 @@ def certificate_verify(request, code):
 
 
 def certificate_pdf(request, code):
-    certificate = _by_code(code)
+    certificate = certificate_by_code(code=code)
     if certificate is None:
         return _not_found(request, code)
     pdf = render_certificate_pdf(certificate, verify_url=_verify_url(request, certificate))

@@ -26,17 +26,19 @@ from assessments.forms import (
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Quiz, Response
 from assessments.review import answer_lines, key_lines
-from assessments.selectors import attempt_with_responses, quiz_is_available
+from assessments.selectors import attempt_with_responses, quiz_is_available, quiz_question_count
 from assessments.services import AttemptClosed, QuizError
-from lessons.markdown import passage_anchor
-from lessons.models import Lesson, Status
+from lessons.models import Status
 from progress import services
 from progress.selectors import (
-    CourseProgress,
     ReviewShows,
+    ReviewStatus,
     course_progress_for_learner,
     percent_label,
+    quiz_next_step,
     quiz_progress,
+    response_reread_link,
+    response_review_status,
     review_shows,
 )
 
@@ -176,7 +178,7 @@ def quiz_detail(request, course_slug, slug):
             "quiz": quiz,
             "course": quiz.course,
             "record": record,
-            "question_count": min(quiz.draw_count or quiz.bank_size, quiz.bank_size),
+            "question_count": quiz_question_count(quiz=quiz, bank_size=quiz.bank_size),
             "open_attempt": open_attempt,
             "past_attempts": past_attempts,
             "best": percent_label(record.best_percent),
@@ -318,7 +320,7 @@ def attempt_submit(request, pk):
 class QuestionReview:
     slot: int
     text: str
-    status: str  # right, partly, wrong, or ungraded (an essay)
+    status: ReviewStatus
     score: str  # "0.5 of 1 point"
     answer: list[str]
     key: list[str]
@@ -332,51 +334,19 @@ def _question_review(
     response: Response, *, course_slug: str, shows: ReviewShows
 ) -> QuestionReview:
     shown = response.shown
-    if response.is_correct is None:
-        status = "ungraded"
-    elif response.is_correct:
-        status = "right"
-    else:
-        status = "partly" if response.score else "wrong"
-    reread = {}
-    lesson = shown.get("lesson")
-    # Every policy points a missed question back to its passage: that is study, not the key.
-    if status in ("partly", "wrong") and lesson:
-        url = reverse("lesson_detail", kwargs={"course_slug": course_slug, "slug": lesson["slug"]})
-        if lesson.get("passage"):
-            url += "#" + passage_anchor(lesson["passage"])
-        reread = {"reread_title": lesson["title"], "reread_url": url}
+    reread = response_reread_link(response=response, course_slug=course_slug)
     return QuestionReview(
         slot=response.slot,
         text=shown.get("text", ""),
-        status=status,
+        status=response_review_status(response=response),
         score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
         answer=answer_lines(shown, response.answer) if shows.answers else [],
         key=key_lines(shown) if shows.key else [],
         feedback=grade(shown, response.answer).feedback if shows.key else [],
         explanation=shown.get("explanation", "") if shows.key else "",
-        **reread,
+        reread_title=reread.title if reread else "",
+        reread_url=reread.url if reread else "",
     )
-
-
-def _next_step_link(progress: CourseProgress, quiz: Quiz) -> tuple[str, str] | None:
-    """Where to go after passing: (label, url)."""
-    step = progress.next_step
-    if progress.is_complete:
-        return "View your certificate", reverse("certificate_mine", args=[progress.course.slug])
-    if isinstance(step, Lesson):
-        order = [item.module.pk for item in progress.modules]
-        if quiz.module_id in order and order.index(step.module_id) > order.index(quiz.module_id):
-            module = progress.modules[order.index(step.module_id)].module
-            return f"Continue to the next module: {module.title}", step.get_absolute_url()
-        return f"Continue: {step.title}", step.get_absolute_url()
-    if isinstance(step, Quiz):
-        # Built here: the quizzes of a progress record come without their course.
-        url = reverse(
-            "quiz_detail", kwargs={"course_slug": progress.course.slug, "slug": step.slug}
-        )
-        return f"Continue: {step.title}", url
-    return None
 
 
 @login_required
@@ -395,7 +365,6 @@ def attempt_result(request, pk):
         _question_review(response, course_slug=quiz.course.slug, shows=shows)
         for response in attempt.responses.all()
     ]
-    passed = record is not None and record.passed
     return render(
         request,
         "progress/attempt_result.html",
@@ -410,6 +379,6 @@ def attempt_result(request, pk):
             "shows": shows,
             "reviews": reviews,
             "can_retake": record is not None and record.is_open and record.attempts_left != 0,
-            "next_step": _next_step_link(progress, quiz) if passed else None,
+            "next_step": quiz_next_step(progress=progress, quiz=quiz),
         },
     )
