@@ -98,7 +98,7 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         # Its time ran out between the check in attempt_start and this lock.
         attempt_submit(attempt=existing, now=now, auto=True)
 
-    used = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()
+    used = Attempt.objects.used().filter(learner=learner, quiz=quiz).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise AttemptLimitReached(
             f"You have used all {quiz.max_attempts} attempts at “{quiz.title}”."
