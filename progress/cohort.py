@@ -349,7 +349,7 @@ def gradebook_values(outline: Outline, enrollment: Enrollment) -> list:
     values = [learner_name(learner), learner.get_username(), learner.email]
     for quiz in outline.quizzes:
         best = getattr(enrollment, f"best_{quiz.pk}")
-        passed = getattr(enrollment, f"passes_{quiz.pk}") > 0
+        passed = rules.quiz_passed(passing_attempts=getattr(enrollment, f"passes_{quiz.pk}"))
         # No result without an attempt: "not passed" would read as a failed exam.
         values += [best, None if best is None else PASSED if passed else NOT_PASSED]
     completed = enrollment.completed_at

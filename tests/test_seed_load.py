@@ -10,8 +10,8 @@ from django.core.management import call_command
 from assessments.grading import grade, validate_answer
 from assessments.models import Attempt, Quiz
 from assessments.services import attempt_submit
+from bench.loaddata import open_attempts_create
 from lessons.models import Course
-from progress.loaddata import open_attempts_create
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import course_complete_by_rules, course_progress_for_learner
 
