@@ -17,8 +17,17 @@ the subqueries to a page of learners.
 from collections.abc import Sequence
 from typing import Literal
 
-from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models import When as SQLWhen
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from assessments.models import Attempt, Quiz
@@ -141,7 +150,7 @@ def module_state(*, done: bool, locked: bool, started: bool) -> ModuleState:
 def module_state_sql(*, done: Q, locked: Q | None, started: Q) -> Case:
     """The state as a column; When()s are tried in order, as ``module_state`` tries its cases."""
     cases = _module_cases(done=done, locked=locked, started=started)
-    whens = [SQLWhen(fact, then=Value(state)) for state, fact in cases]
+    whens = [When(fact, then=Value(state)) for state, fact in cases]
     return Case(*whens, default=Value(NOT_STARTED), output_field=CharField())
 
 
@@ -181,7 +190,7 @@ def percent_done_sql(*, lesson_ids: list[int], quizzes: list[Quiz]):
     quizzes_passed = _used_attempts(quizzes).filter(PASSING, learner=OuterRef("learner"))
     steps_done = _count(lessons_read, "lesson") + _count(quizzes_passed, "quiz")
     return Case(
-        SQLWhen(COMPLETED, then=Value(100)),
+        When(COMPLETED, then=Value(100)),
         # Integer division rounds down, like ``percent_done``.
         default=steps_done * 100 / steps_total,
         output_field=IntegerField(),
