@@ -48,9 +48,8 @@ def attempts_left(*, quiz: Quiz, used: int) -> int | None:
     return None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
 
 
-def _used_attempts(quiz: Quiz | Sequence[Quiz], learners: list[int] | None = None):
-    quizzes = Q(quiz=quiz) if isinstance(quiz, Quiz) else Q(quiz__in=quiz)
-    attempts = Attempt.objects.used().filter(quizzes)
+def _used_attempts(quiz: Quiz, learners: list[int] | None = None):
+    attempts = Attempt.objects.used().filter(quiz=quiz)
     return attempts if learners is None else attempts.filter(learner__in=learners)
 
 
@@ -157,12 +156,16 @@ def module_state_sql(*, done: Q, locked: Q | None, started: Q) -> Case:
 def module_state_conditions(*, done: Q, locked: Q | None, started: Q) -> dict[ModuleState, Q]:
     """For each state, the condition an enrolment meets when it is in that state."""
     conditions: dict[ModuleState, Q] = {"locked": ~_ALWAYS}  # unless a case says when
-    ruled_out: Q | None = None
+    earlier: list[Q] = []  # the conditions of the cases before
     for state, fact in _module_cases(done=done, locked=locked, started=started):
-        # Each case holds only where the cases before it did not.
-        conditions[state] = fact if ruled_out is None else fact & ~ruled_out
-        ruled_out = fact if ruled_out is None else ruled_out | fact
-    conditions[NOT_STARTED] = ~ruled_out
+        # A case holds where its fact does and no case before it did.
+        conditions[state] = fact
+        for condition in earlier:
+            conditions[state] &= ~condition
+        earlier.append(conditions[state])
+    conditions[NOT_STARTED] = ~earlier[0]
+    for condition in earlier[1:]:
+        conditions[NOT_STARTED] &= ~condition
     return conditions
 
 
@@ -187,7 +190,9 @@ def percent_done_sql(*, lesson_ids: list[int], quizzes: list[Quiz]):
     lessons_read = LessonCompletion.objects.filter(
         learner=OuterRef("learner"), lesson__in=lesson_ids
     )
-    quizzes_passed = _used_attempts(quizzes).filter(PASSING, learner=OuterRef("learner"))
+    # Only a submission sets ``passed``: the submitted-only condition would add nothing but
+    # a worse plan to a subquery run once per learner.
+    quizzes_passed = Attempt.objects.filter(PASSING, learner=OuterRef("learner"), quiz__in=quizzes)
     steps_done = _count(lessons_read, "lesson") + _count(quizzes_passed, "quiz")
     return Case(
         When(COMPLETED, then=Value(100)),
