@@ -11,10 +11,32 @@ from assessments.kinds.numerical import NUMBER_DECIMALS
 from assessments.urls import QUIZ_PAGE
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 
+# Learners see a quiz when it and what holds it are published: its course, and its module
+# unless it has none (a final exam). ``QuizQuerySet.visible`` asks it of the database,
+# ``assessments.selectors.quiz_is_available`` of a loaded quiz; both read this list.
+VISIBLE_WHEN_PUBLISHED = ("course", "module")
+
 
 class QuizQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
+
+    def visible(self, *, course: Course | None = None):
+        """What learners may see and work on (``VISIBLE_WHEN_PUBLISHED``).
+
+        Given a ``course``, its quizzes as its learners see them while it is published,
+        whatever its status now: an instructor's preview shows a draft course so.
+        """
+        condition = Q(status=Status.PUBLISHED)
+        for holder in VISIBLE_WHEN_PUBLISHED:
+            if holder == "course" and course is not None:
+                condition &= Q(course=course)
+                continue
+            published = Q(**{f"{holder}__status": Status.PUBLISHED})
+            if Quiz._meta.get_field(holder).null:
+                published |= Q(**{f"{holder}__isnull": True})
+            condition &= published
+        return self.filter(condition)
 
     def get_by_natural_key(self, course_slug, slug):
         return self.get(course__slug=course_slug, slug=slug)
@@ -224,6 +246,13 @@ class Choice(models.Model):
     natural_key.dependencies = ["assessments.question"]
 
 
+class AttemptQuerySet(models.QuerySet):
+    def used(self):
+        """Attempts that count against the quiz's attempt limit, and the only ones that count
+        for progress: submitted ones. An open attempt is resumed, so it uses none up."""
+        return self.filter(submitted_at__isnull=False)
+
+
 class Attempt(models.Model):
     """One sitting of a quiz. Its responses keep what was shown, so it never changes later."""
 
@@ -244,6 +273,8 @@ class Attempt(models.Model):
     max_score = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["quiz", "learner", "number"]

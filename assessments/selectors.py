@@ -1,25 +1,22 @@
 """Reads of quiz attempts."""
 
-from collections.abc import Iterable
-
 from django.db.models import Prefetch
 
-from assessments.models import Attempt, Quiz, Response
+from assessments.models import VISIBLE_WHEN_PUBLISHED, Attempt, Quiz, Response
 from lessons.models import Status
 
 
 def quiz_is_available(quiz: Quiz) -> bool:
     """Whether learners may work on ``quiz``: it, its module (a final exam has none) and its
-    course are all published. Reads ``quiz.course`` and ``quiz.module``: select them with it.
+    course are all published; ``Quiz.objects.visible()`` in the database. Reads ``quiz.course`` and ``quiz.module``: select them with it.
 
     Taking any of them off line (draft or archived) hides its attempts from their learners
     as it hides its pages, but keeps them: an open attempt stays open, its deadline still
     runs and the expiry job grades it; publishing again gives everything back.
     """
-    return (
-        quiz.status == Status.PUBLISHED
-        and quiz.course.status == Status.PUBLISHED
-        and (quiz.module_id is None or quiz.module.status == Status.PUBLISHED)
+    return quiz.status == Status.PUBLISHED and all(
+        getattr(quiz, f"{holder}_id") is None or getattr(quiz, holder).status == Status.PUBLISHED
+        for holder in VISIBLE_WHEN_PUBLISHED
     )
 
 
@@ -29,25 +26,6 @@ def quiz_question_count(*, quiz: Quiz, bank_size: int) -> int:
     if quiz.draw_count is None:
         return bank_size
     return min(quiz.draw_count, bank_size)
-
-
-def attempts_used(learner, quiz: Quiz) -> int:
-    """Submitted attempts; an open attempt is resumed, so it does not use one up."""
-    return Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()
-
-
-def best_attempts_for_learner(*, learner, quizzes: Iterable[Quiz]) -> dict[int, Attempt]:
-    """The learner's best submitted attempt at each quiz: highest percent, then earliest.
-
-    One query; quizzes without a submitted attempt are missing from the dict.
-    """
-    attempts = Attempt.objects.filter(
-        learner=learner, quiz__in=list(quizzes), submitted_at__isnull=False
-    ).order_by("quiz_id", "-percent", "submitted_at", "number")
-    best: dict[int, Attempt] = {}
-    for attempt in attempts:
-        best.setdefault(attempt.quiz_id, attempt)
-    return best
 
 
 def attempt_with_responses(attempt_id: int, learner) -> Attempt:

@@ -7,6 +7,7 @@ Gating (enrolment, sequential modules) is the caller's business: the
 import logging
 import random
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -99,7 +100,7 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         # Its time ran out between the check in attempt_start and this lock.
         attempt_submit(attempt=existing, now=now, auto=True)
 
-    used = Attempt.objects.filter(learner=learner, quiz=quiz, submitted_at__isnull=False).count()
+    used = Attempt.objects.used().filter(learner=learner, quiz=quiz).count()
     if quiz.max_attempts is not None and used >= quiz.max_attempts:
         raise AttemptLimitReached(
             f"You have used all {quiz.max_attempts} attempts at “{quiz.title}”."
@@ -110,13 +111,7 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     bank = list(quiz.questions.select_related("lesson").prefetch_related("choices"))
     if not bank:
         raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
-    questions = bank
-    if (asked := quiz_question_count(quiz=quiz, bank_size=len(bank))) < len(bank):
-        drawn = rng.sample(range(len(bank)), asked)
-        questions = [bank[index] for index in sorted(drawn)]
-    if quiz.shuffle_questions:
-        rng.shuffle(questions)
-
+    questions = questions_drawn(quiz=quiz, bank=bank, rng=rng)
     snapshots = [
         question_snapshot(question, rng=rng, shuffle_choices=quiz.shuffle_choices)
         for question in questions
@@ -131,16 +126,52 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
             now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
         ),
         pass_mark=quiz.pass_mark,
-        # An essay waits for a human grader, so it cannot count against the learner.
-        max_score=sum(
-            (Decimal(shown["points"]) for shown in snapshots if is_graded(shown)), Decimal(0)
-        ),
+        max_score=max_score_of(snapshots),
     )
     Response.objects.bulk_create(
         Response(attempt=attempt, slot=slot, question=question, shown=shown)
         for slot, (question, shown) in enumerate(zip(questions, snapshots, strict=True), start=1)
     )
     return attempt
+
+
+def questions_drawn(*, quiz: Quiz, bank: list, rng: random.Random) -> list:
+    """The questions of one attempt, in the order shown: ``draw_count`` of the ``bank``
+    drawn (kept in bank order), then shuffled if the quiz says so."""
+    questions = list(bank)
+    if (asked := quiz_question_count(quiz=quiz, bank_size=len(bank))) < len(bank):
+        drawn = rng.sample(range(len(bank)), asked)
+        questions = [bank[index] for index in sorted(drawn)]
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    return questions
+
+
+def max_score_of(snapshots: Iterable[dict]) -> Decimal:
+    """The most an attempt at these questions can score. An essay waits for a human grader,
+    so it cannot count against the learner."""
+    return sum((Decimal(shown["points"]) for shown in snapshots if is_graded(shown)), Decimal(0))
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    score: Decimal
+    percent: Decimal
+    passed: bool
+
+
+def attempt_result(
+    *, scores: Iterable[Decimal], max_score: Decimal, pass_mark: int
+) -> AttemptResult:
+    """An attempt's score, percent (of ``max_score``, at most 100) and pass, from the scores of
+    its responses."""
+    score = sum(scores, Decimal(0)).quantize(CENT)
+    percent = Decimal("0.00")
+    if max_score > 0:
+        percent = min(
+            (score * HUNDRED / max_score).quantize(CENT, rounding=ROUND_HALF_UP), HUNDRED
+        )
+    return AttemptResult(score=score, percent=percent, passed=percent >= pass_mark)
 
 
 def response_save(
@@ -212,15 +243,12 @@ def attempt_submit(
         for (score, is_correct), pks in by_grade.items():
             Response.objects.filter(pk__in=pks).update(score=score, is_correct=is_correct)
 
-        locked.score = sum((response.score for response in responses), Decimal(0)).quantize(CENT)
-        if locked.max_score > 0:
-            percent = (locked.score * HUNDRED / locked.max_score).quantize(
-                CENT, rounding=ROUND_HALF_UP
-            )
-            locked.percent = min(percent, HUNDRED)
-        else:
-            locked.percent = Decimal("0.00")
-        locked.passed = locked.percent >= locked.pass_mark
+        result = attempt_result(
+            scores=[response.score for response in responses],
+            max_score=locked.max_score,
+            pass_mark=locked.pass_mark,
+        )
+        locked.score, locked.percent, locked.passed = result.score, result.percent, result.passed
         # Past the deadline it counts as handed in by the server when the time ran out,
         # whoever asks: a late click on "Submit" gains no time.
         late = locked.is_late(now)

@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from assessments.forms import answer_as_posted
 from assessments.models import Attempt, Quiz
+from bench.loaddata import open_attempts_create
 from courseware.roles import instructors_group
 from lessons.models import Course
-from progress.loaddata import open_attempts_create
 from progress.selectors import course_progress_for_learner, lesson_is_open
 
 INSTRUCTOR = "bench-instructor"

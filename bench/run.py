@@ -197,7 +197,7 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
 
     def writes(make):
         url("response_save", pk=1, slot=1), url("attempt_submit", pk=1)
-        if not pool:  # made only when the pages exist: a few seconds' work
+        if not pool:  # made only when the pages exist: under a minute's work
             pool.extend(prepare.writers(course, first_quiz))
         return make(pool)
 

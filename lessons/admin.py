@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
+from lessons.selectors import courses_taught
 from lessons.services import SyncReport, content_remove
 from lessons.validators import (
     control_character_message,
@@ -43,7 +44,8 @@ def taught_course_ids(request) -> set[int] | None:
     if request.user.is_superuser:
         return None
     if not hasattr(request, "_taught_course_ids"):
-        request._taught_course_ids = set(request.user.courses_taught.values_list("pk", flat=True))
+        taught = courses_taught(request.user).values_list("pk", flat=True)
+        request._taught_course_ids = set(taught)
     return request._taught_course_ids
 
 

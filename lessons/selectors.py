@@ -1,7 +1,44 @@
-"""Reads of course content."""
+"""Reads of course content, and who teaches it."""
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from lessons.course_folder import CourseSpec, LessonSpec, ModuleSpec
 from lessons.models import Course, Status
+
+# --- Who teaches a course ---------------------------------------------------------------
+# One rule for the admin, the instructor area (/teach/) and the reading preview: an active
+# staff user listed among the course's instructors teaches it, and a superuser teaches every
+# course. Being listed alone is not enough: the admin lets in staff only, so the other two
+# follow it rather than open a door the admin keeps shut.
+
+
+def is_teaching_staff(user) -> bool:
+    """Whether ``user`` may teach at all: active staff, or a superuser."""
+    return user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser)
+
+
+def courses_taught(user) -> QuerySet[Course]:
+    """The courses ``user`` teaches."""
+    if not is_teaching_staff(user):
+        return Course.objects.none()
+    if user.is_superuser:
+        return Course.objects.all()
+    return Course.objects.filter(instructors=user)
+
+
+def course_teaches(*, user, course: Course) -> bool:
+    """Whether ``user`` teaches ``course``: ``courses_taught``, without a query when the
+    answer does not depend on the course."""
+    if not is_teaching_staff(user):
+        return False
+    return user.is_superuser or courses_taught(user).filter(pk=course.pk).exists()
+
+
+def courses_with_teaching(user) -> QuerySet[Course]:
+    """Courses annotated ``taught_by_user``: ``courses_taught`` read with the course itself."""
+    return Course.objects.annotate(
+        taught_by_user=Exists(courses_taught(user).filter(pk=OuterRef("pk")))
+    )
 
 
 def course_spec(*, course: Course) -> CourseSpec:

@@ -1,45 +1,37 @@
 """Reads of a whole cohort, for the instructor area: funnel, learner × module matrix,
 gradebook, and one learner's record.
 
-The per-learner rules live in ``progress.selectors``; here the same rules are
-written as SQL conditions so that thousands of learners are counted, filtered
-and sorted by the database in a fixed number of queries. Each module fact is an
-uncorrelated ``learner IN (…)`` subquery, which PostgreSQL hashes and SQLite
-materialises once per statement, so the cost grows with the number of rows,
-not rows × subqueries; the page on show gets the same conditions narrowed to
-its own learners. ``test_cohort`` checks both formulations agree learner by learner.
+Progress is counted, filtered and sorted by the database in a fixed number of
+queries, with the SQL twins of the rules in ``progress.rules``; the page on show
+gets the same conditions narrowed to its own learners. ``test_cohort`` checks
+they agree with each learner's own progress, learner by learner.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    Exists,
     F,
     FilteredRelation,
-    IntegerField,
     Max,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
 from assessments.models import Attempt, Question, Quiz, Response
 from assessments.review import answer_lines, key_lines
-from lessons.models import Course, Lesson, Module, Status
+from lessons.models import Course, Module
+from lessons.selectors import courses_with_teaching
+from progress import rules, selectors
 from progress.models import Certificate, Enrollment, LessonCompletion
-from progress.selectors import CourseProgress, ModuleState, course_progress_for_learner
+from progress.rules import ModuleState
+from progress.selectors import CourseProgress, course_progress_for_learner
 
 STATES: dict[ModuleState, str] = {
     "done": "Done",
@@ -62,36 +54,16 @@ _ORDERINGS = {
     "-activity": (F("last_activity_at").desc(nulls_last=True), *_BY_NAME),
     "activity": (F("last_activity_at").asc(nulls_first=True), *_BY_NAME),
 }
-# Always true, for a module with nothing to read (an empty Q() cannot stand in a When()).
-_ALWAYS = Q(pk__isnull=False)
-
-
-def is_teaching_staff(user) -> bool:
-    """Whether ``user`` may enter the instructor area at all: active staff or a superuser."""
-    return user.is_active and (user.is_staff or user.is_superuser)
-
-
-def courses_taught(user) -> QuerySet[Course]:
-    """Courses ``user`` may follow: staff see the courses they teach, superusers all."""
-    if not is_teaching_staff(user):
-        return Course.objects.none()
-    if user.is_superuser:
-        return Course.objects.all()
-    return Course.objects.filter(instructors=user)
 
 
 def course_for_instructor(*, user, slug: str) -> tuple[Course, bool]:
-    """The course with ``slug`` and whether ``user`` may follow it, in one query.
+    """The course with ``slug`` and whether ``user`` teaches it (``courses_taught``), in
+    one query.
 
     Raises ``Course.DoesNotExist``.
     """
-    course = Course.objects.annotate(
-        taught_by_user=Exists(
-            Course.instructors.through.objects.filter(course=OuterRef("pk"), user=user.pk)
-        )
-    ).get(slug=slug)
-    allowed = is_teaching_staff(user) and (user.is_superuser or course.taught_by_user)
-    return course, allowed
+    course = courses_with_teaching(user).get(slug=slug)
+    return course, course.taught_by_user
 
 
 # --- The course as learners see it ------------------------------------------------
@@ -122,151 +94,51 @@ class Outline:
 
 
 def course_outline(course: Course) -> Outline:
-    """Three queries."""
-    modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
-    lessons = Lesson.objects.visible().filter(course=course).order_by("position", "id")
-    quizzes = list(
-        Quiz.objects.published()
-        .filter(course=course)
-        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
-    )
-    lesson_ids: dict[int, list[int]] = {module.pk: [] for module in modules}
-    for lesson_id, module_id in lessons.values_list("pk", "module_id"):
-        lesson_ids[module_id].append(lesson_id)
-    by_module = {quiz.module_id: quiz for quiz in quizzes if quiz.module_id is not None}
-    for module in modules:
+    """The course's outline (``course_outline`` in ``progress.selectors``), each module with
+    its ``lesson_ids`` and ``visible_quiz``: one cache read, three queries after an edit."""
+    read = selectors.course_outline(course=course)
+    modules = []
+    for module in read.modules:
+        module = copy.copy(module)  # the cached outline's is left as it is
         module.course = course
-        module.lesson_ids = lesson_ids[module.pk]
-        module.visible_quiz = by_module.get(module.pk)
-    for quiz in quizzes:
-        quiz.course = course
-    final = next((quiz for quiz in quizzes if quiz.is_final), None)
-    return Outline(course=course, modules=modules, final_exam=final)
+        module.lesson_ids = [lesson.pk for lesson in read.lessons_of(module)]
+        module.visible_quiz = read.quiz_of(module)
+        modules.append(module)
+    return Outline(course=course, modules=modules, final_exam=read.final_exam)
 
 
-# --- Module facts as conditions on Enrollment -----------------------------------
-# Each fact is "learner IN (a subquery)". Lessons are named by id, so the subquery
-# reads the (lesson, learner) index rather than joining every completion to its
-# lesson. ``learners`` narrows the subqueries to a page of learners.
-
-
-def _completions(module: Module, learners: list[int] | None):
-    completions = LessonCompletion.objects.filter(lesson__in=module.lesson_ids)
-    return completions if learners is None else completions.filter(learner__in=learners)
-
-
-def _attempts(quiz: Quiz, learners: list[int] | None):
-    # Submitted attempts only: an open attempt neither counts as tried nor passes.
-    attempts = Attempt.objects.filter(quiz=quiz, submitted_at__isnull=False)
-    return attempts if learners is None else attempts.filter(learner__in=learners)
-
-
-def _passed(quiz: Quiz, learners: list[int] | None = None) -> Q:
-    return Q(learner__in=_attempts(quiz, learners).filter(passed=True).values("learner"))
-
-
-def _read_all(module: Module, learners: list[int] | None) -> Q:
-    if not module.lesson_ids:
-        return _ALWAYS
-    readers = (
-        _completions(module, learners)
-        .values("learner")
-        .annotate(read=Count("lesson"))
-        .filter(read=len(module.lesson_ids))
-        .values("learner")
-    )
-    return Q(learner__in=readers)
+# --- Module facts as conditions on Enrollment (``progress.rules``) ---------------------
+# ``learners`` narrows the subqueries to a page of learners.
 
 
 def module_done(module: Module, learners: list[int] | None = None) -> Q:
-    """Visible lessons all read and the quiz, if any, passed."""
-    done = _read_all(module, learners)
-    if module.visible_quiz is not None:
-        done &= _passed(module.visible_quiz, learners)
-    return done
+    return rules.module_done_sql(
+        lesson_ids=module.lesson_ids, quiz=module.visible_quiz, learners=learners
+    )
 
 
-def _module_started(module: Module, learners: list[int] | None) -> Q:
-    started = Q(learner__in=_completions(module, learners).values("learner"))
-    if module.visible_quiz is not None:
-        started |= Q(learner__in=_attempts(module.visible_quiz, learners).values("learner"))
-    return started
-
-
-def _module_facts(outline: Outline, module: Module, learners: list[int] | None):
-    """(done, the module before done — None when nothing can lock it, started)."""
+def _module_facts(outline: Outline, module: Module, learners: list[int] | None) -> dict:
     index = outline.modules.index(module)
-    lockable = outline.course.sequential and index > 0
-    before = module_done(outline.modules[index - 1], learners) if lockable else None
-    return module_done(module, learners), before, _module_started(module, learners)
-
-
-def module_state_conditions(
-    outline: Outline, module: Module, learners: list[int] | None = None
-) -> dict[ModuleState, Q]:
-    """For each state, the condition an enrolment meets when it is in that state at ``module``.
-
-    The rules of ``course_progress_for_learner``: done first; then locked (a
-    sequential course, and the module before is not done); then in progress
-    (a lesson read or a quiz attempt submitted); else not started.
-    """
-    done, before, started = _module_facts(outline, module, learners)
-    locked = ~done & ~before if before is not None else ~_ALWAYS
+    previous = outline.modules[index - 1] if index > 0 else None
     return {
-        "done": done,
-        "locked": locked,
-        "in_progress": ~done & ~locked & started,
-        "not_started": ~done & ~locked & ~started,
+        "done": module_done(module, learners),
+        "locked": rules.module_locked_sql(
+            sequential=outline.course.sequential,
+            previous_done=module_done(previous, learners) if previous is not None else None,
+        ),
+        "started": rules.module_started_sql(
+            lesson_ids=module.lesson_ids, quiz=module.visible_quiz, learners=learners
+        ),
     }
 
 
-def _state_expression(outline: Outline, module: Module, learners: list[int] | None) -> Case:
-    done, before, started = _module_facts(outline, module, learners)
-    # The same states as module_state_conditions(): When()s are tried in order, so
-    # each can leave out what the ones before it ruled out.
-    whens = [When(done, then=Value("done"))]
-    if before is not None:
-        whens.append(When(~before, then=Value("locked")))
-    whens.append(When(started, then=Value("in_progress")))
-    return Case(*whens, default=Value("not_started"), output_field=CharField())
+def module_state_conditions(outline: Outline, module: Module) -> dict[ModuleState, Q]:
+    """For each state, the condition an enrolment meets when it is in that state at ``module``."""
+    return rules.module_state_conditions(**_module_facts(outline, module, None))
 
 
 def _percent_expression(outline: Outline):
-    """Steps done out of all steps, rounded down; 100 once completed — as the learner sees it.
-
-    Correlated subqueries on the learner's own rows: cheap for a page, and they only
-    run over the whole cohort when the list is sorted by progress.
-    """
-    total = outline.steps_total
-    if total == 0:
-        return Value(0)
-    lessons_read = LessonCompletion.objects.filter(
-        learner=OuterRef("learner"), lesson__in=outline.lesson_ids
-    )
-    quizzes_passed = Attempt.objects.filter(
-        learner=OuterRef("learner"), quiz__in=outline.quizzes, passed=True
-    )
-    steps_done = _count(lessons_read, "lesson") + _count(quizzes_passed, "quiz")
-    return Case(
-        When(completed_at__isnull=False, then=Value(100)),
-        # Integer division rounds down, like the learner's own percentage.
-        default=steps_done * 100 / total,
-        output_field=IntegerField(),
-    )
-
-
-def _count(queryset, field: str):
-    """Distinct ``field`` values of a queryset correlated on the learner, as a subquery."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by()
-            .values("learner")
-            .annotate(n=Count(field, distinct=True))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
+    return rules.percent_done_sql(lesson_ids=outline.lesson_ids, quizzes=outline.quizzes)
 
 
 # --- Funnel -----------------------------------------------------------------------
@@ -290,11 +162,11 @@ def course_funnel(outline: Outline) -> Funnel:
     """Enrolled, completed, and how many learners got through each module. One query."""
     counts = {f"module_{m.pk}": Count("pk", filter=module_done(m)) for m in outline.modules}
     if outline.final_exam is not None:
-        counts["final_exam"] = Count("pk", filter=_passed(outline.final_exam))
+        counts["final_exam"] = Count("pk", filter=rules.quiz_passed_sql(outline.final_exam))
     certified = Certificate.objects.filter(course=outline.course).values("learner")
     totals = Enrollment.objects.filter(course=outline.course).aggregate(
         enrolled=Count("pk"),
-        completed=Count("pk", filter=Q(completed_at__isnull=False)),
+        completed=Count("pk", filter=rules.COMPLETED),
         certificates=Count("pk", filter=Q(learner__in=certified)),
         **counts,
     )
@@ -370,7 +242,10 @@ def matrix_rows(outline: Outline, enrollments: list[Enrollment]) -> list[MatrixR
         for row in Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).values(
             "pk",
             percent=_percent_expression(outline),
-            **{f"state_{m.pk}": _state_expression(outline, m, learners) for m in outline.modules},
+            **{
+                f"state_{m.pk}": rules.module_state_sql(**_module_facts(outline, m, learners))
+                for m in outline.modules
+            },
         )
     }
     read = {
@@ -385,9 +260,8 @@ def matrix_rows(outline: Outline, enrollments: list[Enrollment]) -> list[MatrixR
     quizzes = [m.visible_quiz for m in outline.modules if m.visible_quiz is not None]
     best = {
         (row["learner"], row["quiz"]): row["best"]
-        for row in Attempt.objects.filter(
-            learner__in=learners, quiz__in=quizzes, submitted_at__isnull=False
-        )
+        for row in Attempt.objects.used()
+        .filter(learner__in=learners, quiz__in=quizzes)
         .values("learner", "quiz")
         .annotate(best=Max("percent"))
         .order_by()
@@ -475,7 +349,7 @@ def gradebook_values(outline: Outline, enrollment: Enrollment) -> list:
     values = [learner_name(learner), learner.get_username(), learner.email]
     for quiz in outline.quizzes:
         best = getattr(enrollment, f"best_{quiz.pk}")
-        passed = getattr(enrollment, f"passes_{quiz.pk}") > 0
+        passed = rules.quiz_passed(passing_attempts=getattr(enrollment, f"passes_{quiz.pk}"))
         # No result without an attempt: "not passed" would read as a failed exam.
         values += [best, None if best is None else PASSED if passed else NOT_PASSED]
     completed = enrollment.completed_at

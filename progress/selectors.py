@@ -12,7 +12,6 @@ own state in the course, read with flat queries. Both are plain data that
 pickle, so any process sharing the cache can use them.
 """
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,32 +19,42 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.urls import reverse
 
 from assessments.models import Attempt, Quiz, Response
 from lessons.markdown import passage_anchor
-from lessons.models import Course, Lesson, Module, Status
+from lessons.models import Course, Lesson, Module
+from progress import rules
 from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
 from progress.models import Certificate, Enrollment, LessonCompletion
-
-ModuleState = Literal["done", "in_progress", "not_started", "locked"]
+from progress.rules import ModuleState
 
 
 @dataclass(frozen=True)
 class CourseOutline:
-    """What every learner of a course sees: published modules, visible lessons, published
-    quizzes in a visible place, each with its course attached and its URL built once."""
+    """What every learner of a course sees: published modules, visible lessons, visible
+    quizzes, each with its course attached and its URL built once."""
 
     modules: list[Module]
     lessons: list[Lesson]  # in reading order; without their bodies
     quizzes: list[Quiz]
     urls: dict[tuple[str, int], str]  # ("lesson" or "quiz", pk) -> URL
 
+    def lessons_of(self, module: Module) -> list[Lesson]:
+        return [lesson for lesson in self.lessons if lesson.module_id == module.pk]
+
+    def quiz_of(self, module: Module) -> Quiz | None:
+        return next((quiz for quiz in self.quizzes if quiz.module_id == module.pk), None)
+
+    @property
+    def final_exam(self) -> Quiz | None:
+        return next((quiz for quiz in self.quizzes if quiz.is_final), None)
+
 
 @dataclass(frozen=True)
 class QuizRecord:
-    used: int = 0  # submitted attempts
+    used: int = 0  # attempts used (submitted)
     best: Decimal | None = None
     passed: bool = False
 
@@ -129,7 +138,7 @@ def _quiz_progress(
     quiz: Quiz, record: QuizRecord, *, url: str, is_open: bool, locked_reason: str | None
 ) -> QuizProgress:
     used, best, passed = record.used, record.best, record.passed
-    left = None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+    left = rules.attempts_left(quiz=quiz, used=used)
     if passed:
         reasons = [f"Passed with {percent_label(best)}"]
     elif not is_open:
@@ -227,6 +236,14 @@ def _outline_and_state(*, learner, course: Course) -> tuple[CourseOutline, Learn
     return outline, state, f"{course.pk}.{content}.{learner.pk}.{mine[0]}"
 
 
+def course_outline(*, course: Course) -> CourseOutline:
+    """The course as its learners see it, the same for all of them: one cache read, and
+    three queries when its content changed."""
+    content = versions(content_version_key(course.pk))[0]
+    key = outline_cache_key(course.pk, content)
+    return _cached(key, cache.get_many([key]), lambda: _course_outline_read(course))
+
+
 def _course_outline_read(course: Course) -> CourseOutline:
     modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
     lessons = list(
@@ -235,12 +252,7 @@ def _course_outline_read(course: Course) -> CourseOutline:
         .defer("body", "body_html")
         .order_by("module__position", "module_id", "position", "id")
     )
-    quizzes = list(
-        Quiz.objects.published()
-        .filter(course=course)
-        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
-        .order_by("pk")
-    )
+    quizzes = list(Quiz.objects.visible(course=course).order_by("pk"))
     for item in [*modules, *lessons, *quizzes]:
         item.course = course  # spares get_absolute_url() a query
     urls = {("lesson", lesson.pk): lesson.get_absolute_url() for lesson in lessons}
@@ -257,13 +269,18 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
         )
     )
     attempts = (
-        Attempt.objects.filter(learner=learner, quiz__course=course, submitted_at__isnull=False)
+        Attempt.objects.used()
+        .filter(learner=learner, quiz__course=course)
         .order_by()
         .values("quiz_id")
-        .annotate(used=Count("pk"), best=Max("percent"), passes=Count("pk", filter=Q(passed=True)))
+        .annotate(used=Count("pk"), best=Max("percent"), passes=Count("pk", filter=rules.PASSING))
     )
     quizzes = {
-        row["quiz_id"]: QuizRecord(used=row["used"], best=row["best"], passed=row["passes"] > 0)
+        row["quiz_id"]: QuizRecord(
+            used=row["used"],
+            best=row["best"],
+            passed=rules.quiz_passed(passing_attempts=row["passes"]),
+        )
         for row in attempts
     }
     return LearnerState(enrollment=enrollment, completed=completed, quizzes=quizzes)
@@ -302,26 +319,27 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
     previous: ModuleProgress | None = None
     for module in outline.modules:
         module_lessons = lessons_by_module[module.pk]
+        lessons_read = [item.done for item in module_lessons]
         quiz_row = quiz_by_module.get(module.pk)
-        lessons_read = all(item.done for item in module_lessons)
-        passed = quiz_row is None or mine.quizzes.get(quiz_row.pk, no_attempts).passed
-        complete = lessons_read and passed
-        # What was earned stays earned: a module already complete is never locked again.
-        is_open = not course.sequential or previous is None or previous.is_complete or complete
+        record = mine.quizzes.get(quiz_row.pk, no_attempts) if quiz_row is not None else None
+        state = rules.module_state(
+            done=rules.module_done(
+                lessons_read=lessons_read, quiz_passed=record.passed if record else None
+            ),
+            locked=rules.module_locked(
+                sequential=course.sequential,
+                previous_done=previous.is_complete if previous is not None else None,
+            ),
+            started=rules.module_started(
+                lessons_read=lessons_read, quiz_attempts_used=record.used if record else 0
+            ),
+        )
         opens = f"Opens when you complete “{previous.module.title}”" if previous else ""
         quiz = (
-            quiz_progress_of(quiz_row, is_open=is_open, locked_reason=opens)
+            quiz_progress_of(quiz_row, is_open=state != "locked", locked_reason=opens)
             if quiz_row is not None
             else None
         )
-        if complete:
-            state: ModuleState = "done"
-        elif not is_open:
-            state = "locked"
-        elif any(item.done for item in module_lessons) or (quiz and quiz.attempts_used):
-            state = "in_progress"
-        else:
-            state = "not_started"
         current = ModuleProgress(
             module=module,
             lessons=module_lessons,
@@ -332,10 +350,11 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
         module_progress.append(current)
         previous = current
 
+    modules_done = [item.is_complete for item in module_progress]
     incomplete = [item for item in module_progress if not item.is_complete]
     final_exam = None
     if final_quiz is not None:
-        final_open = not course.sequential or not incomplete
+        final_open = rules.final_exam_open(sequential=course.sequential, modules_done=modules_done)
         waiting = f"Opens when you complete “{incomplete[0].module.title}”" if incomplete else ""
         if len(incomplete) > 1:
             waiting += f" and {_plural(len(incomplete) - 1, 'more module')}"
@@ -347,9 +366,8 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
     if final_exam is not None:
         steps.append(final_exam.passed)
     complete_now = _complete_by_rules(module_progress, final_exam)
-    # A course once completed stays completed, whatever content is added later.
     enrollment = mine.enrollment
-    is_complete = complete_now or (enrollment is not None and enrollment.completed_at is not None)
+    is_complete = rules.course_completed(complete=complete_now, enrollment=enrollment)
 
     return CourseProgress(
         course=course,
@@ -359,7 +377,9 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
         final_exam=final_exam,
         lessons_done=lessons_done,
         lessons_total=len(outline.lessons),
-        percent=100 if is_complete else math.floor(100 * sum(steps) / len(steps)) if steps else 0,
+        percent=rules.percent_done(
+            steps_done=sum(steps), steps_total=len(steps), complete=is_complete
+        ),
         is_complete=is_complete,
         next_step=None if complete_now else _next_step(module_progress, final_exam),
     )
@@ -388,12 +408,10 @@ def _next_step(
 
 
 def _complete_by_rules(modules: list[ModuleProgress], final_exam: QuizProgress | None) -> bool:
-    # A course with nothing in it yet cannot be completed.
-    has_steps = final_exam is not None or any(m.lessons or m.quiz for m in modules)
-    return (
-        has_steps
-        and all(module.is_complete for module in modules)
-        and (final_exam is None or final_exam.passed)
+    return rules.course_complete(
+        modules_done=[module.is_complete for module in modules],
+        final_passed=final_exam.passed if final_exam is not None else None,
+        has_steps=final_exam is not None or any(m.lessons or m.quiz for m in modules),
     )
 
 

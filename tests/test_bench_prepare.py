@@ -30,8 +30,8 @@ def test_the_benchmarks_answers_are_saved_and_graded_as_a_browsers_would_be(clie
     from assessments.course_io import course_import
     from assessments.grading import grade
     from assessments.models import Quiz, Response
+    from bench.loaddata import open_attempts_create
     from bench.prepare import save_body, submit_body
-    from progress.loaddata import open_attempts_create
     from progress.services import enrollment_create
     from tests.test_shipped_course import COURSE_FOLDER
 

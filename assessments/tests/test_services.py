@@ -8,11 +8,7 @@ from django.db import connection
 
 from assessments.grading import InvalidAnswer, grade
 from assessments.models import Attempt, Choice, Question, Response
-from assessments.selectors import (
-    attempt_with_responses,
-    attempts_used,
-    best_attempts_for_learner,
-)
+from assessments.selectors import attempt_with_responses
 from assessments.services import (
     AttemptClosed,
     AttemptLimitReached,
@@ -183,7 +179,7 @@ def test_attempt_limit(learner, quiz, now, rng, answer_all):
         AttemptLimitReached, match=re.escape("You have used all 2 attempts at “Foundations quiz”.")
     ):
         attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
-    assert attempts_used(learner, quiz) == 2
+    assert Attempt.objects.used().filter(learner=learner, quiz=quiz).count() == 2
     assert Attempt.objects.filter(learner=learner).count() == 2
 
 
@@ -193,7 +189,7 @@ def test_an_open_attempt_does_not_use_up_the_limit(learner, quiz, now, rng):
 
     attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
 
-    assert attempts_used(learner, quiz) == 0
+    assert Attempt.objects.used().filter(learner=learner, quiz=quiz).count() == 0
     assert attempt_start(learner=learner, quiz=quiz, now=now, rng=rng).pk == attempt.pk
     attempt_submit(attempt=attempt, now=now)
     with pytest.raises(AttemptLimitReached, match="You have used your one attempt"):
@@ -479,28 +475,6 @@ def test_wrong_answer_helper_really_scores_zero(learner, quiz, now, rng):
 
 
 # --- Selectors ------------------------------------------------------------------------
-
-
-def test_best_attempt_is_the_highest_percent_then_the_earliest(
-    learner, quiz, now, rng, answer_all, django_assert_num_queries
-):
-    other_quiz = QuizFactory(module__course=quiz.course)
-    single_question(quiz=other_quiz)
-    scores = [lambda s: s == 1, lambda s: s != 2, lambda s: s == 1, lambda s: s != 2]
-    attempts = []
-    for minutes, right in enumerate(scores):
-        attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
-        answer_all(attempt, now=now, right=right)
-        attempts.append(attempt_submit(attempt=attempt, now=now + timedelta(minutes=minutes)))
-    attempt_start(learner=learner, quiz=other_quiz, now=now, rng=rng)  # open: not counted
-    attempt_start(learner=UserFactory(), quiz=other_quiz, now=now, rng=rng)
-
-    with django_assert_num_queries(1):
-        best = best_attempts_for_learner(learner=learner, quizzes=[quiz, other_quiz])
-
-    assert best[quiz.pk].pk == attempts[1].pk
-    assert best[quiz.pk].percent == Decimal("75.00")
-    assert other_quiz.pk not in best
 
 
 def test_attempt_with_responses_only_for_its_learner(learner, quiz, now, rng):

@@ -1,4 +1,10 @@
-"""Cohort selectors: they must tell every learner's story as course_progress_for_learner does."""
+"""Cohort selectors: they must tell every learner's story as course_progress_for_learner does.
+
+Each rule of ``progress.rules`` is read in Python by ``course_progress_for_learner`` and
+as its SQL twin by the cohort pages; these tests hold each pair to the same answer,
+learner by learner: module state (``module_state`` / ``module_state_sql`` and
+``module_state_conditions``), module done, started and quiz passed, percent done.
+"""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -7,7 +13,9 @@ import pytest
 
 from assessments.grading import question_snapshot
 from lessons.models import Status
-from progress import cohort
+from lessons.selectors import courses_taught
+from progress import cohort, rules
+from progress.models import Enrollment
 from progress.selectors import course_progress_for_learner
 from progress.services import (
     enrollment_create,
@@ -103,6 +111,37 @@ def test_matrix_cells_agree_with_each_learners_own_progress(cohort_course):
             m.quiz.best_percent for m in progress.modules
         ], name
         assert row.percent == progress.percent, name
+
+
+def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_course):
+    course, learners = cohort_course
+    outline = cohort.course_outline(course)
+    enrollments = Enrollment.objects.filter(course=course)
+    progress = {
+        learner.pk: course_progress_for_learner(learner=learner, course=course)
+        for learner in learners.values()
+    }
+
+    def who(condition):
+        return set(enrollments.filter(condition).values_list("learner", flat=True))
+
+    for index, module in enumerate(outline.modules):
+        facts = {"lesson_ids": module.lesson_ids, "quiz": module.visible_quiz}
+        mine = {pk: p.modules[index] for pk, p in progress.items()}
+        assert who(rules.module_done_sql(**facts)) == {
+            pk for pk, m in mine.items() if m.is_complete
+        }, module.title
+        assert who(rules.module_started_sql(**facts)) == {
+            pk
+            for pk, m in mine.items()
+            if any(item.done for item in m.lessons) or (m.quiz and m.quiz.attempts_used)
+        }, module.title
+        assert who(rules.quiz_passed_sql(module.visible_quiz)) == {
+            pk for pk, m in mine.items() if m.quiz.passed
+        }, module.title
+    assert who(rules.quiz_passed_sql(outline.final_exam)) == {
+        pk for pk, p in progress.items() if p.final_exam.passed
+    }
 
 
 def test_the_cohort_holds_every_state(cohort_course):
@@ -270,9 +309,9 @@ def test_staff_see_the_courses_they_teach_and_superusers_all():
     instructor = UserFactory(is_staff=True)
     taught.instructors.add(instructor)
 
-    assert list(cohort.courses_taught(instructor)) == [taught]
-    assert set(cohort.courses_taught(UserFactory(is_superuser=True))) == {taught, other}
-    assert list(cohort.courses_taught(UserFactory(is_staff=True))) == []
+    assert list(courses_taught(instructor)) == [taught]
+    assert set(courses_taught(UserFactory(is_superuser=True))) == {taught, other}
+    assert list(courses_taught(UserFactory(is_staff=True))) == []
 
 
 def test_an_instructor_who_lost_staff_status_teaches_nothing():
@@ -280,7 +319,7 @@ def test_an_instructor_who_lost_staff_status_teaches_nothing():
     former = UserFactory(is_staff=False)
     course.instructors.add(former)
 
-    assert list(cohort.courses_taught(former)) == []
+    assert list(courses_taught(former)) == []
     assert cohort.course_for_instructor(user=former, slug=course.slug)[1] is False
 
 

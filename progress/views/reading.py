@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lessons.models import Course, Lesson, Module, Status
+from lessons.selectors import course_teaches
 from progress import services
 from progress.models import Enrollment, LessonCompletion
 from progress.selectors import course_progress_for_learner, lesson_is_open
@@ -78,21 +79,17 @@ def _published_course(slug: str) -> Course:
     return get_object_or_404(Course.objects.published(), slug=slug)
 
 
-def _teaches(user, course: Course) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or course.instructors.filter(pk=user.pk).exists()
-    )
-
-
 def _course_for(request, slug: str) -> tuple[Course, bool]:
     """The course this request may see, and whether it is an instructor's preview.
 
     Learners see published courses only. With ``?preview=1`` the course's
-    instructors (and superusers) see it as learners will, whatever its status;
+    instructors (``course_teaches``) see it as learners will, whatever its status;
     a preview never records progress.
     """
     course = get_object_or_404(Course, slug=slug)
-    preview = request.GET.get("preview") == "1" and _teaches(request.user, course)
+    preview = request.GET.get("preview") == "1" and course_teaches(
+        user=request.user, course=course
+    )
     if course.status != Status.PUBLISHED and not preview:
         raise Http404("No such course.")
     return course, preview

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from assessments import statistics
 from assessments.models import Quiz
 from lessons.models import Course
+from lessons.selectors import courses_taught, is_teaching_staff
 from lessons.validators import control_character_message
 from progress import cohort, services
 from progress.models import Enrollment
@@ -28,7 +29,7 @@ def teaching_staff(view):
     @login_required
     @wraps(view)
     def gated(request, *args, **kwargs):
-        if not cohort.is_teaching_staff(request.user):
+        if not is_teaching_staff(request.user):
             raise PermissionDenied("The instructor area is for instructors.")
         return view(request, *args, **kwargs)
 
@@ -59,7 +60,7 @@ def teaches_course(view):
 @teaching_staff
 def index(request):
     courses = (
-        cohort.courses_taught(request.user)
+        courses_taught(request.user)
         .annotate(
             enrolled=Count("enrollments"),
             completed=Count("enrollments", filter=Q(enrollments__completed_at__isnull=False)),

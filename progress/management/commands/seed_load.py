@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.course_io import course_import
+from bench.loaddata import load_learners_create
 from lessons.models import Course
-from progress.loaddata import load_learners_create
 
 SHIPPED_COURSE = "military-diplomacy"
 

@@ -10,10 +10,11 @@ from django.core.management import call_command
 from assessments.grading import grade, validate_answer
 from assessments.models import Attempt, Quiz
 from assessments.services import attempt_submit
+from bench.loaddata import load_learners_create, open_attempts_create
 from lessons.models import Course
-from progress.loaddata import open_attempts_create
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import course_complete_by_rules, course_progress_for_learner
+from tests.factories import course_with_modules
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,15 @@ def test_a_password_can_be_given_for_logging_in_as_load_learners():
     first, second = load_learners()
     assert first.check_password("load-test-password")
     assert first.password == second.password  # hashed once, shared
+
+
+def test_a_course_without_a_final_exam_is_completed_by_its_modules_alone():
+    course = course_with_modules(modules=2, lessons=2, final_exam=False, sequential=True)
+
+    report = load_learners_create(course=course, learners=30, seed=3, anchor=ANCHOR)
+
+    assert report.counts["certificates"] > 0
+    for learner in load_learners():
+        progress = course_progress_for_learner(learner=learner, course=course)
+        has_certificate = Certificate.objects.filter(learner=learner, course=course).exists()
+        assert has_certificate == course_complete_by_rules(progress), learner.username

@@ -1,12 +1,17 @@
 """Load-test learners with realistic progress, written in bulk (``seed_load``).
 
-Each learner's journey is simulated in memory under the course's rules —
-lessons read in order, modules in order, a quiz retaken until it is passed or
-out of attempts, the final exam last — then written a batch of learners at a
-time: ``bulk_create``, and COPY on PostgreSQL for the bulk of the rows (lesson
-completions and responses). Attempts hold real snapshots
-(``question_snapshot``) and are graded with ``grade``, so they read exactly
-like attempts taken through the quiz pages.
+Ten thousand learners through the services would take hours, so each learner's
+journey is simulated in memory — lessons read in order, modules in order, a
+quiz retaken until it is passed or out of attempts, the final exam last — then
+written a batch of learners at a time: ``bulk_create``, and COPY on PostgreSQL
+for the bulk of the rows (lesson completions and responses). The simulation
+holds no rules of its own: the course is the learners' outline
+(``progress.selectors.course_outline``); attempts left, module done and course
+complete come from ``progress.rules``; questions are drawn and attempts scored
+as ``assessments.services`` does it, and graded with ``grade`` from real
+snapshots (``question_snapshot``), so they read exactly like attempts taken
+through the quiz pages. Open attempts for the benchmarks, a few hundred, are
+started by the real service (``open_attempts_create``).
 
 Every learner has a random generator of its own, seeded from the run's seed,
 the username prefix and the learner's number: learner 42 is the same whichever
@@ -22,21 +27,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, prefetch_related_objects
 
-from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot
+from assessments.grading import grade, question_snapshot, validate_answer
 from assessments.models import Attempt, Question, Quiz, Response
-from lessons.models import Course, Lesson, Module, Status
+from assessments.services import attempt_result, max_score_of, questions_drawn
+from lessons.models import Course, Lesson
+from progress import rules
 from progress.models import CODE_ALPHABET, Certificate, Enrollment, LessonCompletion
+from progress.selectors import course_outline
+from progress.services import quiz_attempt_start
 
 # Distinct choice orders built per question: variety enough, at the cost of one snapshot each.
 SNAPSHOT_VARIANTS = 4
 BATCH_SIZE = 500
+# How many times a learner tries a quiz that sets no attempt limit before giving up.
+PATIENCE = 3
 # Journeys are simulated from this moment, then moved so each ends before the anchor.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -97,28 +108,23 @@ class SeedReport:
 
 
 def course_plan(*, course: Course) -> CoursePlan:
-    """What learners of ``course`` can see, with snapshots of every question, in 4 queries."""
-    modules = list(Module.objects.published().filter(course=course).order_by("position", "id"))
-    lessons = Lesson.objects.visible().filter(course=course).order_by("position", "id")
+    """What learners of ``course`` can see, with snapshots of every question."""
+    outline = course_outline(course=course)
     bank = Question.objects.select_related("lesson").prefetch_related("choices")
-    quizzes = (
-        Quiz.objects.published()
-        .filter(course=course)
-        .filter(Q(module__isnull=True) | Q(module__status=Status.PUBLISHED))
-        .prefetch_related(Prefetch("questions", queryset=bank))
-    )
+    prefetch_related_objects(outline.quizzes, Prefetch("questions", queryset=bank))
     keys = itertools.count()
-    plans = {quiz.module_id: _quiz_plan(quiz, keys) for quiz in quizzes}
+    plans = {quiz.pk: _quiz_plan(quiz, keys) for quiz in outline.quizzes}
+
+    def plan_of(quiz: Quiz | None) -> QuizPlan | None:
+        return plans[quiz.pk] if quiz is not None else None
+
     return CoursePlan(
         course=course,
         modules=[
-            ModulePlan(
-                lessons=[lesson for lesson in lessons if lesson.module_id == module.pk],
-                quiz=plans.get(module.pk),
-            )
-            for module in modules
+            ModulePlan(lessons=outline.lessons_of(module), quiz=plan_of(outline.quiz_of(module)))
+            for module in outline.modules
         ],
-        final_exam=plans.get(None),
+        final_exam=plan_of(outline.final_exam),
     )
 
 
@@ -202,6 +208,7 @@ class _Learner:
     def walk(self, goal: int) -> None:
         """Take ``goal`` steps (a lesson read, a quiz passed), fewer if a quiz stops them."""
         steps = 0
+        modules_done = []
         for module in self.plan.modules:
             for lesson in module.lessons:
                 if steps == goal:
@@ -209,22 +216,42 @@ class _Learner:
                 self.wait(4, 25, break_chance=0.1)
                 self.completions.append((lesson.pk, self.now()))
                 steps += 1
+            passed = None
             if module.quiz is not None:
                 if steps == goal:
                     self.leave_open(module.quiz)
                     return
-                if not self.take(module.quiz):
+                passed = self.take(module.quiz)
+                if not passed:
                     return
                 steps += 1
-        if self.plan.final_exam is not None and steps < goal and self.take(self.plan.final_exam):
+            lessons_read = [True] * len(module.lessons)
+            modules_done.append(rules.module_done(lessons_read=lessons_read, quiz_passed=passed))
+        exam = self.plan.final_exam
+        final_passed = None
+        if exam is not None:
+            sequential = self.plan.course.sequential
+            if steps == goal or not rules.final_exam_open(
+                sequential=sequential, modules_done=modules_done
+            ):
+                return
+            final_passed = self.take(exam)
+        complete = rules.course_complete(
+            modules_done=modules_done, final_passed=final_passed, has_steps=self.plan.steps > 0
+        )
+        if complete:
             self.finish()
 
     def take(self, quiz: QuizPlan) -> bool:
         """Attempts until one passes or none are left; whether the quiz was passed."""
-        for number in range(1, (quiz.quiz.max_attempts or 3) + 1):
-            self.wait(5, 60, break_chance=0.3 if number > 1 else 0.05)
-            attempt = self.attempt(quiz, number, answered=1.0)
+        used = 0
+        while (left := rules.attempts_left(quiz=quiz.quiz, used=used)) != 0:
+            if left is None and used == PATIENCE:
+                break
+            self.wait(5, 60, break_chance=0.3 if used else 0.05)
+            attempt = self.attempt(quiz, used + 1, answered=1.0)
             self.submit(attempt)
+            used += 1
             if attempt.passed:
                 return True
         self.report.counts["learners out of attempts"] += 1
@@ -248,9 +275,8 @@ class _Learner:
             started_at=self.now(),
             deadline=self.now() + timedelta(minutes=limit) if limit else None,
             pass_mark=quiz.quiz.pass_mark,
-            max_score=sum((Decimal(s.data["points"]) for _, s in drawn if is_graded(s.data)),
-                          Decimal(0)),
-        )  # fmt: skip
+            max_score=max_score_of(shown.data for _, shown in drawn),
+        )
         attempt.rows = []
         chance = min(0.98, self.ability + 0.15 * (number - 1))
         for slot, (question, shown) in enumerate(drawn, start=1):
@@ -265,24 +291,24 @@ class _Learner:
 
     def draw(self, quiz: QuizPlan) -> list[tuple[Question, Snapshot]]:
         """The questions of one attempt, drawn and shuffled as ``attempt_start`` does."""
-        order = list(range(len(quiz.questions)))
-        if quiz.quiz.draw_count is not None and quiz.quiz.draw_count < len(order):
-            order = sorted(self.rng.sample(order, quiz.quiz.draw_count))
-        if quiz.quiz.shuffle_questions:
-            self.rng.shuffle(order)
+        order = questions_drawn(quiz=quiz.quiz, bank=range(len(quiz.questions)), rng=self.rng)
         return [(quiz.questions[i], self.rng.choice(quiz.snapshots[i])) for i in order]
 
     def submit(self, attempt: Attempt) -> None:
         """Grade as ``attempt_submit`` does, from the snapshots alone."""
         for response in attempt.rows:
-            result = grade(response.shown.data, response.answer)
-            response.score, response.is_correct = result.score, result.is_correct
-        attempt.score = sum((r.score for r in attempt.rows), Decimal(0)).quantize(CENT)
-        percent = Decimal("0.00")
-        if attempt.max_score > 0:
-            percent = (attempt.score * HUNDRED / attempt.max_score).quantize(CENT, ROUND_HALF_UP)
-        attempt.percent = min(percent, HUNDRED)
-        attempt.passed = attempt.percent >= attempt.pass_mark
+            graded = grade(response.shown.data, response.answer)
+            response.score, response.is_correct = graded.score, graded.is_correct
+        result = attempt_result(
+            scores=[r.score for r in attempt.rows],
+            max_score=attempt.max_score,
+            pass_mark=attempt.pass_mark,
+        )
+        attempt.score, attempt.percent, attempt.passed = (
+            result.score,
+            result.percent,
+            result.passed,
+        )
         self.elapsed += timedelta(seconds=self.rng.uniform(5, 60))
         attempt.submitted_at = self.now()
         self.report.counts["attempts passed" if attempt.passed else "attempts failed"] += 1
@@ -372,20 +398,28 @@ def load_learners_create(
 def open_attempts_create(
     *, course: Course, quiz: Quiz, learners: list, seed: int, now: datetime
 ) -> list[Attempt]:
-    """For each learner (who has none yet), an open attempt at ``quiz`` with every question
-    answered: what benchmarks of saving answers and submitting attempts need."""
-    plan = course_plan(course=course)
-    quizzes = [module.quiz for module in plan.modules if module.quiz] + [plan.final_exam]
-    quiz_plan = next(item for item in quizzes if item is not None and item.quiz.pk == quiz.pk)
-    attempts = []
+    """For each learner (enrolled, with none open yet), an open attempt at ``quiz`` with every
+    question answered: what benchmarks of saving answers and submitting attempts need.
+
+    A few hundred learners, so each attempt is started by the quiz page's own service
+    (``quiz_attempt_start``: the learner's gating, the draw, the snapshots); their answers,
+    checked as ``response_save`` checks them, are written together. Each attempt's
+    ``rows`` are its responses in slot order.
+    """
+    quiz.course = course
+    attempts, answered = [], []
     for learner in learners:
-        journey = _Learner(plan, random.Random(f"{seed}:{learner.pk}"), learner, SeedReport())
-        journey.attempt(quiz_plan, 1, answered=1.0)
-        journey.date(now)
-        attempts.extend(journey.attempts)
-    with transaction.atomic():
-        Attempt.objects.bulk_create(attempts, batch_size=1000)
-        _rows_insert(completions=[], attempts=attempts)
+        rng = random.Random(f"{seed}:{learner.pk}")
+        ability = rng.betavariate(5, 2)
+        attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+        attempt.rows = list(attempt.responses.order_by("slot"))
+        for response in attempt.rows:
+            answer = answer_for(response.shown, right=rng.random() < ability)
+            response.answer = validate_answer(response.shown, answer)
+            response.saved_at = now
+        answered.extend(attempt.rows)
+        attempts.append(attempt)
+    Response.objects.bulk_update(answered, ["answer", "saved_at"], batch_size=1000)
     return attempts
 
 
