@@ -99,9 +99,7 @@ def instructor(course: Course):
 
 
 def submit_body(attempt: Attempt) -> str:
-    fields = [
-        pair for r in attempt.rows for pair in answer_as_posted(r.shown.data, r.slot, r.answer)
-    ]
+    fields = [pair for r in attempt.rows for pair in answer_as_posted(r.shown, r.slot, r.answer)]
     return urlencode([*fields, ("confirm", "1")])
 
 

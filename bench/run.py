@@ -207,7 +207,7 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
     def saves(pool):
         return [
             line(url("response_save", pk=a.pk, slot=r.slot), b, method="POST", htmx=True,
-                 body=prepare.save_body(r.shown.data, r.slot, r.answer))
+                 body=prepare.save_body(r.shown, r.slot, r.answer))
             for b, a in pool[:savers(pool)] for r in a.rows if r.answer is not None
         ]  # fmt: skip
 

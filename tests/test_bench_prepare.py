@@ -49,7 +49,7 @@ def test_the_benchmarks_answers_are_saved_and_graded_as_a_browsers_would_be(clie
     for row in attempt.rows:
         page = client.post(
             reverse("response_save", args=[attempt.pk, row.slot]),
-            save_body(row.shown.data, row.slot, row.answer),
+            save_body(row.shown, row.slot, row.answer),
             content_type="application/x-www-form-urlencoded",
             headers={"HX-Request": "true"},
         )
@@ -61,5 +61,5 @@ def test_the_benchmarks_answers_are_saved_and_graded_as_a_browsers_would_be(clie
     )
 
     attempt.refresh_from_db()
-    expected = sum(grade(row.shown.data, row.answer).score for row in attempt.rows)
+    expected = sum(grade(row.shown, row.answer).score for row in attempt.rows)
     assert attempt.is_submitted and attempt.score == expected
