@@ -17,8 +17,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
-from assessments.models import Attempt, Quiz, Response
-from assessments.selectors import quiz_question_count
+from assessments.models import Attempt, Question, Quiz, Response
+from assessments.selectors import draw_group, draw_plan
 from lessons.models import Status
 
 logger = logging.getLogger(__name__)
@@ -107,19 +107,18 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
             else f"You have used your one attempt at “{quiz.title}”."
         )
 
-    bank = list(quiz.questions.select_related("lesson").prefetch_related("choices"))
+    bank = list(quiz.questions.select_related("lesson__module").prefetch_related("choices"))
     if not bank:
         raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
-    questions = bank
-    if (asked := quiz_question_count(quiz=quiz, bank_size=len(bank))) < len(bank):
-        drawn = rng.sample(range(len(bank)), asked)
-        questions = [bank[index] for index in sorted(drawn)]
+    drawn = _draw(quiz=quiz, bank=bank, rng=rng)
+    questions = [(index, bank[index]) for index in sorted(drawn)]
     if quiz.shuffle_questions:
         rng.shuffle(questions)
 
     snapshots = [
         question_snapshot(question, rng=rng, shuffle_choices=quiz.shuffle_choices)
-        for question in questions
+        | ({"drawn_from": drawn_from(quiz=quiz, group=drawn[index])} if quiz.draw_per else {})
+        for index, question in questions
     ]
     last_number = Attempt.objects.filter(learner=learner, quiz=quiz).aggregate(n=Max("number"))
     attempt = Attempt.objects.create(
@@ -138,9 +137,33 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     )
     Response.objects.bulk_create(
         Response(attempt=attempt, slot=slot, question=question, shown=shown)
-        for slot, (question, shown) in enumerate(zip(questions, snapshots, strict=True), start=1)
+        for slot, ((_, question), shown) in enumerate(
+            zip(questions, snapshots, strict=True), start=1
+        )
     )
     return attempt
+
+
+def _draw(*, quiz: Quiz, bank: list[Question], rng: random.Random) -> dict[int, str]:
+    """The questions of one attempt, as positions in ``bank`` each with the group it was
+    drawn from: the draw count from each group (all of a smaller one), or the whole bank."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, question in enumerate(bank):
+        groups[draw_group(question, draw_per=quiz.draw_per)].append(index)
+    plan = draw_plan(quiz=quiz, group_sizes={group: len(ids) for group, ids in groups.items()})
+    drawn = {}
+    for group, members in groups.items():
+        # A group taken whole draws nothing, so quizzes without a draw use no randomness.
+        taken = members if plan[group] == len(members) else rng.sample(members, plan[group])
+        drawn.update(dict.fromkeys(taken, group))
+    return drawn
+
+
+def drawn_from(*, quiz: Quiz, group: str) -> dict:
+    """What an attempt's snapshot records of where a question was drawn from, so a review
+    or the statistics can tell later: a module's slug or a category ("" for the questions
+    with none), and which of the two."""
+    return {"per": str(quiz.draw_per), "group": group}
 
 
 def response_save(
