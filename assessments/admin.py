@@ -36,6 +36,7 @@ from assessments.course_io import (
 from assessments.gift import dump_gift
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, Response
+from assessments.selectors import draw_shortfalls
 from lessons.admin import (
     BY_POSITION,
     ContentAdmin,
@@ -164,6 +165,7 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
         # question's own page, so the quiz page says which still need them.
         questions = form.instance.questions.select_related("lesson").prefetch_related("choices")
         warn_unfinished(self, request, questions)
+        warn_short_draw(self, request, form.instance)
 
     @admin.display(description="Attempts")
     def attempt_summary(self, quiz):
@@ -259,6 +261,21 @@ def warn_unfinished(model_admin, request, questions) -> None:
             dump_gift([gift_question(question)])
         except ValueError as problem:
             model_admin.message_user(request, f"Check this question: {problem}", messages.WARNING)
+
+
+def warn_short_draw(model_admin, request, quiz: Quiz) -> None:
+    """Say which modules (or categories) hold fewer questions than the quiz draws from
+    each: attempts take all of such a group rather than fail, so the attempt is shorter
+    than the instructor may expect."""
+    per = "module" if quiz.draw_per == Quiz.DrawPer.MODULE else "category"
+    for group, size in draw_shortfalls(quiz=quiz).items():
+        named = f"{per} “{group}”" if group else f"the questions with no {per}"
+        model_admin.message_user(
+            request,
+            f"Each attempt draws {plural(quiz.draw_count, 'question')} from each {per}, "
+            f"but {named} has {size}: attempts take all {size} of them.",
+            messages.WARNING,
+        )
 
 
 def questions_summary(quiz: Quiz) -> str:

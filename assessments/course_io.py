@@ -42,6 +42,7 @@ QUIZ_SETTINGS = {
     "max_attempts": "max_attempts",
     "time_limit_minutes": "time_limit_minutes",
     "draw": "draw_count",
+    "draw_per": "draw_per",
     "shuffle_questions": "shuffle_questions",
     "shuffle_choices": "shuffle_choices",
     "review": "review",
@@ -51,6 +52,7 @@ QUIZ_DEFAULTS = {
     "max_attempts": None,
     "time_limit_minutes": None,
     "draw": None,
+    "draw_per": Quiz.DrawPer.BANK,
     "shuffle_questions": False,
     "shuffle_choices": False,
     "review": Quiz.Review.RETAKE_SAFE,
@@ -388,7 +390,7 @@ def quiz_settings(quiz: Quiz) -> dict:
         value = getattr(quiz, field_name)
         if key in QUIZ_DEFAULTS and value == QUIZ_DEFAULTS[key]:
             continue
-        settings[key] = str(value) if key in ("review", "status") else value
+        settings[key] = str(value) if key in ("draw_per", "review", "status") else value
     return settings
 
 

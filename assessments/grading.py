@@ -120,11 +120,12 @@ def shown_for_learner(shown: dict) -> dict:
 
     What a page may send to the browser while the attempt is open.
     """
-    # The lesson and passage that answer the question come with the feedback, not before.
+    # The lesson and passage that answer the question come with the feedback, not before;
+    # so does the module (or category) it was drawn from, which points at them.
     public = {
         key: value
         for key, value in shown.items()
-        if key not in ("explanation", "lesson", "option_tokens")
+        if key not in ("explanation", "lesson", "option_tokens", "drawn_from")
     }
     public["choices"] = [
         {

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.json import KT
@@ -60,6 +61,13 @@ class Quiz(models.Model):
         AFTER_EACH_ATTEMPT = "after_each_attempt", "Keys and explanations after each attempt"
         SCORE_ONLY = "score_only", "Score and right/wrong only"
 
+    class DrawPer(models.TextChoices):
+        # Balanced draws, as Moodle's random questions by category: the draw count is
+        # taken from each group, so no module (or category) is left out of an attempt.
+        BANK = "", "The whole bank"
+        MODULE = "module", "Each module"
+        CATEGORY = "category", "Each GIFT category"
+
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="quizzes")
     module = models.OneToOneField(
         Module, on_delete=models.PROTECT, null=True, blank=True, related_name="quiz"
@@ -79,7 +87,19 @@ class Quiz(models.Model):
     draw_count = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Questions drawn from the bank for each attempt; empty for all.",
+        help_text="Questions drawn from the bank for each attempt (from each group when "
+        "drawn per module or category); empty for all.",
+    )
+    draw_per = models.CharField(
+        "draw from",
+        max_length=10,
+        choices=DrawPer.choices,
+        default=DrawPer.BANK,
+        blank=True,
+        help_text="Draw the number above from each module (the module of the lesson a "
+        "question names) or each GIFT $CATEGORY, so every attempt covers them all. "
+        "Questions with no lesson (or no category) are a group of their own. A group "
+        "smaller than the number gives all its questions.",
     )
     # Retake-safe by default: a retake asks the same questions, so their keys wait until
     # the learner has passed or has no attempt left.
@@ -112,6 +132,11 @@ class Quiz(models.Model):
                 condition=Q(draw_count__isnull=True) | Q(draw_count__gte=1),
                 name="quiz_draw_count_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(draw_per__in=["", "module", "category"])
+                & (Q(draw_per="") | Q(draw_count__isnull=False)),
+                name="quiz_draw_per_needs_count",
+            ),
             models.CheckConstraint(condition=STATUS_IS_VALID, name="quiz_status_valid"),
         ]
 
@@ -125,6 +150,16 @@ class Quiz(models.Model):
         return (*self.course.natural_key(), self.slug)
 
     natural_key.dependencies = ["lessons.course", "lessons.module"]
+
+    def clean(self):
+        super().clean()
+        if self.draw_per and self.draw_count is None:
+            raise ValidationError(
+                {
+                    "draw_count": "Say how many questions to draw from each "
+                    f"{'module' if self.draw_per == self.DrawPer.MODULE else 'category'}."
+                }
+            )
 
     @property
     def is_final(self) -> bool:

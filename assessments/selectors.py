@@ -1,8 +1,8 @@
 """Reads of quiz attempts."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
-from assessments.models import VISIBLE_WHEN_PUBLISHED, Attempt, Quiz, Response
+from assessments.models import VISIBLE_WHEN_PUBLISHED, Attempt, Question, Quiz, Response
 from lessons.models import Status
 
 
@@ -20,12 +20,57 @@ def quiz_is_available(quiz: Quiz) -> bool:
     )
 
 
-def quiz_question_count(*, quiz: Quiz, bank_size: int) -> int:
-    """How many questions an attempt at ``quiz`` asks: its draw count, or its whole bank of
-    ``bank_size`` questions when it draws none or more than the bank holds."""
+# What a question's group is read from, for each way of drawing: a question with no lesson
+# (or no category) reads as "", a group of its own.
+_GROUP_PATHS = {Quiz.DrawPer.MODULE: "lesson__module__slug", Quiz.DrawPer.CATEGORY: "category"}
+
+
+def draw_group(question: Question, *, draw_per: str) -> str:
+    """The group ``question`` is drawn from: its lesson's module slug, its GIFT category,
+    or "" (the whole bank; or no module, no category). Select ``lesson__module`` with it."""
+    if draw_per == Quiz.DrawPer.MODULE:
+        return question.lesson.module.slug if question.lesson is not None else ""
+    if draw_per == Quiz.DrawPer.CATEGORY:
+        return question.category
+    return ""
+
+
+def quiz_group_sizes(*, quiz: Quiz) -> dict[str, int]:
+    """How many questions of the bank each group holds, in one query."""
+    path = _GROUP_PATHS.get(quiz.draw_per)
+    if path is None:
+        return {"": quiz.questions.count()}
+    rows = quiz.questions.order_by().values_list(path).annotate(n=Count("pk"))
+    return {group or "": n for group, n in rows}
+
+
+def draw_plan(*, quiz: Quiz, group_sizes: dict[str, int]) -> dict[str, int]:
+    """How many questions an attempt at ``quiz`` takes from each group: the draw count, or
+    the whole group when it holds fewer (an attempt never fails for a small group), or
+    everything when the quiz draws none."""
     if quiz.draw_count is None:
-        return bank_size
-    return min(quiz.draw_count, bank_size)
+        return dict(group_sizes)
+    return {group: min(quiz.draw_count, size) for group, size in group_sizes.items()}
+
+
+def draw_shortfalls(*, quiz: Quiz) -> dict[str, int]:
+    """The groups holding fewer questions than the quiz draws from each: group → size.
+    Attempts take all of such a group; the instructor is told where they set the draw."""
+    if not quiz.draw_per or quiz.draw_count is None:
+        return {}
+    return {
+        group: size
+        for group, size in quiz_group_sizes(quiz=quiz).items()
+        if size < quiz.draw_count
+    }
+
+
+def quiz_question_count(*, quiz: Quiz, bank_size: int) -> int:
+    """How many questions an attempt at ``quiz`` asks: its draw count (from each group when
+    it draws per module or category), or its whole bank of ``bank_size`` questions when it
+    draws none or more than the bank holds. A draw per group costs one query."""
+    group_sizes = quiz_group_sizes(quiz=quiz) if quiz.draw_per else {"": bank_size}
+    return sum(draw_plan(quiz=quiz, group_sizes=group_sizes).values())
 
 
 def attempt_with_responses(attempt_id: int, learner) -> Attempt:

@@ -18,8 +18,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
-from assessments.models import Attempt, Quiz, Response
-from assessments.selectors import quiz_question_count
+from assessments.models import Attempt, Question, Quiz, Response
+from assessments.selectors import draw_group, draw_plan
 from lessons.models import Status
 
 logger = logging.getLogger(__name__)
@@ -108,13 +108,15 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
             else f"You have used your one attempt at “{quiz.title}”."
         )
 
-    bank = list(quiz.questions.select_related("lesson").prefetch_related("choices"))
+    bank = list(quiz.questions.select_related("lesson__module").prefetch_related("choices"))
     if not bank:
         raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
-    questions = questions_drawn(quiz=quiz, bank=bank, rng=rng)
+    drawn = dict(questions_drawn(quiz=quiz, bank=bank, rng=rng))
+    questions = [(index, bank[index]) for index in drawn]
     snapshots = [
         question_snapshot(question, rng=rng, shuffle_choices=quiz.shuffle_choices)
-        for question in questions
+        | ({"drawn_from": drawn_from(quiz=quiz, group=drawn[index])} if quiz.draw_per else {})
+        for index, question in questions
     ]
     last_number = Attempt.objects.filter(learner=learner, quiz=quiz).aggregate(n=Max("number"))
     attempt = Attempt.objects.create(
@@ -130,21 +132,40 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     )
     Response.objects.bulk_create(
         Response(attempt=attempt, slot=slot, question=question, shown=shown)
-        for slot, (question, shown) in enumerate(zip(questions, snapshots, strict=True), start=1)
+        for slot, ((_, question), shown) in enumerate(
+            zip(questions, snapshots, strict=True), start=1
+        )
     )
     return attempt
 
 
-def questions_drawn(*, quiz: Quiz, bank: list, rng: random.Random) -> list:
-    """The questions of one attempt, in the order shown: ``draw_count`` of the ``bank``
-    drawn (kept in bank order), then shuffled if the quiz says so."""
-    questions = list(bank)
-    if (asked := quiz_question_count(quiz=quiz, bank_size=len(bank))) < len(bank):
-        drawn = rng.sample(range(len(bank)), asked)
-        questions = [bank[index] for index in sorted(drawn)]
+def questions_drawn(
+    *, quiz: Quiz, bank: list[Question], rng: random.Random
+) -> list[tuple[int, str]]:
+    """The questions of one attempt in the order shown, as positions in ``bank`` each with the
+    group it was drawn from: the draw count from each group (all of a smaller one), or the
+    whole bank; kept in bank order, then shuffled if the quiz says so. Select
+    ``lesson__module`` with the bank when the quiz draws per module."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, question in enumerate(bank):
+        groups[draw_group(question, draw_per=quiz.draw_per)].append(index)
+    plan = draw_plan(quiz=quiz, group_sizes={group: len(ids) for group, ids in groups.items()})
+    drawn = {}
+    for group, members in groups.items():
+        # A group taken whole draws nothing, so quizzes without a draw use no randomness.
+        taken = members if plan[group] == len(members) else rng.sample(members, plan[group])
+        drawn.update(dict.fromkeys(taken, group))
+    order = sorted(drawn)
     if quiz.shuffle_questions:
-        rng.shuffle(questions)
-    return questions
+        rng.shuffle(order)
+    return [(index, drawn[index]) for index in order]
+
+
+def drawn_from(*, quiz: Quiz, group: str) -> dict:
+    """What an attempt's snapshot records of where a question was drawn from, so a review
+    or the statistics can tell later: a module's slug or a category ("" for the questions
+    with none), and which of the two."""
+    return {"per": str(quiz.draw_per), "group": group}
 
 
 def max_score_of(snapshots: Iterable[dict]) -> Decimal:

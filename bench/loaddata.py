@@ -110,7 +110,7 @@ class SeedReport:
 def course_plan(*, course: Course) -> CoursePlan:
     """What learners of ``course`` can see, with snapshots of every question."""
     outline = course_outline(course=course)
-    bank = Question.objects.select_related("lesson").prefetch_related("choices")
+    bank = Question.objects.select_related("lesson__module").prefetch_related("choices")
     prefetch_related_objects(outline.quizzes, Prefetch("questions", queryset=bank))
     keys = itertools.count()
     plans = {quiz.pk: _quiz_plan(quiz, keys) for quiz in outline.quizzes}
@@ -291,8 +291,8 @@ class _Learner:
 
     def draw(self, quiz: QuizPlan) -> list[tuple[Question, Snapshot]]:
         """The questions of one attempt, drawn and shuffled as ``attempt_start`` does."""
-        order = questions_drawn(quiz=quiz.quiz, bank=range(len(quiz.questions)), rng=self.rng)
-        return [(quiz.questions[i], self.rng.choice(quiz.snapshots[i])) for i in order]
+        order = questions_drawn(quiz=quiz.quiz, bank=quiz.questions, rng=self.rng)
+        return [(quiz.questions[i], self.rng.choice(quiz.snapshots[i])) for i, _group in order]
 
     def submit(self, attempt: Attempt) -> None:
         """Grade as ``attempt_submit`` does, from the snapshots alone."""

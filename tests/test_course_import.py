@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from assessments.course_io import course_export, course_import
 from assessments.models import Attempt, Question, Quiz
+from lessons.course_folder import CourseFormatError
 from lessons.models import Lesson, Status
 from progress.models import LessonCompletion
 from progress.services import enrollment_create, lesson_complete
@@ -144,3 +145,47 @@ def test_export_then_import_keeps_every_review_setting(folder, tmp_path, review)
     # The default is left out of the files, like every other default.
     written = (exported / "course.yaml").read_text(encoding="utf-8")
     assert ("review:" in written) is (review != Quiz.Review.RETAKE_SAFE)
+
+
+def test_a_module_quiz_drawn_per_category_round_trips_byte_for_byte(folder, tmp_path):
+    edit(
+        folder / "modules" / "foundations.md",
+        "  max_attempts: 3\n",
+        "  max_attempts: 3\n  draw: 1\n  draw_per: category\n",
+    )
+    edit(folder / "quizzes" / "foundations.gift", "", "$CATEGORY: Foundations/Origins\n\n")
+
+    course, _ = course_import(folder)
+    quiz = course.quizzes.get(slug="foundations")
+    assert (quiz.draw_per, quiz.draw_count) == (Quiz.DrawPer.CATEGORY, 1)
+    assert set(quiz.questions.values_list("category", flat=True)) == {"Foundations/Origins"}
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        assert (exported / path.relative_to(folder)).read_bytes() == path.read_bytes(), path
+    course_import(exported)
+    assert course.quizzes.get(slug="foundations").draw_per == Quiz.DrawPer.CATEGORY
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "message"),
+    [
+        ("  draw_per: module\n", "how many questions to draw from each module"),
+        ("  draw: 2\n  draw_per: lesson\n", "'lesson' is not a valid choice"),
+    ],
+)
+def test_a_draw_per_group_the_folder_cannot_hold_is_refused_and_nothing_written(
+    folder, front_matter, message
+):
+    edit(
+        folder / "modules" / "foundations.md",
+        "  max_attempts: 3\n",
+        f"  max_attempts: 3\n{front_matter}",
+    )
+
+    with pytest.raises(CourseFormatError, match=message) as error:
+        course_import(folder)
+
+    assert error.value.path.name == "foundations.md"
+    assert not Quiz.objects.exists()

@@ -1,7 +1,9 @@
 """The shipped military-diplomacy course: faithful to its source, and round-tripping as code."""
 
+import random
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,11 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.course_io import course_export, course_fixture, course_import
 from assessments.models import Question, Quiz
+from assessments.selectors import quiz_question_count
+from assessments.services import attempt_start
 from lessons.course_folder import CourseFormatError
 from lessons.models import Course, Lesson
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +92,9 @@ def test_course_is_organised_into_modules_with_objectives_quizzes_and_a_final_ex
         assert module.quiz.questions.count() >= 5, module
 
     final = Quiz.objects.get(course=course, kind=Quiz.Kind.FINAL)
-    assert final.draw_count == 20
+    # Balanced: three from each module's part of the bank, eighteen questions an attempt.
+    assert (final.draw_per, final.draw_count) == (Quiz.DrawPer.MODULE, 3)
+    assert quiz_question_count(quiz=final, bank_size=final.questions.count()) == 18
     assert final.questions.count() >= 30
 
     questions = Question.objects.filter(quiz__course=course)
@@ -151,3 +158,21 @@ def test_a_malformed_gift_file_is_reported_with_file_and_line_and_nothing_is_wri
     assert "120" in str(raised.value)
     assert not Course.objects.exists()
     assert not Lesson.objects.exists()
+
+
+def test_every_attempt_at_the_final_exam_covers_every_module(course, now):
+    exam = course.quizzes.get(kind=Quiz.Kind.FINAL)
+    modules = set(course.modules.values_list("slug", flat=True))
+    bank = Counter(exam.questions.values_list("lesson__module__slug", flat=True))
+    assert set(bank) == modules, "every module has questions in the final exam's bank"
+    assert min(bank.values()) >= exam.draw_count, "no module's bank is smaller than the draw"
+
+    seen = set()
+    for seed in range(50):
+        attempt = attempt_start(learner=UserFactory(), quiz=exam, now=now, rng=random.Random(seed))
+        asked = Counter(r.shown["drawn_from"]["group"] for r in attempt.responses.all())
+        assert asked == dict.fromkeys(modules, exam.draw_count)
+        assert attempt.responses.count() == quiz_question_count(quiz=exam, bank_size=len(bank))
+        seen.update(r.question_id for r in attempt.responses.all())
+    # The draw varies within each module: over 50 attempts most of the bank is asked.
+    assert len(seen) > 0.9 * exam.questions.count()

@@ -592,3 +592,43 @@ def test_export_gift_reports_a_question_gift_cannot_hold(client, ines, mine):
     response = client.get(url("assessments_quiz_export_gift", quiz.pk), follow=True)
 
     assert "points must be a positive number" in response.content.decode()
+
+
+def test_setting_a_draw_per_module_warns_of_a_module_with_fewer_questions(client, ines, mine):
+    final = mine.quizzes.get(kind="final")
+    first, second = mine.modules.order_by("position")
+    final.questions.all().delete()
+    for position in range(1, 4):
+        single_question(quiz=final, position=position, lesson=first.lessons.first())
+    single_question(quiz=final, position=4, lesson=second.lessons.first())
+    client.force_login(ines)
+    data = form_data(client.get(url("assessments_quiz_change", final.pk)))
+
+    response = client.post(
+        url("assessments_quiz_change", final.pk),
+        data | {"draw_count": "2", "draw_per": "module"},
+        follow=True,
+    )
+
+    final.refresh_from_db()
+    assert (final.draw_per, final.draw_count) == ("module", 2)
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert warnings == [
+        f"Each attempt draws 2 questions from each module, but module “{second.slug}” "
+        "has 1: attempts take all 1 of them."
+    ]
+
+
+def test_a_draw_per_module_without_a_number_is_a_form_error(client, ines, mine):
+    final = mine.quizzes.get(kind="final")
+    client.force_login(ines)
+    data = form_data(client.get(url("assessments_quiz_change", final.pk)))
+
+    response = client.post(
+        url("assessments_quiz_change", final.pk), data | {"draw_count": "", "draw_per": "module"}
+    )
+
+    assert response.status_code == 200
+    assert "how many questions to draw from each module" in response.content.decode()
+    final.refresh_from_db()
+    assert final.draw_per == ""

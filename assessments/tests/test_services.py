@@ -1,14 +1,18 @@
 import random
 import re
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from assessments.grading import InvalidAnswer, grade
+from assessments.grading import InvalidAnswer, grade, shown_for_learner
 from assessments.models import Attempt, Choice, Question, Response
-from assessments.selectors import attempt_with_responses
+from assessments.review import answer_lines, key_lines
+from assessments.selectors import attempt_with_responses, draw_shortfalls, quiz_question_count
 from assessments.services import (
     AttemptClosed,
     AttemptLimitReached,
@@ -22,6 +26,9 @@ from assessments.services import (
 from lessons.models import Status
 from tests.concurrency import run_at_once
 from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    ModuleFactory,
     QuizFactory,
     UserFactory,
     essay_question,
@@ -527,3 +534,126 @@ def test_periodic_job_grades_each_attempt_on_its_own(timed_quiz, now, rng, caplo
     (logged,) = [record for record in caplog.records if record.levelname == "ERROR"]
     assert f"attempt {failing.pk}" in logged.getMessage()
     assert logged.exc_info is not None
+
+
+# --- Balanced draws: per module or per category ---------------------------------------
+
+
+def modules_bank(*, sizes: dict[str, int], no_module: int = 0, **quiz_fields):
+    """A final exam whose bank holds ``sizes[slug]`` questions on each module's lesson, and
+    ``no_module`` questions that name no lesson."""
+    course = CourseFactory()
+    quiz = QuizFactory(final=True, course=course, **quiz_fields)
+    position = 0
+    for slug, size in sizes.items():
+        lesson = LessonFactory(module=ModuleFactory(course=course, slug=slug))
+        for _ in range(size):
+            position += 1
+            single_question(quiz=quiz, position=position, lesson=lesson, title=f"Q{position}")
+    for _ in range(no_module):
+        position += 1
+        single_question(quiz=quiz, position=position, title=f"Q{position}")
+    return quiz
+
+
+def modules_asked(attempt) -> Counter:
+    return Counter(
+        response.question.lesson.module.slug if response.question.lesson else None
+        for response in attempt.responses.select_related("question__lesson__module")
+    )
+
+
+def test_a_draw_per_module_asks_the_number_from_every_module(now):
+    quiz = modules_bank(sizes={"a": 6, "b": 4, "c": 5}, draw_count=2, draw_per="module")
+    drawn_sets = set()
+    for seed in range(20):
+        attempt = attempt_start(learner=UserFactory(), quiz=quiz, now=now, rng=random.Random(seed))
+        assert modules_asked(attempt) == {"a": 2, "b": 2, "c": 2}
+        assert quiz_question_count(quiz=quiz, bank_size=15) == 6 == attempt.responses.count()
+        drawn_sets.add(tuple(questions_of(attempt)))
+    assert len(drawn_sets) > 1, "each attempt draws afresh within the modules"
+
+
+def test_a_module_smaller_than_the_draw_is_taken_whole_and_the_attempt_still_starts(
+    learner, now, rng
+):
+    quiz = modules_bank(sizes={"a": 6, "b": 1}, draw_count=3, draw_per="module")
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    assert modules_asked(attempt) == {"a": 3, "b": 1}
+    assert quiz_question_count(quiz=quiz, bank_size=7) == 4
+    assert draw_shortfalls(quiz=quiz) == {"b": 1}
+
+
+def test_questions_without_a_module_are_drawn_as_a_group_of_their_own(learner, now, rng):
+    quiz = modules_bank(sizes={"a": 5}, no_module=4, draw_count=2, draw_per="module")
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    assert modules_asked(attempt) == {"a": 2, None: 2}
+    assert {r.shown["drawn_from"]["group"] for r in attempt.responses.all()} == {"a", ""}
+
+
+def test_a_draw_per_category_asks_the_number_from_every_category(now):
+    quiz = QuizFactory(draw_count=2, draw_per="category")
+    for position in range(1, 13):
+        single_question(
+            quiz=quiz, position=position, category=["Unit 1", "Unit 2", ""][position % 3]
+        )
+    for seed in range(10):
+        attempt = attempt_start(learner=UserFactory(), quiz=quiz, now=now, rng=random.Random(seed))
+        asked = Counter(r.question.category for r in attempt.responses.select_related("question"))
+        assert asked == {"Unit 1": 2, "Unit 2": 2, "": 2}
+
+
+def test_the_snapshot_records_the_group_each_question_was_drawn_from(learner, now, rng):
+    quiz = modules_bank(sizes={"a": 3, "b": 3}, draw_count=1, draw_per="module")
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+
+    for response in attempt.responses.select_related("question__lesson__module"):
+        assert response.shown["drawn_from"] == {
+            "per": "module",
+            "group": response.question.lesson.module.slug,
+        }
+        # It points at the lesson that answers: the page must not show it before the end.
+        assert "drawn_from" not in shown_for_learner(response.shown)
+    # Deleting the module's questions later changes nothing the attempt recorded.
+    Question.objects.filter(quiz=quiz).delete()
+    assert sorted(r.shown["drawn_from"]["group"] for r in attempt.responses.all()) == ["a", "b"]
+
+
+def test_an_old_snapshot_without_its_group_still_grades_and_reviews(learner, now, rng):
+    quiz = modules_bank(sizes={"a": 2, "b": 2}, draw_count=1, draw_per="module")
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    for response in attempt.responses.all():
+        # As an attempt started before draws recorded their groups.
+        del response.shown["drawn_from"]
+        response.answer = right_answer(response.shown)
+        response.save()
+
+    submitted = attempt_submit(attempt=attempt, now=now)
+
+    assert submitted.percent == 100
+    for response in submitted.responses.all():
+        assert answer_lines(response.shown, response.answer)
+        assert key_lines(response.shown)
+
+
+def test_a_draw_per_module_without_a_number_is_refused():
+    quiz = QuizFactory.build(draw_per="module", draw_count=None)
+    with pytest.raises(ValidationError, match="how many questions to draw from each module"):
+        quiz.full_clean(validate_unique=False)
+
+
+def test_starting_a_drawn_attempt_costs_the_same_queries_for_a_bigger_bank(now):
+    small = modules_bank(sizes={"a": 3, "b": 3}, draw_count=2, draw_per="module")
+    big = modules_bank(sizes={"a": 12, "b": 12, "c": 12, "d": 12}, draw_count=2, draw_per="module")
+
+    def queries(quiz):
+        with CaptureQueriesContext(connection) as captured:
+            attempt_start(learner=UserFactory(), quiz=quiz, now=now, rng=random.Random(1))
+        return len(captured)
+
+    assert queries(big) == queries(small)
