@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from assessments.course_io import course_import
 from assessments.forms import answer_from_post, question_form
 from assessments.grading import grade, listing_order, question_snapshot, validate_answer
-from assessments.models import Attempt, Choice, Question, Quiz
+from assessments.models import Attempt, Choice, Question, Quiz, Response
 from assessments.services import attempt_start
 from progress.services import enrollment_create, quiz_attempt_start, quiz_response_save
 from tests.factories import (
@@ -422,41 +422,62 @@ def test_options_with_the_same_text_are_listed_in_no_fixed_order():
 def test_attempts_open_at_the_upgrade_get_tokens_and_keep_their_answers():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
 
     before = [("assessments", "0006_learner_records_protect_account")]
     after = [("assessments", "0007_open_attempts_option_tokens")]
     executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    quiz = QuizFactory()
-    question = single_question(quiz=quiz, choices=[("Right", 100), ("Wrong B", 0), ("Wrong C", 0)])
-    learner = UserFactory()
-    open_attempt = attempt_start(learner=learner, quiz=quiz)
-    done = attempt_start(learner=UserFactory(), quiz=quiz)
-    ids = [choice.pk for choice in question.choices.all()]
-    # Snapshots as they were taken before tokens: ids only, in file order.
-    old_shown = {
-        **open_attempt.responses.get().shown,
-        "choices": [
-            {k: v for k, v in choice.items() if k != "token"}
-            for choice in sorted(
-                open_attempt.responses.get().shown["choices"], key=lambda c: c["id"]
-            )
-        ],
-    }
-    open_attempt.responses.update(shown=old_shown, answer=ids[0])
-    done.responses.update(shown=old_shown, answer=ids[1])
-    Attempt.objects.filter(pk=done.pk).update(submitted_at=done.started_at, percent=0, score=0)
+    try:
+        executor.migrate(before)
+        # The models as they stood then: later migrations add columns today's models have.
+        old = executor.loader.project_state(before).apps
+        course = old.get_model("lessons", "Course").objects.create(slug="c", title="C")
+        quiz = old.get_model("assessments", "Quiz").objects.create(
+            course=course, kind="final", slug="exam", title="Exam"
+        )
+        learner = old.get_model("auth", "User").objects.create(username="ada")
+        now = timezone.now()
+        attempt = old.get_model("assessments", "Attempt").objects
+        attempts = [
+            attempt.create(learner=learner, quiz=quiz, number=1, started_at=now, pass_mark=70),
+            attempt.create(
+                learner=learner,
+                quiz=quiz,
+                number=2,
+                started_at=now,
+                pass_mark=70,
+                submitted_at=now,
+                percent=0,
+                score=0,
+            ),
+        ]
+        # Snapshots as they were taken before tokens: ids only, in file order.
+        shown = {
+            "kind": "single",
+            "text": "Which?",
+            "points": "1.00",
+            "choices": [
+                {"id": 11, "text": "Right", "weight": "100.0000", "feedback": ""},
+                {"id": 12, "text": "Wrong B", "weight": "0.0000", "feedback": ""},
+                {"id": 13, "text": "Wrong C", "weight": "0.0000", "feedback": ""},
+            ],
+        }
+        responses = old.get_model("assessments", "Response").objects
+        responses.create(attempt=attempts[0], slot=1, shown=shown, answer=11)
+        responses.create(attempt=attempts[1], slot=1, shown=shown, answer=12)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(after)
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
 
-    upgraded = open_attempt.responses.get()
-    assert {c["id"] for c in upgraded.shown["choices"]} == set(ids)
+        upgraded = Response.objects.get(attempt_id=attempts[0].pk)
+        done = Response.objects.get(attempt_id=attempts[1].pk)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert {c["id"] for c in upgraded.shown["choices"]} == {11, 12, 13}
     tokens = [c.get("token") for c in upgraded.shown["choices"]]
-    assert all(tokens) and not set(tokens) & {str(pk) for pk in ids}
-    assert upgraded.answer == ids[0]  # the saved answer stands, and still grades as it did
+    assert all(tokens) and len(set(tokens)) == 3
+    assert upgraded.answer == 11  # the saved answer stands, and still grades as it did
     assert grade(upgraded.shown, upgraded.answer).is_correct
-    assert done.responses.get().shown == old_shown  # history keeps its snapshot
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert done.shown == shown  # history keeps its snapshot
