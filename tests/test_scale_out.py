@@ -46,6 +46,8 @@ pytestmark = [
         reason="two app servers need a shared PostgreSQL (set DATABASE_URL)",
     ),
     pytest.mark.skipif(not _redis_answers(), reason=f"Redis does not answer at {REDIS_TEST_URL}"),
+    # Each test empties the one Redis database the servers share: one test at a time.
+    pytest.mark.xdist_group("redis"),
 ]
 
 
