@@ -15,15 +15,16 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import factory
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
 from assessments.course_io import course_import
-from assessments.forms import ANSWERS_MARKER, field_name
+from assessments.forms import ANSWERS_MARKER
 from assessments.models import Attempt
-from tests.factories import UserFactory, right_answer
+from tests.factories import UserFactory, answer_fields, right_answer
 from tests.test_shipped_course import COURSE_FOLDER
 
 PASSWORD = "correct horse battery staple"
@@ -151,9 +152,11 @@ def test_progress_and_a_quiz_attempt_written_on_one_server_are_seen_on_the_other
     static_root, empty_cache
 ):
     course, _ = course_import(COURSE_FOLDER)
-    # The servers hash as production does, not as the test process does.
+    # The servers hash as production does, not as the test process does. Force: the factory
+    # hashes any password it is given, and the servers could not check a hash of the hash.
     learner = UserFactory(
-        username="scale", password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+        username="scale",
+        password=factory.Transformer.Force(make_password(PASSWORD, hasher="pbkdf2_sha256")),
     )
     lesson = course.lessons.get(slug="introduction")
 
@@ -202,10 +205,7 @@ def _right_answers_form(attempt) -> list[tuple[str, str]]:
     fields = [(ANSWERS_MARKER, "1")]
     for response in attempt.responses.order_by("slot"):
         answer = right_answer(response.shown)
-        if isinstance(answer, dict):  # matching: one select per item
-            fields += [(field_name(response.slot, left), right) for left, right in answer.items()]
-        elif isinstance(answer, list):  # multiple answer: one checkbox per choice
-            fields += [(field_name(response.slot), str(choice)) for choice in answer]
-        else:
-            fields.append((field_name(response.slot), str(answer)))
+        for name, value in answer_fields(response.shown, response.slot, answer).items():
+            # A multiple-answer question posts one field per ticked box.
+            fields += [(name, one) for one in (value if isinstance(value, list) else [value])]
     return fields
