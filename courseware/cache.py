@@ -5,6 +5,14 @@ more than the call itself (about 60 µs against 20 µs for a GET, measured on
 a 2-core server), and a learner page makes several: the session, the content
 and learner versions, the cached outline. A client holds no connection of its
 own and is safe to share between threads, so one per pool is enough.
+
+Django 5.2 offers no supported way to do this: its documented ``OPTIONS``
+(``pool_class``, ``parser_class``, ``serializer`` and the connection pool's own
+arguments) shape the pool, while the client is still built anew on every call
+and its class cannot be chosen. Django's ticket #35651 is about reusing them.
+Until Django does, this subclasses the backend's undocumented parts
+(``RedisCacheClient``, ``_get_connection_pool``, ``_client``, ``_class``):
+tests/test_operations.py, where Redis answers, fails if an upgrade changes them.
 """
 
 from django.core.cache.backends import redis

@@ -107,6 +107,7 @@ def _redis_or_skip(url: str):
         pytest.skip(f"needs Redis at {url}")
 
 
+@pytest.mark.xdist_group("redis")  # empties a Redis database: one such test at a time
 def test_the_redis_cache_is_shared_between_processes_and_reuses_its_client():
     from courseware.cache import RedisCache
 

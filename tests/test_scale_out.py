@@ -46,6 +46,8 @@ pytestmark = [
         reason="two app servers need a shared PostgreSQL (set DATABASE_URL)",
     ),
     pytest.mark.skipif(not _redis_answers(), reason=f"Redis does not answer at {REDIS_TEST_URL}"),
+    # Empties a Redis database: one worker at a time (--dist loadgroup).
+    pytest.mark.xdist_group("redis"),
 ]
 
 
