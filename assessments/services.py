@@ -290,26 +290,18 @@ def attempt_submit(
 MAX_TIME_MULTIPLIER = Decimal(10)
 
 
-def quiz_override_grant(
+def quiz_override_problems(
     *,
     quiz: Quiz,
-    learner,
-    granted_by,
     reason: str,
-    extra_attempts: int = 0,
-    time_limit_minutes: int | None = None,
-    time_multiplier: Decimal | None = None,
-) -> QuizOverride:
-    """Set ``learner``'s own terms for ``quiz``: attempts on top of its limit and a time limit
-    of their own (minutes, or the quiz's times a multiplier; at most one of the two). A later
-    grant replaces the earlier terms; the history keeps them. Attempts already made are left
-    as they are: a new time limit counts from the next start.
-
-    Raises ``ValidationError`` (by field) for terms that cannot be granted; nothing is written.
-    """
-    reason = (reason or "").strip()
+    extra_attempts: int,
+    time_limit_minutes: int | None,
+    time_multiplier: Decimal | None,
+) -> dict[str, str]:
+    """What is wrong with these terms, by field, in words for the instructor; empty if
+    nothing. ``quiz_override_grant`` and the admin's form both ask it."""
     errors = {}
-    if not reason:
+    if not (reason or "").strip():
         errors["reason"] = "Say why: the reason is kept with the grant."
     if extra_attempts < 0:
         errors["extra_attempts"] = "Extra attempts cannot be fewer than none."
@@ -328,6 +320,34 @@ def quiz_override_grant(
             )
         elif not quiz.time_limit_minutes:
             errors["time_multiplier"] = f"“{quiz.title}” has no time limit to multiply."
+    return errors
+
+
+def quiz_override_grant(
+    *,
+    quiz: Quiz,
+    learner,
+    granted_by,
+    reason: str,
+    extra_attempts: int = 0,
+    time_limit_minutes: int | None = None,
+    time_multiplier: Decimal | None = None,
+) -> QuizOverride:
+    """Set ``learner``'s own terms for ``quiz``: attempts on top of its limit and a time limit
+    of their own (minutes, or the quiz's times a multiplier; at most one of the two). A later
+    grant replaces the earlier terms; the history keeps them. Attempts already made are left
+    as they are: a new time limit counts from the next start.
+
+    Raises ``ValidationError`` (by field) for terms that cannot be granted; nothing is written.
+    """
+    reason = (reason or "").strip()
+    errors = quiz_override_problems(
+        quiz=quiz,
+        reason=reason,
+        extra_attempts=extra_attempts,
+        time_limit_minutes=time_limit_minutes,
+        time_multiplier=time_multiplier,
+    )
     if errors:
         raise ValidationError(errors)
     # update_or_create locks the row: two grants at once leave one override, the later terms

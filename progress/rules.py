@@ -94,6 +94,19 @@ def quiz_passed_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
     return Q(learner__in=_used_attempts(quiz, learners).filter(PASSING).values("learner"))
 
 
+# --- Stuck ------------------------------------------------------------------------------
+# Out of attempts at a quiz (the grants counted) without having passed it: the module it
+# closes, and the course, cannot be completed until an instructor grants an attempt.
+
+
+def quiz_stuck(*, passed: bool, attempts_left: int | None) -> bool:
+    return not passed and attempts_left == 0
+
+
+def stuck_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
+    return out_of_attempts_sql(quiz, learners) & ~quiz_passed_sql(quiz, learners)
+
+
 # --- Module facts ----------------------------------------------------------------------
 # A module is done when its visible lessons are all read and its quiz, if any, is passed;
 # started once a lesson is read or a quiz attempt is submitted; in a sequential course it

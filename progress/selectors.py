@@ -23,6 +23,7 @@ from django.db.models import Count, DecimalField, F, Max, Value
 from django.urls import reverse
 
 from assessments.models import Attempt, Quiz, QuizOverride, Response
+from assessments.selectors import attempt_limit
 from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module
 from progress import rules
@@ -83,6 +84,7 @@ class QuizProgress:
     url: str
     attempts_used: int
     attempts_left: int | None  # None: unlimited
+    attempts_allowed: int | None  # the quiz's limit and the attempts granted; None: unlimited
     best_percent: Decimal | None
     passed: bool
     is_open: bool
@@ -160,6 +162,7 @@ def _quiz_progress(
         url=url,
         attempts_used=used,
         attempts_left=left,
+        attempts_allowed=attempt_limit(quiz=quiz, extra_attempts=record.extra_attempts),
         best_percent=best,
         passed=passed,
         is_open=is_open,
