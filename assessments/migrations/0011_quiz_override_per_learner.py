@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('quiz', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='overrides', to='assessments.quiz')),
             ],
             options={
-                'ordering': ['quiz', 'learner'],
+                'ordering': ['quiz_id', 'learner_id'],
                 'constraints': [models.UniqueConstraint(fields=('quiz', 'learner'), name='one_override_per_learner'), models.CheckConstraint(condition=models.Q(('time_limit_minutes__isnull', True), ('time_multiplier__isnull', True), _connector='OR'), name='override_one_kind_of_time_limit'), models.CheckConstraint(condition=models.Q(('time_limit_minutes__isnull', True), ('time_limit_minutes__gte', 1), _connector='OR'), name='override_time_limit_positive'), models.CheckConstraint(condition=models.Q(('time_multiplier__isnull', True), ('time_multiplier__gt', 0), _connector='OR'), name='override_time_multiplier_positive'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='override_reason_given')],
             },
         ),
