@@ -1,6 +1,6 @@
 """Authoring quizzes in the admin, and the course pages' parts that need assessments.
 
-Quizzes, questions and attempts are registered here. The course and module pages are
+Quizzes, questions, attempts and learners' quiz overrides are registered here. The course and module pages are
 not: this module gives them their assessments part as mixins (the module page links its
 quiz, the course page its final exam, course zips are imported and exported with the
 same code as the import_course/export_course commands), and courseware/admin.py
@@ -15,6 +15,7 @@ from adminsortable2.admin import SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count
@@ -24,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.course_io import (
     course_import,
@@ -35,8 +37,9 @@ from assessments.course_io import (
 )
 from assessments.gift import dump_gift
 from assessments.kinds import kind_for
-from assessments.models import Attempt, Choice, Question, Quiz, Response
+from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.selectors import draw_shortfalls
+from assessments.services import quiz_override_grant, quiz_override_problems
 from lessons.admin import (
     BY_POSITION,
     ContentAdmin,
@@ -397,6 +400,84 @@ class AttemptAdmin(CourseScopedAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+
+class QuizOverrideForm(forms.ModelForm):
+    class Meta:
+        model = QuizOverride
+        fields = ("quiz", "learner", "extra_attempts", "time_limit_minutes", "time_multiplier")
+        fields += ("reason",)
+
+    def clean(self):
+        cleaned = super().clean()
+        quiz = cleaned.get("quiz") or getattr(self.instance, "quiz", None)
+        if quiz is None:
+            return cleaned
+        # The rules of the service that saves it, so the form says what it would refuse.
+        problems = quiz_override_problems(
+            quiz=quiz,
+            reason=cleaned.get("reason", ""),
+            extra_attempts=cleaned.get("extra_attempts") or 0,
+            time_limit_minutes=cleaned.get("time_limit_minutes"),
+            time_multiplier=cleaned.get("time_multiplier"),
+        )
+        for field, message in problems.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return cleaned
+
+
+@admin.register(QuizOverride)
+class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
+    """A learner's own attempts and time limit at a quiz, saved by ``quiz_override_grant`` with
+    the instructor as the one who granted it. Never deleted: the terms are changed (0 extra
+    attempts, no time limit) and the history keeps what held before."""
+
+    form = QuizOverrideForm
+    course_path = "quiz__course"
+    list_display = (
+        "quiz",
+        "learner",
+        "extra_attempts",
+        "time_limit_minutes",
+        "time_multiplier",
+        "granted_by",
+        "created_at",
+    )
+    list_filter = (("quiz__course", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("quiz", "learner", "granted_by")
+    search_fields = ("learner__username", "learner__last_name")
+    readonly_fields = ("granted_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Terms change; whose and which quiz's they are does not.
+        return (*self.readonly_fields, "quiz", "learner") if obj else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "learner":
+            # Learners of the quizzes the instructor teaches: not the whole list of accounts.
+            taught = taught_course_ids(request)
+            learners = get_user_model().objects.filter(is_active=True)
+            if taught is not None:
+                learners = learners.filter(attempts__quiz__course__in=taught).distinct()
+            kwargs["queryset"] = learners.order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        saved = quiz_override_grant(
+            quiz=obj.quiz,
+            learner=obj.learner,
+            granted_by=request.user,
+            reason=data["reason"],
+            extra_attempts=data.get("extra_attempts") or 0,
+            time_limit_minutes=data.get("time_limit_minutes"),
+            time_multiplier=data.get("time_multiplier"),
+        )
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

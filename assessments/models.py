@@ -411,3 +411,58 @@ class Response(models.Model):
 
     def __str__(self):
         return f"{self.attempt} — question {self.slot}"
+
+
+class QuizOverride(models.Model):
+    """One learner's own terms for a quiz, granted by an instructor with a reason: attempts
+    on top of the quiz's limit, and a time limit of their own (a fixed number of minutes, or
+    the quiz's times a factor, for an accommodation). One per learner and quiz: a later
+    grant changes it, and its history keeps every earlier value."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="overrides")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_overrides"
+    )
+    extra_attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Attempts on top of the quiz's limit."
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="This learner's time limit, in place of the quiz's."
+    )
+    time_multiplier = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Or the quiz's time limit times this (1.5 for half as long again).",
+    )
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_overrides_granted"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        # By the ids: ordering by the quiz would join its module, which a row lock cannot take.
+        ordering = ["quiz_id", "learner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "learner"], name="one_override_per_learner"),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__isnull=True) | Q(time_multiplier__isnull=True),
+                name="override_one_kind_of_time_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1),
+                name="override_time_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_multiplier__isnull=True) | Q(time_multiplier__gt=0),
+                name="override_time_multiplier_positive",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="override_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.quiz} — {self.learner}"

@@ -1,8 +1,18 @@
 """Reads of quiz attempts."""
 
+import math
+from datetime import datetime, timedelta
+
 from django.db.models import Count, Prefetch
 
-from assessments.models import VISIBLE_WHEN_PUBLISHED, Attempt, Question, Quiz, Response
+from assessments.models import (
+    VISIBLE_WHEN_PUBLISHED,
+    Attempt,
+    Question,
+    Quiz,
+    QuizOverride,
+    Response,
+)
 from lessons.models import Status
 
 
@@ -83,3 +93,35 @@ def attempt_with_responses(attempt_id: int, learner) -> Attempt:
         .prefetch_related(Prefetch("responses", queryset=Response.objects.order_by("slot")))
         .get(pk=attempt_id, learner=learner)
     )
+
+
+# --- A learner's own terms (``QuizOverride``) ----------------------------------------------
+
+
+def quiz_override_for(*, quiz: Quiz, learner) -> QuizOverride | None:
+    return QuizOverride.objects.filter(quiz=quiz, learner=learner).first()
+
+
+def attempt_limit(*, quiz: Quiz, extra_attempts: int = 0) -> int | None:
+    """How many attempts the learner may use: the quiz's limit and the attempts granted on top
+    (``QuizOverride.extra_attempts``); None when the quiz sets no limit, whatever was granted.
+    The attempt limit at start and ``progress.rules.attempts_left`` both ask it."""
+    return None if quiz.max_attempts is None else quiz.max_attempts + extra_attempts
+
+
+def attempt_time_limit(*, quiz: Quiz, override: QuizOverride | None) -> int | None:
+    """The minutes an attempt may last: the learner's own time limit if one was granted,
+    else the quiz's times the learner's multiplier, rounded up to a whole minute (a learner
+    granted extra time never loses part of a minute); None for no limit."""
+    if override is not None and override.time_limit_minutes:
+        return override.time_limit_minutes
+    if not quiz.time_limit_minutes:
+        return None
+    if override is not None and override.time_multiplier:
+        return math.ceil(quiz.time_limit_minutes * override.time_multiplier)
+    return quiz.time_limit_minutes
+
+
+def attempt_deadline(*, quiz: Quiz, override: QuizOverride | None, now: datetime):
+    minutes = attempt_time_limit(quiz=quiz, override=override)
+    return now + timedelta(minutes=minutes) if minutes else None

@@ -9,17 +9,24 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
-from assessments.models import Attempt, Question, Quiz, Response
-from assessments.selectors import draw_group, draw_plan
+from assessments.models import Attempt, Question, Quiz, QuizOverride, Response
+from assessments.selectors import (
+    attempt_deadline,
+    attempt_limit,
+    draw_group,
+    draw_plan,
+    quiz_override_for,
+)
 from lessons.models import Status
 
 logger = logging.getLogger(__name__)
@@ -100,11 +107,14 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         # Its time ran out between the check in attempt_start and this lock.
         attempt_submit(attempt=existing, now=now, auto=True)
 
+    # Read under the learner's lock: starts racing a grant see it or not, never half of it.
+    override = quiz_override_for(quiz=quiz, learner=learner)
     used = Attempt.objects.used().filter(learner=learner, quiz=quiz).count()
-    if quiz.max_attempts is not None and used >= quiz.max_attempts:
+    limit = attempt_limit(quiz=quiz, extra_attempts=override.extra_attempts if override else 0)
+    if limit is not None and used >= limit:
         raise AttemptLimitReached(
-            f"You have used all {quiz.max_attempts} attempts at “{quiz.title}”."
-            if quiz.max_attempts > 1
+            f"You have used all {limit} attempts at “{quiz.title}”."
+            if limit > 1
             else f"You have used your one attempt at “{quiz.title}”."
         )
 
@@ -124,9 +134,7 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         quiz=quiz,
         number=(last_number["n"] or 0) + 1,
         started_at=now,
-        deadline=(
-            now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
-        ),
+        deadline=attempt_deadline(quiz=quiz, override=override, now=now),
         pass_mark=quiz.pass_mark,
         max_score=max_score_of(snapshots),
     )
@@ -277,6 +285,85 @@ def attempt_submit(
         locked.auto_submitted = auto or late
         locked.save(update_fields=["score", "percent", "passed", "submitted_at", "auto_submitted"])
     return locked
+
+
+MAX_TIME_MULTIPLIER = Decimal(10)
+
+
+def quiz_override_problems(
+    *,
+    quiz: Quiz,
+    reason: str,
+    extra_attempts: int,
+    time_limit_minutes: int | None,
+    time_multiplier: Decimal | None,
+) -> dict[str, str]:
+    """What is wrong with these terms, by field, in words for the instructor; empty if
+    nothing. ``quiz_override_grant`` and the admin's form both ask it."""
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = "Say why: the reason is kept with the grant."
+    if extra_attempts < 0:
+        errors["extra_attempts"] = "Extra attempts cannot be fewer than none."
+    elif extra_attempts and quiz.max_attempts is None:
+        errors["extra_attempts"] = f"“{quiz.title}” has no attempt limit to add to."
+    if time_limit_minutes is not None and time_multiplier is not None:
+        errors["time_multiplier"] = (
+            "Give either a time limit in minutes or a multiplier of the quiz's, not both."
+        )
+    elif time_limit_minutes is not None and time_limit_minutes < 1:
+        errors["time_limit_minutes"] = "A time limit is at least one minute."
+    elif time_multiplier is not None:
+        if not 0 < time_multiplier <= MAX_TIME_MULTIPLIER:
+            errors["time_multiplier"] = (
+                f"A multiplier is more than 0 and at most {MAX_TIME_MULTIPLIER}."
+            )
+        elif not quiz.time_limit_minutes:
+            errors["time_multiplier"] = f"“{quiz.title}” has no time limit to multiply."
+    return errors
+
+
+def quiz_override_grant(
+    *,
+    quiz: Quiz,
+    learner,
+    granted_by,
+    reason: str,
+    extra_attempts: int = 0,
+    time_limit_minutes: int | None = None,
+    time_multiplier: Decimal | None = None,
+) -> QuizOverride:
+    """Set ``learner``'s own terms for ``quiz``: attempts on top of its limit and a time limit
+    of their own (minutes, or the quiz's times a multiplier; at most one of the two). A later
+    grant replaces the earlier terms; the history keeps them. Attempts already made are left
+    as they are: a new time limit counts from the next start.
+
+    Raises ``ValidationError`` (by field) for terms that cannot be granted; nothing is written.
+    """
+    reason = (reason or "").strip()
+    errors = quiz_override_problems(
+        quiz=quiz,
+        reason=reason,
+        extra_attempts=extra_attempts,
+        time_limit_minutes=time_limit_minutes,
+        time_multiplier=time_multiplier,
+    )
+    if errors:
+        raise ValidationError(errors)
+    # update_or_create locks the row: two grants at once leave one override, the later terms
+    # in it and the earlier in its history.
+    override, _ = QuizOverride.objects.update_or_create(
+        quiz=quiz,
+        learner=learner,
+        defaults={
+            "extra_attempts": extra_attempts,
+            "time_limit_minutes": time_limit_minutes,
+            "time_multiplier": time_multiplier,
+            "reason": reason,
+            "granted_by": granted_by,
+        },
+    )
+    return override
 
 
 @dataclass(frozen=True)

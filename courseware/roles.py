@@ -3,10 +3,12 @@
 from django.contrib.auth.models import Group, Permission
 
 INSTRUCTORS = "Instructors"
-# Instructors author content; learners' records (attempts, completions) stay read-only.
+# Instructors author content and grant a learner attempts or time (quiz overrides, never
+# deleted); learners' records (attempts, completions) stay read-only.
 INSTRUCTOR_PERMISSIONS = {
     "lessons": {"course": "acdv", "module": "acdv", "lesson": "acdv"},
     "assessments": {"quiz": "acdv", "question": "acdv", "choice": "acdv", "attempt": "v",
+                    "quizoverride": "acv",
                     "response": "v"},
     "progress": {"enrollment": "v", "lessoncompletion": "v", "certificate": "v"},
 }  # fmt: skip

@@ -3,7 +3,7 @@
 A course's *content version* changes on every save or delete of the course or
 of anything in it (module, lesson, quiz, question, choice); a learner's
 *learner version* on every save or delete of their enrolments, lesson
-completions and attempts. Cached entries carry the versions in their keys, so
+completions, attempts and quiz overrides. Cached entries carry the versions in their keys, so
 an edit is seen at once by every process sharing the cache (Redis in
 production) and old entries simply expire.
 
@@ -24,7 +24,7 @@ from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from assessments.models import Attempt, Choice, Question, Quiz
+from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride
 from lessons.models import Course, Lesson, Module
 from progress.models import Enrollment, LessonCompletion
 
@@ -84,7 +84,7 @@ def learner_changed(sender, instance, **kwargs) -> None:
 for signal in (post_save, post_delete):
     for model in (Course, Module, Lesson, Quiz, Question, Choice):
         signal.connect(content_changed, sender=model)
-    for model in (Enrollment, LessonCompletion, Attempt):
+    for model in (Enrollment, LessonCompletion, Attempt, QuizOverride):
         signal.connect(learner_changed, sender=model)
 
 

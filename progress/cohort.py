@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     Count,
     F,
     FilteredRelation,
@@ -20,6 +21,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    When,
 )
 from django.utils import timezone
 
@@ -285,6 +287,48 @@ def matrix_rows(outline: Outline, enrollments: list[Enrollment]) -> list[MatrixR
             ],
         )
         for enrollment in enrollments
+    ]
+
+
+# --- Stuck learners ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StuckLearner:
+    enrollment: Enrollment
+    quiz: Quiz
+
+    @property
+    def learner(self):
+        return self.enrollment.learner
+
+
+def stuck_learners(outline: Outline) -> list[StuckLearner]:
+    """Each learner stuck at a quiz of the course (module quizzes in order, then the final
+    exam), by name. One query, whatever the size of the cohort."""
+    limited = [quiz for quiz in outline.quizzes if quiz.max_attempts is not None]
+    if not limited:
+        return []
+    stuck = {quiz.pk: rules.stuck_sql(quiz) for quiz in limited}
+    anywhere = Q()
+    for condition in stuck.values():
+        anywhere |= condition
+    enrollments = (
+        Enrollment.objects.filter(anywhere, course=outline.course)
+        .select_related("learner")
+        .annotate(
+            **{
+                f"stuck_{pk}": Case(When(condition, then=True), default=False)
+                for pk, condition in stuck.items()
+            }
+        )
+        .order_by(*_BY_NAME)
+    )
+    return [
+        StuckLearner(enrollment=enrollment, quiz=quiz)
+        for enrollment in enrollments
+        for quiz in limited
+        if getattr(enrollment, f"stuck_{quiz.pk}")
     ]
 
 

@@ -21,6 +21,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -30,7 +31,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Quiz, QuizOverride
+from assessments.selectors import attempt_limit
 from progress.models import LessonCompletion
 
 ModuleState = Literal["done", "in_progress", "not_started", "locked"]
@@ -43,9 +45,34 @@ _ALWAYS = Q(pk__isnull=False)
 # Submitted attempts (``Attempt.objects.used()``, which the attempt limit also counts).
 
 
-def attempts_left(*, quiz: Quiz, used: int) -> int | None:
+# The limit is the quiz's plus the attempts granted to the learner (``QuizOverride``), as
+# ``assessments.selectors.attempt_limit`` states it for the attempt limit at start.
+
+
+def attempts_left(*, quiz: Quiz, used: int, extra_attempts: int = 0) -> int | None:
     """Attempts the learner may still start; None when the quiz sets no limit."""
-    return None if quiz.max_attempts is None else max(quiz.max_attempts - used, 0)
+    limit = attempt_limit(quiz=quiz, extra_attempts=extra_attempts)
+    return None if limit is None else max(limit - used, 0)
+
+
+def out_of_attempts_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
+    """``attempts_left`` is 0: the learner used the quiz's limit and what was granted on top.
+    Never holds for a quiz without a limit."""
+    if quiz.max_attempts is None:
+        return ~_ALWAYS
+    granted = QuizOverride.objects.filter(quiz=quiz, learner=OuterRef("learner"))
+    out = (
+        _used_attempts(quiz, learners)
+        .order_by()
+        .values("learner")
+        .annotate(
+            used=Count("pk"),
+            limit=Coalesce(Subquery(granted.values("extra_attempts")), 0) + quiz.max_attempts,
+        )
+        .filter(used__gte=F("limit"))
+        .values("learner")
+    )
+    return Q(learner__in=out)
 
 
 def _used_attempts(quiz: Quiz, learners: list[int] | None = None):
@@ -65,6 +92,19 @@ def quiz_passed(*, passing_attempts: int) -> bool:
 
 def quiz_passed_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
     return Q(learner__in=_used_attempts(quiz, learners).filter(PASSING).values("learner"))
+
+
+# --- Stuck ------------------------------------------------------------------------------
+# Out of attempts at a quiz (the grants counted) without having passed it: the module it
+# closes, and the course, cannot be completed until an instructor grants an attempt.
+
+
+def quiz_stuck(*, passed: bool, attempts_left: int | None) -> bool:
+    return not passed and attempts_left == 0
+
+
+def stuck_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
+    return out_of_attempts_sql(quiz, learners) & ~quiz_passed_sql(quiz, learners)
 
 
 # --- Module facts ----------------------------------------------------------------------

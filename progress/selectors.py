@@ -19,10 +19,11 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count, DecimalField, F, Max, Value
 from django.urls import reverse
 
-from assessments.models import Attempt, Quiz, Response
+from assessments.models import Attempt, Quiz, QuizOverride, Response
+from assessments.selectors import attempt_limit
 from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module
 from progress import rules
@@ -57,6 +58,7 @@ class QuizRecord:
     used: int = 0  # attempts used (submitted)
     best: Decimal | None = None
     passed: bool = False
+    extra_attempts: int = 0  # granted on top of the quiz's limit (``QuizOverride``)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class QuizProgress:
     url: str
     attempts_used: int
     attempts_left: int | None  # None: unlimited
+    attempts_allowed: int | None  # the quiz's limit and the attempts granted; None: unlimited
     best_percent: Decimal | None
     passed: bool
     is_open: bool
@@ -138,7 +141,7 @@ def _quiz_progress(
     quiz: Quiz, record: QuizRecord, *, url: str, is_open: bool, locked_reason: str | None
 ) -> QuizProgress:
     used, best, passed = record.used, record.best, record.passed
-    left = rules.attempts_left(quiz=quiz, used=used)
+    left = rules.attempts_left(quiz=quiz, used=used, extra_attempts=record.extra_attempts)
     if passed:
         reasons = [f"Passed with {percent_label(best)}"]
     elif not is_open:
@@ -159,6 +162,7 @@ def _quiz_progress(
         url=url,
         attempts_used=used,
         attempts_left=left,
+        attempts_allowed=attempt_limit(quiz=quiz, extra_attempts=record.extra_attempts),
         best_percent=best,
         passed=passed,
         is_open=is_open,
@@ -273,15 +277,44 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
         .filter(learner=learner, quiz__course=course)
         .order_by()
         .values("quiz_id")
-        .annotate(used=Count("pk"), best=Max("percent"), passes=Count("pk", filter=rules.PASSING))
+        .annotate(
+            used=Count("pk"),
+            best=Max("percent"),
+            passes=Count("pk", filter=rules.PASSING),
+            extra=Value(0),
+        )
     )
+    # The attempts granted on top of a limit, read in the same query: a row of their own
+    # per overridden quiz, merged below.
+    granted = (
+        QuizOverride.objects.filter(learner=learner, quiz__course=course)
+        .order_by()
+        .values("quiz_id")
+        .annotate(
+            used=Value(0),
+            best=Value(None, output_field=DecimalField(max_digits=5, decimal_places=2)),
+            passes=Value(0),
+            extra=F("extra_attempts"),
+        )
+        .values("quiz_id", "used", "best", "passes", "extra")
+    )
+    rows: dict[int, dict] = {}
+    for row in attempts.union(granted, all=True):
+        merged = rows.setdefault(
+            row["quiz_id"], {"used": 0, "best": None, "passes": 0, "extra": 0}
+        )
+        for key in ("used", "passes", "extra"):
+            merged[key] += row[key]
+        if row["best"] is not None:
+            merged["best"] = row["best"]
     quizzes = {
-        row["quiz_id"]: QuizRecord(
+        quiz_id: QuizRecord(
             used=row["used"],
             best=row["best"],
             passed=rules.quiz_passed(passing_attempts=row["passes"]),
+            extra_attempts=row["extra"],
         )
-        for row in attempts
+        for quiz_id, row in rows.items()
     }
     return LearnerState(enrollment=enrollment, completed=completed, quizzes=quizzes)
 

@@ -9,11 +9,12 @@ line. Nothing here deletes a completion, an attempt or a certificate.
 import random
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Attempt, Quiz, Response
+from assessments.models import Attempt, Quiz, QuizOverride, Response
 from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
@@ -21,9 +22,11 @@ from assessments.services import (
     attempt_start,
     attempt_submit,
     attempts_expired_submit,
+    quiz_override_grant,
     response_save,
 )
 from lessons.models import Course, Lesson, Status
+from progress import rules
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import (
     certificate_due,
@@ -137,6 +140,36 @@ def quiz_attempt_start(
     attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
     _touch(learner=learner, course_id=course.pk, now=now)
     return attempt
+
+
+def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizOverride:
+    """Give a learner who is stuck at ``quiz`` (out of attempts, not passed) one more attempt,
+    keeping any time limit granted before; the override's history keeps the earlier terms.
+
+    Refused (``ValidationError``) for someone not enrolled or not stuck, so a second click
+    on the same button grants nothing more.
+    """
+    with transaction.atomic():
+        enrolled = Enrollment.objects.filter(learner=learner, course_id=quiz.course_id)
+        if not enrolled.exists():
+            raise ValidationError(f"{learner.get_username()} is not enrolled in this course.")
+        if not enrolled.filter(rules.stuck_sql(quiz, [learner.pk])).exists():
+            raise ValidationError(
+                f"{learner.get_full_name() or learner.get_username()} is not stuck at "
+                f"“{quiz.title}”: they have passed it or still have an attempt left."
+            )
+        # Locked, so that two grants at once add two attempts, not one.
+        current = QuizOverride.objects.select_for_update().filter(quiz=quiz, learner=learner)
+        current = current.first()
+        return quiz_override_grant(
+            quiz=quiz,
+            learner=learner,
+            granted_by=granted_by,
+            reason=reason,
+            extra_attempts=(current.extra_attempts if current else 0) + 1,
+            time_limit_minutes=current.time_limit_minutes if current else None,
+            time_multiplier=current.time_multiplier if current else None,
+        )
 
 
 def quiz_response_save(

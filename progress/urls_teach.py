@@ -12,6 +12,12 @@ urlpatterns = [
         teach.learner_detail,
         name="teach_learner",
     ),
+    path("<slug:course_slug>/stuck/", teach.stuck, name="teach_stuck"),
+    path(
+        "<slug:course_slug>/stuck/<slug:quiz_slug>/<int:learner_id>/grant/",
+        teach.attempt_grant,
+        name="teach_attempt_grant",
+    ),
     path("<slug:course_slug>/gradebook/", teach.gradebook, name="teach_gradebook"),
     path("<slug:course_slug>/gradebook.csv", teach.gradebook_csv, name="teach_gradebook_csv"),
     path("<slug:course_slug>/gradebook.xlsx", teach.gradebook_xlsx, name="teach_gradebook_xlsx"),

@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import Quiz
+from assessments.services import quiz_override_grant
 from courseware.roles import INSTRUCTORS
 from lessons.models import Course, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -86,6 +87,9 @@ def world(learner, ines, otto, admin_user, complete_module, now):
         enrollment=Enrollment.objects.get(learner=learner, course=course),
         completion=LessonCompletion.objects.get(learner=learner),
         owner=learner,
+        override=quiz_override_grant(
+            quiz=quiz, learner=learner, granted_by=ines, reason="Ill", time_limit_minutes=30
+        ),
     )
 
 
@@ -110,6 +114,11 @@ ARGS: dict[str, Callable[[SimpleNamespace], dict]] = {
         "slug": Quiz.objects.get(course=w.draft).slug,
     },
     "stats": lambda w: {"course_slug": w.course.slug, "quiz_slug": w.quiz.slug},
+    "grant": lambda w: {
+        "course_slug": w.course.slug,
+        "quiz_slug": w.quiz.slug,
+        "learner_id": w.owner.pk,
+    },
     "reset link": lambda w: {"uidb64": "MQ", "token": "set-password"},
 }
 
@@ -203,6 +212,11 @@ SITE = [
     Row("teach_course@draft",       "taught draft",
                                              get="login 403   403   403   403   200   200",
                                              post="login 403   403   403   403   200   200"),
+    Row("teach_stuck",              "taught", get="login 403  403   403   403   200   200",
+                                             post="login 403   403   403   403   200   200"),
+    # The POST carries no reason: refused with the form's error, nothing granted.
+    Row("teach_attempt_grant",      "grant", get="login 403   403   403   403   405   405",
+                                             post="login 403   403   403   403   400   400"),
     Row("teach_learner",            "learner", get="login 403 403   403   403   200   200",
                                              post="login 403   403   403   403   200   200"),
     Row("teach_learner@not enrolled", "outsider",
@@ -251,6 +265,7 @@ ADMIN_MODELS = {
     "lessons.course": "content", "lessons.module": "content", "lessons.lesson": "content",
     "assessments.quiz": "content", "assessments.question": "content",
     "assessments.attempt": "record", "progress.enrollment": "record",
+    "assessments.quizoverride": "grant",
     "progress.lessoncompletion": "record", "progress.certificate": "record",
 }  # fmt: skip
 
@@ -298,6 +313,22 @@ ADMIN_PAGES = {
     ("content", "version"):     ("login login login login 404   200   200",
                                  "login login login login 404   200   200"),
     ("content", "object"):      ("login login login login 302   302   302",
+                                 "login login login login 302   302   302"),
+    # A learner's own terms at a quiz: granted and changed by the course's instructors,
+    # never deleted (the history keeps every earlier grant).
+    ("grant", "changelist"):    ("login login login login 200   200   200",
+                                 "login login login login 200   200   200"),
+    ("grant", "add"):           ("login login login login 200   200   200",
+                                 "login login login login 200   200   200"),
+    ("grant", "change"):        ("login login login login index 200   200",
+                                 "login login login login index 200   200"),
+    ("grant", "delete"):        ("login login login login 403   403   403",
+                                 "login login login login 403   403   403"),
+    ("grant", "history"):       ("login login login login 403   200   200",
+                                 "login login login login 403   200   200"),
+    ("grant", "version"):       ("login login login login 403   200   200",
+                                 "login login login login 403   200   200"),
+    ("grant", "object"):        ("login login login login 302   302   302",
                                  "login login login login 302   302   302"),
     ("record", "changelist"):   ("login login login login 200   200   200",
                                  "login login login login 200   200   200"),
@@ -386,6 +417,7 @@ def _admin_object(world, label: str):
         "assessments.quiz": lambda: world.quiz,
         "assessments.question": lambda: world.question,
         "assessments.attempt": lambda: world.submitted,
+        "assessments.quizoverride": lambda: world.override,
         "progress.enrollment": lambda: world.enrollment,
         "progress.lessoncompletion": lambda: world.completion,
         "progress.certificate": lambda: world.certificate,

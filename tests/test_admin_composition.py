@@ -24,6 +24,7 @@ EXPECTED_ADMIN = {
     "assessments.Quiz": "assessments.admin.QuizAdmin",
     "assessments.Question": "assessments.admin.QuestionAdmin",
     "assessments.Attempt": "assessments.admin.AttemptAdmin",
+    "assessments.QuizOverride": "assessments.admin.QuizOverrideAdmin",
     "progress.Enrollment": "progress.admin.EnrollmentAdmin",
     "progress.LessonCompletion": "progress.admin.LessonCompletionAdmin",
     "progress.Certificate": "progress.admin.CertificateAdmin",

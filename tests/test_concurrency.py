@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from assessments.grading import SHORT_ANSWER_MAX_LENGTH, grade
 from assessments.models import Attempt, Quiz
-from assessments.services import AttemptClosed
+from assessments.services import AttemptClosed, quiz_override_grant
 from lessons.models import Lesson
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import (
@@ -32,7 +32,13 @@ from progress.services import (
     quiz_response_save,
 )
 from tests.concurrency import run_at_once
-from tests.factories import QuizFactory, course_with_modules, right_answer, short_question
+from tests.factories import (
+    QuizFactory,
+    UserFactory,
+    course_with_modules,
+    right_answer,
+    short_question,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +228,35 @@ def test_tabs_starting_at_once_never_exceed_the_attempt_limit(learner, one_attem
 
     assert errors == []
     assert_no_third_attempt(learner, one_attempt_left, pages)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_tabs_starting_at_once_never_exceed_a_granted_attempt(learner, quiz, take_quiz):
+    """Out of two attempts, granted one more: four tabs pressing "Start" at once make one
+    third attempt, never a fourth."""
+    quiz.max_attempts = 2
+    quiz.save()
+    for _ in range(2):
+        take_quiz(learner, quiz, now=timezone.now(), right=False)
+    teacher = UserFactory(is_staff=True)
+    quiz_override_grant(
+        quiz=quiz, learner=learner, granted_by=teacher, reason="Ill", extra_attempts=1
+    )
+    open_tab = tabs_of(learner)
+
+    pages, errors = run_at_once(lambda: start_and_submit(open_tab(), quiz), times=4)
+
+    assert errors == []
+    assert Attempt.objects.filter(learner=learner, quiz=quiz).count() == 3
+    assert not Attempt.objects.filter(submitted_at=None).exists()
+    third = Attempt.objects.get(learner=learner, quiz=quiz, number=3)
+    for page in pages:
+        assert page.status_code == 200
+        assert (
+            page.redirect_chain[-1][0] == url("attempt_result", third)
+            or "You have used all 3 attempts" in page.content.decode()
+        )
 
 
 @needs_postgresql

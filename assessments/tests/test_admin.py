@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import Attempt, Question, Quiz, Response
+from assessments.models import Attempt, Question, Quiz, QuizOverride, Response
+from assessments.services import quiz_override_grant
 from lessons.models import Course, Status
 from lessons.tests.test_admin import form_data, query_count
 from progress.services import enrollment_create
@@ -632,3 +633,78 @@ def test_a_draw_per_module_without_a_number_is_a_form_error(client, ines, mine):
     assert "how many questions to draw from each module" in response.content.decode()
     final.refresh_from_db()
     assert final.draw_per == ""
+
+
+# --- Quiz overrides -------------------------------------------------------------------------
+
+
+def test_an_override_added_in_the_admin_is_granted_by_the_instructor(
+    client, ines, attempted, learner
+):
+    Quiz.objects.filter(pk=attempted.pk).update(max_attempts=2, time_limit_minutes=20)
+    client.force_login(ines)
+
+    response = client.post(
+        url("assessments_quizoverride_add"),
+        {
+            "quiz": attempted.pk,
+            "learner": learner.pk,
+            "extra_attempts": "1",
+            "time_multiplier": "1.5",
+            "reason": "Exam accommodation",
+        },
+    )
+
+    assert response.status_code == 302, page_text(response)
+    override = QuizOverride.objects.get()
+    assert (override.learner, override.granted_by, override.extra_attempts) == (
+        learner,
+        ines,
+        1,
+    )
+    assert override.history.get().history_user == ines
+
+
+def test_the_admin_form_says_what_the_service_would_refuse(client, ines, attempted, learner):
+    Quiz.objects.filter(pk=attempted.pk).update(time_limit_minutes=None)
+    client.force_login(ines)
+
+    response = client.post(
+        url("assessments_quizoverride_add"),
+        {
+            "quiz": attempted.pk,
+            "learner": learner.pk,
+            "extra_attempts": "0",
+            "time_multiplier": "1.5",
+            "reason": " ",
+        },
+    )
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "has no time limit to multiply" in text
+    assert not QuizOverride.objects.exists()
+
+
+def test_another_instructor_neither_sees_nor_grants_overrides_of_a_course_they_do_not_teach(
+    client, ines, otto, theirs, attempted, learner
+):
+    override = quiz_override_grant(
+        quiz=attempted, learner=learner, granted_by=ines, reason="Ill", time_limit_minutes=40
+    )
+    client.force_login(otto)
+
+    listing = page_text(client.get(url("assessments_quizoverride_changelist")))
+    assert str(learner) not in listing
+    change = client.get(url("assessments_quizoverride_change", override.pk))
+    assert change.status_code == 302  # the admin's "not found", to its index
+    add = client.get(url("assessments_quizoverride_add"))
+    offered = {q.pk for q in add.context["adminform"].form.fields["quiz"].queryset}
+    assert offered == {q.pk for q in Quiz.objects.filter(course=theirs)}
+    assert attempted.pk not in offered
+    refused = client.post(
+        url("assessments_quizoverride_add"),
+        {"quiz": attempted.pk, "learner": learner.pk, "extra_attempts": "3", "reason": "x"},
+    )
+    assert refused.status_code == 200
+    assert QuizOverride.objects.get().time_limit_minutes == 40

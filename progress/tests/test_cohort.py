@@ -12,6 +12,8 @@ from decimal import Decimal
 import pytest
 
 from assessments.grading import question_snapshot
+from assessments.models import Quiz
+from assessments.services import quiz_override_grant
 from lessons.models import Status
 from lessons.selectors import courses_taught
 from progress import cohort, rules
@@ -88,6 +90,24 @@ def cohort_course(request, now, complete_module, take_quiz, answer_all):
     for module in (first, second, third):
         complete_module(waiting, module, now=now)
     take_quiz(waiting, exam, now=now, right=lambda slot: slot == 1)
+    # Out of attempts at the first quiz (two allowed), and granted one more: used or not.
+    Quiz.objects.filter(pk=first.quiz.pk).update(max_attempts=2)
+    first.quiz.refresh_from_db()
+    teacher = UserFactory(is_staff=True)
+    for name, granted, retakes in [("stuck", 0, 0), ("granted", 1, 0), ("granted used", 1, 1)]:
+        failing = learner(name)
+        for _ in range(2):
+            take_quiz(failing, first.quiz, now=now, right=False)
+        if granted:
+            quiz_override_grant(
+                quiz=first.quiz,
+                learner=failing,
+                granted_by=teacher,
+                reason="Ill",
+                extra_attempts=granted,
+            )
+        for _ in range(retakes):
+            take_quiz(failing, first.quiz, now=now, right=False)
     # Content added after a learner finished: the course stays complete for them.
     LessonFactory(module=third, position=10, title="Added later")
     return course, learners
@@ -139,9 +159,33 @@ def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_cours
         assert who(rules.quiz_passed_sql(module.visible_quiz)) == {
             pk for pk, m in mine.items() if m.quiz.passed
         }, module.title
+        assert who(rules.out_of_attempts_sql(module.visible_quiz)) == {
+            pk for pk, m in mine.items() if m.quiz.attempts_left == 0
+        }, module.title
+        assert who(rules.stuck_sql(module.visible_quiz)) == {
+            pk
+            for pk, m in mine.items()
+            if rules.quiz_stuck(passed=m.quiz.passed, attempts_left=m.quiz.attempts_left)
+        }, module.title
     assert who(rules.quiz_passed_sql(outline.final_exam)) == {
         pk for pk, p in progress.items() if p.final_exam.passed
     }
+
+
+def test_the_cohort_holds_learners_out_of_attempts_with_and_without_a_grant(cohort_course):
+    """Guards the test above: attempts left is compared where a grant changes it."""
+    course, learners = cohort_course
+    first = cohort.course_outline(course).modules[0]
+
+    left = {
+        name: course_progress_for_learner(learner=learners[name], course=course)
+        .modules[0]
+        .quiz.attempts_left
+        for name in ("stuck", "granted", "granted used")
+    }
+
+    assert left == {"stuck": 0, "granted": 1, "granted used": 0}
+    assert first.visible_quiz.overrides.count() == 2
 
 
 def test_the_cohort_holds_every_state(cohort_course):

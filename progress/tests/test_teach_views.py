@@ -133,6 +133,7 @@ def urls(course):
     learner_id = learner.learner_id if learner else 1
     return [
         reverse("teach_course", args=[course.slug]),
+        reverse("teach_stuck", args=[course.slug]),
         reverse("teach_learner", args=[course.slug, learner_id]),
         reverse("teach_gradebook", args=[course.slug]),
         reverse("teach_gradebook_csv", args=[course.slug]),

@@ -2,12 +2,14 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from assessments import statistics
 from assessments.models import Quiz
@@ -15,6 +17,7 @@ from lessons.models import Course
 from lessons.selectors import courses_taught, is_teaching_staff
 from lessons.validators import control_character_message
 from progress import cohort, services
+from progress.forms import AttemptGrantForm
 from progress.models import Enrollment
 from progress.spreadsheets import csv_response, xlsx_response
 
@@ -114,6 +117,54 @@ def learner_detail(request, course, learner_id):
     except Enrollment.DoesNotExist:
         raise Http404("This learner is not enrolled in the course.") from None
     return render(request, "progress/teach/learner.html", {"course": course, "record": record})
+
+
+def _stuck_page(request, course, *, refused=None, status=200):
+    """The learners stuck at a quiz, each with a "Grant one more attempt" form; ``refused``
+    is the (quiz pk, learner pk, bound form) whose reason was refused, shown with its error."""
+    outline = cohort.course_outline(course)
+    rows = [
+        (
+            stuck,
+            refused[2]
+            if refused and refused[:2] == (stuck.quiz.pk, stuck.enrollment.learner_id)
+            else AttemptGrantForm(),
+        )
+        for stuck in cohort.stuck_learners(outline)
+    ]
+    return render(
+        request, "progress/teach/stuck.html", {"course": course, "rows": rows}, status=status
+    )
+
+
+@teaches_course
+def stuck(request, course):
+    return _stuck_page(request, course)
+
+
+@teaches_course
+@require_POST
+def attempt_grant(request, course, quiz_slug, learner_id):
+    quiz = get_object_or_404(Quiz, course=course, slug=quiz_slug)
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("learner"), course=course, learner_id=learner_id
+    )
+    form = AttemptGrantForm(request.POST)
+    if not form.is_valid():
+        return _stuck_page(request, course, refused=(quiz.pk, learner_id, form), status=400)
+    learner = enrollment.learner
+    try:
+        services.quiz_attempt_grant(
+            quiz=quiz, learner=learner, granted_by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(
+            request,
+            f"{cohort.learner_name(learner)} may now make one more attempt at “{quiz.title}”.",
+        )
+    return redirect("teach_stuck", course_slug=course.slug)
 
 
 @teaches_course
