@@ -50,6 +50,14 @@ ASSET_TYPES = {"stylesheet", "script", "image", "font"}
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items):
+    # One Chromium at a time: in parallel runs the browser tests share one worker, so two
+    # browsers and their servers never compete for the cores.
+    for item in items:
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def chromium_executable() -> str | None:
     found = shutil.which("chromium")
     if found:
@@ -423,8 +431,11 @@ def enrolled_learner(course, context, live_server):
 
 
 def follow(page, locator) -> None:
-    """Click a link or button that leads to another address, and wait until it has loaded."""
+    """Click a link or button that leads to another address, and wait until it has loaded.
+
+    Submitting grades the attempt and may complete the course: on a machine busy with the
+    other tests' workers that can take longer than a click's usual 10 s."""
     before = page.url
     locator.click()
-    page.wait_for_url(lambda url: url != before)
+    page.wait_for_url(lambda url: url != before, timeout=30_000)
     page.wait_for_load_state("load")
