@@ -23,17 +23,20 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 # than it was written with (or line by line), after any separator or line break; blanks
 # and quotes may stand before the trigger. Each such place gets a single quote.
 _FORMULA_START = re.compile(r"(?:^|(?<=[,;\t\r\n]))(?=[ \"]*[=+\-@\t\r])")
+# An XLSX cell is never split: only its start can make it a formula.
+_FORMULA_AT_START = re.compile(r"^(?=[ \"]*[=+\-@\t\r])")
 # A figure written as text ("-0.25" in the statistics) is read as a number, never as a
 # formula: it stays as it is so that it can still be added up.
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def spreadsheet_cell(value):
+def spreadsheet_cell(value, *, split: bool = True):
     """``value`` as a download holds it: numbers, dates and blanks unchanged; text made
-    inert wherever a spreadsheet could start a formula from it."""
+    inert wherever a spreadsheet could start a formula from it. ``split``: the cell is text
+    a spreadsheet may cut at separators (CSV), not a cell of its own (XLSX)."""
     if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
         return value
-    return _FORMULA_START.sub("'", value)
+    return (_FORMULA_START if split else _FORMULA_AT_START).sub("'", value)
 
 
 class _Echo:
@@ -61,7 +64,7 @@ def csv_response(*, filename: str, header: list, rows) -> StreamingHttpResponse:
 
 
 def _xlsx_cell(value):
-    value = spreadsheet_cell(value)
+    value = spreadsheet_cell(value, split=False)
     # XLSX cannot hold control characters: openpyxl refuses the whole file for one.
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 

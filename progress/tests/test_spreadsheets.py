@@ -29,13 +29,19 @@ def test_negative_figures_stay_numeric_cells_in_xlsx_and_text_stays_text():
         filename="scores.xlsx",
         sheet_title="Scores",
         header=["Learner", "Score"],
-        rows=[["-2+3", Decimal("-1.5")], ["=1+1", -3]],
+        rows=[["-2+3", Decimal("-1.5")], ["=1+1", -3], ["Bo, -2 marks; =a", 0]],
     )
 
     sheet = load_workbook(io.BytesIO(response.content))["Scores"]
 
-    assert [(cell.value, cell.data_type) for cell in sheet["B"][1:]] == [(-1.5, "n"), (-3, "n")]
+    assert [(cell.value, cell.data_type) for cell in sheet["B"][1:]] == [
+        (-1.5, "n"),
+        (-3, "n"),
+        (0, "n"),
+    ]
     assert [(cell.value, cell.data_type) for cell in sheet["A"][1:]] == [
         ("'-2+3", "s"),
         ("'=1+1", "s"),
+        # One cell that nothing splits: text after a comma is left as it was written.
+        ("Bo, -2 marks; =a", "s"),
     ]
