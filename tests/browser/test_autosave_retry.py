@@ -138,3 +138,16 @@ def test_a_server_error_page_never_appears_in_the_quiz(page, attempt, settings):
     assert page.title() != "Traceback"
     expect(status).to_have_text("✓ Saved", timeout=RETRIED_WITHIN_MS)
     assert Response.objects.get(attempt=attempt, slot=1).answer == "Helsinki"
+
+
+def test_a_save_never_moves_the_questions_below_it(page, attempt):
+    # The learner is aiming at the next question while the last one saves: the status line
+    # appearing must not push the next field away from under the pointer.
+    page.goto(f"/attempts/{attempt.pk}/")
+    below = question(page, 2).get_by_role("textbox")
+    before = below.bounding_box()
+
+    field, status = type_answer(page, 1, "Helsinki")
+    expect(status).to_have_text("✓ Saved")
+
+    assert below.bounding_box()["y"] == before["y"]
