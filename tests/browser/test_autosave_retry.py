@@ -147,7 +147,7 @@ def test_a_save_never_moves_the_questions_below_it(page, attempt):
     below = question(page, 2).get_by_role("textbox")
     before = below.bounding_box()
 
-    field, status = type_answer(page, 1, "Helsinki")
+    _, status = type_answer(page, 1, "Helsinki")
     expect(status).to_have_text("✓ Saved")
 
     assert below.bounding_box()["y"] == before["y"]
