@@ -298,18 +298,18 @@ def _read_text(path: Path) -> str:
     return decode_text(path.read_bytes(), path=path)
 
 
-def refuse_too_big(size: int, *, path: Path | str) -> None:
-    if size > MAX_TEXT_BYTES:
-        raise CourseFormatError(f"larger than {MAX_TEXT_BYTES // 2**20} MB", path=path)
+def refuse_too_big(size: int, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTES) -> None:
+    if size > max_bytes:
+        raise CourseFormatError(f"larger than {max_bytes // 2**20} MB", path=path)
 
 
-def decode_text(data: bytes, *, path: Path | str) -> str:
+def decode_text(data: bytes, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Text of an uploaded or folder file: UTF-8 (a byte order mark is allowed), no NUL.
 
     Every text the course formats are read from comes through here, so a file
     is refused with its line before anything parses it.
     """
-    refuse_too_big(len(data), path=path)
+    refuse_too_big(len(data), path=path, max_bytes=max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
