@@ -21,10 +21,12 @@ from django.db import transaction
 
 from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
 from assessments.models import Choice, Question, Quiz
+from assessments.selectors import quiz_group_sizes
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
     MAX_TEXT_BYTES,
+    QUIZZES_DIR,
     CourseFormatError,
     CourseSpec,
     QuizFile,
@@ -95,22 +97,30 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
                     values={"kind": Quiz.Kind.MODULE, "module": module},
                     settings=module_spec.quiz,
                     settings_path=module_spec.path,
+                    lines=module_spec.quiz_lines,
                     report=report,
                 )
                 _questions_sync(quiz, questions[module.slug], lessons, spec.quiz_files[module.slug],
                                 report)  # fmt: skip
+                _check_draw(quiz, quiz_file=spec.quiz_files[module.slug],
+                            where={"path": module_spec.path,
+                                   "line": module_spec.quiz_lines.get("draw")})  # fmt: skip
                 wanted.add(quiz.pk)
         if spec.final_exam is not None:
+            course_path = Path(spec.path or ".") / COURSE_FILE
             quiz = _quiz_sync(
                 course=course,
                 slug=FINAL_EXAM_NAME,
                 values={"kind": Quiz.Kind.FINAL, "module": None},
                 settings=spec.final_exam,
-                settings_path=Path(spec.path or ".") / COURSE_FILE,
+                settings_path=course_path,
+                lines=spec.final_exam_lines,
                 report=report,
             )
             _questions_sync(quiz, questions[FINAL_EXAM_NAME], lessons,
                             spec.quiz_files[FINAL_EXAM_NAME], report)  # fmt: skip
+            _check_draw(quiz, quiz_file=spec.quiz_files[FINAL_EXAM_NAME],
+                        where={"path": course_path, "line": spec.final_exam_lines.get("draw")})  # fmt: skip
             wanted.add(quiz.pk)
         for stale in course.quizzes.exclude(pk__in=wanted):
             content_remove(stale, report=report, kind="quizzes")
@@ -142,23 +152,54 @@ def _parse_quiz_file(quiz_file: QuizFile) -> list[GiftQuestion]:
         raise CourseFormatError(error.message, path=quiz_file.path, line=error.line) from None
 
 
-def _quiz_sync(*, course, slug, values, settings, settings_path, report) -> Quiz:
+def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) -> Quiz:
+    """The quiz with ``settings`` as the folder gives them; ``lines``: where each is given."""
+    where = {"path": settings_path, "line": lines.get("")}
     unknown = set(settings) - set(QUIZ_SETTINGS)
     if unknown:
+        first = sorted(unknown)[0]
         raise CourseFormatError(
-            f"unknown quiz setting '{sorted(unknown)[0]}' "
-            f"(expected one of: {', '.join(QUIZ_SETTINGS)})",
-            path=settings_path,
+            f"unknown quiz setting '{first}' (expected one of: {', '.join(QUIZ_SETTINGS)})",
+            **{**where, "line": lines.get(first, where["line"])},
         )
     if not settings.get("title"):
-        raise CourseFormatError("a quiz needs a 'title'", path=settings_path)
+        raise CourseFormatError("a quiz needs a 'title'", **where)
     merged = {**QUIZ_DEFAULTS, **settings}
     fields = {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
     quiz = Quiz.objects.filter(course=course, slug=slug).first() or Quiz(course=course, slug=slug)
     instance_apply(
-        quiz, {**values, **fields}, report=report, kind="quizzes", where={"path": settings_path}
+        quiz,
+        {**values, **fields},
+        report=report,
+        kind="quizzes",
+        where=where,
+        names=_SETTING_NAMES,
+        lines={field: lines[key] for key, field in QUIZ_SETTINGS.items() if key in lines},
     )
     return quiz
+
+
+# A quiz field as the folder names it, for messages: draw_count is 'draw'.
+_SETTING_NAMES = {field: key for key, field in QUIZ_SETTINGS.items()}
+
+
+def _check_draw(quiz: Quiz, *, quiz_file: QuizFile, where: dict) -> None:
+    """Refuse a draw no attempt can make: more questions than the bank (or, drawing per
+    module or category, than its largest group) holds."""
+    if quiz.draw_count is None:
+        return
+    largest = max(quiz_group_sizes(quiz=quiz).values(), default=0)
+    if quiz.draw_count <= largest:
+        return
+    bank = f"{QUIZZES_DIR}/{quiz_file.name}.gift"
+    if quiz.draw_per:
+        message = (
+            f"draw: {quiz.draw_count} questions from each {quiz.draw_per}, but {bank} holds "
+            f"at most {largest} in one {quiz.draw_per}"
+        )
+    else:
+        message = f"draw: {quiz.draw_count} questions, but {bank} holds {largest}"
+    raise CourseFormatError(f"{message}: draw fewer, or leave 'draw' out to ask them all", **where)
 
 
 def _question_keys(titles: list[str]) -> list[tuple[str, int]]:

@@ -78,6 +78,7 @@ class ModuleSpec:
     quiz: dict | None = None
     lessons: list[LessonSpec] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
+    quiz_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class CourseSpec:
     final_exam: dict | None = None
     quiz_files: dict[str, QuizFile] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+    final_exam_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 # Reading ------------------------------------------------------------------
@@ -133,6 +135,7 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
         status=_status(data, text=text, path=course_path),
         final_exam=_settings(data, "final_exam", text=text, path=course_path),
         path=folder,
+        final_exam_lines=setting_lines(text, "final_exam"),
     )
     seen: dict[str, Path] = {}
     for slug in module_slugs:
@@ -199,6 +202,7 @@ def read_module_file(path: Path) -> ModuleSpec:
         status=_status(front, text=front_text, path=path),
         quiz=_settings(front, "quiz", text=front_text, path=path),
         path=path,
+        quiz_lines=setting_lines(front_text, "quiz"),
     )
     module.lessons = _read_lessons(lines, start=end + 1, path=path)
     return module
@@ -307,7 +311,8 @@ def decode_text(data: bytes, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTE
     """Text of an uploaded or folder file: UTF-8 (a byte order mark is allowed), no NUL.
 
     Every text the course formats are read from comes through here, so a file
-    is refused with its line before anything parses it.
+    is refused with its line before anything parses it. Windows line endings are read
+    as line endings.
     """
     refuse_too_big(len(data), path=path, max_bytes=max_bytes)
     try:
@@ -322,7 +327,8 @@ def decode_text(data: bytes, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTE
         raise CourseFormatError(
             "contains a NUL character", path=path, line=text.count("\n", 0, text.index("\0")) + 1
         )
-    return text
+    # A file saved on Windows reads as the same text: every format here is read by lines.
+    return text.replace("\r\n", "\n")
 
 
 def _load_yaml(text: str, *, path: Path, line_offset: int = 0) -> dict:
@@ -381,6 +387,21 @@ def _refuse_unstorable(data, *, path: Path) -> None:
             raise CourseFormatError("a value contains a NUL character", path=path)
         elif isinstance(value, float) and not math.isfinite(value):
             raise CourseFormatError(f"{value} is not a usable number", path=path)
+
+
+def setting_lines(text: str, key: str, *, line_offset: int = 0) -> dict[str, int]:
+    """The line of each setting nested under ``key`` of a YAML mapping (quiz settings), and
+    of ``key`` itself under "": where to point at a value the database refuses. The text
+    has been loaded already, so it parses."""
+    root = yaml.compose(text, Loader=_YAML_LOADER)
+    for name, value in root.value if isinstance(root, yaml.MappingNode) else ():
+        if name.value == key:
+            lines = {"": name.start_mark.line + 1 + line_offset}
+            if isinstance(value, yaml.MappingNode):
+                for setting, _ in value.value:
+                    lines[str(setting.value)] = setting.start_mark.line + 1 + line_offset
+            return lines
+    return {}
 
 
 def _key_line(text: str, key: str) -> int | None:

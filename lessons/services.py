@@ -1,9 +1,10 @@
 """Writes to course content. Called by the admin, the import commands and tests alike."""
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import ProtectedError
 
@@ -37,12 +38,21 @@ class SyncReport:
 
 
 def instance_apply(
-    instance: models.Model, values: dict, *, report: SyncReport, kind: str, where: dict
+    instance: models.Model,
+    values: dict,
+    *,
+    report: SyncReport,
+    kind: str,
+    where: dict,
+    names: Mapping[str, str] | None = None,
+    lines: Mapping[str, int] | None = None,
 ) -> bool:
     """Set ``values`` on ``instance`` and save only if something differs.
 
     Saving nothing when nothing changed keeps an import idempotent down to the
-    timestamps. ``where`` (path, line) locates validation errors in the source.
+    timestamps. ``where`` (path, line) locates validation errors in the source; ``names``
+    and ``lines`` say how the source names a field and on which line it gives it, so a
+    refused value is named in the file's words at its own line.
     """
     creating = instance.pk is None
     changed = (
@@ -58,10 +68,16 @@ def instance_apply(
     try:
         instance.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
+        names, lines = names or {}, lines or {}
         messages = "; ".join(
-            f"{name}: {' '.join(errors)}" for name, errors in error.message_dict.items()
+            " ".join(errors)
+            if name == NON_FIELD_ERRORS
+            else f"{names.get(name, name)}: {' '.join(errors)}"
+            for name, errors in error.message_dict.items()
         )
-        raise CourseFormatError(messages, **where) from None
+        first = next(iter(error.message_dict))
+        located = {**where, "line": lines.get(first, where.get("line"))}
+        raise CourseFormatError(messages, **located) from None
     if creating:
         instance.save()
     else:

@@ -189,3 +189,114 @@ def test_a_draw_per_group_the_folder_cannot_hold_is_refused_and_nothing_written(
 
     assert error.value.path.name == "foundations.md"
     assert not Quiz.objects.exists()
+
+
+# Mistakes in a hand-written folder are named in the folder's own words, with file and line.
+
+
+def test_a_pass_mark_above_100_is_refused_with_its_line_and_nothing_written(folder):
+    edit(folder / "modules" / "foundations.md", "  pass_mark: 70\n", "  pass_mark: 170\n")
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert str(error.value) == (
+        f"{folder / 'modules' / 'foundations.md'}:9: "
+        "pass_mark: Ensure this value is less than or equal to 100."
+    )
+    assert not Quiz.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("draw_settings", "message"),
+    [
+        ("  draw: 8\n", "draw: 8 questions, but quizzes/foundations.gift holds 7"),
+        (
+            "  draw: 8\n  draw_per: category\n",
+            "draw: 8 questions from each category, but quizzes/foundations.gift holds at most 7",
+        ),
+    ],
+)
+def test_a_draw_larger_than_the_bank_is_refused_with_its_line(folder, draw_settings, message):
+    edit(
+        folder / "modules" / "foundations.md",
+        "  max_attempts: 3\n",
+        f"  max_attempts: 3\n{draw_settings}",
+    )
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert error.value.path.name == "foundations.md"
+    assert error.value.line == 11
+    assert message in error.value.message
+    assert not Quiz.objects.exists()
+
+
+def test_a_draw_option_is_named_as_the_folder_names_it(folder):
+    edit(folder / "course.yaml", "  draw: 3\n", "")
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert error.value.message == "draw: Say how many questions to draw from each module."
+    assert "draw_count" not in str(error.value)
+    # No 'draw' line to point at: the line of the settings it is missing from.
+    assert (error.value.path.name, error.value.line) == ("course.yaml", 14)
+
+
+def test_a_folder_saved_with_windows_line_endings_imports_as_it_is_written(folder, tmp_path):
+    course, _ = course_import(folder)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+    _, report = course_import(folder)
+
+    assert str(report) == "nothing changed"
+    course_export(course, tmp_path / "exported")
+    for path in (tmp_path / "exported").rglob("*"):
+        if path.is_file():
+            assert b"\r" not in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("~%50%Joint exercises", "~%33.333333%Joint exercises",
+         "answer weight 33.333333% has more than 4 decimal places"),
+        ("~%50%Joint exercises", "~%1e2%Joint exercises", None),
+    ],
+)  # fmt: skip
+def test_an_answer_weight_courseware_cannot_keep_is_named_with_its_line(folder, old, new, message):
+    gift = folder / "quizzes" / "foundations.gift"
+    line = gift.read_text(encoding="utf-8").split("\n").index("\t" + old) + 1
+    edit(gift, old, new)
+
+    if message is None:  # the same value written otherwise is fine
+        course_import(folder)
+        return
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert (error.value.path.name, error.value.line) == ("foundations.gift", line)
+    assert error.value.message.startswith(message)
+    assert "Ensure" not in error.value.message and "digits" not in error.value.message
+    assert not Quiz.objects.exists()
+
+
+def test_points_courseware_cannot_keep_are_named_with_their_line(folder):
+    gift = folder / "quizzes" / "foundations.gift"
+    text = gift.read_text(encoding="utf-8")
+    line = text.split("\n").index("// lesson: introduction#passage-1") + 1
+    edit(
+        gift,
+        "// lesson: introduction#passage-1\n",
+        "// lesson: introduction#passage-1\n// points: 1.125\n",
+    )
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert (error.value.path.name, error.value.line) == ("foundations.gift", line + 1)
+    assert "points 1.125 have more than 2 decimal places" in error.value.message

@@ -187,7 +187,7 @@ def markdown_of_text(text: str) -> str:
 def text_source(data: bytes, name: str) -> Source:
     text = decode_text(data, path=name)
     blocks = []
-    for chunk, first_line in _chunks(text.replace("\r\n", "\n").replace("\r", "\n")):
+    for chunk, first_line in _chunks(text):
         blocks.extend(
             _text_blocks(chunk, first_line, after_list=bool(blocks) and _is_list(blocks[-1]))
         )
