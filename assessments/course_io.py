@@ -13,6 +13,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -33,9 +34,17 @@ from lessons.course_folder import (
     read_course_folder,
     write_course_folder,
 )
+from lessons.markdown import passage_sources
 from lessons.models import Course, Lesson, Status
 from lessons.selectors import course_spec
-from lessons.services import SyncReport, content_remove, course_prune, course_sync, instance_apply
+from lessons.services import (
+    SyncReport,
+    content_label,
+    content_remove,
+    course_prune,
+    course_sync,
+    instance_apply,
+)
 
 # Quiz settings as written in the folder → model field, in the order they are written.
 QUIZ_SETTINGS = {
@@ -83,6 +92,7 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
     questions = {name: _parse_quiz_file(quiz_file) for name, quiz_file in spec.quiz_files.items()}
     report = SyncReport()
     with transaction.atomic():
+        passages_before = _referenced_passages(course_slug=spec.slug)
         course = course_sync(spec=spec, report=report)
         # Only lessons still in the folder may be named: the rest are about to be removed.
         slugs = {lesson.slug for module in spec.modules for lesson in module.lessons}
@@ -125,7 +135,56 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
         for stale in course.quizzes.exclude(pk__in=wanted):
             content_remove(stale, report=report, kind="quizzes")
         course_prune(course=course, spec=spec, report=report)
+        report.references = _references_moved(passages_before, course_slug=spec.slug)
     return course, report
+
+
+@dataclass(frozen=True)
+class ReferenceChange:
+    """A question whose ``// lesson:`` passage reads otherwise after an import: learners
+    it sends back to re-read would find other text there."""
+
+    quiz: str
+    question: str
+    reference: str  # as the folder now gives it: lesson-slug#passage-N
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.quiz}: “{self.question}” → {self.reference}: {self.problem}"
+
+
+def _referenced_passages(*, course_slug: str) -> dict[int, tuple[str, Question]]:
+    """The text of the passage each question of the course names, by question id."""
+    questions = Question.objects.filter(
+        quiz__course__slug=course_slug, lesson__isnull=False, passage__isnull=False
+    ).select_related("lesson", "quiz")
+    passages: dict[int, list[str]] = {}
+    found = {}
+    for question in questions:
+        texts = passages.setdefault(question.lesson_id, passage_sources(question.lesson.body))
+        text = texts[question.passage - 1] if question.passage <= len(texts) else ""
+        found[question.pk] = (text, question)
+    return found
+
+
+def _references_moved(before: dict[int, tuple[str, Question]], *, course_slug: str):
+    """The questions whose passage, as the import leaves it, no longer holds the text it
+    held: moved to another passage of the lesson, or changed."""
+    after = _referenced_passages(course_slug=course_slug)
+    changes = []
+    for pk, (text, question) in after.items():
+        if pk not in before or before[pk][0] == text:
+            continue
+        old_text = before[pk][0]
+        texts = passage_sources(question.lesson.body)
+        if old_text in texts:
+            problem = f"its passage is now passage {texts.index(old_text) + 1}"
+        else:
+            problem = "the passage's text changed"
+        reference = f"{question.lesson.slug}#passage-{question.passage}"
+        changes.append(ReferenceChange(question.quiz.slug, content_label(question), reference,
+                                       problem))  # fmt: skip
+    return changes
 
 
 def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
@@ -245,8 +304,9 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
     for stale in by_key.values():
         # Attempts keep their own copy of every question they showed, so
         # removing a question never changes a recorded result.
+        pk = stale.pk
         stale.delete()
-        report.add("questions", "deleted")
+        report.record("questions", "deleted", stale, pk=pk)
 
 
 def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
@@ -267,10 +327,12 @@ def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
             report=report,
             kind="choices",
             where=where,
+            parent_label=content_label(question),
         )
     for stale in existing[len(answers) :]:
+        pk = stale.pk
         stale.delete()
-        report.add("choices", "deleted")
+        report.record("choices", "deleted", stale, pk=pk, parent_label=content_label(question))
 
 
 def _lesson_reference(reference: str, lessons: dict[str, Lesson], where: dict):

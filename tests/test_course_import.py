@@ -300,3 +300,73 @@ def test_points_courseware_cannot_keep_are_named_with_their_line(folder):
 
     assert (error.value.path.name, error.value.line) == ("foundations.gift", line + 1)
     assert "points 1.125 have more than 2 decimal places" in error.value.message
+
+
+# The plan: what an import would change, before anything is written.
+
+
+def all_rows() -> dict[str, list[dict]]:
+    """Every row of every table the app's models hold, in id order."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models()
+    }
+
+
+def test_the_plan_lists_each_change_with_the_learners_it_touches_and_writes_nothing(
+    folder, learner, take_quiz, now, capsys
+):
+    course, _ = course_import(folder)
+    enrollment_create(learner=learner, course=course)
+    lesson_complete(learner=learner, lesson=Lesson.objects.get(slug="introduction"), now=now)
+    lesson_complete(
+        learner=learner, lesson=Lesson.objects.get(slug="historical-evolution"), now=now
+    )
+    take_quiz(learner, course.modules.get(slug="foundations").quiz, now=now)
+
+    foundations = folder / "modules" / "foundations.md"
+    # A paragraph before the introduction's first: what questions name there moves down.
+    edit(foundations, "# Introduction {#introduction}\n\n",
+         "# Introduction {#introduction}\n\nA new opening paragraph.\n\n")  # fmt: skip
+    # The historical evolution lesson leaves the course; a new lesson arrives.
+    text = foundations.read_text(encoding="utf-8")
+    start = text.index("# Historical Evolution")
+    foundations.write_text(text[:start] + "# Looking ahead {#looking-ahead}\n\nText.\n",
+                           encoding="utf-8")  # fmt: skip
+    repoint(folder, ["historical-evolution"], "looking-ahead")
+    gift = folder / "quizzes" / "foundations.gift"
+    edit(gift, "=Stability and peace", "=Peace and stability")
+    edit(gift, "what does the strategic deployment", "what does the deployment")
+    before = all_rows()
+
+    call_command("import_course", str(folder), "--plan")
+
+    assert all_rows() == before  # nothing written
+    plan = capsys.readouterr().out
+    assert "Plan for military-diplomacy. Nothing has been written." in plan
+    assert (
+        "  changed  introduction (body) — touches 1 learner: read it; their reading is kept"
+        in plan
+    )
+    assert (
+        "  archived historical-evolution — touches 1 learner: read it; their reading is kept"
+        in plan
+    )
+    assert (
+        "  added    looking-ahead — touches 1 learner: read lessons of its module, which gets "
+        "one more to read" in plan
+    )
+    assert (
+        "  changed  Strategic deployment (text, answers) — touches 1 learner: were asked it; "
+        "their attempts keep it as they saw it" in plan
+    )
+    assert (
+        "foundations: “Strategic deployment” → introduction#passage-1: its passage is now passage 2"
+        in plan
+    )
+
+    # The import does what the plan said, change for change.
+    _, report = course_import(folder)
+    assert f"In all: {report}." in plan
