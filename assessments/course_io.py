@@ -31,6 +31,7 @@ from lessons.course_folder import (
     CourseFormatError,
     CourseSpec,
     QuizFile,
+    course_folder_files,
     read_course_folder,
     write_course_folder,
 )
@@ -211,9 +212,9 @@ def _parse_quiz_file(quiz_file: QuizFile) -> list[GiftQuestion]:
         raise CourseFormatError(error.message, path=quiz_file.path, line=error.line) from None
 
 
-def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) -> Quiz:
-    """The quiz with ``settings`` as the folder gives them; ``lines``: where each is given."""
-    where = {"path": settings_path, "line": lines.get("")}
+def _quiz_fields(settings: dict, *, where: dict, lines: dict) -> dict:
+    """The quiz's fields from its settings as the folder gives them, defaults filled in;
+    CourseFormatError for a setting the folder format does not know."""
     unknown = set(settings) - set(QUIZ_SETTINGS)
     if unknown:
         first = sorted(unknown)[0]
@@ -224,7 +225,13 @@ def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) 
     if not settings.get("title"):
         raise CourseFormatError("a quiz needs a 'title'", **where)
     merged = {**QUIZ_DEFAULTS, **settings}
-    fields = {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
+    return {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
+
+
+def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) -> Quiz:
+    """The quiz with ``settings`` as the folder gives them; ``lines``: where each is given."""
+    where = {"path": settings_path, "line": lines.get("")}
+    fields = _quiz_fields(settings, where=where, lines=lines)
     quiz = Quiz.objects.filter(course=course, slug=slug).first() or Quiz(course=course, slug=slug)
     instance_apply(
         quiz,
@@ -437,6 +444,41 @@ def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.Zi
             )
         checked.append((member, folder.joinpath(*name.parts)))
     return checked
+
+
+# Format -------------------------------------------------------------------
+
+
+def course_folder_formatted(folder: Path | str) -> dict[Path, str]:
+    """The files of ``folder`` in the canonical layout: what ``export_course`` writes after
+    ``import_course`` reads the folder, made without a database. Raises CourseFormatError
+    for a folder the import would refuse on reading it."""
+    spec = read_course_folder(folder)
+    for module in spec.modules:
+        if module.quiz is not None:
+            module.quiz = _settings_formatted(module.quiz, module.path, module.quiz_lines)
+    if spec.final_exam is not None:
+        course_path = Path(folder) / COURSE_FILE
+        spec.final_exam = _settings_formatted(spec.final_exam, course_path, spec.final_exam_lines)
+    for quiz_file in spec.quiz_files.values():
+        questions = _parse_quiz_file(quiz_file)
+        for question in questions:
+            question.lesson = _reference_formatted(question.lesson)
+        quiz_file.text = dump_gift(questions)
+    return course_folder_files(spec, folder)
+
+
+def _settings_formatted(settings: dict, path: Path, lines: dict) -> dict:
+    # Through a quiz, as the export writes one: defaults left out, settings in their order.
+    fields = _quiz_fields(settings, where={"path": path, "line": lines.get("")}, lines=lines)
+    return quiz_settings(Quiz(**fields))
+
+
+def _reference_formatted(reference: str) -> str:
+    match = _LESSON_REFERENCE.match(reference.strip())
+    if not match or not match["passage"]:
+        return reference.strip()
+    return f"{match['slug']}#passage-{int(match['passage'])}"
 
 
 # Export -------------------------------------------------------------------

@@ -499,14 +499,21 @@ def module_markdown(module: ModuleSpec) -> str:
     return "".join(parts)
 
 
-def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
-    """Write the folder; files of modules or quizzes no longer in the course are removed."""
+def course_folder_files(spec: CourseSpec, folder: Path | str) -> dict[Path, str]:
+    """The folder's files in the canonical layout (docs/course-format.md): path → text."""
     folder = Path(folder)
     files = {folder / COURSE_FILE: course_yaml(spec)}
     for module in spec.modules:
         files[folder / MODULES_DIR / f"{module.slug}.md"] = module_markdown(module)
     for quiz_file in spec.quiz_files.values():
         files[folder / QUIZZES_DIR / f"{quiz_file.name}.gift"] = quiz_file.text
+    return files
+
+
+def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
+    """Write the folder; files of modules or quizzes no longer in the course are removed."""
+    folder = Path(folder)
+    files = course_folder_files(spec, folder)
     for subfolder, pattern in ((MODULES_DIR, "*.md"), (QUIZZES_DIR, "*.gift")):
         for stale in (folder / subfolder).glob(pattern):
             if stale not in files:

@@ -370,3 +370,70 @@ def test_the_plan_lists_each_change_with_the_learners_it_touches_and_writes_noth
     # The import does what the plan said, change for change.
     _, report = course_import(folder)
     assert f"In all: {report}." in plan
+
+
+# The canonical layout: format_course writes what export_course would.
+
+
+def hand_write(folder: Path) -> None:
+    """Write the shipped folder as a person might: same course, another layout."""
+    course_yaml = folder / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    modules = re.search(r"modules:\n((?:- .*\n)+)", text)
+    slugs = ", ".join(line[2:] for line in modules[1].splitlines())
+    text = text.replace(modules[0], f"# the order learners take them in\nmodules: [{slugs}]\n")
+    course_yaml.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    module = folder / "modules" / "foundations.md"
+    edit(module, "# Introduction {#introduction}\n", "\n\n# Introduction\n")
+    edit(module, "  pass_mark: 70\n  max_attempts: 3\n",
+         "  max_attempts: 3\n  review: retake_safe\n  pass_mark: 70\n  shuffle_questions: false\n")  # fmt: skip
+    gift = folder / "quizzes" / "foundations.gift"
+    edit(gift, "~%50%Joint exercises", "~%50.000%Joint exercises")
+    edit(gift, "// lesson: introduction#passage-1\n", "// lesson: introduction#passage-01\n")
+    edit(gift, "\n\n// lesson: shaping-regional-security-dynamics#passage-2",
+         "\n\n\n\n// lesson: shaping-regional-security-dynamics#passage-2")  # fmt: skip
+
+
+def test_format_course_check_lists_a_hand_written_folders_files_and_changes_nothing(folder):
+    hand_write(folder)
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    with pytest.raises(CommandError) as error:
+        call_command("format_course", str(folder), "--check")
+
+    assert error.value.returncode == 1
+    listed = str(error.value)
+    assert "3 of 14 files are not in the canonical layout" in listed
+    for name in ("course.yaml", "foundations.md", "foundations.gift"):
+        assert name in listed
+    assert "outlook" not in listed
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
+
+
+def test_format_course_writes_what_export_course_writes_after_importing_the_folder(
+    folder, tmp_path
+):
+    hand_write(folder)
+    course, _ = course_import(folder)
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+
+    call_command("format_course", str(folder), verbosity=0)
+
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(exported) for p in exported.rglob("*") if p.is_file())
+    for relative in files:
+        assert (folder / relative).read_bytes() == (exported / relative).read_bytes(), relative
+        # And the canonical layout is the shipped folder's, which was hand-written above.
+        assert (folder / relative).read_bytes() == (SHIPPED / relative).read_bytes(), relative
+    call_command("format_course", str(folder), "--check", verbosity=0)
+
+
+def test_format_course_refuses_a_folder_the_import_would_refuse_and_writes_nothing(folder):
+    edit(folder / "modules" / "outlook.md", "title: Outlook\n", "title: [Outlook\n")
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    with pytest.raises(CommandError, match=r"outlook\.md:2: invalid YAML"):
+        call_command("format_course", str(folder))
+
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
