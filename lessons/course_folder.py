@@ -60,6 +60,23 @@ class CourseFormatError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+def located(error: CourseFormatError, folder: Path | None = None) -> str:
+    """The error as the user can find it: modules/intro.md, line 12: …"""
+    where = error.path.as_posix()
+    if folder is not None:
+        try:
+            where = error.path.relative_to(folder).as_posix()
+        except ValueError:
+            where = error.path.name
+        if where == ".":
+            where = "the zip"
+    return (
+        f"{where}, line {error.line}: {error.message}"
+        if error.line
+        else f"{where}: {error.message}"
+    )
+
+
 @dataclass
 class LessonSpec:
     slug: str

@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from lessons.course_folder import CourseFormatError, CourseSpec
+from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
 from lessons.models import Course, Lesson, Module, Status
 
 
@@ -221,3 +222,25 @@ def content_remove(instance: models.Model, *, report: SyncReport, kind: str) -> 
             report.record(kind, "archived", instance, pk=pk)
         return
     report.record(kind, "deleted", instance, pk=pk)
+
+
+def course_draft_create(
+    *, data: bytes, name: str, owner, slug: str | None = None, title: str | None = None
+) -> tuple[Course, DraftReport]:
+    """A new draft course from the document ``data`` (named ``name``), taught by ``owner``
+    (a superuser teaches every course already), and the report of what was left out.
+
+    DocumentError, and nothing written, for a document that cannot be read or whose course
+    slug is taken: a draft never updates a course that exists.
+    """
+    spec, report = course_draft_from_bytes(data, name=name, slug=slug, title=title)
+    with transaction.atomic():
+        if Course.objects.filter(slug=spec.slug).exists():
+            raise DocumentError(
+                f"a course with the slug '{spec.slug}' exists already: give this one another",
+                path=name,
+            )
+        course = course_sync(spec=spec, report=SyncReport())
+        if not owner.is_superuser:
+            course.instructors.add(owner)
+    return course, report

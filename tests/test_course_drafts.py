@@ -9,6 +9,7 @@ import docx
 import lxml.html
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from assessments.course_io import course_import
 from lessons.intake import report_path
@@ -346,3 +347,89 @@ def test_a_folder_that_holds_files_is_not_written_over(tmp_path):
 
     assert [p.name for p in folder.iterdir()] == ["course.yaml"]
     assert (folder / "course.yaml").read_text(encoding="utf-8") == "slug: mine\n"
+
+
+# "New course from a document" in the admin ------------------------------------------
+
+
+FROM_DOCUMENT = "admin:lessons_course_from_document"
+
+
+def upload(client, name: str, data: bytes, **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse(FROM_DOCUMENT), {"document": SimpleUploadedFile(name, data), **fields}
+    )
+
+
+@pytest.mark.parametrize("courses", [0, 20])
+def test_the_upload_form_costs_the_same_few_queries_however_many_courses(
+    client, ines, courses, django_assert_num_queries
+):
+    for number in range(courses):
+        Course.objects.create(slug=f"c{number}", title=f"C{number}").instructors.add(ines)
+    client.force_login(ines)
+    # The session, the user, their permissions (two), the ids of the courses they teach.
+    with django_assert_num_queries(5):
+        response = client.get(reverse(FROM_DOCUMENT))
+    assert response.status_code == 200
+    assert "New course from a document" in response.content.decode()
+    changelist = client.get(reverse("admin:lessons_course_changelist")).content.decode()
+    assert f'href="{reverse(FROM_DOCUMENT)}"' in changelist
+
+
+def test_an_instructor_drafts_a_course_from_a_word_file_and_reads_the_report(client, ines):
+    client.force_login(ines)
+    data = (DOCUMENTS / "word-document.docx").read_bytes()
+
+    response = upload(client, "radio.docx", data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    course = Course.objects.get()
+    assert course.title == "Radio Discipline for Section Commanders"
+    assert course.status == Status.DRAFT
+    assert list(course.instructors.all()) == [ines]
+    assert [lesson.title for lesson in lessons_in_order(course)] == [
+        "Introduction", "Principles", "Brevity", "Security", "Voice Procedure in Practice"
+    ]  # fmt: skip
+    # The report: the outline and what was left out, and where to go next.
+    assert "3 modules, 5 lessons" in page
+    assert "“Two radio stations joined by a single channel” (a figure" in page
+    assert reverse("admin:lessons_course_change", args=[course.pk]) in page
+    assert course.get_absolute_url() in page
+    # The instructor teaches it: its page opens for them.
+    assert client.get(reverse("admin:lessons_course_change", args=[course.pk])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("notes.pdf", b"%PDF-1.7\n", "notes.pdf: not a kind of document"),
+        ("locked.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "with a password"),
+        ("notes.txt", "Défense\n".encode("latin-1"), "notes.txt, line 1: not UTF-8"),
+        ("page.html", b"<html><body><script>go()</script></body></html>", "no article"),
+        ("big.md", b"x" * (3 * 2**20), "larger than 2 MB"),
+    ],
+)
+def test_a_bad_document_is_a_form_error_and_creates_nothing(client, ines, name, data, message):
+    client.force_login(ines)
+
+    response = upload(client, name, data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Course.objects.exists()
+
+
+def test_a_document_whose_course_slug_is_taken_changes_nothing(client, ines):
+    client.force_login(ines)
+    upload(client, "notes.md", (DOCUMENTS / "lecture-notes.md").read_bytes(), slug="maps")
+    course = Course.objects.get()
+
+    response = upload(client, "other.txt", b"Other\n\nText.\n", slug="maps")
+
+    assert "a course with the slug &#x27;maps&#x27; exists already" in response.content.decode()
+    assert list(Course.objects.all()) == [course]
+    assert Course.objects.get().title == "Map Reading for Junior Leaders"

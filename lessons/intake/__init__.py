@@ -21,6 +21,7 @@ __all__ = [
     "DraftReport",
     "course_draft_from_bytes",
     "draft_course_folder",
+    "refuse_too_large",
     "report_path",
 ]
 
@@ -34,10 +35,16 @@ def course_draft_from_bytes(
         raise DocumentError(
             f"the slug '{slug}' may hold only lower-case letters, digits and hyphens", path=name
         )
-    reader, max_bytes = reader_for(name)
-    if len(data) > max_bytes:
-        raise DocumentError(f"larger than {max_bytes // 2**20} MB", path=name)
+    reader, _ = reader_for(name)
+    refuse_too_large(name, len(data))
     return course_draft(reader(data, name), name=name, slug=slug, title=title)
+
+
+def refuse_too_large(name: str, size: int) -> None:
+    """DocumentError for a document larger than its kind may be: asked before reading it."""
+    _, max_bytes = reader_for(name)
+    if size > max_bytes:
+        raise DocumentError(f"larger than {max_bytes // 2**20} MB", path=name)
 
 
 def report_path(folder: Path | str) -> Path:
@@ -52,11 +59,10 @@ def draft_course_folder(
     """Write the draft of the document at ``source`` as a course folder, and its report
     beside it. Nothing is written when the document cannot be read or ``folder`` holds files."""
     source, folder = Path(source), Path(folder)
-    _, max_bytes = reader_for(source.name)
+    reader_for(source.name)
     if not source.is_file():
         raise DocumentError("no such file", path=source)
-    if source.stat().st_size > max_bytes:  # before reading it into memory
-        raise DocumentError(f"larger than {max_bytes // 2**20} MB", path=source)
+    refuse_too_large(str(source), source.stat().st_size)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise DocumentError(
             "already exists and is not an empty folder: choose a new one", path=folder

@@ -19,10 +19,7 @@ from pathlib import PurePath
 from xml.parsers.expat import ExpatError
 
 import lxml.html
-import mammoth
-import markdownify
 import nh3
-import trafilatura
 from lxml import etree
 from markdown_it import MarkdownIt
 
@@ -265,6 +262,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def web_page_source(data: bytes, name: str) -> Source:
+    import trafilatura  # here, not above: it takes most of a second to load, once a draft needs it
+
     page = decode_text(data, path=name, max_bytes=MAX_PAGE_BYTES)
     try:
         tree = lxml.html.document_fromstring(page)
@@ -351,6 +350,9 @@ _DAMAGED_WORD_FILE = (
 
 
 def word_source(data: bytes, name: str) -> Source:
+    import mammoth  # here, not above: with markdownify, half a second to load
+    import markdownify
+
     if data.startswith(_OLE_SIGNATURE):
         raise DocumentError(
             "a Word file with a password, or an old .doc file: open it in Word, remove the "
