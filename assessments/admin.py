@@ -50,7 +50,13 @@ from lessons.admin import (
     course_label,
     taught_course_ids,
 )
-from lessons.course_folder import COURSE_FILE, CourseFormatError, decode_text, refuse_too_big
+from lessons.course_folder import (
+    COURSE_FILE,
+    CourseFormatError,
+    decode_text,
+    located,
+    refuse_too_big,
+)
 from lessons.models import Course, Lesson
 
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
@@ -638,23 +644,6 @@ class CourseExamAndZipsMixin:
 
 
 # --- Course zips and uploaded files ---------------------------------------------------------
-
-
-def located(error: CourseFormatError, folder: Path | None = None) -> str:
-    """The error as the user can find it: modules/intro.md, line 12: …"""
-    where = error.path.as_posix()
-    if folder is not None:
-        try:
-            where = error.path.relative_to(folder).as_posix()
-        except ValueError:
-            where = error.path.name
-        if where == ".":
-            where = "the zip"
-    return (
-        f"{where}, line {error.line}: {error.message}"
-        if error.line
-        else f"{where}: {error.message}"
-    )
 
 
 def _upload_text(upload) -> str:

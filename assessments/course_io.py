@@ -13,6 +13,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -21,19 +22,30 @@ from django.db import transaction
 
 from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
 from assessments.models import Choice, Question, Quiz
+from assessments.selectors import quiz_group_sizes
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
     MAX_TEXT_BYTES,
+    QUIZZES_DIR,
     CourseFormatError,
     CourseSpec,
     QuizFile,
+    course_folder_files,
     read_course_folder,
     write_course_folder,
 )
+from lessons.markdown import passage_sources
 from lessons.models import Course, Lesson, Status
 from lessons.selectors import course_spec
-from lessons.services import SyncReport, content_remove, course_prune, course_sync, instance_apply
+from lessons.services import (
+    SyncReport,
+    content_label,
+    content_remove,
+    course_prune,
+    course_sync,
+    instance_apply,
+)
 
 # Quiz settings as written in the folder → model field, in the order they are written.
 QUIZ_SETTINGS = {
@@ -81,6 +93,7 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
     questions = {name: _parse_quiz_file(quiz_file) for name, quiz_file in spec.quiz_files.items()}
     report = SyncReport()
     with transaction.atomic():
+        passages_before = _referenced_passages(course_slug=spec.slug)
         course = course_sync(spec=spec, report=report)
         # Only lessons still in the folder may be named: the rest are about to be removed.
         slugs = {lesson.slug for module in spec.modules for lesson in module.lessons}
@@ -95,27 +108,84 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
                     values={"kind": Quiz.Kind.MODULE, "module": module},
                     settings=module_spec.quiz,
                     settings_path=module_spec.path,
+                    lines=module_spec.quiz_lines,
                     report=report,
                 )
                 _questions_sync(quiz, questions[module.slug], lessons, spec.quiz_files[module.slug],
                                 report)  # fmt: skip
+                _check_draw(quiz, quiz_file=spec.quiz_files[module.slug],
+                            where={"path": module_spec.path,
+                                   "line": module_spec.quiz_lines.get("draw")})  # fmt: skip
                 wanted.add(quiz.pk)
         if spec.final_exam is not None:
+            course_path = Path(spec.path or ".") / COURSE_FILE
             quiz = _quiz_sync(
                 course=course,
                 slug=FINAL_EXAM_NAME,
                 values={"kind": Quiz.Kind.FINAL, "module": None},
                 settings=spec.final_exam,
-                settings_path=Path(spec.path or ".") / COURSE_FILE,
+                settings_path=course_path,
+                lines=spec.final_exam_lines,
                 report=report,
             )
             _questions_sync(quiz, questions[FINAL_EXAM_NAME], lessons,
                             spec.quiz_files[FINAL_EXAM_NAME], report)  # fmt: skip
+            _check_draw(quiz, quiz_file=spec.quiz_files[FINAL_EXAM_NAME],
+                        where={"path": course_path, "line": spec.final_exam_lines.get("draw")})  # fmt: skip
             wanted.add(quiz.pk)
         for stale in course.quizzes.exclude(pk__in=wanted):
             content_remove(stale, report=report, kind="quizzes")
         course_prune(course=course, spec=spec, report=report)
+        report.references = _references_moved(passages_before, course_slug=spec.slug)
     return course, report
+
+
+@dataclass(frozen=True)
+class ReferenceChange:
+    """A question whose ``// lesson:`` passage reads otherwise after an import: learners
+    it sends back to re-read would find other text there."""
+
+    quiz: str
+    question: str
+    reference: str  # as the folder now gives it: lesson-slug#passage-N
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.quiz}: “{self.question}” → {self.reference}: {self.problem}"
+
+
+def _referenced_passages(*, course_slug: str) -> dict[int, tuple[str, Question]]:
+    """The text of the passage each question of the course names, by question id."""
+    questions = Question.objects.filter(
+        quiz__course__slug=course_slug, lesson__isnull=False, passage__isnull=False
+    ).select_related("lesson", "quiz")
+    passages: dict[int, list[str]] = {}
+    found = {}
+    for question in questions:
+        texts = passages.setdefault(question.lesson_id, passage_sources(question.lesson.body))
+        text = texts[question.passage - 1] if question.passage <= len(texts) else ""
+        found[question.pk] = (text, question)
+    return found
+
+
+def _references_moved(before: dict[int, tuple[str, Question]], *, course_slug: str):
+    """The questions whose passage, as the import leaves it, no longer holds the text it
+    held: moved to another passage of the lesson, or changed."""
+    after = _referenced_passages(course_slug=course_slug)
+    changes = []
+    for pk, (text, question) in after.items():
+        if pk not in before or before[pk][0] == text:
+            continue
+        old_text = before[pk][0]
+        texts = passage_sources(question.lesson.body)
+        if old_text in texts:
+            problem = f"its passage is now passage {texts.index(old_text) + 1}"
+        else:
+            problem = "the passage's text changed"
+        reference = f"{question.lesson.slug}#passage-{question.passage}"
+        changes.append(ReferenceChange(question.quiz.slug, content_label(question), reference,
+                                       problem))  # fmt: skip
+    return changes
 
 
 def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
@@ -142,23 +212,60 @@ def _parse_quiz_file(quiz_file: QuizFile) -> list[GiftQuestion]:
         raise CourseFormatError(error.message, path=quiz_file.path, line=error.line) from None
 
 
-def _quiz_sync(*, course, slug, values, settings, settings_path, report) -> Quiz:
+def _quiz_fields(settings: dict, *, where: dict, lines: dict) -> dict:
+    """The quiz's fields from its settings as the folder gives them, defaults filled in;
+    CourseFormatError for a setting the folder format does not know."""
     unknown = set(settings) - set(QUIZ_SETTINGS)
     if unknown:
+        first = sorted(unknown)[0]
         raise CourseFormatError(
-            f"unknown quiz setting '{sorted(unknown)[0]}' "
-            f"(expected one of: {', '.join(QUIZ_SETTINGS)})",
-            path=settings_path,
+            f"unknown quiz setting '{first}' (expected one of: {', '.join(QUIZ_SETTINGS)})",
+            **{**where, "line": lines.get(first, where["line"])},
         )
     if not settings.get("title"):
-        raise CourseFormatError("a quiz needs a 'title'", path=settings_path)
+        raise CourseFormatError("a quiz needs a 'title'", **where)
     merged = {**QUIZ_DEFAULTS, **settings}
-    fields = {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
+    return {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
+
+
+def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) -> Quiz:
+    """The quiz with ``settings`` as the folder gives them; ``lines``: where each is given."""
+    where = {"path": settings_path, "line": lines.get("")}
+    fields = _quiz_fields(settings, where=where, lines=lines)
     quiz = Quiz.objects.filter(course=course, slug=slug).first() or Quiz(course=course, slug=slug)
     instance_apply(
-        quiz, {**values, **fields}, report=report, kind="quizzes", where={"path": settings_path}
+        quiz,
+        {**values, **fields},
+        report=report,
+        kind="quizzes",
+        where=where,
+        names=_SETTING_NAMES,
+        lines={field: lines[key] for key, field in QUIZ_SETTINGS.items() if key in lines},
     )
     return quiz
+
+
+# A quiz field as the folder names it, for messages: draw_count is 'draw'.
+_SETTING_NAMES = {field: key for key, field in QUIZ_SETTINGS.items()}
+
+
+def _check_draw(quiz: Quiz, *, quiz_file: QuizFile, where: dict) -> None:
+    """Refuse a draw no attempt can make: more questions than the bank (or, drawing per
+    module or category, than its largest group) holds."""
+    if quiz.draw_count is None:
+        return
+    largest = max(quiz_group_sizes(quiz=quiz).values(), default=0)
+    if quiz.draw_count <= largest:
+        return
+    bank = f"{QUIZZES_DIR}/{quiz_file.name}.gift"
+    if quiz.draw_per:
+        message = (
+            f"draw: {quiz.draw_count} questions from each {quiz.draw_per}, but {bank} holds "
+            f"at most {largest} in one {quiz.draw_per}"
+        )
+    else:
+        message = f"draw: {quiz.draw_count} questions, but {bank} holds {largest}"
+    raise CourseFormatError(f"{message}: draw fewer, or leave 'draw' out to ask them all", **where)
 
 
 def _question_keys(titles: list[str]) -> list[tuple[str, int]]:
@@ -204,8 +311,9 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
     for stale in by_key.values():
         # Attempts keep their own copy of every question they showed, so
         # removing a question never changes a recorded result.
+        pk = stale.pk
         stale.delete()
-        report.add("questions", "deleted")
+        report.record("questions", "deleted", stale, pk=pk)
 
 
 def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
@@ -226,10 +334,12 @@ def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
             report=report,
             kind="choices",
             where=where,
+            parent_label=content_label(question),
         )
     for stale in existing[len(answers) :]:
+        pk = stale.pk
         stale.delete()
-        report.add("choices", "deleted")
+        report.record("choices", "deleted", stale, pk=pk, parent_label=content_label(question))
 
 
 def _lesson_reference(reference: str, lessons: dict[str, Lesson], where: dict):
@@ -334,6 +444,41 @@ def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.Zi
             )
         checked.append((member, folder.joinpath(*name.parts)))
     return checked
+
+
+# Format -------------------------------------------------------------------
+
+
+def course_folder_formatted(folder: Path | str) -> dict[Path, str]:
+    """The files of ``folder`` in the canonical layout: what ``export_course`` writes after
+    ``import_course`` reads the folder, made without a database. Raises CourseFormatError
+    for a folder the import would refuse on reading it."""
+    spec = read_course_folder(folder)
+    for module in spec.modules:
+        if module.quiz is not None:
+            module.quiz = _settings_formatted(module.quiz, module.path, module.quiz_lines)
+    if spec.final_exam is not None:
+        course_path = Path(folder) / COURSE_FILE
+        spec.final_exam = _settings_formatted(spec.final_exam, course_path, spec.final_exam_lines)
+    for quiz_file in spec.quiz_files.values():
+        questions = _parse_quiz_file(quiz_file)
+        for question in questions:
+            question.lesson = _reference_formatted(question.lesson)
+        quiz_file.text = dump_gift(questions)
+    return course_folder_files(spec, folder)
+
+
+def _settings_formatted(settings: dict, path: Path, lines: dict) -> dict:
+    # Through a quiz, as the export writes one: defaults left out, settings in their order.
+    fields = _quiz_fields(settings, where={"path": path, "line": lines.get("")}, lines=lines)
+    return quiz_settings(Quiz(**fields))
+
+
+def _reference_formatted(reference: str) -> str:
+    match = _LESSON_REFERENCE.match(reference.strip())
+    if not match or not match["passage"]:
+        return reference.strip()
+    return f"{match['slug']}#passage-{int(match['passage'])}"
 
 
 # Export -------------------------------------------------------------------

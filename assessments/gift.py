@@ -260,8 +260,10 @@ def _read_directive(pending: dict, name: str, value: str, lineno: int) -> None:
     if name in pending:
         raise GiftError(f"'// {name}:' given twice for one question", line=lineno)
     if name == "points":
-        if not _NUMBER_RE.fullmatch(value) or Decimal(value) <= 0:
-            raise GiftError(f"'// points:' must be a positive number, not {value!r}", line=lineno)
+        if not _NUMBER_RE.fullmatch(value):
+            raise GiftError(f"points must be a positive number, not {value!r}", line=lineno)
+        if problem := points_problem(Decimal(value), written=value):
+            raise GiftError(problem, line=lineno)
     elif not value:
         raise GiftError("'// lesson:' needs a lesson slug", line=lineno)
     pending[name] = (lineno, value)
@@ -379,10 +381,42 @@ def take_weight(item: Source) -> tuple[Decimal | None, Source]:
     end = item.find("%", 1)
     if end < 0:
         raise GiftError("the answer weight is not closed with '%'", line=item.line)
-    weight = read_number(item[1:end], "answer weight")
-    if not -100 <= weight <= 100:
-        raise GiftError(f"answer weight {weight}% is outside -100..100", line=item.line)
+    written = item[1:end]
+    weight = read_number(written, "answer weight")
+    if problem := weight_problem(weight, written=written.text.strip()):
+        raise GiftError(problem, line=item.line)
     return weight, item[end + 1 :]
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimals ``value`` needs: 2 for 1.25 and 1.2500, none for 1E+2."""
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+def weight_problem(weight: Decimal, *, written: str = "") -> str | None:
+    """Why an answer's weight cannot be kept, or None: a percent from -100 to 100, with no
+    more decimals than the database keeps (refused rather than rounded)."""
+    written = written or str(weight)
+    if not (weight.is_finite() and -100 <= weight <= 100):
+        return f"answer weight {written}% is outside -100..100"
+    places = kinds.base.WEIGHT_DECIMALS
+    if decimal_places(weight) > places:
+        kept = weight.quantize(Decimal(1).scaleb(-places))
+        return f"answer weight {written}% has more than {places} decimal places (write {kept}%)"
+    return None
+
+
+def points_problem(points: Decimal, *, written: str = "") -> str | None:
+    """Why a question's points cannot be kept, or None."""
+    written = written or str(points)
+    places, most = kinds.base.POINTS_DECIMALS, kinds.base.MAX_POINTS
+    if not (points.is_finite() and points > 0):
+        return f"points must be a positive number, not {written}"
+    if decimal_places(points) > places:
+        return f"points {written} have more than {places} decimal places"
+    if points > most:
+        return f"points {written} are more than the {most} a question may be worth"
+    return None
 
 
 def split_feedback(item: Source) -> tuple[str, str]:
@@ -433,11 +467,11 @@ def _check(q: GiftQuestion) -> None:
         raise Unrepresentable("the question has no text")
     if not q.text_format and _FORMAT_TAG_RE.match(q.text):
         raise Unrepresentable("question text starting with a [format] tag needs a text format")
-    if not (Decimal(q.points).is_finite() and q.points > 0):
-        raise Unrepresentable("points must be a positive number")
+    if problem := points_problem(Decimal(q.points)):
+        raise Unrepresentable(problem)
     for a in q.answers:
-        if not (Decimal(a.weight).is_finite() and -100 <= a.weight <= 100):
-            raise Unrepresentable(f"answer weight {a.weight} is outside -100..100")
+        if problem := weight_problem(Decimal(a.weight)):
+            raise Unrepresentable(problem)
     kind.gift_check(q.answers)
 
 

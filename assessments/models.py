@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.json import KT
@@ -8,6 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
+from assessments.kinds.base import MAX_POINTS, POINTS_DECIMALS, WEIGHT_DECIMALS
 from assessments.kinds.numerical import NUMBER_DECIMALS
 from assessments.urls import QUIZ_PAGE
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
@@ -75,7 +77,9 @@ class Quiz(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MODULE)
     slug = models.SlugField(max_length=100)
     title = models.CharField(max_length=200)
-    pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent needed to pass.")
+    pass_mark = models.PositiveSmallIntegerField(
+        default=70, validators=[MaxValueValidator(100)], help_text="Percent needed to pass."
+    )
     max_attempts = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Leave empty for unlimited attempts."
     )
@@ -186,7 +190,9 @@ class Question(models.Model):
         max_length=10, blank=True, help_text="GIFT text format, kept for round trips."
     )
     category = models.CharField(max_length=200, blank=True)
-    points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
+    points = models.DecimalField(
+        max_digits=len(MAX_POINTS.as_tuple().digits), decimal_places=POINTS_DECIMALS, default=1
+    )
     explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
     # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
@@ -248,7 +254,10 @@ class Choice(models.Model):
     position = models.PositiveIntegerField(default=0)
     text = models.TextField(blank=True, help_text="Choice text, accepted answer or left side.")
     weight = models.DecimalField(
-        max_digits=7, decimal_places=4, default=0, help_text="Percent of the points (−100…100)."
+        max_digits=3 + WEIGHT_DECIMALS,  # -100.0000 to 100.0000
+        decimal_places=WEIGHT_DECIMALS,
+        default=0,
+        help_text="Percent of the points (−100…100).",
     )
     feedback = models.TextField(blank=True)
     match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")

@@ -254,5 +254,9 @@ LOGGING = {
         # The request log replaces Django's own per-request lines.
         "django.server": {"level": "WARNING"},
         "courseware.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # What trafilatura warns of (a page it finds no article in) reaches the instructor
+        # as the draft's own message.
+        "trafilatura": {"level": "ERROR"},
+        "htmldate": {"level": "ERROR"},
     },
 }

@@ -26,10 +26,12 @@ from django.urls import path
 from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
+from lessons.course_folder import CourseFormatError, located
+from lessons.intake import refuse_too_large
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
 from lessons.selectors import courses_taught
-from lessons.services import SyncReport, content_remove
+from lessons.services import SyncReport, content_remove, course_draft_create
 from lessons.validators import (
     control_character_message,
     guard_text_field,
@@ -363,6 +365,19 @@ def course_label(obj) -> str:
     return f"{obj.course} › {obj}"
 
 
+class DocumentForm(forms.Form):
+    document = forms.FileField(
+        help_text="Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
+        "file (.docx), in UTF-8 for the text kinds."
+    )
+    title = forms.CharField(
+        required=False, max_length=200, help_text="Leave blank to take the document's title."
+    )
+    slug = forms.SlugField(
+        required=False, max_length=100, help_text="Leave blank to make one from the title."
+    )
+
+
 class CourseAdmin(PublishableAdmin):
     """The course page as lessons knows it; courseware/admin.py adds the other apps'
     parts and registers it."""
@@ -392,6 +407,62 @@ class CourseAdmin(PublishableAdmin):
             # Whoever creates a course teaches it, so they can go on editing it.
             form.instance.instructors.add(request.user)
             taught_course_ids(request).add(form.instance.pk)
+
+    def get_urls(self):
+        from_document = path(
+            "from-document/",
+            self.admin_site.admin_view(self.from_document_view),
+            name="lessons_course_from_document",
+        )
+        return [from_document, *super().get_urls()]
+
+    def from_document_view(self, request):
+        """ "New course from a document": a draft course, taught by whoever uploads it,
+        and the report of what the document gave and what was left out."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DocumentForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["document"]
+            try:
+                refuse_too_large(upload.name, upload.size)  # before reading it into memory
+                course, report = course_draft_create(
+                    data=upload.read(),
+                    name=upload.name,
+                    owner=request.user,
+                    slug=form.cleaned_data["slug"] or None,
+                    title=form.cleaned_data["title"] or None,
+                )
+            except CourseFormatError as error:
+                form.add_error("document", located(error))
+            else:
+                if not request.user.is_superuser:
+                    taught_course_ids(request).add(course.pk)
+                self.log_addition(request, course, f"Drafted from {upload.name}.")
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.opts,
+                    "title": f"Draft course “{course}”",
+                    "course": course,
+                    "report": report,
+                }
+                return TemplateResponse(request, "admin/lessons/course/draft_report.html", context)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "New course from a document",
+            "form": form,
+            "submit_label": "Draft the course",
+            "intro": [
+                "A plain text, Markdown, saved web page (.html) or Word (.docx) file becomes "
+                "a draft course: its headings become lessons grouped into modules, and its "
+                "paragraphs, lists and tables go into them as written.",
+                "Page debris (menus, “See also” links, cookie banners, share buttons) and "
+                "pictures are left out and listed in a report, so you can check that nothing "
+                "of the text was lost. Learners see nothing until you publish the course.",
+            ],
+        }
+        return TemplateResponse(request, "admin/upload_form.html", context)
 
 
 class ModuleAdmin(PublishableAdmin):

@@ -60,6 +60,23 @@ class CourseFormatError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+def located(error: CourseFormatError, folder: Path | None = None) -> str:
+    """The error as the user can find it: modules/intro.md, line 12: …"""
+    where = error.path.as_posix()
+    if folder is not None:
+        try:
+            where = error.path.relative_to(folder).as_posix()
+        except ValueError:
+            where = error.path.name
+        if where == ".":
+            where = "the zip"
+    return (
+        f"{where}, line {error.line}: {error.message}"
+        if error.line
+        else f"{where}: {error.message}"
+    )
+
+
 @dataclass
 class LessonSpec:
     slug: str
@@ -78,6 +95,7 @@ class ModuleSpec:
     quiz: dict | None = None
     lessons: list[LessonSpec] = field(default_factory=list)
     path: Path | None = field(default=None, compare=False)
+    quiz_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -99,6 +117,7 @@ class CourseSpec:
     final_exam: dict | None = None
     quiz_files: dict[str, QuizFile] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+    final_exam_lines: dict[str, int] = field(default_factory=dict, compare=False)
 
 
 # Reading ------------------------------------------------------------------
@@ -133,6 +152,7 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
         status=_status(data, text=text, path=course_path),
         final_exam=_settings(data, "final_exam", text=text, path=course_path),
         path=folder,
+        final_exam_lines=setting_lines(text, "final_exam"),
     )
     seen: dict[str, Path] = {}
     for slug in module_slugs:
@@ -199,6 +219,7 @@ def read_module_file(path: Path) -> ModuleSpec:
         status=_status(front, text=front_text, path=path),
         quiz=_settings(front, "quiz", text=front_text, path=path),
         path=path,
+        quiz_lines=setting_lines(front_text, "quiz"),
     )
     module.lessons = _read_lessons(lines, start=end + 1, path=path)
     return module
@@ -298,18 +319,19 @@ def _read_text(path: Path) -> str:
     return decode_text(path.read_bytes(), path=path)
 
 
-def refuse_too_big(size: int, *, path: Path | str) -> None:
-    if size > MAX_TEXT_BYTES:
-        raise CourseFormatError(f"larger than {MAX_TEXT_BYTES // 2**20} MB", path=path)
+def refuse_too_big(size: int, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTES) -> None:
+    if size > max_bytes:
+        raise CourseFormatError(f"larger than {max_bytes // 2**20} MB", path=path)
 
 
-def decode_text(data: bytes, *, path: Path | str) -> str:
+def decode_text(data: bytes, *, path: Path | str, max_bytes: int = MAX_TEXT_BYTES) -> str:
     """Text of an uploaded or folder file: UTF-8 (a byte order mark is allowed), no NUL.
 
     Every text the course formats are read from comes through here, so a file
-    is refused with its line before anything parses it.
+    is refused with its line before anything parses it. Windows line endings are read
+    as line endings.
     """
-    refuse_too_big(len(data), path=path)
+    refuse_too_big(len(data), path=path, max_bytes=max_bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -322,7 +344,8 @@ def decode_text(data: bytes, *, path: Path | str) -> str:
         raise CourseFormatError(
             "contains a NUL character", path=path, line=text.count("\n", 0, text.index("\0")) + 1
         )
-    return text
+    # A file saved on Windows reads as the same text: every format here is read by lines.
+    return text.replace("\r\n", "\n")
 
 
 def _load_yaml(text: str, *, path: Path, line_offset: int = 0) -> dict:
@@ -381,6 +404,21 @@ def _refuse_unstorable(data, *, path: Path) -> None:
             raise CourseFormatError("a value contains a NUL character", path=path)
         elif isinstance(value, float) and not math.isfinite(value):
             raise CourseFormatError(f"{value} is not a usable number", path=path)
+
+
+def setting_lines(text: str, key: str, *, line_offset: int = 0) -> dict[str, int]:
+    """The line of each setting nested under ``key`` of a YAML mapping (quiz settings), and
+    of ``key`` itself under "": where to point at a value the database refuses. The text
+    has been loaded already, so it parses."""
+    root = yaml.compose(text, Loader=_YAML_LOADER)
+    for name, value in root.value if isinstance(root, yaml.MappingNode) else ():
+        if name.value == key:
+            lines = {"": name.start_mark.line + 1 + line_offset}
+            if isinstance(value, yaml.MappingNode):
+                for setting, _ in value.value:
+                    lines[str(setting.value)] = setting.start_mark.line + 1 + line_offset
+            return lines
+    return {}
 
 
 def _key_line(text: str, key: str) -> int | None:
@@ -478,14 +516,21 @@ def module_markdown(module: ModuleSpec) -> str:
     return "".join(parts)
 
 
-def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
-    """Write the folder; files of modules or quizzes no longer in the course are removed."""
+def course_folder_files(spec: CourseSpec, folder: Path | str) -> dict[Path, str]:
+    """The folder's files in the canonical layout (docs/course-format.md): path → text."""
     folder = Path(folder)
     files = {folder / COURSE_FILE: course_yaml(spec)}
     for module in spec.modules:
         files[folder / MODULES_DIR / f"{module.slug}.md"] = module_markdown(module)
     for quiz_file in spec.quiz_files.values():
         files[folder / QUIZZES_DIR / f"{quiz_file.name}.gift"] = quiz_file.text
+    return files
+
+
+def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
+    """Write the folder; files of modules or quizzes no longer in the course are removed."""
+    folder = Path(folder)
+    files = course_folder_files(spec, folder)
     for subfolder, pattern in ((MODULES_DIR, "*.md"), (QUIZZES_DIR, "*.gift")):
         for stale in (folder / subfolder).glob(pattern):
             if stale not in files:

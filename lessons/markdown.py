@@ -111,14 +111,32 @@ def validate_lesson_body(body: str) -> None:
         )
 
 
-def render_markdown(source: str) -> RenderedMarkdown:
+def _parse(source: str):
     raw_html_tags = sum(1 for _ in _TAG_START.finditer(source))
     parser = _markdown if raw_html_tags <= MAX_RAW_HTML_TAGS else _markdown_without_html
-    tokens = parser.parse(source)
+    return parser.parse(source)
+
+
+def _starts_passage(token) -> bool:
+    # Top-level opening tags and self-contained blocks (fences, rules) each start a passage.
+    return token.level == 0 and token.nesting in (0, 1) and token.block and bool(token.tag)
+
+
+def passage_sources(source: str) -> list[str]:
+    """The Markdown of each passage of a lesson body: passage N is item N - 1."""
+    lines = source.split("\n")
+    return [
+        "\n".join(lines[token.map[0] : token.map[1]])
+        for token in _parse(source)
+        if _starts_passage(token)
+    ]
+
+
+def render_markdown(source: str) -> RenderedMarkdown:
+    tokens = _parse(source)
     passages = 0
     for token in tokens:
-        # Top-level opening tags and self-contained blocks (fences, rules) each start a passage.
-        if token.level == 0 and token.nesting in (0, 1) and token.block and token.tag:
+        if _starts_passage(token):
             passages += 1
             token.attrSet("id", passage_anchor(passages))
         if token.type in ("th_open", "td_open") and (style := token.attrs.pop("style", None)):

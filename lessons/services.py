@@ -1,25 +1,76 @@
 """Writes to course content. Called by the admin, the import commands and tests alike."""
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from lessons.course_folder import CourseFormatError, CourseSpec
+from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
 from lessons.models import Course, Lesson, Module, Status
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    """One row an import adds, changes or removes: what an import plan lists."""
+
+    kind: str  # "lessons", "questions"… as counted
+    action: str  # "created", "updated", "archived" or "deleted"
+    label: str  # the slug, or the question's title or text
+    pk: int | None  # the row's id before the import; None for a row it creates
+    parent: int | None = None  # the module (lesson, quiz), quiz (question) or question (choice)
+    fields: tuple[str, ...] = ()  # what an update changes
+    parent_label: str = ""  # given for an answer: the question's
+
+
+# The row a change of each kind belongs to.
+_PARENT_FIELDS = {
+    "lessons": "module_id",
+    "quizzes": "module_id",
+    "questions": "quiz_id",
+    "choices": "question_id",
+}
+
+
+def content_label(instance: models.Model) -> str:
+    if slug := getattr(instance, "slug", ""):
+        return slug
+    text = getattr(instance, "title", "") or getattr(instance, "text", "") or str(instance)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 @dataclass
 class SyncReport:
-    """What an import did, counted by kind of object and action."""
+    """What an import did, counted by kind of object and action, and listed row by row."""
 
     counts: Counter = field(default_factory=Counter)
+    changes: list[ContentChange] = field(default_factory=list)
+    # Questions whose passage reads otherwise after the import (assessments.course_io).
+    references: list = field(default_factory=list)
 
     def add(self, kind: str, action: str, n: int = 1) -> None:
         if n:
             self.counts[kind, action] += n
+
+    def record(
+        self,
+        kind: str,
+        action: str,
+        instance: models.Model,
+        *,
+        pk: int | None,
+        fields=(),
+        parent_label: str = "",
+    ) -> None:
+        self.add(kind, action)
+        parent = getattr(instance, _PARENT_FIELDS.get(kind, ""), None)
+        label = content_label(instance)
+        self.changes.append(
+            ContentChange(kind, action, label, pk, parent, tuple(fields), parent_label)
+        )
 
     @property
     def changed(self) -> bool:
@@ -37,14 +88,24 @@ class SyncReport:
 
 
 def instance_apply(
-    instance: models.Model, values: dict, *, report: SyncReport, kind: str, where: dict
+    instance: models.Model,
+    values: dict,
+    *,
+    report: SyncReport,
+    kind: str,
+    where: dict,
+    names: Mapping[str, str] | None = None,
+    lines: Mapping[str, int] | None = None,
+    parent_label: str = "",
 ) -> bool:
     """Set ``values`` on ``instance`` and save only if something differs.
 
     Saving nothing when nothing changed keeps an import idempotent down to the
-    timestamps. ``where`` (path, line) locates validation errors in the source.
+    timestamps. ``where`` (path, line) locates validation errors in the source; ``names``
+    and ``lines`` say how the source names a field and on which line it gives it, so a
+    refused value is named in the file's words at its own line.
     """
-    creating = instance.pk is None
+    creating, pk = instance.pk is None, instance.pk
     changed = (
         list(values)
         if creating
@@ -58,15 +119,22 @@ def instance_apply(
     try:
         instance.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as error:
+        names, lines = names or {}, lines or {}
         messages = "; ".join(
-            f"{name}: {' '.join(errors)}" for name, errors in error.message_dict.items()
+            " ".join(errors)
+            if name == NON_FIELD_ERRORS
+            else f"{names.get(name, name)}: {' '.join(errors)}"
+            for name, errors in error.message_dict.items()
         )
-        raise CourseFormatError(messages, **where) from None
+        first = next(iter(error.message_dict))
+        located = {**where, "line": lines.get(first, where.get("line"))}
+        raise CourseFormatError(messages, **located) from None
     if creating:
         instance.save()
     else:
         instance.save(update_fields=changed)
-    report.add(kind, "created" if creating else "updated")
+    report.record(kind, "created" if creating else "updated", instance, pk=pk,
+                  fields=() if creating else changed, parent_label=parent_label)  # fmt: skip
     return True
 
 
@@ -144,12 +212,35 @@ def course_prune(*, course: Course, spec: CourseSpec, report: SyncReport) -> Non
 
 def content_remove(instance: models.Model, *, report: SyncReport, kind: str) -> None:
     """Delete ``instance``, or archive it if learner history points at it."""
+    pk = instance.pk
     try:
         instance.delete()
     except ProtectedError:
         if instance.status != Status.ARCHIVED:
             instance.status = Status.ARCHIVED
             instance.save(update_fields=["status"])
-            report.add(kind, "archived")
+            report.record(kind, "archived", instance, pk=pk)
         return
-    report.add(kind, "deleted")
+    report.record(kind, "deleted", instance, pk=pk)
+
+
+def course_draft_create(
+    *, data: bytes, name: str, owner, slug: str | None = None, title: str | None = None
+) -> tuple[Course, DraftReport]:
+    """A new draft course from the document ``data`` (named ``name``), taught by ``owner``
+    (a superuser teaches every course already), and the report of what was left out.
+
+    DocumentError, and nothing written, for a document that cannot be read or whose course
+    slug is taken: a draft never updates a course that exists.
+    """
+    spec, report = course_draft_from_bytes(data, name=name, slug=slug, title=title)
+    with transaction.atomic():
+        if Course.objects.filter(slug=spec.slug).exists():
+            raise DocumentError(
+                f"a course with the slug '{spec.slug}' exists already: give this one another",
+                path=name,
+            )
+        course = course_sync(spec=spec, report=SyncReport())
+        if not owner.is_superuser:
+            course.instructors.add(owner)
+    return course, report

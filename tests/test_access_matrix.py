@@ -381,6 +381,8 @@ ADMIN_SITE = [
                                                     post="login login login login 200   200   200"),
     Row("admin:lessons_course_import",       "",    get="login login login login 200   200   200",
                                                     post="login login login login 200   200   200"),
+    Row("admin:lessons_course_from_document", "",   get="login login login login 200   200   200",
+                                                    post="login login login login 200   200   200"),
     Row("admin:lessons_course_export",       "course object",
                                                     get="login login login login index 200   200",
                                                     post="login login login login index 200   200"),

@@ -189,3 +189,251 @@ def test_a_draw_per_group_the_folder_cannot_hold_is_refused_and_nothing_written(
 
     assert error.value.path.name == "foundations.md"
     assert not Quiz.objects.exists()
+
+
+# Mistakes in a hand-written folder are named in the folder's own words, with file and line.
+
+
+def test_a_pass_mark_above_100_is_refused_with_its_line_and_nothing_written(folder):
+    edit(folder / "modules" / "foundations.md", "  pass_mark: 70\n", "  pass_mark: 170\n")
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert str(error.value) == (
+        f"{folder / 'modules' / 'foundations.md'}:9: "
+        "pass_mark: Ensure this value is less than or equal to 100."
+    )
+    assert not Quiz.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("draw_settings", "message"),
+    [
+        ("  draw: 8\n", "draw: 8 questions, but quizzes/foundations.gift holds 7"),
+        (
+            "  draw: 8\n  draw_per: category\n",
+            "draw: 8 questions from each category, but quizzes/foundations.gift holds at most 7",
+        ),
+    ],
+)
+def test_a_draw_larger_than_the_bank_is_refused_with_its_line(folder, draw_settings, message):
+    edit(
+        folder / "modules" / "foundations.md",
+        "  max_attempts: 3\n",
+        f"  max_attempts: 3\n{draw_settings}",
+    )
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert error.value.path.name == "foundations.md"
+    assert error.value.line == 11
+    assert message in error.value.message
+    assert not Quiz.objects.exists()
+
+
+def test_a_draw_option_is_named_as_the_folder_names_it(folder):
+    edit(folder / "course.yaml", "  draw: 3\n", "")
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert error.value.message == "draw: Say how many questions to draw from each module."
+    assert "draw_count" not in str(error.value)
+    # No 'draw' line to point at: the line of the settings it is missing from.
+    assert (error.value.path.name, error.value.line) == ("course.yaml", 14)
+
+
+def test_a_folder_saved_with_windows_line_endings_imports_as_it_is_written(folder, tmp_path):
+    course, _ = course_import(folder)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+
+    _, report = course_import(folder)
+
+    assert str(report) == "nothing changed"
+    course_export(course, tmp_path / "exported")
+    for path in (tmp_path / "exported").rglob("*"):
+        if path.is_file():
+            assert b"\r" not in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("~%50%Joint exercises", "~%33.333333%Joint exercises",
+         "answer weight 33.333333% has more than 4 decimal places"),
+        ("~%50%Joint exercises", "~%1e2%Joint exercises", None),
+    ],
+)  # fmt: skip
+def test_an_answer_weight_courseware_cannot_keep_is_named_with_its_line(folder, old, new, message):
+    gift = folder / "quizzes" / "foundations.gift"
+    line = gift.read_text(encoding="utf-8").split("\n").index("\t" + old) + 1
+    edit(gift, old, new)
+
+    if message is None:  # the same value written otherwise is fine
+        course_import(folder)
+        return
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert (error.value.path.name, error.value.line) == ("foundations.gift", line)
+    assert error.value.message.startswith(message)
+    assert "Ensure" not in error.value.message and "digits" not in error.value.message
+    assert not Quiz.objects.exists()
+
+
+def test_points_courseware_cannot_keep_are_named_with_their_line(folder):
+    gift = folder / "quizzes" / "foundations.gift"
+    text = gift.read_text(encoding="utf-8")
+    line = text.split("\n").index("// lesson: introduction#passage-1") + 1
+    edit(
+        gift,
+        "// lesson: introduction#passage-1\n",
+        "// lesson: introduction#passage-1\n// points: 1.125\n",
+    )
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert (error.value.path.name, error.value.line) == ("foundations.gift", line + 1)
+    assert "points 1.125 have more than 2 decimal places" in error.value.message
+
+
+# The plan: what an import would change, before anything is written.
+
+
+def all_rows() -> dict[str, list[dict]]:
+    """Every row of every table the app's models hold, in id order."""
+    from django.apps import apps
+
+    return {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in apps.get_models()
+    }
+
+
+def test_the_plan_lists_each_change_with_the_learners_it_touches_and_writes_nothing(
+    folder, learner, take_quiz, now, capsys
+):
+    course, _ = course_import(folder)
+    enrollment_create(learner=learner, course=course)
+    lesson_complete(learner=learner, lesson=Lesson.objects.get(slug="introduction"), now=now)
+    lesson_complete(
+        learner=learner, lesson=Lesson.objects.get(slug="historical-evolution"), now=now
+    )
+    take_quiz(learner, course.modules.get(slug="foundations").quiz, now=now)
+
+    foundations = folder / "modules" / "foundations.md"
+    # A paragraph before the introduction's first: what questions name there moves down.
+    edit(foundations, "# Introduction {#introduction}\n\n",
+         "# Introduction {#introduction}\n\nA new opening paragraph.\n\n")  # fmt: skip
+    # The historical evolution lesson leaves the course; a new lesson arrives.
+    text = foundations.read_text(encoding="utf-8")
+    start = text.index("# Historical Evolution")
+    foundations.write_text(text[:start] + "# Looking ahead {#looking-ahead}\n\nText.\n",
+                           encoding="utf-8")  # fmt: skip
+    repoint(folder, ["historical-evolution"], "looking-ahead")
+    gift = folder / "quizzes" / "foundations.gift"
+    edit(gift, "=Stability and peace", "=Peace and stability")
+    edit(gift, "what does the strategic deployment", "what does the deployment")
+    before = all_rows()
+
+    call_command("import_course", str(folder), "--plan")
+
+    assert all_rows() == before  # nothing written
+    plan = capsys.readouterr().out
+    assert "Plan for military-diplomacy. Nothing has been written." in plan
+    assert (
+        "  changed  introduction (body) — touches 1 learner: read it; their reading is kept"
+        in plan
+    )
+    assert (
+        "  archived historical-evolution — touches 1 learner: read it; their reading is kept"
+        in plan
+    )
+    assert (
+        "  added    looking-ahead — touches 1 learner: read lessons of its module, which gets "
+        "one more to read" in plan
+    )
+    assert (
+        "  changed  Strategic deployment (text, answers) — touches 1 learner: were asked it; "
+        "their attempts keep it as they saw it" in plan
+    )
+    assert (
+        "foundations: “Strategic deployment” → introduction#passage-1: its passage is now passage 2"
+        in plan
+    )
+
+    # The import does what the plan said, change for change.
+    _, report = course_import(folder)
+    assert f"In all: {report}." in plan
+
+
+# The canonical layout: format_course writes what export_course would.
+
+
+def hand_write(folder: Path) -> None:
+    """Write the shipped folder as a person might: same course, another layout."""
+    course_yaml = folder / "course.yaml"
+    text = course_yaml.read_text(encoding="utf-8")
+    modules = re.search(r"modules:\n((?:- .*\n)+)", text)
+    slugs = ", ".join(line[2:] for line in modules[1].splitlines())
+    text = text.replace(modules[0], f"# the order learners take them in\nmodules: [{slugs}]\n")
+    course_yaml.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    module = folder / "modules" / "foundations.md"
+    edit(module, "# Introduction {#introduction}\n", "\n\n# Introduction\n")
+    edit(module, "  pass_mark: 70\n  max_attempts: 3\n",
+         "  max_attempts: 3\n  review: retake_safe\n  pass_mark: 70\n  shuffle_questions: false\n")  # fmt: skip
+    gift = folder / "quizzes" / "foundations.gift"
+    edit(gift, "~%50%Joint exercises", "~%50.000%Joint exercises")
+    edit(gift, "// lesson: introduction#passage-1\n", "// lesson: introduction#passage-01\n")
+    edit(gift, "\n\n// lesson: shaping-regional-security-dynamics#passage-2",
+         "\n\n\n\n// lesson: shaping-regional-security-dynamics#passage-2")  # fmt: skip
+
+
+def test_format_course_check_lists_a_hand_written_folders_files_and_changes_nothing(folder):
+    hand_write(folder)
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    with pytest.raises(CommandError) as error:
+        call_command("format_course", str(folder), "--check")
+
+    assert error.value.returncode == 1
+    listed = str(error.value)
+    assert "3 of 14 files are not in the canonical layout" in listed
+    for name in ("course.yaml", "foundations.md", "foundations.gift"):
+        assert name in listed
+    assert "outlook" not in listed
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before
+
+
+def test_format_course_writes_what_export_course_writes_after_importing_the_folder(
+    folder, tmp_path
+):
+    hand_write(folder)
+    course, _ = course_import(folder)
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+
+    call_command("format_course", str(folder), verbosity=0)
+
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(exported) for p in exported.rglob("*") if p.is_file())
+    for relative in files:
+        assert (folder / relative).read_bytes() == (exported / relative).read_bytes(), relative
+        # And the canonical layout is the shipped folder's, which was hand-written above.
+        assert (folder / relative).read_bytes() == (SHIPPED / relative).read_bytes(), relative
+    call_command("format_course", str(folder), "--check", verbosity=0)
+
+
+def test_format_course_refuses_a_folder_the_import_would_refuse_and_writes_nothing(folder):
+    edit(folder / "modules" / "outlook.md", "title: Outlook\n", "title: [Outlook\n")
+    before = {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+    with pytest.raises(CommandError, match=r"outlook\.md:2: invalid YAML"):
+        call_command("format_course", str(folder))
+
+    assert {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()} == before

@@ -19,36 +19,12 @@ from assessments.services import attempt_start
 from lessons.course_folder import CourseFormatError
 from lessons.models import Course, Lesson
 from tests.factories import UserFactory
+from tests.faithfulness import article_blocks
 
 pytestmark = pytest.mark.django_db
 
 COURSE_FOLDER = Path(settings.BASE_DIR) / "fixtures" / "military-diplomacy"
 FIXTURE_FILE = Path(settings.BASE_DIR) / "fixtures" / "military_diplomacy.json"
-SEED = Path(settings.BASE_DIR) / "fixtures" / "sources" / "military-diplomacy.txt"
-DEBRIS = re.compile(r"^(Skip to content|See also\b.*)$")
-DISCLAIMER = re.compile(r"^⚠️ Disclaimer: ")
-BULLET = re.compile(r"^\s*•\s*")
-
-
-def article_blocks() -> tuple[list[str], list[str], list[str], list[str]]:
-    """The source article as (headings, paragraphs and list items, debris, disclaimer)."""
-    headings, content, debris, disclaimer = [], [], [], []
-    for block in re.split(r"\n\s*\n", SEED.read_text(encoding="utf-8")):
-        for line in block.strip().split("\n") if BULLET.match(block) else [block.strip()]:
-            line = line.strip()
-            if not line:
-                continue
-            if DEBRIS.match(line):
-                debris.append(line)
-            elif DISCLAIMER.match(line):
-                disclaimer.append(line)
-            elif BULLET.match(line):
-                content.append(BULLET.sub("", line))
-            elif not re.search(r"[.:!?]$", line):
-                headings.append(line)
-            else:
-                content.append(line)
-    return headings, content, debris, disclaimer
 
 
 @pytest.fixture

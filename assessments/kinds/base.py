@@ -37,6 +37,11 @@ ESSAY_MAX_LENGTH = 20_000
 
 # Keys of a snapshot's choice a learner must not see before submitting: they give the
 # answer away.
+# What the database keeps of an answer's weight (a percent, -100 to 100) and of a question's
+# points (Choice.weight, Question.points); GIFT files asking for more are refused.
+WEIGHT_DECIMALS = 4
+POINTS_DECIMALS = 2
+MAX_POINTS = Decimal("9999.99")
 ANSWER_KEYS = ("weight", "feedback", "match", "value", "tolerance")
 
 

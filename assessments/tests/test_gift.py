@@ -674,7 +674,7 @@ def questions(draw) -> GiftQuestion:
         lesson=draw(
             st.sampled_from(["", "introduction", "historical-evolution#passage-2"]) | one_line
         ),
-        points=draw(st.just(D(1)) | st.decimals(min_value=D("0.001"), max_value=1000, places=3)),
+        points=draw(st.just(D(1)) | st.decimals(min_value=D("0.01"), max_value=1000, places=2)),
         text_format=text_format,
     )
 

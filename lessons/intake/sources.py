@@ -1,0 +1,450 @@
+"""Read a source document into blocks: headings, text blocks (a paragraph, a list, a table…)
+and figures, each with the Markdown a lesson will hold.
+
+One reader per kind of file, chosen by the file's extension (``READERS``). Markdown is the
+common language: a web page becomes Markdown through trafilatura, a Word file through
+mammoth and markdownify, and every Markdown text is cut into blocks by the same parser that
+renders lessons, so a block is exactly one passage once imported. Plain text has no markup,
+so its reader applies the rules written in docs/documents.md itself.
+"""
+
+import html
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from xml.parsers.expat import ExpatError
+
+import lxml.html
+import nh3
+from lxml import etree
+from markdown_it import MarkdownIt
+
+from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, decode_text
+
+# A saved web page carries scripts and styles around its text; a Word file carries its
+# pictures. Both limits are far above a long article, small enough to read in a second.
+MAX_PAGE_BYTES = 10 * 2**20
+MAX_WORD_BYTES = 20 * 2**20
+# Inside a Word file: the unpacked parts (a zip bomb is refused before mammoth opens it).
+MAX_WORD_UNPACKED_BYTES = 100 * 2**20
+MAX_WORD_RATIO = 100
+
+# The same block grammar as lessons/markdown.py: CommonMark with tables.
+_markdown = MarkdownIt("commonmark", {"typographer": False}).enable("table")
+
+
+class DocumentError(CourseFormatError):
+    """A document that cannot be drafted from, located by file (and line where known)."""
+
+
+@dataclass
+class Block:
+    """One block of the document. ``markdown`` is what a lesson holds (for a heading: its
+    text as inline Markdown); ``text`` is what a reader sees, for the rules and the report."""
+
+    kind: str  # "heading" or "text"
+    markdown: str
+    text: str
+    level: int = 0  # a heading's
+    line: int | None = None
+    # The Markdown element the block is: "p", "ul", "ol", "table", "blockquote", "code"…
+    tag: str = "p"
+
+
+@dataclass
+class LeftOut:
+    """Something of the document that is not in the draft, and why."""
+
+    text: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass
+class Source:
+    kind: str
+    blocks: list[Block]
+    title: str = ""  # the document's own title, where its format names one
+    # Plain text has headings but no levels: its first heading before any text is the title.
+    one_heading_level: bool = False
+    left_out: list[LeftOut] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# Markdown ------------------------------------------------------------------
+
+
+def plain_text(markdown: str) -> str:
+    """What a reader sees of ``markdown``: rendered, tags dropped, entities decoded."""
+    rendered = nh3.clean(_markdown.render(markdown), tags=set())
+    return html.unescape(rendered).strip()
+
+
+def markdown_blocks(source: str, *, with_lines: bool = True) -> tuple[list[Block], list[LeftOut]]:
+    """The top-level blocks of a Markdown text, each with its source lines verbatim.
+
+    A paragraph holding nothing but images is a figure: figures are not carried into
+    lessons yet, so they are left out and listed. A thematic break (``---``) separates
+    nothing once lessons are cut at headings, so it is left out too.
+    """
+    lines = source.split("\n")
+    tokens = _markdown.parse(source)
+    blocks, left_out = [], []
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.map is None:
+            continue  # inside a block, or a closing token
+        start, end = token.map
+        line = start + 1 if with_lines else None
+        if token.type == "heading_open":
+            inline = tokens[index + 1]
+            blocks.append(
+                Block(
+                    "heading",
+                    markdown=inline.content,
+                    text=plain_text(inline.content),
+                    level=int(token.tag[1]),
+                    line=line,
+                )
+            )
+        elif token.type == "hr":
+            left_out.append(LeftOut(lines[start].strip(), "a horizontal rule", line))
+        elif token.type == "paragraph_open" and _only_images(tokens[index + 1]):
+            for image in tokens[index + 1].children:
+                if image.type == "image":
+                    alt = plain_text(image.content) if image.content else ""
+                    left_out.append(LeftOut(_figure_text(alt, image.attrGet("src")), FIGURE, line))
+        else:
+            markdown = "\n".join(lines[start:end]).strip("\n")
+            blocks.append(
+                Block("text", markdown, plain_text(markdown), line=line, tag=token.tag or "html")
+            )
+    return blocks, left_out
+
+
+FIGURE = "a figure: lessons do not show pictures yet"
+
+
+def _figure_text(alt: str, src: str | None) -> str:
+    described = f"“{alt}”" if alt else "a picture without alternative text"
+    return f"{described} ({src})" if src else described
+
+
+def _only_images(inline) -> bool:
+    children = inline.children or []
+    return any(child.type == "image" for child in children) and all(
+        child.type in ("image", "softbreak", "hardbreak")
+        or (child.type == "text" and not child.content.strip())
+        for child in children
+    )
+
+
+def markdown_source(data: bytes, name: str) -> Source:
+    text = decode_text(data, path=name)
+    blocks, left_out = markdown_blocks(text)
+    return Source("Markdown", blocks, left_out=left_out)
+
+
+# Plain text ----------------------------------------------------------------
+
+# A list item: a bullet or a number, then the item's text.
+_LIST_ITEM = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<mark>[•◦▪‣·*–-]|\d{1,3}[.)])[ \t]+(?P<text>\S.*)$"
+)
+_SENTENCE_END = re.compile(r"[.,;:!?…]$")
+_CLOSING_MARKS = "\"'”’»)]"
+MAX_HEADING_CHARS = 150
+# Characters that would make Markdown of plain text: escaped only where they would.
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]<>&|~])")
+_BLOCK_START = re.compile(r"^([#>+=-]|\d+[.)])")
+
+
+def is_text_heading(line: str) -> bool:
+    """A heading in plain text: a line alone, short, starting with a capital or a digit,
+    not ending as a sentence does."""
+    stripped = line.strip().rstrip(_CLOSING_MARKS)
+    return (
+        0 < len(line.strip()) <= MAX_HEADING_CHARS
+        and (line.strip()[0].isupper() or line.strip()[0].isdigit())
+        and not _SENTENCE_END.search(stripped)
+    )
+
+
+def markdown_of_text(text: str) -> str:
+    """``text`` as Markdown that renders as the same text: unchanged when it already does."""
+    if plain_text(text) == text.strip():
+        return text
+    escaped = _INLINE_SPECIALS.sub(r"\\\1", text)
+    return "\n".join(_BLOCK_START.sub(r"\\\1", line) for line in escaped.split("\n"))
+
+
+def text_source(data: bytes, name: str) -> Source:
+    text = decode_text(data, path=name)
+    blocks = []
+    for chunk, first_line in _chunks(text):
+        blocks.extend(
+            _text_blocks(chunk, first_line, after_list=bool(blocks) and _is_list(blocks[-1]))
+        )
+    return Source("plain text", blocks, one_heading_level=True)
+
+
+def _chunks(text: str):
+    """Runs of non-blank lines with the number of their first line."""
+    chunk, start = [], 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            if not chunk:
+                start = number
+            chunk.append(line)
+        elif chunk:
+            yield chunk, start
+            chunk = []
+    if chunk:
+        yield chunk, start
+
+
+def _is_list(block: Block) -> bool:
+    return block.tag in ("ul", "ol")
+
+
+def _text_blocks(lines: list[str], first_line: int, *, after_list: bool) -> list[Block]:
+    if _LIST_ITEM.match(lines[0]):
+        items: list[tuple[str, str]] = []
+        for offset, line in enumerate(lines):
+            item = _LIST_ITEM.match(line)
+            if item:
+                items.append((item["mark"], item["text"].strip()))
+            elif line[:1] in " \t":
+                mark, text = items[-1]
+                items[-1] = (mark, text + "\n" + line.strip())  # the item's text, wrapped
+            else:
+                # A line at the margin ends the list: it is a paragraph of its own.
+                rest = _text_blocks(lines[offset:], first_line + offset, after_list=True)
+                return [_list_block(items, first_line, after_list), *rest]
+        return [_list_block(items, first_line, after_list)]
+    if len(lines) == 1 and is_text_heading(lines[0]):
+        title = lines[0].strip()
+        return [Block("heading", markdown_of_text(title), title, level=1, line=first_line)]
+    paragraph = "\n".join(line.strip() for line in lines)
+    return [Block("text", markdown_of_text(paragraph), paragraph, line=first_line)]
+
+
+def _list_block(items: list[tuple[str, str]], line: int, after_list: bool) -> Block:
+    """A Markdown list of the items; numbered if the text numbers them. Two lists in a row
+    are one list to Markdown unless their markers differ, so the second takes '*' or ')'."""
+    entries = []
+    for mark, text in items:
+        if mark[0].isdigit():
+            marker = mark[:-1] + (")" if after_list else ".")
+        else:
+            marker = "*" if after_list else "-"
+        indent = "\n" + " " * (len(marker) + 1)
+        entries.append(f"{marker} " + markdown_of_text(text).replace("\n", indent))
+    tag = "ol" if items[0][0][0].isdigit() else "ul"
+    texts = "\n".join(text for _, text in items)
+    return Block("text", "\n".join(entries), texts, line=line, tag=tag)
+
+
+# Web pages -----------------------------------------------------------------
+
+# Elements that run inside a line of text: what the page held outside the article is listed
+# block by block, each block with the text of the inline elements in it.
+_INLINE = frozenset((
+    "a", "abbr", "b", "bdi", "bdo", "big", "br", "button", "cite", "code", "data", "del",
+    "dfn", "em", "font", "i", "img", "input", "ins", "kbd", "label", "mark", "q", "s", "samp",
+    "select", "small", "span", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+))  # fmt: skip
+_NOT_SHOWN = ("script", "style", "noscript", "template", "svg", "head", "iframe", "title")
+_SPACES = re.compile(r"\s+")
+
+
+def web_page_source(data: bytes, name: str) -> Source:
+    import trafilatura  # here, not above: it takes most of a second to load, once a draft needs it
+
+    page = decode_text(data, path=name, max_bytes=MAX_PAGE_BYTES)
+    try:
+        tree = lxml.html.document_fromstring(page)
+    except (etree.ParserError, ValueError) as error:
+        raise DocumentError(f"not a readable web page ({error})", path=name) from None
+    # trafilatura reads its own copy: it prunes the tree it is given.
+    metadata = trafilatura.extract_metadata(page)
+    address = metadata.url if metadata else None
+    markdown = trafilatura.extract(
+        page,
+        url=address,
+        output_format="markdown",
+        include_comments=False,
+        include_tables=True,
+        include_images=True,
+        include_formatting=True,
+        # A link is kept where the page says where it was saved from, so that a link
+        # relative to it can be made whole; otherwise it would point into Courseware.
+        include_links=bool(address),
+        deduplicate=False,
+    )
+    if not markdown:
+        raise DocumentError(
+            "no article found in the page: save the page with its text, not only its frame",
+            path=name,
+        )
+    blocks, left_out = markdown_blocks(markdown, with_lines=False)
+    title = (metadata.title if metadata else "") or ""
+    kept = _SPACES.sub(" ", " ".join([title, *(block.text for block in blocks)]))
+    chrome = [
+        LeftOut(text, "outside the article: the site's menus, banners, footer or links")
+        for text in _page_texts(tree)
+        if text not in kept
+    ]
+    warnings = (
+        []
+        if address
+        else [
+            "The page does not say which address it was saved from (no canonical link), so its "
+            "links are kept as plain text."
+        ]
+    )
+    return Source("web page", blocks, title=title, left_out=chrome + left_out, warnings=warnings)
+
+
+def _page_texts(tree) -> list[str]:
+    """The page's texts block by block, in order, as a visitor would read them."""
+    for element in tree.iter(*_NOT_SHOWN, etree.Comment):
+        element.drop_tree()
+    texts = []
+    for element in tree.iter():
+        if element.tag in _INLINE or not isinstance(element.tag, str):
+            continue  # read with the block it stands in
+        parts = [element.text or ""]
+        for child in element:
+            if child.tag in _INLINE:
+                parts.append(child.text_content())
+            parts.append(child.tail or "")
+        text = _SPACES.sub(" ", "".join(parts)).strip()
+        if text:
+            texts.append(text)
+    return texts
+
+
+# Word files ----------------------------------------------------------------
+
+# Word's title and caption styles are marked so that the title names the course and a
+# caption leaves with its figure.
+_WORD_STYLES = """
+p[style-name='Title'] => p.document-title:fresh
+p[style-name='Caption'] => p.figure-caption:fresh
+"""
+_ZIP_SIGNATURE = b"PK\x03\x04"
+# Word saves a file with a password as an OLE compound file, as it saved the old .doc.
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+# What mammoth and the zip and XML readers under it raise for a part that is missing,
+# truncated or not well-formed.
+_DAMAGED_WORD_FILE = (
+    zipfile.BadZipFile, zlib.error, EOFError, KeyError, LookupError, ValueError,
+    NotImplementedError, ExpatError, etree.XMLSyntaxError,
+)  # fmt: skip
+
+
+def word_source(data: bytes, name: str) -> Source:
+    import mammoth  # here, not above: with markdownify, half a second to load
+    import markdownify
+
+    if data.startswith(_OLE_SIGNATURE):
+        raise DocumentError(
+            "a Word file with a password, or an old .doc file: open it in Word, remove the "
+            "password and save it as .docx",
+            path=name,
+        )
+    _check_word_package(data, name)
+    try:
+        result = mammoth.convert_to_html(
+            io.BytesIO(data),
+            style_map=_WORD_STYLES,
+            convert_image=mammoth.images.img_element(_image_placeholder),
+        )
+    except _DAMAGED_WORD_FILE as error:
+        raise DocumentError(f"a damaged Word file ({error})", path=name) from None
+    title, figures, body = _word_html(result.value)
+    markdown = markdownify.markdownify(
+        body, heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=True
+    )
+    blocks, left_out = markdown_blocks(markdown, with_lines=False)
+    warnings = [message.message for message in result.messages]
+    return Source("Word file", blocks, title=title, left_out=figures + left_out, warnings=warnings)
+
+
+def _check_word_package(data: bytes, name: str) -> None:
+    if not data.startswith(_ZIP_SIGNATURE):
+        raise DocumentError("not a Word file (.docx files are zip packages)", path=name)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            members = package.infolist()
+    except zipfile.BadZipFile:
+        raise DocumentError(
+            "a damaged Word file (its zip package cannot be read)", path=name
+        ) from None
+    if "word/document.xml" not in {member.filename for member in members}:
+        raise DocumentError("not a Word file (no word/document.xml inside)", path=name)
+    if any(member.flag_bits & 0x1 for member in members):
+        raise DocumentError("encrypted: save it again without a password", path=name)
+    unpacked = sum(member.file_size for member in members)
+    packed = sum(member.compress_size for member in members)
+    if unpacked > MAX_WORD_UNPACKED_BYTES or unpacked > MAX_WORD_RATIO * max(packed, 1):
+        raise DocumentError("unpacks to far more than a Word file holds", path=name)
+
+
+def _image_placeholder(image) -> dict:
+    # The picture itself is not read: figures are listed, not carried into lessons yet.
+    return {"src": ""}
+
+
+def _word_html(body: str) -> tuple[str, list[LeftOut], str]:
+    """The title, the figures (with their captions) left out, and the HTML of the rest."""
+    if not body.strip():
+        return "", [], ""
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    title = " ".join(p.text_content().strip() for p in root.find_class("document-title"))
+    figures = []
+    for element in root.iter("img", "p"):
+        if element.tag == "img":
+            alt = element.get("alt", "").strip()
+            figures.append(LeftOut(_figure_text(alt, None), FIGURE))
+        elif "figure-caption" in element.get("class", ""):
+            figures.append(LeftOut(element.text_content().strip(), "the caption of a figure"))
+    dropped = [*root.iter("img"), *root.find_class("document-title")]
+    dropped += root.find_class("figure-caption")
+    for element in dropped:
+        element.drop_tree()
+    # A paragraph that held only a picture is empty now.
+    for paragraph in [p for p in root.iter("p") if len(p) == 0 and not p.text_content().strip()]:
+        paragraph.drop_tree()
+    inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return title, figures, (root.text or "") + inner
+
+
+# Which reader reads which file -------------------------------------------
+
+READERS: dict[str, tuple[Callable[[bytes, str], Source], int]] = {
+    ".txt": (text_source, MAX_TEXT_BYTES),
+    ".md": (markdown_source, MAX_TEXT_BYTES),
+    ".markdown": (markdown_source, MAX_TEXT_BYTES),
+    ".html": (web_page_source, MAX_PAGE_BYTES),
+    ".htm": (web_page_source, MAX_PAGE_BYTES),
+    ".docx": (word_source, MAX_WORD_BYTES),
+}
+
+
+def reader_for(name: str) -> tuple[Callable[[bytes, str], Source], int]:
+    """The reader for a file name and the largest file it takes; DocumentError otherwise."""
+    extension = PurePath(name).suffix.lower()
+    if extension not in READERS:
+        known = ", ".join(sorted(set(READERS)))
+        raise DocumentError(
+            f"not a kind of document a course is drafted from (files ending {known})",
+            path=name,
+        )
+    return READERS[extension]
