@@ -101,7 +101,23 @@ class QuizForm(ContentForm):
         return cleaned
 
 
+class TagsField(forms.CharField):
+    """Moodle's question tags typed as one line, separated by commas (as Moodle's own form)."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        tags = [tag.strip() for tag in (super().to_python(value) or "").split(",")]
+        return list(dict.fromkeys(tag for tag in tags if tag))
+
+
 class QuestionForm(ContentForm):
+    tags = TagsField(
+        required=False,
+        help_text="Moodle's question tags, separated by commas; kept in GIFT and Moodle XML.",
+    )
+
     def clean(self):
         cleaned = super().clean()
         quiz, lesson, passage = cleaned.get("quiz"), cleaned.get("lesson"), cleaned.get("passage")
@@ -116,7 +132,16 @@ class ChoiceInline(NumberRangesMixin, PlainTextMixin, SortableTabularInline):
     model = Choice
     number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
     form = ContentForm
-    fields = ("text", "weight", "feedback", "match_text", "numeric_value", "tolerance")
+    fields = (
+        "text",
+        "text_format",
+        "weight",
+        "feedback",
+        "feedback_format",
+        "match_text",
+        "numeric_value",
+        "tolerance",
+    )
     ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
@@ -300,7 +325,7 @@ class QuestionAdmin(ContentAdmin):
         "kind",
     )
     list_select_related = ("quiz", "lesson")
-    search_fields = ("title", "text")
+    search_fields = ("title", "text", "idnumber")
     fields = (
         "answered",
         "quiz",
@@ -308,12 +333,15 @@ class QuestionAdmin(ContentAdmin):
         "kind",
         "title",
         "text",
+        "text_format",
         "points",
         "explanation",
+        "explanation_format",
         "lesson",
         "passage",
         "category",
-        "text_format",
+        "idnumber",
+        "tags",
     )
     readonly_fields = ("answered",)
     inlines = [ChoiceInline]

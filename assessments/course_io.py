@@ -19,7 +19,15 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from django.core import serializers
 from django.db import transaction
 
-from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
+from assessments.gift import (
+    GiftAnswer,
+    GiftError,
+    GiftQuestion,
+    dump_gift,
+    own_format,
+    parse_gift,
+)
+from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
 from lessons.course_folder import (
     COURSE_FILE,
@@ -191,8 +199,11 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
                 "text": gift_question.text,
                 "text_format": gift_question.text_format,
                 "category": gift_question.category,
+                "idnumber": gift_question.idnumber,
+                "tags": gift_question.tags,
                 "points": gift_question.points,
                 "explanation": gift_question.explanation,
+                "explanation_format": gift_question.explanation_format,
                 "lesson": lesson,
                 "passage": passage,
             },
@@ -217,8 +228,10 @@ def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
             {
                 "position": position,
                 "text": answer.text,
+                "text_format": answer.text_format,
                 "weight": answer.weight,
                 "feedback": answer.feedback,
+                "feedback_format": answer.feedback_format,
                 "match_text": answer.match,
                 "numeric_value": answer.value,
                 "tolerance": answer.tolerance,
@@ -400,20 +413,31 @@ def gift_question(question: Question) -> GiftQuestion:
         reference = question.lesson.slug
         if question.passage:
             reference += f"#passage-{question.passage}"
+    text_format = question.text_format
     return GiftQuestion(
         kind=question.kind,
         title=question.title,
         text=question.text,
-        text_format=question.text_format,
+        text_format=text_format,
         category=question.category,
+        idnumber=question.idnumber,
+        tags=list(question.tags),
         points=plain_decimal(question.points),
         explanation=question.explanation,
+        explanation_format=own_format(
+            question.explanation_format, text_format, question.explanation
+        ),
         lesson=reference,
         answers=[
             GiftAnswer(
                 text=choice.text,
+                # Short answers and numbers keep no format of their own (as in Moodle).
+                text_format=own_format(choice.text_format, text_format, choice.text)
+                if kind_for(question.kind).answer_text_format
+                else "",
                 weight=plain_decimal(choice.weight),
                 feedback=choice.feedback,
+                feedback_format=own_format(choice.feedback_format, text_format, choice.feedback),
                 match=choice.match_text,
                 value=None
                 if choice.numeric_value is None
@@ -455,4 +479,6 @@ def course_fixture(course: Course) -> str:
                 fields[name] = FIXTURE_TIMESTAMP
         if "instructors" in fields:
             fields["instructors"] = []  # people are not content
+        if "weight" in fields:  # "0", not the serialiser's "0E-7"
+            fields["weight"] = format(Decimal(fields["weight"]), "f")
     return json.dumps(records, indent=1, ensure_ascii=False) + "\n"

@@ -29,15 +29,17 @@ from lessons.validators import control_character_message
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-# Weights are stored to 4 places, so three right answers of 33.3333 % add up to
-# 99.9999 %: within this much of 100 % counts as full marks.
+# Weights, percents of the points, are kept to Moodle's precision: 7 decimals (Moodle writes
+# a third as 33.33333 %). Three right answers of 33.33333 % add up to 99.99999 %: within
+# this much of 100 % counts as full marks.
+WEIGHT_PLACES = 7
 FULL_MARKS_SLACK = Decimal("0.01")
 SHORT_ANSWER_MAX_LENGTH = 500
 ESSAY_MAX_LENGTH = 20_000
 
 # Keys of a snapshot's choice a learner must not see before submitting: they give the
 # answer away.
-ANSWER_KEYS = ("weight", "feedback", "match", "value", "tolerance")
+ANSWER_KEYS = ("weight", "feedback", "feedback_format", "match", "value", "tolerance")
 
 
 class InvalidAnswer(ValueError):
@@ -356,6 +358,10 @@ class QuestionKind(ABC):
     gift_order: int | None = None
     #: What the answer block opens with when written.
     gift_opener: str = "{"
+    #: Whether an answer's text is shown to the learner as formatted text with a format of
+    #: its own (choices, matching items), as Moodle keeps it; short answers and numbers are
+    #: compared with what is typed, so they have none.
+    answer_text_format: bool = False
 
     def gift_claims(self, body: "gift.Source") -> bool:
         """Whether an answer block (``{`` … ``}`` without the braces and general feedback)

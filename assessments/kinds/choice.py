@@ -20,6 +20,7 @@ from assessments.kinds.base import (
 
 class ChoiceKind(QuestionKind):
     template = "progress/kinds/choice.html"
+    answer_text_format = True
     answer_is_choice_ids = True
     input_type = "radio"
 
@@ -80,7 +81,7 @@ def gift_choice_answers(body: "gift.Source") -> list["gift.GiftAnswer"]:
 
 
 def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None:
-    gift.uses_only(answers, "text", "weight", "feedback")
+    gift.uses_only(answers, "text", "weight", "feedback", "text_format", "feedback_format")
     if len(answers) < 2:
         raise gift.Unrepresentable("a multiple choice question needs at least two answers")
     if any(not a.text for a in answers):

@@ -45,6 +45,7 @@ class Matching(QuestionKind):
     label = "Matching"
     position = 60
     template = "progress/kinds/matching.html"
+    answer_text_format = True
     hint = "Choose the matching answer for each item."
 
     def snapshot_extras(self, snapshot, *, rng, shuffle):
@@ -190,7 +191,7 @@ class Matching(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "match")
+        gift.uses_only(answers, "text", "weight", "match", "text_format")
         if any(a.weight != 100 for a in answers):
             raise gift.Unrepresentable("matching pairs always have weight 100")
         if any(not a.match for a in answers):
@@ -201,7 +202,7 @@ class Matching(QuestionKind):
             raise gift.Unrepresentable("a matching question needs at least two pairs")
 
     def gift_answer_line(self, a):
-        return f"={gift.escape(a.text)} -> {gift.escape(a.match)}"
+        return f"={gift.written_text(a.text, a.text_format)} -> {gift.escape(a.match)}"
 
     def right_answer(self, shown):
         return {str(c["id"]): c["match"] for c in shown["choices"] if c["text"]}

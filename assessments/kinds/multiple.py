@@ -93,7 +93,8 @@ class MultipleAnswer(SingleChoice):
         gift_check_choice(answers, single=False)
 
     def gift_answer_line(self, a):
-        return f"~{gift.written_weight(a)}{gift.escape(a.text)}{gift.written_feedback(a)}"
+        text = gift.written_text(a.text, a.text_format)
+        return f"~{gift.written_weight(a)}{text}{gift.written_feedback(a)}"
 
     def right_answer(self, shown):
         return [c["id"] for c in shown["choices"] if Decimal(c["weight"]) > 0]

@@ -20,6 +20,8 @@ from assessments.kinds.base import (
 # ``Choice.numeric_value`` is declared with these decimal places).
 NUMBER_LIMIT = Decimal(10) ** 15
 NUMBER_DECIMALS = 10
+# What a key may be: the columns' 20 digits before the point.
+VALUE_LIMIT = Decimal(10) ** 20
 NUMBER_OUT_OF_BOUNDS = (
     f"Type a number between -{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,}, "
     f"with at most {NUMBER_DECIMALS} decimal places."
@@ -164,7 +166,7 @@ class Numerical(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "weight", "feedback", "value", "tolerance")
+        gift.uses_only(answers, "weight", "feedback", "value", "tolerance", "feedback_format")
         valued = [a for a in answers if a.value is not None]
         others = [a for a in answers if a.value is None]
         if others and (len(others) > 1 or answers[-1] is not others[0]):
@@ -205,14 +207,23 @@ def _gift_value(spec: "gift.Source") -> tuple[Decimal, Decimal]:
         if low > high:
             raise gift.GiftError(f"range {low}..{high} runs backwards", line=spec.line)
         middle = (low + high) / 2
-        return middle, high - middle
+        return _kept(middle, high - middle, spec)
     colon = spec.find(":")
     if colon < 0:
-        return gift.read_number(spec, "numerical answer"), Decimal(0)
+        return _kept(gift.read_number(spec, "numerical answer"), Decimal(0), spec)
     value = gift.read_number(spec[:colon], "numerical answer")
     tolerance = gift.read_number(spec[colon + 1 :], "tolerance")
     if tolerance < 0:
         raise gift.GiftError(f"tolerance {tolerance} is negative", line=spec.line)
+    return _kept(value, tolerance, spec)
+
+
+def _kept(value: Decimal, tolerance: Decimal, spec: "gift.Source") -> tuple[Decimal, Decimal]:
+    """The value and tolerance, if the columns hold them exactly, else ``GiftError``."""
+    for what, number in (("numerical answer", value), ("tolerance", tolerance)):
+        if abs(number) >= VALUE_LIMIT:
+            raise gift.GiftError(f"{what} {number} is too large", line=spec.line)
+        gift.refuse_places(number, NUMBER_DECIMALS, f"{what} {number}", line=spec.line)
     return value, tolerance
 
 

@@ -75,9 +75,12 @@ class ShortAnswer(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "feedback")
+        gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         if not answers or any(not a.text for a in answers):
             raise gift.Unrepresentable("a short-answer question needs answers with text")
+        if any(gift.take_format(a.text)[0] for a in answers):
+            # Moodle would read the tag as the answer's format and drop it.
+            raise gift.Unrepresentable("a short answer cannot start with a [format] tag")
         if any("->" in a.text or "->" in a.feedback for a in answers):
             raise gift.Unrepresentable("'->' in a short answer would read as a matching question")
         gift.require_full_credit(answers)

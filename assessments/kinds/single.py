@@ -85,11 +85,11 @@ class SingleChoice(ChoiceKind):
         gift_check_choice(answers, single=True)
 
     def gift_answer_line(self, a):
-        text, feedback = gift.escape(a.text), gift.written_feedback(a)
+        text, feedback = gift.written_text(a.text, a.text_format), gift.written_feedback(a)
         if a.weight == 100:
             return f"={text}{feedback}"  # Moodle reads no weight after '=' here
         # Answer text that starts with '%' gets an explicit weight so it is not read as one.
-        if a.weight == 0 and not a.text.startswith("%"):
+        if a.weight == 0 and not text.startswith("%"):
             return f"~{text}{feedback}"
         return f"~{gift.written_weight(a)}{text}{feedback}"
 

@@ -36,7 +36,7 @@ class TrueFalse(SingleChoice):
         return [true, false]
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "feedback")
+        gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         texts, weights = [a.text for a in answers], {a.weight for a in answers}
         if texts != ["True", "False"] or weights != {0, 100}:
             raise gift.Unrepresentable("true/false needs answers True and False, one weighted 100")
@@ -46,8 +46,8 @@ class TrueFalse(SingleChoice):
         right, wrong = (true, false) if true.weight == 100 else (false, true)
         parts = [
             "T" if right is true else "F",
-            gift.escape(wrong.feedback),
-            gift.escape(right.feedback),
+            gift.written_text(wrong.feedback, wrong.feedback_format),
+            gift.written_text(right.feedback, right.feedback_format),
         ]
         while not parts[-1]:
             parts.pop()
