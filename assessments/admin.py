@@ -52,6 +52,7 @@ from lessons.admin import (
 )
 from lessons.course_folder import COURSE_FILE, CourseFormatError, decode_text, refuse_too_big
 from lessons.models import Course, Lesson
+from lessons.validators import refuse_control_characters
 
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -103,6 +104,8 @@ class QuizForm(ContentForm):
 
 class TagsField(forms.CharField):
     """Moodle's question tags typed as one line, separated by commas (as Moodle's own form)."""
+
+    default_validators = [refuse_control_characters]
 
     def prepare_value(self, value):
         return ", ".join(value) if isinstance(value, list) else value

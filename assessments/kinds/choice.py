@@ -16,6 +16,7 @@ from assessments.kinds.base import (
     listed_choices,
     written_weight,
 )
+from assessments.text_formats import choice_text_html
 
 
 class ChoiceKind(QuestionKind):
@@ -48,7 +49,7 @@ class ChoiceKind(QuestionKind):
                 Option(
                     id=f"{field_name(slot)}-choice-{choice['id']}",
                     value=str(choice["id"]),
-                    label=choice.get("text", ""),
+                    label=choice_text_html(public, choice),
                     selected=str(choice["id"]) in chosen,
                 )
                 for choice in public["choices"]

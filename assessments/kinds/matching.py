@@ -24,6 +24,7 @@ from assessments.kinds.base import (
     listing_order,
     wrong,
 )
+from assessments.text_formats import choice_text_html
 
 PICK_EACH = "Pick an answer from the list for each item."
 
@@ -135,7 +136,7 @@ class Matching(QuestionKind):
                 MatchItem(
                     id=f"{field_name(slot)}-item-{left['id']}",
                     name=field_name(slot, left["id"]),
-                    label=left["text"],
+                    label=choice_text_html(public, left),
                     options=[
                         Option(
                             id="",
