@@ -436,7 +436,7 @@ def _parse_question(block: _Block) -> GiftQuestion:
         line=block.start,
     )
     try:
-        _check(question)
+        check_question(question)
     except Unrepresentable as problem:
         raise GiftError(str(problem), line=block.start) from None
     return question
@@ -532,7 +532,7 @@ class Unrepresentable(ValueError):
     pass
 
 
-def _check(q: GiftQuestion) -> None:
+def check_question(q: GiftQuestion) -> None:
     """Raise Unrepresentable unless q is a valid question that GIFT writes back exactly."""
     kind = kinds.KINDS.get(q.kind) if isinstance(q.kind, str) else None
     if kind is None:
@@ -603,7 +603,7 @@ def dump_gift(questions: list[GiftQuestion]) -> str:
     category = ""
     for q in questions:
         try:
-            _check(q)
+            check_question(q)
         except Unrepresentable as problem:
             raise ValueError(f"cannot write question {q.title or q.text!r}: {problem}") from None
         if q.category != category:

@@ -22,10 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assessments import gift
 from lessons.validators import control_character_message
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree as ET
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -387,6 +390,27 @@ class QuestionKind(ABC):
     def gift_answer_line(self, answer: "gift.GiftAnswer") -> str:
         """One answer as ``gift_block`` writes it, on a line of its own."""
         raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
+
+    # --- Moodle XML (optional: a kind without it is neither read nor written) ---
+
+    #: The ``type`` of Moodle's ``<question>`` element for this kind; None for none.
+    moodle_type: str | None = None
+    #: Other names Moodle has written for that type.
+    moodle_aliases: tuple[str, ...] = ()
+
+    def moodle_claims(self, element: "ET.Element") -> bool:
+        """Whether a ``<question>`` of ``moodle_type`` is this kind's (single and multiple
+        choice share Moodle's ``multichoice``)."""
+        return True
+
+    def moodle_answers(self, element: "ET.Element") -> list["gift.GiftAnswer"]:
+        """The answers of a ``<question>`` this kind claimed, each text with its format as
+        written, or ``MoodleXmlError``."""
+        return []
+
+    def moodle_write(self, question: "gift.GiftQuestion", element: "ET.Element") -> None:
+        """Add the kind's own elements (its answers and settings) to ``<question>``."""
+        raise ValueError(f"{self.label} questions cannot be written in Moodle XML")
 
     def __repr__(self):
         return f"<question kind {self.name}>"

@@ -4,7 +4,7 @@ multiple): options named by tokens, ticked on the page, counted in the statistic
 from decimal import Decimal
 from typing import Any
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     UNKNOWN_OPTION,
     Fields,
@@ -93,3 +93,31 @@ def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None
         raise gift.Unrepresentable("every answer of the single-choice question is fully correct")
     if not any(a.weight > 0 for a in answers):
         raise gift.Unrepresentable("the multiple choice question has no correct answer")
+
+
+def moodle_choice_answers(element) -> list["gift.GiftAnswer"]:
+    """Moodle XML's ``<answer fraction="…" format="…"><text>…<feedback…>`` choices."""
+    answers = []
+    for answer in element.iterfind("answer"):
+        text, text_format = moodle_xml.formatted(answer)
+        feedback, feedback_format = moodle_xml.feedback(answer)
+        answers.append(
+            gift.GiftAnswer(
+                text,
+                moodle_xml.fraction(answer),
+                feedback,
+                text_format=text_format,
+                feedback_format=feedback_format,
+            )
+        )
+    return answers
+
+
+def moodle_write_choices(question: "gift.GiftQuestion", element, *, single: bool) -> None:
+    moodle_xml.add_value(element, "single", "true" if single else "false")
+    moodle_xml.add_value(element, "shuffleanswers", "true")
+    moodle_xml.add_value(element, "answernumbering", "abc")
+    for a in question.answers:
+        moodle_xml.add_answer(
+            element, question, a, a.text, moodle_xml.effective(a.text_format, question)
+        )

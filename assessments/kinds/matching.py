@@ -6,7 +6,7 @@ Moodle's extra wrong right sides, not items.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     CENT,
     UNKNOWN_OPTION,
@@ -204,6 +204,29 @@ class Matching(QuestionKind):
 
     def gift_answer_line(self, a):
         return f"={gift.written_text(a.text, a.text_format)} -> {gift.escape(a.match)}"
+
+    # Moodle XML: matching, a <subquestion> per item with its <answer> (no text: an extra
+    # wrong right side).
+    moodle_type = "matching"
+    moodle_aliases = ("match",)
+
+    def moodle_answers(self, element):
+        answers = []
+        for item in element.iterfind("subquestion"):
+            text, text_format = moodle_xml.formatted(item)
+            right = moodle_xml.clean(item.findtext("answer/text"))
+            answers.append(
+                gift.GiftAnswer(text, Decimal(100), match=right, text_format=text_format)
+            )
+        return answers
+
+    def moodle_write(self, question, element):
+        moodle_xml.add_value(element, "shuffleanswers", "true")
+        for a in question.answers:
+            item = moodle_xml.add_text(
+                element, "subquestion", a.text, moodle_xml.effective(a.text_format, question)
+            )
+            moodle_xml.add_text(item, "answer", a.match)
 
     def right_answer(self, shown):
         return {str(c["id"]): c["match"] for c in shown["choices"] if c["text"]}

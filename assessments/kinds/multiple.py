@@ -17,7 +17,7 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
-from assessments.kinds.choice import gift_check_choice
+from assessments.kinds.choice import gift_check_choice, moodle_write_choices
 from assessments.kinds.single import SingleChoice
 
 
@@ -95,6 +95,13 @@ class MultipleAnswer(SingleChoice):
     def gift_answer_line(self, a):
         text = gift.written_text(a.text, a.text_format)
         return f"~{gift.written_weight(a)}{text}{gift.written_feedback(a)}"
+
+    # Moodle XML: multichoice with <single>false</single>.
+    def moodle_claims(self, element):
+        return not super().moodle_claims(element)
+
+    def moodle_write(self, question, element):
+        moodle_write_choices(question, element, single=False)
 
     def right_answer(self, shown):
         return [c["id"] for c in shown["choices"] if Decimal(c["weight"]) > 0]

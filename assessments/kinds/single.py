@@ -17,7 +17,13 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
-from assessments.kinds.choice import ChoiceKind, gift_check_choice, gift_choice_answers
+from assessments.kinds.choice import (
+    ChoiceKind,
+    gift_check_choice,
+    gift_choice_answers,
+    moodle_choice_answers,
+    moodle_write_choices,
+)
 
 
 class SingleChoice(ChoiceKind):
@@ -92,6 +98,18 @@ class SingleChoice(ChoiceKind):
         if a.weight == 0 and not text.startswith("%"):
             return f"~{text}{feedback}"
         return f"~{gift.written_weight(a)}{text}{feedback}"
+
+    # Moodle XML: multichoice with <single>true</single> (Moodle's default).
+    moodle_type = "multichoice"
+
+    def moodle_claims(self, element):
+        return (element.findtext("single") or "true").strip().lower() in ("true", "1")
+
+    def moodle_answers(self, element):
+        return moodle_choice_answers(element)
+
+    def moodle_write(self, question, element):
+        moodle_write_choices(question, element, single=True)
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["id"]

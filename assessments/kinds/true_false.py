@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.single import SingleChoice
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -55,6 +55,40 @@ class TrueFalse(SingleChoice):
             return "{" + "#".join(parts) + "}"
         # One answer per line, as in the other block layouts, keeps long feedback readable.
         return "{\n\t" + "#".join(parts) + "\n\t" + general + "\n}"
+
+    # Moodle XML: truefalse, an <answer> "true" and one "false", in either order.
+    moodle_type = "truefalse"
+
+    def moodle_claims(self, element):
+        return True
+
+    def moodle_answers(self, element):
+        found = {}
+        for answer in element.iterfind("answer"):
+            text = moodle_xml.clean(answer.findtext("text")).lower()
+            if text not in ("true", "false") or text in found:
+                break
+            found[text] = answer
+        else:
+            if len(found) == 2:
+                return [
+                    _moodle_answer("True", found["true"]),
+                    _moodle_answer("False", found["false"]),
+                ]
+        raise moodle_xml.MoodleXmlError(
+            "a true/false question has two <answer>s, “true” and “false”"
+        )
+
+    def moodle_write(self, question, element):
+        for a in question.answers:
+            moodle_xml.add_answer(element, question, a, a.text.lower(), "moodle")
+
+
+def _moodle_answer(text: str, answer) -> "gift.GiftAnswer":
+    feedback, feedback_format = moodle_xml.feedback(answer)
+    return gift.GiftAnswer(
+        text, moodle_xml.fraction(answer), feedback, feedback_format=feedback_format
+    )
 
 
 def _head(body: "gift.Source") -> str:
