@@ -14,6 +14,9 @@ differs from the question's (``gift.own_format``); otherwise they are in the que
 snapshot taken before formats were kept has none, and shows its texts as it always did.
 """
 
+import html
+
+import nh3
 from django.template.defaultfilters import linebreaksbr
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,6 +31,15 @@ def render_text(text: str, text_format: str = "") -> SafeString:
     if text_format == "markdown":
         return mark_safe(render_markdown_fragment(text))
     return linebreaksbr(text, autoescape=True)
+
+
+def plain_text(text: str, text_format: str = "") -> str:
+    """``text`` without its markup, for a line of text (a review's answer, a CSV cell): what
+    the learner reads of it."""
+    if text_format not in ("html", "markdown"):
+        return text if isinstance(text, str) else ""
+    shown = render_text(text, text_format)
+    return " ".join(html.unescape(nh3.clean(shown, tags=set())).split())
 
 
 def _format(shown: dict, own: object = "") -> str:
@@ -57,3 +69,8 @@ def feedback_html(shown: dict, feedback: str) -> SafeString:
         if isinstance(choice, dict) and choice.get("feedback") == feedback:
             return render_text(feedback, _format(shown, choice.get("feedback_format")))
     return render_text(feedback, _format(shown))
+
+
+def choice_plain_text(shown: dict, choice: dict) -> str:
+    """A choice's text (a matching item's left side) as a line of plain text."""
+    return plain_text(choice.get("text", ""), _format(shown, choice.get("text_format")))

@@ -16,7 +16,7 @@ from assessments.kinds.base import (
     listed_choices,
     written_weight,
 )
-from assessments.text_formats import choice_text_html
+from assessments.text_formats import choice_plain_text, choice_text_html
 
 
 class ChoiceKind(QuestionKind):
@@ -59,7 +59,11 @@ class ChoiceKind(QuestionKind):
     def choice_tally(self, shown, picks):
         picks = dict(picks)
         rows = [
-            (choice["text"], written_weight(choice) > 0, picks.pop(str(choice["id"]), 0))
+            (
+                choice_plain_text(shown, choice),
+                written_weight(choice) > 0,
+                picks.pop(str(choice["id"]), 0),
+            )
             for choice in sorted(shown["choices"], key=lambda choice: choice["id"])
         ]
         # Picked in an older version of the question, since edited away.

@@ -24,7 +24,7 @@ from assessments.kinds.base import (
     listing_order,
     wrong,
 )
-from assessments.text_formats import choice_text_html
+from assessments.text_formats import choice_plain_text, choice_text_html
 
 PICK_EACH = "Pick an answer from the list for each item."
 
@@ -157,13 +157,16 @@ class Matching(QuestionKind):
     def answer_lines(self, shown, answer):
         pairs = answer if isinstance(answer, dict) else {}
         return [
-            f"{left['text']} → {pairs[str(left['id'])]}"
+            f"{choice_plain_text(shown, left)} → {pairs[str(left['id'])]}"
             for left in left_items(shown)
             if pairs.get(str(left["id"]))
         ]
 
     def key_lines(self, shown):
-        return [f"{left['text']} → {left.get('match', '')}" for left in left_items(shown)]
+        return [
+            f"{choice_plain_text(shown, left)} → {left.get('match', '')}"
+            for left in left_items(shown)
+        ]
 
     # GIFT: "=left -> right" pairs (an empty left side is an extra wrong right side).
     gift_order = 40

@@ -19,6 +19,7 @@ from assessments.kinds.base import (
 )
 from assessments.kinds.choice import gift_check_choice, moodle_write_choices
 from assessments.kinds.single import SingleChoice
+from assessments.text_formats import choice_plain_text
 
 
 class MultipleAnswer(SingleChoice):
@@ -73,14 +74,14 @@ class MultipleAnswer(SingleChoice):
     def answer_lines(self, shown, answer):
         ticked = {str(item) for item in answer} if isinstance(answer, list) else set()
         return [
-            choice.get("text", "")
+            choice_plain_text(shown, choice)
             for choice in listed_choices(shown)
             if str(choice.get("id")) in ticked
         ]
 
     def key_lines(self, shown):
         return [
-            choice.get("text", "")
+            choice_plain_text(shown, choice)
             for choice in listed_choices(shown)
             if written_weight(choice) > 0
         ]

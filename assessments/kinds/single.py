@@ -24,6 +24,7 @@ from assessments.kinds.choice import (
     moodle_choice_answers,
     moodle_write_choices,
 )
+from assessments.text_formats import choice_plain_text
 
 
 class SingleChoice(ChoiceKind):
@@ -72,11 +73,13 @@ class SingleChoice(ChoiceKind):
     def answer_lines(self, shown, answer):
         for choice in listed_choices(shown):
             if str(choice.get("id")) == str(answer):
-                return [choice.get("text", "")]
+                return [choice_plain_text(shown, choice)]
         return []
 
     def key_lines(self, shown):
-        return best_texts(listed_choices(shown))
+        return [
+            choice_plain_text(shown, choice) for choice in best_of_choices(listed_choices(shown))
+        ]
 
     # GIFT: "~" answers, one of them "=" (fully right).
     gift_order = 30
@@ -118,12 +121,17 @@ class SingleChoice(ChoiceKind):
         return min(shown["choices"], key=lambda c: Decimal(c["weight"]))["id"]
 
 
-def best_texts(choices: list[dict]) -> list[str]:
-    """The texts of the best weighted choices, if any earns something."""
+def best_of_choices(choices: list[dict]) -> list[dict]:
+    """The best weighted choices, if any earns something."""
     best = max((written_weight(choice) for choice in choices), default=Decimal(0))
     if best <= 0:
         return []
-    return [choice.get("text", "") for choice in choices if written_weight(choice) == best]
+    return [choice for choice in choices if written_weight(choice) == best]
+
+
+def best_texts(choices: list[dict]) -> list[str]:
+    """The texts of the best weighted choices, as written (short answers have no format)."""
+    return [choice.get("text", "") for choice in best_of_choices(choices)]
 
 
 KIND = SingleChoice()

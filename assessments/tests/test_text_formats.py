@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Quiz
-from assessments.text_formats import render_text
+from assessments.review import answer_lines, key_lines
+from assessments.text_formats import plain_text, render_text
 from progress.services import enrollment_create, quiz_attempt_start, quiz_attempt_submit
 from tests.factories import course_with_modules, matching_question, single_question
 
@@ -86,3 +87,18 @@ def test_the_result_shows_feedback_and_explanation_in_their_formats(client, atte
     assert "Which is <b>bold</b>?" in page
     assert "<em>Right</em>" in page
     assert "It is <strong>this</strong> one." in page
+
+
+def test_answer_and_key_lines_read_formatted_choices_as_plain_text():
+    shown = {
+        "kind": "single",
+        "text_format": "html",
+        "choices": [
+            {"id": 1, "text": "<p>Right &amp; <b>proper</b></p>", "weight": "100"},
+            {"id": 2, "text": "a < b", "text_format": "plain", "weight": "0"},
+        ],
+    }
+
+    assert answer_lines(shown, 1) == key_lines(shown) == ["Right & proper"]
+    assert answer_lines(shown, 2) == ["a < b"]
+    assert plain_text("The **sun**\n\n- east", "markdown") == "The sun east"
