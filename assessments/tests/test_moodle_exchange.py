@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.course_io import (
@@ -189,3 +191,22 @@ def test_the_course_action_exports_the_whole_bank(client, ines, shipped):
 
     assert response["Content-Disposition"].endswith('military-diplomacy-questions.xml"')
     assert len(parse_moodle_xml(response.content)) == 79
+
+
+def test_exporting_a_bank_costs_the_same_queries_whatever_its_size(client, ines, shipped):
+    small = course_with_modules(modules=1, lessons=1, final_exam=False)
+    Question.objects.filter(quiz__course=small).update(lesson=small.lessons.get())
+    for course in (small, shipped):
+        course.instructors.add(ines)
+    client.force_login(ines)
+
+    def queries(course) -> int:
+        action = {"action": "export_moodle_xml", "_selected_action": [course.pk]}
+        path = reverse("admin:lessons_course_changelist")
+        client.post(path, action)  # warm the caches (content types, permissions)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(path, action).status_code == 200
+        return len(captured)
+
+    # 1 quiz of 1 question, and 7 quizzes of 79 questions.
+    assert queries(small) == queries(shipped)
