@@ -29,15 +29,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.course_io import (
     course_import,
+    course_moodle_xml,
     course_zip_extract,
     courses_zip,
     gift_question,
     quiz_gift,
     quiz_questions_import,
+    quiz_questions_import_moodle_xml,
 )
 from assessments.gift import dump_gift
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
+from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
 from assessments.selectors import draw_shortfalls
 from assessments.services import quiz_override_grant, quiz_override_problems
 from lessons.admin import (
@@ -58,6 +61,7 @@ from lessons.course_folder import (
     refuse_too_big,
 )
 from lessons.models import Course, Lesson
+from lessons.validators import refuse_control_characters
 
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
@@ -107,7 +111,25 @@ class QuizForm(ContentForm):
         return cleaned
 
 
+class TagsField(forms.CharField):
+    """Moodle's question tags typed as one line, separated by commas (as Moodle's own form)."""
+
+    default_validators = [refuse_control_characters]
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        tags = [tag.strip() for tag in (super().to_python(value) or "").split(",")]
+        return list(dict.fromkeys(tag for tag in tags if tag))
+
+
 class QuestionForm(ContentForm):
+    tags = TagsField(
+        required=False,
+        help_text="Moodle's question tags, separated by commas; kept in GIFT and Moodle XML.",
+    )
+
     def clean(self):
         cleaned = super().clean()
         quiz, lesson, passage = cleaned.get("quiz"), cleaned.get("lesson"), cleaned.get("passage")
@@ -122,7 +144,16 @@ class ChoiceInline(NumberRangesMixin, PlainTextMixin, SortableTabularInline):
     model = Choice
     number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
     form = ContentForm
-    fields = ("text", "weight", "feedback", "match_text", "numeric_value", "tolerance")
+    fields = (
+        "text",
+        "text_format",
+        "weight",
+        "feedback",
+        "feedback_format",
+        "match_text",
+        "numeric_value",
+        "tolerance",
+    )
     ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
@@ -148,6 +179,12 @@ class QuestionInline(PlainTextMixin, SortableTabularInline):
 
 class GiftUploadForm(forms.Form):
     file = forms.FileField(label="GIFT file", help_text="Moodle's GIFT format, UTF-8 text.")
+
+
+class MoodleXmlUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Moodle XML file", help_text="A question bank as Moodle exports it (Moodle XML)."
+    )
 
 
 @admin.register(Quiz)
@@ -202,21 +239,57 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
                 self.admin_site.admin_view(self.export_gift_view),
                 name="assessments_quiz_export_gift",
             ),
+            path(
+                "<path:object_id>/import-moodle-xml/",
+                self.admin_site.admin_view(self.import_moodle_xml_view),
+                name="assessments_quiz_import_moodle_xml",
+            ),
+            path(
+                "<path:object_id>/export-moodle-xml/",
+                self.admin_site.admin_view(self.export_moodle_xml_view),
+                name="assessments_quiz_export_moodle_xml",
+            ),
         ]
         return urls + super().get_urls()
 
     def import_gift_view(self, request, object_id):
+        return self._questions_import_view(
+            request,
+            object_id,
+            form=GiftUploadForm,
+            title="Import GIFT",
+            read=lambda quiz, upload: quiz_questions_import(
+                quiz, _upload_text(upload), source=upload.name
+            ),
+            intro="“// lesson: <lesson-slug>#passage-<n>” lines link a question to the lesson "
+            "that answers it.",
+        )
+
+    def import_moodle_xml_view(self, request, object_id):
+        return self._questions_import_view(
+            request,
+            object_id,
+            form=MoodleXmlUploadForm,
+            title="Import Moodle XML",
+            read=lambda quiz, upload: quiz_questions_import_moodle_xml(
+                quiz, _upload_bytes(upload, limit=MOODLE_XML_MAX_BYTES), source=upload.name
+            ),
+            intro="Moodle XML names no lessons: a question matched keeps the lesson it links "
+            "to. Images and files embedded in questions are refused, as are question types "
+            "Courseware does not have (docs/moodle.md).",
+        )
+
+    def _questions_import_view(self, request, object_id, *, form, title, read, intro):
         quiz = self.get_object(request, unquote(object_id))
         if quiz is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, quiz):
             raise PermissionDenied
-        form = GiftUploadForm(request.POST or None, request.FILES or None)
+        form = form(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                text = _upload_text(upload)
-                report = quiz_questions_import(quiz, text, source=upload.name)
+                report = read(quiz, upload)
             except CourseFormatError as error:
                 form.add_error("file", located(error))
             else:
@@ -229,14 +302,12 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": quiz,
-            "title": "Import GIFT",
+            "title": title,
             "form": form,
             "submit_label": "Import",
             "intro": [
                 "The quiz's questions become those of the file: questions are matched by "
-                "title (untitled ones by order), questions not in the file are removed. "
-                "“// lesson: <lesson-slug>#passage-<n>” lines link a question to the lesson "
-                "that answers it.",
+                "title (untitled ones by order), questions not in the file are removed. " + intro,
                 "Learners' past attempts do not change: each keeps the questions as shown. "
                 "A file with an error changes nothing.",
             ],
@@ -244,16 +315,32 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
         return TemplateResponse(request, "admin/upload_form.html", context)
 
     def export_gift_view(self, request, object_id):
+        return self._questions_export_view(
+            request, object_id, write=quiz_gift, extension="gift", content_type="text/plain"
+        )
+
+    def export_moodle_xml_view(self, request, object_id):
+        return self._questions_export_view(
+            request,
+            object_id,
+            write=lambda quiz: course_moodle_xml(
+                quiz.course, quizzes=Quiz.objects.filter(pk=quiz.pk)
+            ),
+            extension="xml",
+            content_type="application/xml",
+        )
+
+    def _questions_export_view(self, request, object_id, *, write, extension, content_type):
         quiz = self.get_object(request, unquote(object_id))
         if quiz is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         try:
-            text = quiz_gift(quiz)
+            text = write(quiz)
         except ValueError as error:
             self.message_user(request, str(error), messages.ERROR)
             return redirect("admin:assessments_quiz_change", quiz.pk)
-        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-        filename = f"{quiz.course.slug}-{quiz.slug}.gift"
+        response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+        filename = f"{quiz.course.slug}-{quiz.slug}.{extension}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
@@ -306,7 +393,7 @@ class QuestionAdmin(ContentAdmin):
         "kind",
     )
     list_select_related = ("quiz", "lesson")
-    search_fields = ("title", "text")
+    search_fields = ("title", "text", "idnumber")
     fields = (
         "answered",
         "quiz",
@@ -314,12 +401,15 @@ class QuestionAdmin(ContentAdmin):
         "kind",
         "title",
         "text",
+        "text_format",
         "points",
         "explanation",
+        "explanation_format",
         "lesson",
         "passage",
         "category",
-        "text_format",
+        "idnumber",
+        "tags",
     )
     readonly_fields = ("answered",)
     inlines = [ChoiceInline]
@@ -629,6 +719,25 @@ class CourseExamAndZipsMixin:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return self.export_zip(request, Course.objects.filter(pk=course.pk))
 
+    @admin.action(description="Export question banks as Moodle XML", permissions=["view"])
+    def export_moodle_xml(self, request, queryset):
+        courses = list(queryset)
+        if len(courses) != 1:
+            self.message_user(
+                request,
+                "Choose one course: a Moodle XML file holds one course's bank.",
+                messages.WARNING,
+            )
+            return redirect(request.get_full_path())
+        try:
+            text = course_moodle_xml(courses[0])
+        except ValueError as error:
+            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            return redirect(request.get_full_path())
+        response = HttpResponse(text, content_type="application/xml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{courses[0].slug}-questions.xml"'
+        return response
+
     @admin.action(description="Export selected courses as zip", permissions=["view"])
     def export_zip(self, request, queryset):
         courses = list(queryset)
@@ -644,6 +753,12 @@ class CourseExamAndZipsMixin:
 
 
 # --- Course zips and uploaded files ---------------------------------------------------------
+
+
+def _upload_bytes(upload, *, limit: int) -> bytes:
+    if upload.size > limit:  # before reading it into memory
+        raise CourseFormatError(f"larger than {limit // 2**20} MB", path=upload.name)
+    return upload.read()
 
 
 def _upload_text(upload) -> str:

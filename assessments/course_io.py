@@ -19,9 +19,19 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.core import serializers
 from django.db import transaction
+from django.db.models import F
 
-from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
+from assessments.gift import (
+    GiftAnswer,
+    GiftError,
+    GiftQuestion,
+    dump_gift,
+    own_format,
+    parse_gift,
+)
+from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
+from assessments.moodle_xml import TOP_CATEGORY, MoodleXmlError, dump_moodle_xml, parse_moodle_xml
 from assessments.selectors import quiz_group_sizes
 from lessons.course_folder import (
     COURSE_FILE,
@@ -205,6 +215,34 @@ def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
     return report
 
 
+def quiz_questions_import_moodle_xml(quiz: Quiz, data: bytes, *, source: str) -> SyncReport:
+    """Make ``quiz``'s questions those of a Moodle XML file, matched as a GIFT import matches
+    them; questions keep the lessons they link to (Moodle XML cannot name them). A category
+    written for this quiz by ``course_moodle_xml`` reads back as the question's own.
+    Raises CourseFormatError (``source``, the question and element) and writes nothing."""
+    try:
+        questions = parse_moodle_xml(data)
+    except MoodleXmlError as error:
+        raise CourseFormatError(str(error), path=Path(source)) from None
+    prefix = quiz_category(quiz)
+    for number, question in enumerate(questions, start=1):
+        if question.category == prefix or question.category.startswith(prefix + "/"):
+            question.category = question.category.removeprefix(prefix).removeprefix("/")
+        for name in ("title", "category", "idnumber"):
+            limit = Question._meta.get_field(name).max_length
+            if len(getattr(question, name)) > limit:
+                raise CourseFormatError(
+                    f"question {number} “{question.title[:40]}”: its {name} is longer than "
+                    f"the {limit} characters Courseware keeps",
+                    path=Path(source),
+                )
+    report = SyncReport()
+    with transaction.atomic():
+        where = QuizFile(name=quiz.slug, text="", path=Path(source))
+        _questions_sync(quiz, questions, {}, where, report, keep_lessons=True)
+    return report
+
+
 def _parse_quiz_file(quiz_file: QuizFile) -> list[GiftQuestion]:
     try:
         return parse_gift(quiz_file.text, source=str(quiz_file.path))
@@ -281,14 +319,18 @@ def _question_keys(titles: list[str]) -> list[tuple[str, int]]:
     return keys
 
 
-def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
+def _questions_sync(quiz, gift_questions, lessons, quiz_file, report, *, keep_lessons=False):
+    """Make the quiz's questions ``gift_questions``. ``keep_lessons``: the file cannot name
+    lessons (Moodle XML), so a question matched keeps the lesson it links to."""
     existing = list(quiz.questions.order_by("position", "id").prefetch_related("choices"))
     by_key = dict(zip(_question_keys([q.title for q in existing]), existing, strict=True))
     new_keys = _question_keys([q.title for q in gift_questions])
     for position, (key, gift_question) in enumerate(zip(new_keys, gift_questions, strict=True), 1):
-        where = {"path": quiz_file.path, "line": gift_question.line}
+        where = {"path": quiz_file.path, "line": gift_question.line or None}
         lesson, passage = _lesson_reference(gift_question.lesson, lessons, where)
         question = by_key.pop(key, None) or Question(quiz=quiz)
+        if keep_lessons:
+            lesson, passage = question.lesson, question.passage
         instance_apply(
             question,
             {
@@ -298,8 +340,11 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
                 "text": gift_question.text,
                 "text_format": gift_question.text_format,
                 "category": gift_question.category,
+                "idnumber": gift_question.idnumber,
+                "tags": gift_question.tags,
                 "points": gift_question.points,
                 "explanation": gift_question.explanation,
+                "explanation_format": gift_question.explanation_format,
                 "lesson": lesson,
                 "passage": passage,
             },
@@ -325,8 +370,10 @@ def _choices_sync(question, answers: list[GiftAnswer], report, where) -> None:
             {
                 "position": position,
                 "text": answer.text,
+                "text_format": answer.text_format,
                 "weight": answer.weight,
                 "feedback": answer.feedback,
+                "feedback_format": answer.feedback_format,
                 "match_text": answer.match,
                 "numeric_value": answer.value,
                 "tolerance": answer.tolerance,
@@ -528,6 +575,33 @@ def quiz_gift(quiz: Quiz) -> str:
     return dump_gift([gift_question(q) for q in quiz.questions.all()])
 
 
+def quiz_category(quiz: Quiz) -> str:
+    """The Moodle category a quiz's questions are exported in: the quiz's title under the
+    course's top category ("/" doubled, as Moodle escapes it in a path)."""
+    return f"{TOP_CATEGORY}/{quiz.title.replace('/', '//')}"
+
+
+def course_moodle_xml(course: Course, *, quizzes=None) -> str:
+    """The course's question bank (or ``quizzes`` of it) as a Moodle XML file: each quiz a
+    category named after it, with the quiz's slug as the category's ID number, and each
+    question's own category below it (a category that is already a Moodle path, from a bank
+    Moodle wrote, stays as it is). ValueError for a question Moodle XML cannot hold."""
+    if quizzes is None:
+        quizzes = course.quizzes.exclude(status=Status.ARCHIVED).order_by(
+            F("module__position").asc(nulls_last=True)
+        )
+    questions, idnumbers = [], {}
+    for quiz in quizzes.prefetch_related("questions__choices", "questions__lesson"):
+        category = quiz_category(quiz)
+        idnumbers[category] = quiz.slug
+        for question in quiz.questions.all():
+            exported = gift_question(question)
+            if not exported.category.startswith("$"):
+                exported.category = "/".join(filter(None, [category, exported.category]))
+            questions.append(exported)
+    return dump_moodle_xml(questions, category_idnumbers=idnumbers)
+
+
 def quiz_settings(quiz: Quiz) -> dict:
     """Quiz settings as the folder writes them: defaults left out."""
     settings = {}
@@ -545,20 +619,31 @@ def gift_question(question: Question) -> GiftQuestion:
         reference = question.lesson.slug
         if question.passage:
             reference += f"#passage-{question.passage}"
+    text_format = question.text_format
     return GiftQuestion(
         kind=question.kind,
         title=question.title,
         text=question.text,
-        text_format=question.text_format,
+        text_format=text_format,
         category=question.category,
+        idnumber=question.idnumber,
+        tags=list(question.tags),
         points=plain_decimal(question.points),
         explanation=question.explanation,
+        explanation_format=own_format(
+            question.explanation_format, text_format, question.explanation
+        ),
         lesson=reference,
         answers=[
             GiftAnswer(
                 text=choice.text,
+                # Short answers and numbers keep no format of their own (as in Moodle).
+                text_format=own_format(choice.text_format, text_format, choice.text)
+                if kind_for(question.kind).answer_text_format
+                else "",
                 weight=plain_decimal(choice.weight),
                 feedback=choice.feedback,
+                feedback_format=own_format(choice.feedback_format, text_format, choice.feedback),
                 match=choice.match_text,
                 value=None
                 if choice.numeric_value is None
@@ -600,4 +685,6 @@ def course_fixture(course: Course) -> str:
                 fields[name] = FIXTURE_TIMESTAMP
         if "instructors" in fields:
             fields["instructors"] = []  # people are not content
+        if "weight" in fields:  # "0", not the serialiser's "0E-7"
+            fields["weight"] = format(Decimal(fields["weight"]), "f")
     return json.dumps(records, indent=1, ensure_ascii=False) + "\n"

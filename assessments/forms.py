@@ -34,6 +34,7 @@ from assessments.kinds import kind_for
 from assessments.kinds.base import Fields, MatchItem, Option, field_name
 from assessments.kinds.matching import left_items
 from assessments.models import Response
+from assessments.text_formats import question_text_html
 
 # Re-exported: pages and tests build and read fields through this module.
 __all__ = ["MatchItem", "Option", "field_name", "left_items"]
@@ -100,6 +101,7 @@ class QuestionForm:
     slot: int
     kind: str
     text: str
+    text_html: str  # the text in its format, as the page shows it (text_formats)
     points: str
     fields: Fields = field(default_factory=Fields)
     answered: bool = False
@@ -169,6 +171,7 @@ def question_form(
         "slot": slot,
         "kind": kind,
         "text": public.get("text", ""),
+        "text_html": question_text_html(public),
         "points": public.get("points") or "0",
         "answered": not is_unanswered(shown, answer),
         "error": error,

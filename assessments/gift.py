@@ -62,9 +62,22 @@ reads back differently: leading or trailing whitespace in any text, and carriage
 short answer or its feedback (Moodle would read a matching question) or in the left side of
 a matching pair; a line break in a category or lesson.
 
-Text wrapped over several lines keeps its line breaks, as in Moodle, and is written back on
-one line with ``\\n``. ``[format]`` tags are read only before the question text; on answers
-and feedback they stay part of the text (Courseware keeps no per-answer format).
+Text wrapped over several lines keeps its line breaks and the indentation of its
+continuation lines, as in Moodle, and is written back on one line with ``\\n``.
+
+Text formats, as Moodle reads them: ``[html]``, ``[markdown]``, ``[plain]`` or ``[moodle]``
+before the question text sets its format; before the general feedback, a choice, a matching
+item or any feedback it sets that text's own format, which otherwise is the question's. A text
+keeps a format of its own only where it differs from the question's (``own_format``), and
+``dump_gift`` writes a ``[format]`` exactly there. Short answers keep no format (Moodle drops
+it: the answer is compared with what is typed).
+
+Tags and idnumber, as Moodle writes them: ``[tag:…]`` and ``[id:…]`` anywhere in the comment
+lines of a question (``\\]`` for a ``]``), written back on one line before it:
+``// [id:q1] [tag:unit-1] [tag:hard]``.
+
+Precision kept, each refused with its line beyond it: weights to 7 decimal places (Moodle's
+fractions: a third is ``%33.33333%``), points to 2, numerical values and tolerances to 10.
 
 Refused as Moodle's question editor refuses them: a multiple choice with fewer than two
 answers or no positive weight, a short-answer or numerical question with no 100 % answer, a
@@ -80,10 +93,11 @@ would read the question into the category name).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
 from assessments import kinds
+from assessments.kinds.base import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 
 TEXT_FORMATS = ("html", "markdown", "plain", "moodle")
 BLANK = "_____"
@@ -94,6 +108,9 @@ NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
 _NUMBER_RE = re.compile(NUMBER)
 _FORMAT_TAG_RE = re.compile(r"\[(html|markdown|plain|moodle)\]")
 _DIRECTIVE_RE = re.compile(r"//\s*(lesson|points)\s*:(.*)")
+# Moodle's tags and idnumber, in any comment of the question: ``// [tag:x] [id:y]``, with
+# ``\]`` for a ``]`` in the value; a value never runs over two lines.
+_TAG_RE = re.compile(r"\[(tag|id):((?:\\\]|[^\]\n])*)\]")
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": "\\n"})
 
 
@@ -123,6 +140,9 @@ class GiftAnswer:
     match: str = ""
     value: Decimal | None = None
     tolerance: Decimal = Decimal(0)
+    # A text's own format where it differs from the question's, else "" (``own_format``).
+    text_format: str = ""
+    feedback_format: str = ""
 
 
 @dataclass
@@ -136,7 +156,47 @@ class GiftQuestion:
     lesson: str = ""
     points: Decimal = Decimal(1)
     text_format: str = ""
+    explanation_format: str = ""
+    tags: list[str] = field(default_factory=list)
+    idnumber: str = ""
     line: int = field(default=0, compare=False)
+
+
+def effective_format(text_format: str, question_format: str = "") -> str:
+    """The format a text is in: its own, else its question's, else Moodle's default."""
+    return text_format or question_format or "moodle"
+
+
+def own_format(text_format: str, question_format: str, text: str = "x") -> str:
+    """What is stored of a text's format: "" when it is the question's (or there is no text),
+    so a question written in one format carries it once."""
+    if not text or effective_format(text_format, question_format) == effective_format(
+        question_format
+    ):
+        return ""
+    return text_format
+
+
+def take_format(text: str) -> tuple[str, str]:
+    """A leading ``[html]``, ``[markdown]``, ``[plain]`` or ``[moodle]`` and the text after it,
+    as Moodle's parse_text_with_format reads them; ("", text) without one."""
+    if tag := _FORMAT_TAG_RE.match(text):
+        return tag[1], text[tag.end() :].strip()
+    return "", text
+
+
+def tags_and_idnumber(comments: list[str]) -> tuple[list[str], str]:
+    """The ``[tag:…]`` values and the ``[id:…]`` of a question's comment lines."""
+    tags, idnumber = [], ""
+    for name, raw in _TAG_RE.findall("\n".join(comments)):
+        value = raw.replace("\\]", "]").strip()
+        if not value:
+            continue
+        if name == "tag":
+            tags.append(value)
+        elif not idnumber:
+            idnumber = value
+    return tags, idnumber
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -201,6 +261,7 @@ class _Block:
     lines: list[tuple[int, str]]
     category: str
     directives: dict[str, tuple[int, str]]
+    comments: list[tuple[int, str]]
 
 
 def parse_gift(text: str, *, source: str = "<gift>") -> list[GiftQuestion]:
@@ -217,14 +278,19 @@ def _blocks(text: str):
     category = ""
     category_line = 0  # a $CATEGORY: line not yet followed by a blank line
     pending: dict[str, tuple[int, str]] = {}
+    comments: list[tuple[int, str]] = []  # before the question, for its tags and idnumber
     current: _Block | None = None
     for lineno, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()  # Moodle trims every line, so indentation never matters
+        # Moodle trims a line to tell what it is, and keeps a question's lines as written
+        # (the indentation of <pre> text counts); answers and texts are trimmed later.
+        line = raw.strip()
         if not line:
             if current:
                 yield current
                 current = None
             _refuse_stray_directives(pending)
+            _refuse_stray_tags(comments)
+            comments = []
             category_line = 0
         elif directive := _DIRECTIVE_RE.fullmatch(line):
             if current:  # a directive silently ignored would be an author's mistake
@@ -233,27 +299,41 @@ def _blocks(text: str):
                 )
             _read_directive(pending, directive[1], directive[2].strip(), lineno)
         elif line.startswith("//"):
-            continue
+            (current.comments if current else comments).append((lineno, line))
         elif line.startswith("$CATEGORY:"):
             if current:
                 raise GiftError(
                     "$CATEGORY: needs a blank line before it, after the question", line=lineno
                 )
             _refuse_stray_directives(pending)
+            _refuse_stray_tags(comments)
+            comments = []
             category = line.removeprefix("$CATEGORY:").strip()
             category_line = lineno
         elif current:
-            current.lines.append((lineno, line))
+            current.lines.append((lineno, raw))
         elif category_line:  # Moodle would read the question as part of the category name
             raise GiftError(
                 f"a blank line must follow the $CATEGORY: line {category_line}", line=lineno
             )
         else:
-            current = _Block(lineno, [(lineno, line)], category, pending)
-            pending = {}
+            current = _Block(lineno, [(lineno, raw)], category, pending, comments)
+            pending, comments = {}, []
     if current:
         yield current
     _refuse_stray_directives(pending)
+    _refuse_stray_tags(comments)
+
+
+def _refuse_stray_tags(comments: list[tuple[int, str]]) -> None:
+    # Moodle reads tags only from the comments of the question they stand with.
+    for lineno, line in comments:
+        if _TAG_RE.search(line):
+            raise GiftError(
+                "a [tag:…] or [id:…] comment must come directly before its question "
+                "(no blank line between)",
+                line=lineno,
+            )
 
 
 def _read_directive(pending: dict, name: str, value: str, lineno: int) -> None:
@@ -326,10 +406,14 @@ def _parse_question(block: _Block) -> GiftQuestion:
     if (general_at := content.mask.rfind("####")) >= 0:
         explanation = content[general_at + 4 :].strip().text
         content = content[:general_at]
+    explanation_format, explanation = take_format(explanation)
     kind, answers = _parse_answers(content.strip())
+    for answer in answers:
+        _take_answer_formats(kinds.KINDS[kind], answer, text_format)
 
     lesson = block.directives.get("lesson", (0, ""))[1]
     points = Decimal(block.directives.get("points", (0, "1"))[1])
+    tags, idnumber = tags_and_idnumber([line for _, line in block.comments])
     question = GiftQuestion(
         kind=kind,
         text=text,
@@ -340,13 +424,27 @@ def _parse_question(block: _Block) -> GiftQuestion:
         lesson=lesson,
         points=points,
         text_format=text_format,
+        explanation_format=own_format(explanation_format, text_format, explanation),
+        tags=tags,
+        idnumber=idnumber,
         line=block.start,
     )
     try:
-        _check(question)
+        check_question(question)
     except Unrepresentable as problem:
         raise GiftError(str(problem), line=block.start) from None
     return question
+
+
+def _take_answer_formats(kind, answer: GiftAnswer, question_format: str) -> None:
+    """Move a leading ``[format]`` of an answer and its feedback into their formats, as
+    Moodle does; a kind whose answers are not shown as text (short answers, numbers) drops
+    the answer's, as Moodle does too."""
+    text_format, answer.text = take_format(answer.text)
+    if kind.answer_text_format:
+        answer.text_format = own_format(text_format, question_format, answer.text)
+    feedback_format, answer.feedback = take_format(answer.feedback)
+    answer.feedback_format = own_format(feedback_format, question_format, answer.feedback)
 
 
 def _parse_answers(body: Source) -> tuple[str, list[GiftAnswer]]:
@@ -399,7 +497,7 @@ def weight_problem(weight: Decimal, *, written: str = "") -> str | None:
     written = written or str(weight)
     if not (weight.is_finite() and -100 <= weight <= 100):
         return f"answer weight {written}% is outside -100..100"
-    places = kinds.base.WEIGHT_DECIMALS
+    places = WEIGHT_PLACES
     if decimal_places(weight) > places:
         kept = weight.quantize(Decimal(1).scaleb(-places))
         return f"answer weight {written}% has more than {places} decimal places (write {kept}%)"
@@ -409,7 +507,7 @@ def weight_problem(weight: Decimal, *, written: str = "") -> str | None:
 def points_problem(points: Decimal, *, written: str = "") -> str | None:
     """Why a question's points cannot be kept, or None."""
     written = written or str(points)
-    places, most = kinds.base.POINTS_DECIMALS, kinds.base.MAX_POINTS
+    places, most = POINTS_PLACES, MAX_POINTS
     if not (points.is_finite() and points > 0):
         return f"points must be a positive number, not {written}"
     if decimal_places(points) > places:
@@ -417,6 +515,14 @@ def points_problem(points: Decimal, *, written: str = "") -> str | None:
     if points > most:
         return f"points {written} are more than the {most} a question may be worth"
     return None
+
+
+def refuse_places(number: Decimal, places: int, what: str, *, line: int) -> None:
+    if decimal_places(number) > places:
+        raise GiftError(
+            f"{what} has more than {places} decimal places: Courseware keeps {places}",
+            line=line,
+        )
 
 
 def split_feedback(item: Source) -> tuple[str, str]:
@@ -447,13 +553,15 @@ class Unrepresentable(ValueError):
     pass
 
 
-def _check(q: GiftQuestion) -> None:
+def check_question(q: GiftQuestion) -> None:
     """Raise Unrepresentable unless q is a valid question that GIFT writes back exactly."""
     kind = kinds.KINDS.get(q.kind) if isinstance(q.kind, str) else None
     if kind is None:
         raise Unrepresentable(f"unknown kind {q.kind!r}")
-    if q.text_format not in ("", *TEXT_FORMATS):
-        raise Unrepresentable(f"unknown text format {q.text_format!r}")
+    text_formats = [q.text_format, q.explanation_format]
+    text_formats += [f for a in q.answers for f in (a.text_format, a.feedback_format)]
+    if unknown := set(text_formats) - {"", *TEXT_FORMATS}:
+        raise Unrepresentable(f"unknown text format {sorted(unknown)[0]!r}")
     texts = {"text": q.text, "title": q.title, "explanation": q.explanation}
     for n, a in enumerate(q.answers, start=1):
         texts |= {f"answer {n}": a.text, f"answer {n} feedback": a.feedback}
@@ -467,11 +575,25 @@ def _check(q: GiftQuestion) -> None:
         raise Unrepresentable("the question has no text")
     if not q.text_format and _FORMAT_TAG_RE.match(q.text):
         raise Unrepresentable("question text starting with a [format] tag needs a text format")
+    formatted = {"general feedback": (q.explanation, q.explanation_format)}
+    for n, a in enumerate(q.answers, start=1):
+        formatted |= {f"answer {n}": (a.text, a.text_format)}
+        formatted |= {f"answer {n} feedback": (a.feedback, a.feedback_format)}
+    for what, (value, text_format) in formatted.items():
+        if text_format and own_format(text_format, q.text_format, value) != text_format:
+            raise Unrepresentable(f"{what} has a format but no text, or the question's format")
+    for value in (*q.tags, q.idnumber):
+        if value != value.strip() or "\n" in value or "\r" in value or value.endswith("\\"):
+            raise Unrepresentable(f"tag or idnumber {value!r} cannot be written in a comment")
+    if "" in q.tags:
+        raise Unrepresentable("a tag is empty")
     if problem := points_problem(Decimal(q.points)):
         raise Unrepresentable(problem)
     for a in q.answers:
         if problem := weight_problem(Decimal(a.weight)):
             raise Unrepresentable(problem)
+        if a.text_format and not kind.answer_text_format:
+            raise Unrepresentable("this kind of question keeps no format for its answers")
     kind.gift_check(q.answers)
 
 
@@ -498,7 +620,7 @@ def dump_gift(questions: list[GiftQuestion]) -> str:
     category = ""
     for q in questions:
         try:
-            _check(q)
+            check_question(q)
         except Unrepresentable as problem:
             raise ValueError(f"cannot write question {q.title or q.text!r}: {problem}") from None
         if q.category != category:
@@ -521,6 +643,11 @@ def write_number(value: Decimal) -> str:
 
 def _dump_question(q: GiftQuestion) -> str:
     lines = []
+    if q.idnumber or q.tags:
+        marks = ([f"[id:{_escape_mark(q.idnumber)}]"] if q.idnumber else []) + [
+            f"[tag:{_escape_mark(tag)}]" for tag in q.tags
+        ]
+        lines.append("// " + " ".join(marks))
     if q.lesson:
         lines.append(f"// lesson: {q.lesson}")
     if q.points != 1:
@@ -535,17 +662,47 @@ def _dump_question(q: GiftQuestion) -> str:
     blank_at = q.text.find(BLANK)
     if 0 <= blank_at < len(q.text) - len(BLANK):
         before, after = q.text[:blank_at], q.text[blank_at + len(BLANK) :]
-    lines.append(head + escape(before) + _dump_block(q) + escape(after))
+    lines.append(head + escape(before) + _dump_block(_with_explicit_formats(q)) + escape(after))
     return "\n".join(lines)
 
 
+def _escape_mark(value: str) -> str:
+    return value.replace("]", "\\]")
+
+
+def _with_explicit_formats(q: GiftQuestion) -> GiftQuestion:
+    """``q`` with the question's format written out on the texts that start with what reads
+    as a ``[format]`` tag, so that tag stays part of the text."""
+
+    def explicit(text: str, text_format: str) -> str:
+        if not text_format and _FORMAT_TAG_RE.match(text):
+            return effective_format(q.text_format)
+        return text_format
+
+    answers = [
+        replace(
+            a,
+            text_format=explicit(a.text, a.text_format),
+            feedback_format=explicit(a.feedback, a.feedback_format),
+        )
+        for a in q.answers
+    ]
+    explanation_format = explicit(q.explanation, q.explanation_format)
+    return replace(q, answers=answers, explanation_format=explanation_format)
+
+
 def _dump_block(q: GiftQuestion) -> str:
-    general = f"#### {escape(q.explanation)}" if q.explanation else ""
+    general = f"#### {written_text(q.explanation, q.explanation_format)}" if q.explanation else ""
     return kinds.kind_for(q.kind).gift_block(q, general)
 
 
+def written_text(text: str, text_format: str) -> str:
+    """A text as GIFT writes it: its ``[format]`` (if it has its own) and the text, escaped."""
+    return (f"[{text_format}]" if text_format else "") + escape(text)
+
+
 def written_feedback(a: GiftAnswer) -> str:
-    return f"#{escape(a.feedback)}" if a.feedback else ""
+    return f"#{written_text(a.feedback, a.feedback_format)}" if a.feedback else ""
 
 
 def written_weight(a: GiftAnswer) -> str:

@@ -31,6 +31,7 @@ from assessments.kinds.base import (
     HUNDRED,
     SHORT_ANSWER_MAX_LENGTH,
     UNKNOWN_OPTION,
+    WEIGHT_PLACES,
     Grade,
     InvalidAnswer,
     choice_id,
@@ -68,6 +69,7 @@ __all__ = [
 # not one this application wrote, and scores nothing rather than a score no column holds.
 _points = Question._meta.get_field("points")
 POINTS_LIMIT = Decimal(10) ** (_points.max_digits - _points.decimal_places)
+WEIGHT_QUANTUM = Decimal(1).scaleb(-WEIGHT_PLACES)
 
 
 # --- Snapshots ---------------------------------------------------------------
@@ -90,8 +92,10 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         "kind": str(question.kind),
         "title": question.title,
         "text": question.text,
+        "text_format": question.text_format,
         "points": str(Decimal(question.points).quantize(CENT)),
         "explanation": question.explanation,
+        "explanation_format": question.explanation_format,
         "lesson": (
             {"slug": lesson.slug, "title": lesson.title, "passage": question.passage}
             if lesson is not None
@@ -102,8 +106,10 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
                 "id": choice.pk,
                 "token": token,
                 "text": choice.text,
-                "weight": str(Decimal(choice.weight).quantize(Decimal("0.0001"))),
+                "text_format": choice.text_format,
+                "weight": str(Decimal(choice.weight).quantize(WEIGHT_QUANTUM)),
                 "feedback": choice.feedback,
+                "feedback_format": choice.feedback_format,
                 "match": choice.match_text,
                 "value": plain(choice.numeric_value),
                 "tolerance": plain(choice.tolerance),
@@ -125,7 +131,8 @@ def shown_for_learner(shown: dict) -> dict:
     public = {
         key: value
         for key, value in shown.items()
-        if key not in ("explanation", "lesson", "option_tokens", "drawn_from")
+        if key
+        not in ("explanation", "explanation_format", "lesson", "option_tokens", "drawn_from")
     }
     public["choices"] = [
         {

@@ -9,7 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
-from assessments.kinds.base import MAX_POINTS, POINTS_DECIMALS, WEIGHT_DECIMALS
+from assessments.kinds.base import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 from assessments.kinds.numerical import NUMBER_DECIMALS
 from assessments.urls import QUIZ_PAGE
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
@@ -170,6 +170,26 @@ class Quiz(models.Model):
         return self.kind == self.Kind.FINAL
 
 
+class TextFormat(models.TextChoices):
+    """How a question's texts are shown: Moodle's four text formats (docs/moodle.md)."""
+
+    AUTO = "", "Plain text with line breaks"
+    MOODLE = "moodle", "Moodle auto-format (plain text with line breaks)"
+    PLAIN = "plain", "Plain text"
+    HTML = "html", "HTML (sanitised)"
+    MARKDOWN = "markdown", "Markdown"
+
+
+class OwnTextFormat(models.TextChoices):
+    """The format of an answer, feedback or general feedback: the question's unless given."""
+
+    QUESTION = "", "As the question text"
+    MOODLE = TextFormat.MOODLE.value, TextFormat.MOODLE.label
+    PLAIN = TextFormat.PLAIN.value, TextFormat.PLAIN.label
+    HTML = TextFormat.HTML.value, TextFormat.HTML.label
+    MARKDOWN = TextFormat.MARKDOWN.value, TextFormat.MARKDOWN.label
+
+
 class QuestionQuerySet(models.QuerySet):
     def get_by_natural_key(self, course_slug, quiz_slug, position):
         return self.get(quiz__course__slug=course_slug, quiz__slug=quiz_slug, position=position)
@@ -187,13 +207,22 @@ class Question(models.Model):
     title = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     text_format = models.CharField(
-        max_length=10, blank=True, help_text="GIFT text format, kept for round trips."
+        max_length=10,
+        blank=True,
+        choices=TextFormat.choices,
+        help_text="How the question text is shown; Moodle's [format] in GIFT.",
     )
     category = models.CharField(max_length=200, blank=True)
+    # Moodle's question idnumber and tags, kept so a bank goes back to Moodle as it came.
+    idnumber = models.CharField(
+        "ID number", max_length=100, blank=True, help_text="Moodle's question ID number."
+    )
+    tags = models.JSONField(default=list, blank=True, help_text="Moodle's question tags.")
     points = models.DecimalField(
-        max_digits=len(MAX_POINTS.as_tuple().digits), decimal_places=POINTS_DECIMALS, default=1
+        max_digits=len(MAX_POINTS.as_tuple().digits), decimal_places=POINTS_PLACES, default=1
     )
     explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
+    explanation_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
     # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
         Lesson,
@@ -253,13 +282,17 @@ class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(default=0)
     text = models.TextField(blank=True, help_text="Choice text, accepted answer or left side.")
+    text_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
+    # Moodle keeps fractions to 7 decimals: a third is 33.33333 %.
     weight = models.DecimalField(
-        max_digits=3 + WEIGHT_DECIMALS,  # -100.0000 to 100.0000
-        decimal_places=WEIGHT_DECIMALS,
+        "answer weight",
+        max_digits=3 + WEIGHT_PLACES,  # -100.0000000 to 100.0000000
+        decimal_places=WEIGHT_PLACES,
         default=0,
         help_text="Percent of the points (−100…100).",
     )
     feedback = models.TextField(blank=True)
+    feedback_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
     match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")
     # As many decimals as a numerical answer may have, so the two compare exactly.
     numeric_value = models.DecimalField(

@@ -26,7 +26,12 @@ from progress.admin import CourseRecordsBackupMixin
 
 @admin.register(Course)
 class CourseAdmin(CourseRecordsBackupMixin, CourseExamAndZipsMixin, lessons_admin.CourseAdmin):
-    actions = [*lessons_admin.CourseAdmin.actions, "export_zip", "export_records_zip"]
+    actions = [
+        *lessons_admin.CourseAdmin.actions,
+        "export_zip",
+        "export_moodle_xml",
+        "export_records_zip",
+    ]
 
 
 @admin.register(Module)

@@ -30,12 +30,21 @@ _TAG_START = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|[!?])")
 # docs/security.md). A long chapter is 20,000 characters.
 MAX_LESSON_CHARS = 50_000
 
+# Block and inline markup Markdown writes, and what Moodle's HTML editor writes in question
+# banks (b, i, u, sub, sup, span, div…): none carries a script, a style or a link.
 ALLOWED_TAGS = {
     "a",
     "abbr",
+    "b",
     "blockquote",
     "br",
+    "caption",
     "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
     "em",
     "h2",
     "h3",
@@ -43,23 +52,35 @@ ALLOWED_TAGS = {
     "h5",
     "h6",
     "hr",
+    "i",
+    "ins",
     "li",
+    "mark",
     "ol",
     "p",
     "pre",
+    "s",
+    "small",
+    "span",
     "strong",
+    "sub",
+    "sup",
     "table",
     "tbody",
     "td",
     "th",
     "thead",
     "tr",
+    "u",
     "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id"},
     "a": {"href", "title"},
 }
+# A text shown inside a page (a question on the attempt page) names no element: an id of its
+# own could take the place of one the page's scripts and links look for.
+FRAGMENT_ATTRIBUTES = {tag: names - {"id"} for tag, names in ALLOWED_ATTRIBUTES.items()}
 # Table column alignment, the one styling Markdown writes, as Bootstrap classes: the
 # Content-Security-Policy drops inline styles, and no other class or style may restyle
 # or cover the page.
@@ -84,13 +105,13 @@ def passage_anchor(number: int) -> str:
     return f"passage-{number}"
 
 
-def sanitise_html(html: str) -> str:
+def sanitise_html(html: str, *, fragment: bool = False) -> str:
     """The one sanitiser for HTML that reaches a page: allowed tags, attributes and link
-    schemes only."""
+    schemes only; a ``fragment`` (a text within a page) keeps no ids."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=FRAGMENT_ATTRIBUTES if fragment else ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
@@ -111,10 +132,13 @@ def validate_lesson_body(body: str) -> None:
         )
 
 
-def _parse(source: str):
+def _parser_for(source: str) -> MarkdownIt:
     raw_html_tags = sum(1 for _ in _TAG_START.finditer(source))
-    parser = _markdown if raw_html_tags <= MAX_RAW_HTML_TAGS else _markdown_without_html
-    return parser.parse(source)
+    return _markdown if raw_html_tags <= MAX_RAW_HTML_TAGS else _markdown_without_html
+
+
+def _parse(source: str):
+    return _parser_for(source).parse(source)
 
 
 def _starts_passage(token) -> bool:
@@ -130,6 +154,12 @@ def passage_sources(source: str) -> list[str]:
         for token in _parse(source)
         if _starts_passage(token)
     ]
+
+
+def render_markdown_fragment(source: str) -> str:
+    """Markdown as sanitised HTML for a text within a page (a question, its feedback): the
+    lessons' renderer and sanitiser, without passage anchors or ids."""
+    return sanitise_html(_parser_for(source).render(source), fragment=True)
 
 
 def render_markdown(source: str) -> RenderedMarkdown:

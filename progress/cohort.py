@@ -28,6 +28,7 @@ from django.utils import timezone
 from assessments.forms import is_unanswered
 from assessments.models import Attempt, Question, Quiz, Response
 from assessments.review import answer_lines, key_lines
+from assessments.text_formats import question_text_html
 from lessons.models import Course, Module
 from lessons.selectors import courses_with_teaching
 from progress import rules, selectors
@@ -464,7 +465,7 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
         attempt.answers = [
             AnswerReview(
                 slot=response.slot,
-                question=response.shown.get("text", ""),
+                question=question_text_html(response.shown),
                 kind=Question.Kind(response.shown["kind"]).label,
                 answer=answer_text(response.shown, response.answer),
                 key=key_text(response.shown),

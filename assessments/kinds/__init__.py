@@ -48,6 +48,15 @@ def gift_kinds() -> list[QuestionKind]:
     return sorted(readable, key=lambda kind: kind.gift_order)
 
 
+def moodle_kinds(qtype: str) -> list[QuestionKind]:
+    """The kinds Moodle XML's ``<question type="qtype">`` may be, each asked if it claims it."""
+    return [
+        kind
+        for kind in KINDS.values()
+        if kind.moodle_type is not None and qtype in (kind.moodle_type, *kind.moodle_aliases)
+    ]
+
+
 # Registered in this order so that CHOICE_KINDS lists single, true/false, multiple, as the
 # migration that made Response.answer_tally does: another order would rebuild that column.
 for _module in (single, true_false, multiple, short, numerical, matching, essay):

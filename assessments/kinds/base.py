@@ -22,27 +22,31 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assessments import gift
 from lessons.validators import control_character_message
 
+if TYPE_CHECKING:
+    from xml.etree import ElementTree as ET
+
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-# Weights are stored to 4 places, so three right answers of 33.3333 % add up to
-# 99.9999 %: within this much of 100 % counts as full marks.
+# Weights, percents of the points, are kept to Moodle's precision: 7 decimals (Moodle writes
+# a third as 33.33333 %). Three right answers of 33.33333 % add up to 99.99999 %: within
+# this much of 100 % counts as full marks.
+WEIGHT_PLACES = 7
 FULL_MARKS_SLACK = Decimal("0.01")
 SHORT_ANSWER_MAX_LENGTH = 500
 ESSAY_MAX_LENGTH = 20_000
 
 # Keys of a snapshot's choice a learner must not see before submitting: they give the
 # answer away.
-# What the database keeps of an answer's weight (a percent, -100 to 100) and of a question's
-# points (Choice.weight, Question.points); GIFT files asking for more are refused.
-WEIGHT_DECIMALS = 4
-POINTS_DECIMALS = 2
+ANSWER_KEYS = ("weight", "feedback", "feedback_format", "match", "value", "tolerance")
+# What the database keeps of a question's points (Question.points); GIFT files and course
+# folders asking for more are refused, never rounded.
+POINTS_PLACES = 2
 MAX_POINTS = Decimal("9999.99")
-ANSWER_KEYS = ("weight", "feedback", "match", "value", "tolerance")
 
 
 class InvalidAnswer(ValueError):
@@ -361,6 +365,10 @@ class QuestionKind(ABC):
     gift_order: int | None = None
     #: What the answer block opens with when written.
     gift_opener: str = "{"
+    #: Whether an answer's text is shown to the learner as formatted text with a format of
+    #: its own (choices, matching items), as Moodle keeps it; short answers and numbers are
+    #: compared with what is typed, so they have none.
+    answer_text_format: bool = False
 
     def gift_claims(self, body: "gift.Source") -> bool:
         """Whether an answer block (``{`` … ``}`` without the braces and general feedback)
@@ -386,6 +394,27 @@ class QuestionKind(ABC):
     def gift_answer_line(self, answer: "gift.GiftAnswer") -> str:
         """One answer as ``gift_block`` writes it, on a line of its own."""
         raise gift.Unrepresentable(f"{self.label} questions cannot be written in GIFT")
+
+    # --- Moodle XML (optional: a kind without it is neither read nor written) ---
+
+    #: The ``type`` of Moodle's ``<question>`` element for this kind; None for none.
+    moodle_type: str | None = None
+    #: Other names Moodle has written for that type.
+    moodle_aliases: tuple[str, ...] = ()
+
+    def moodle_claims(self, element: "ET.Element") -> bool:
+        """Whether a ``<question>`` of ``moodle_type`` is this kind's (single and multiple
+        choice share Moodle's ``multichoice``)."""
+        return True
+
+    def moodle_answers(self, element: "ET.Element") -> list["gift.GiftAnswer"]:
+        """The answers of a ``<question>`` this kind claimed, each text with its format as
+        written, or ``MoodleXmlError``."""
+        return []
+
+    def moodle_write(self, question: "gift.GiftQuestion", element: "ET.Element") -> None:
+        """Add the kind's own elements (its answers and settings) to ``<question>``."""
+        raise ValueError(f"{self.label} questions cannot be written in Moodle XML")
 
     def __repr__(self):
         return f"<question kind {self.name}>"

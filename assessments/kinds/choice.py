@@ -4,7 +4,7 @@ multiple): options named by tokens, ticked on the page, counted in the statistic
 from decimal import Decimal
 from typing import Any
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     UNKNOWN_OPTION,
     Fields,
@@ -16,10 +16,12 @@ from assessments.kinds.base import (
     listed_choices,
     written_weight,
 )
+from assessments.text_formats import choice_plain_text, choice_text_html
 
 
 class ChoiceKind(QuestionKind):
     template = "progress/kinds/choice.html"
+    answer_text_format = True
     answer_is_choice_ids = True
     input_type = "radio"
 
@@ -47,7 +49,7 @@ class ChoiceKind(QuestionKind):
                 Option(
                     id=f"{field_name(slot)}-choice-{choice['id']}",
                     value=str(choice["id"]),
-                    label=choice.get("text", ""),
+                    label=choice_text_html(public, choice),
                     selected=str(choice["id"]) in chosen,
                 )
                 for choice in public["choices"]
@@ -57,7 +59,11 @@ class ChoiceKind(QuestionKind):
     def choice_tally(self, shown, picks):
         picks = dict(picks)
         rows = [
-            (choice["text"], written_weight(choice) > 0, picks.pop(str(choice["id"]), 0))
+            (
+                choice_plain_text(shown, choice),
+                written_weight(choice) > 0,
+                picks.pop(str(choice["id"]), 0),
+            )
             for choice in sorted(shown["choices"], key=lambda choice: choice["id"])
         ]
         # Picked in an older version of the question, since edited away.
@@ -80,7 +86,7 @@ def gift_choice_answers(body: "gift.Source") -> list["gift.GiftAnswer"]:
 
 
 def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None:
-    gift.uses_only(answers, "text", "weight", "feedback")
+    gift.uses_only(answers, "text", "weight", "feedback", "text_format", "feedback_format")
     if len(answers) < 2:
         raise gift.Unrepresentable("a multiple choice question needs at least two answers")
     if any(not a.text for a in answers):
@@ -91,3 +97,31 @@ def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None
         raise gift.Unrepresentable("every answer of the single-choice question is fully correct")
     if not any(a.weight > 0 for a in answers):
         raise gift.Unrepresentable("the multiple choice question has no correct answer")
+
+
+def moodle_choice_answers(element) -> list["gift.GiftAnswer"]:
+    """Moodle XML's ``<answer fraction="…" format="…"><text>…<feedback…>`` choices."""
+    answers = []
+    for answer in element.iterfind("answer"):
+        text, text_format = moodle_xml.formatted(answer)
+        feedback, feedback_format = moodle_xml.feedback(answer)
+        answers.append(
+            gift.GiftAnswer(
+                text,
+                moodle_xml.fraction(answer),
+                feedback,
+                text_format=text_format,
+                feedback_format=feedback_format,
+            )
+        )
+    return answers
+
+
+def moodle_write_choices(question: "gift.GiftQuestion", element, *, single: bool) -> None:
+    moodle_xml.add_value(element, "single", "true" if single else "false")
+    moodle_xml.add_value(element, "shuffleanswers", "true")
+    moodle_xml.add_value(element, "answernumbering", "abc")
+    for a in question.answers:
+        moodle_xml.add_answer(
+            element, question, a, a.text, moodle_xml.effective(a.text_format, question)
+        )

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     ESSAY_MAX_LENGTH,
     Grade,
@@ -47,6 +47,21 @@ class Essay(QuestionKind):
 
     def gift_block(self, question, general):
         return "{" + general + "}"
+
+    # Moodle XML: essay, answered in Moodle's editor; no grader information is kept.
+    moodle_type = "essay"
+
+    def moodle_write(self, question, element):
+        for name, value in (
+            ("responseformat", "editor"),
+            ("responserequired", "1"),
+            ("responsefieldlines", "15"),
+            ("attachments", "0"),
+            ("attachmentsrequired", "0"),
+        ):
+            moodle_xml.add_value(element, name, value)
+        for name in ("graderinfo", "responsetemplate"):
+            moodle_xml.add_text(element, name, "", "html")
 
     def right_answer(self, shown):
         return "An essay."

@@ -6,7 +6,7 @@ Moodle's extra wrong right sides, not items.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     CENT,
     UNKNOWN_OPTION,
@@ -24,6 +24,7 @@ from assessments.kinds.base import (
     listing_order,
     wrong,
 )
+from assessments.text_formats import choice_plain_text, choice_text_html
 
 PICK_EACH = "Pick an answer from the list for each item."
 
@@ -45,6 +46,7 @@ class Matching(QuestionKind):
     label = "Matching"
     position = 60
     template = "progress/kinds/matching.html"
+    answer_text_format = True
     hint = "Choose the matching answer for each item."
 
     def snapshot_extras(self, snapshot, *, rng, shuffle):
@@ -134,7 +136,7 @@ class Matching(QuestionKind):
                 MatchItem(
                     id=f"{field_name(slot)}-item-{left['id']}",
                     name=field_name(slot, left["id"]),
-                    label=left["text"],
+                    label=choice_text_html(public, left),
                     options=[
                         Option(
                             id="",
@@ -155,13 +157,16 @@ class Matching(QuestionKind):
     def answer_lines(self, shown, answer):
         pairs = answer if isinstance(answer, dict) else {}
         return [
-            f"{left['text']} → {pairs[str(left['id'])]}"
+            f"{choice_plain_text(shown, left)} → {pairs[str(left['id'])]}"
             for left in left_items(shown)
             if pairs.get(str(left["id"]))
         ]
 
     def key_lines(self, shown):
-        return [f"{left['text']} → {left.get('match', '')}" for left in left_items(shown)]
+        return [
+            f"{choice_plain_text(shown, left)} → {left.get('match', '')}"
+            for left in left_items(shown)
+        ]
 
     # GIFT: "=left -> right" pairs (an empty left side is an extra wrong right side).
     gift_order = 40
@@ -190,7 +195,7 @@ class Matching(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "match")
+        gift.uses_only(answers, "text", "weight", "match", "text_format")
         if any(a.weight != 100 for a in answers):
             raise gift.Unrepresentable("matching pairs always have weight 100")
         if any(not a.match for a in answers):
@@ -201,7 +206,30 @@ class Matching(QuestionKind):
             raise gift.Unrepresentable("a matching question needs at least two pairs")
 
     def gift_answer_line(self, a):
-        return f"={gift.escape(a.text)} -> {gift.escape(a.match)}"
+        return f"={gift.written_text(a.text, a.text_format)} -> {gift.escape(a.match)}"
+
+    # Moodle XML: matching, a <subquestion> per item with its <answer> (no text: an extra
+    # wrong right side).
+    moodle_type = "matching"
+    moodle_aliases = ("match",)
+
+    def moodle_answers(self, element):
+        answers = []
+        for item in element.iterfind("subquestion"):
+            text, text_format = moodle_xml.formatted(item)
+            right = moodle_xml.clean(item.findtext("answer/text"))
+            answers.append(
+                gift.GiftAnswer(text, Decimal(100), match=right, text_format=text_format)
+            )
+        return answers
+
+    def moodle_write(self, question, element):
+        moodle_xml.add_value(element, "shuffleanswers", "true")
+        for a in question.answers:
+            item = moodle_xml.add_text(
+                element, "subquestion", a.text, moodle_xml.effective(a.text_format, question)
+            )
+            moodle_xml.add_text(item, "answer", a.match)
 
     def right_answer(self, shown):
         return {str(c["id"]): c["match"] for c in shown["choices"] if c["text"]}

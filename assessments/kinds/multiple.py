@@ -17,8 +17,9 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
-from assessments.kinds.choice import gift_check_choice
+from assessments.kinds.choice import gift_check_choice, moodle_write_choices
 from assessments.kinds.single import SingleChoice
+from assessments.text_formats import choice_plain_text
 
 
 class MultipleAnswer(SingleChoice):
@@ -73,14 +74,14 @@ class MultipleAnswer(SingleChoice):
     def answer_lines(self, shown, answer):
         ticked = {str(item) for item in answer} if isinstance(answer, list) else set()
         return [
-            choice.get("text", "")
+            choice_plain_text(shown, choice)
             for choice in listed_choices(shown)
             if str(choice.get("id")) in ticked
         ]
 
     def key_lines(self, shown):
         return [
-            choice.get("text", "")
+            choice_plain_text(shown, choice)
             for choice in listed_choices(shown)
             if written_weight(choice) > 0
         ]
@@ -93,7 +94,15 @@ class MultipleAnswer(SingleChoice):
         gift_check_choice(answers, single=False)
 
     def gift_answer_line(self, a):
-        return f"~{gift.written_weight(a)}{gift.escape(a.text)}{gift.written_feedback(a)}"
+        text = gift.written_text(a.text, a.text_format)
+        return f"~{gift.written_weight(a)}{text}{gift.written_feedback(a)}"
+
+    # Moodle XML: multichoice with <single>false</single>.
+    def moodle_claims(self, element):
+        return not super().moodle_claims(element)
+
+    def moodle_write(self, question, element):
+        moodle_write_choices(question, element, single=False)
 
     def right_answer(self, shown):
         return [c["id"] for c in shown["choices"] if Decimal(c["weight"]) > 0]

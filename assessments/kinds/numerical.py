@@ -3,7 +3,7 @@
 import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     Grade,
     InvalidAnswer,
@@ -20,6 +20,8 @@ from assessments.kinds.base import (
 # ``Choice.numeric_value`` is declared with these decimal places).
 NUMBER_LIMIT = Decimal(10) ** 15
 NUMBER_DECIMALS = 10
+# What a key may be: the columns' 20 digits before the point.
+VALUE_LIMIT = Decimal(10) ** 20
 NUMBER_OUT_OF_BOUNDS = (
     f"Type a number between -{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,}, "
     f"with at most {NUMBER_DECIMALS} decimal places."
@@ -164,7 +166,7 @@ class Numerical(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "weight", "feedback", "value", "tolerance")
+        gift.uses_only(answers, "weight", "feedback", "value", "tolerance", "feedback_format")
         valued = [a for a in answers if a.value is not None]
         others = [a for a in answers if a.value is None]
         if others and (len(others) > 1 or answers[-1] is not others[0]):
@@ -181,6 +183,13 @@ class Numerical(QuestionKind):
             raise gift.Unrepresentable("numerical values must be finite")
         if any(a.tolerance < 0 for a in valued):
             raise gift.Unrepresentable("a numerical tolerance is negative")
+        for a in valued:
+            for what, number in (("value", a.value), ("tolerance", a.tolerance)):
+                if abs(number) >= VALUE_LIMIT or gift.decimal_places(number) > NUMBER_DECIMALS:
+                    raise gift.Unrepresentable(
+                        f"numerical {what} {number} is beyond what Courseware keeps: "
+                        f"below 10^20, {NUMBER_DECIMALS} decimal places"
+                    )
         gift.require_full_credit(valued)
 
     def gift_answer_line(self, a):
@@ -190,6 +199,41 @@ class Numerical(QuestionKind):
         tolerance = f":{gift.write_number(a.tolerance)}" if a.tolerance else ""
         weight = "" if a.weight == 100 else gift.written_weight(a)
         return f"={weight}{gift.write_number(a.value)}{tolerance}{feedback}"
+
+    # Moodle XML: numerical, an <answer> per value with its <tolerance>, "*" for any other.
+    moodle_type = "numerical"
+
+    def moodle_answers(self, element):
+        for unit in element.iterfind("units/unit"):
+            if moodle_xml.clean(unit.findtext("unit_name")):
+                raise moodle_xml.MoodleXmlError(
+                    "<units>: Courseware numerical questions have no units; remove them in "
+                    "Moodle (or put the unit in the question text) and export again"
+                )
+        answers = []
+        for answer in element.iterfind("answer"):
+            text = moodle_xml.clean(answer.findtext("text"))
+            feedback, feedback_format = moodle_xml.feedback(answer)
+            weight = moodle_xml.fraction(answer)
+            other = gift.GiftAnswer(
+                weight=weight, feedback=feedback, feedback_format=feedback_format
+            )
+            if text != "*":
+                other.value = moodle_xml.read_decimal(text, "the <answer> value")
+                other.tolerance = moodle_xml.number(
+                    answer.find("tolerance"), "<tolerance>", default=Decimal(0)
+                )
+            answers.append(other)
+        return answers
+
+    def moodle_write(self, question, element):
+        for a in question.answers:
+            value = "*" if a.value is None else gift.write_number(a.value)
+            answer = moodle_xml.add_answer(element, question, a, value, "moodle")
+            moodle_xml.add_value(answer, "tolerance", gift.write_number(a.tolerance))
+        for name, value in (("unitgradingtype", "0"), ("unitpenalty", "0.1"), ("showunits", "3")):
+            moodle_xml.add_value(element, name, value)
+        moodle_xml.add_value(element, "unitsleft", "0")
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["value"]
@@ -205,14 +249,23 @@ def _gift_value(spec: "gift.Source") -> tuple[Decimal, Decimal]:
         if low > high:
             raise gift.GiftError(f"range {low}..{high} runs backwards", line=spec.line)
         middle = (low + high) / 2
-        return middle, high - middle
+        return _kept(middle, high - middle, spec)
     colon = spec.find(":")
     if colon < 0:
-        return gift.read_number(spec, "numerical answer"), Decimal(0)
+        return _kept(gift.read_number(spec, "numerical answer"), Decimal(0), spec)
     value = gift.read_number(spec[:colon], "numerical answer")
     tolerance = gift.read_number(spec[colon + 1 :], "tolerance")
     if tolerance < 0:
         raise gift.GiftError(f"tolerance {tolerance} is negative", line=spec.line)
+    return _kept(value, tolerance, spec)
+
+
+def _kept(value: Decimal, tolerance: Decimal, spec: "gift.Source") -> tuple[Decimal, Decimal]:
+    """The value and tolerance, if the columns hold them exactly, else ``GiftError``."""
+    for what, number in (("numerical answer", value), ("tolerance", tolerance)):
+        if abs(number) >= VALUE_LIMIT:
+            raise gift.GiftError(f"{what} {number} is too large", line=spec.line)
+        gift.refuse_places(number, NUMBER_DECIMALS, f"{what} {number}", line=spec.line)
     return value, tolerance
 
 

@@ -4,7 +4,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     SHORT_ANSWER_MAX_LENGTH,
     QuestionKind,
@@ -75,9 +75,12 @@ class ShortAnswer(QuestionKind):
         return answers
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "feedback")
+        gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         if not answers or any(not a.text for a in answers):
             raise gift.Unrepresentable("a short-answer question needs answers with text")
+        if any(gift.take_format(a.text)[0] for a in answers):
+            # Moodle would read the tag as the answer's format and drop it.
+            raise gift.Unrepresentable("a short answer cannot start with a [format] tag")
         if any("->" in a.text or "->" in a.feedback for a in answers):
             raise gift.Unrepresentable("'->' in a short answer would read as a matching question")
         gift.require_full_credit(answers)
@@ -87,6 +90,34 @@ class ShortAnswer(QuestionKind):
         plain = a.weight == 100 and not a.text.startswith("%")
         weight = "" if plain else gift.written_weight(a)
         return f"={weight}{gift.escape(a.text)}{gift.written_feedback(a)}"
+
+    # Moodle XML: shortanswer, <usecase>0</usecase>, answers without a format of their own.
+    moodle_type = "shortanswer"
+
+    def moodle_answers(self, element):
+        if (element.findtext("usecase") or "0").strip() not in ("0", ""):
+            raise moodle_xml.MoodleXmlError(
+                "<usecase>1</usecase>: Moodle compares these answers case by case, Courseware "
+                "never does, so learners would be marked right where Moodle marks them wrong; "
+                "set “Case sensitivity” to “No” in Moodle and export again"
+            )
+        answers = []
+        for answer in element.iterfind("answer"):
+            feedback, feedback_format = moodle_xml.feedback(answer)
+            answers.append(
+                gift.GiftAnswer(
+                    moodle_xml.clean(answer.findtext("text")),
+                    moodle_xml.fraction(answer),
+                    feedback,
+                    feedback_format=feedback_format,
+                )
+            )
+        return answers
+
+    def moodle_write(self, question, element):
+        moodle_xml.add_value(element, "usecase", "0")
+        for a in question.answers:
+            moodle_xml.add_answer(element, question, a, a.text, "moodle")
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["text"]

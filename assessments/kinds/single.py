@@ -17,7 +17,14 @@ from assessments.kinds.base import (
     written_weight,
     wrong,
 )
-from assessments.kinds.choice import ChoiceKind, gift_check_choice, gift_choice_answers
+from assessments.kinds.choice import (
+    ChoiceKind,
+    gift_check_choice,
+    gift_choice_answers,
+    moodle_choice_answers,
+    moodle_write_choices,
+)
+from assessments.text_formats import choice_plain_text
 
 
 class SingleChoice(ChoiceKind):
@@ -66,11 +73,13 @@ class SingleChoice(ChoiceKind):
     def answer_lines(self, shown, answer):
         for choice in listed_choices(shown):
             if str(choice.get("id")) == str(answer):
-                return [choice.get("text", "")]
+                return [choice_plain_text(shown, choice)]
         return []
 
     def key_lines(self, shown):
-        return best_texts(listed_choices(shown))
+        return [
+            choice_plain_text(shown, choice) for choice in best_of_choices(listed_choices(shown))
+        ]
 
     # GIFT: "~" answers, one of them "=" (fully right).
     gift_order = 30
@@ -85,13 +94,25 @@ class SingleChoice(ChoiceKind):
         gift_check_choice(answers, single=True)
 
     def gift_answer_line(self, a):
-        text, feedback = gift.escape(a.text), gift.written_feedback(a)
+        text, feedback = gift.written_text(a.text, a.text_format), gift.written_feedback(a)
         if a.weight == 100:
             return f"={text}{feedback}"  # Moodle reads no weight after '=' here
         # Answer text that starts with '%' gets an explicit weight so it is not read as one.
-        if a.weight == 0 and not a.text.startswith("%"):
+        if a.weight == 0 and not text.startswith("%"):
             return f"~{text}{feedback}"
         return f"~{gift.written_weight(a)}{text}{feedback}"
+
+    # Moodle XML: multichoice with <single>true</single> (Moodle's default).
+    moodle_type = "multichoice"
+
+    def moodle_claims(self, element):
+        return (element.findtext("single") or "true").strip().lower() in ("true", "1")
+
+    def moodle_answers(self, element):
+        return moodle_choice_answers(element)
+
+    def moodle_write(self, question, element):
+        moodle_write_choices(question, element, single=True)
 
     def right_answer(self, shown):
         return max(shown["choices"], key=lambda c: Decimal(c["weight"]))["id"]
@@ -100,12 +121,17 @@ class SingleChoice(ChoiceKind):
         return min(shown["choices"], key=lambda c: Decimal(c["weight"]))["id"]
 
 
-def best_texts(choices: list[dict]) -> list[str]:
-    """The texts of the best weighted choices, if any earns something."""
+def best_of_choices(choices: list[dict]) -> list[dict]:
+    """The best weighted choices, if any earns something."""
     best = max((written_weight(choice) for choice in choices), default=Decimal(0))
     if best <= 0:
         return []
-    return [choice.get("text", "") for choice in choices if written_weight(choice) == best]
+    return [choice for choice in choices if written_weight(choice) == best]
+
+
+def best_texts(choices: list[dict]) -> list[str]:
+    """The texts of the best weighted choices, as written (short answers have no format)."""
+    return [choice.get("text", "") for choice in best_of_choices(choices)]
 
 
 KIND = SingleChoice()

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from assessments import gift
+from assessments import gift, moodle_xml
 from assessments.kinds.single import SingleChoice
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -36,7 +36,7 @@ class TrueFalse(SingleChoice):
         return [true, false]
 
     def gift_check(self, answers):
-        gift.uses_only(answers, "text", "weight", "feedback")
+        gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         texts, weights = [a.text for a in answers], {a.weight for a in answers}
         if texts != ["True", "False"] or weights != {0, 100}:
             raise gift.Unrepresentable("true/false needs answers True and False, one weighted 100")
@@ -46,8 +46,8 @@ class TrueFalse(SingleChoice):
         right, wrong = (true, false) if true.weight == 100 else (false, true)
         parts = [
             "T" if right is true else "F",
-            gift.escape(wrong.feedback),
-            gift.escape(right.feedback),
+            gift.written_text(wrong.feedback, wrong.feedback_format),
+            gift.written_text(right.feedback, right.feedback_format),
         ]
         while not parts[-1]:
             parts.pop()
@@ -55,6 +55,40 @@ class TrueFalse(SingleChoice):
             return "{" + "#".join(parts) + "}"
         # One answer per line, as in the other block layouts, keeps long feedback readable.
         return "{\n\t" + "#".join(parts) + "\n\t" + general + "\n}"
+
+    # Moodle XML: truefalse, an <answer> "true" and one "false", in either order.
+    moodle_type = "truefalse"
+
+    def moodle_claims(self, element):
+        return True
+
+    def moodle_answers(self, element):
+        found = {}
+        for answer in element.iterfind("answer"):
+            text = moodle_xml.clean(answer.findtext("text")).lower()
+            if text not in ("true", "false") or text in found:
+                break
+            found[text] = answer
+        else:
+            if len(found) == 2:
+                return [
+                    _moodle_answer("True", found["true"]),
+                    _moodle_answer("False", found["false"]),
+                ]
+        raise moodle_xml.MoodleXmlError(
+            "a true/false question has two <answer>s, “true” and “false”"
+        )
+
+    def moodle_write(self, question, element):
+        for a in question.answers:
+            moodle_xml.add_answer(element, question, a, a.text.lower(), "moodle")
+
+
+def _moodle_answer(text: str, answer) -> "gift.GiftAnswer":
+    feedback, feedback_format = moodle_xml.feedback(answer)
+    return gift.GiftAnswer(
+        text, moodle_xml.fraction(answer), feedback, feedback_format=feedback_format
+    )
 
 
 def _head(body: "gift.Source") -> str:

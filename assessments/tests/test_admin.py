@@ -254,6 +254,31 @@ def test_question_history_shows_changes_to_its_answers(client, ines, mine):
     assert "ines" in history
 
 
+def test_an_instructor_keeps_moodle_tags_idnumber_and_formats_of_a_question(client, ines, mine):
+    question = mine.quizzes.filter(kind="module").first().questions.get()
+    client.force_login(ines)
+    page = client.get(url("assessments_question_change", question.pk))
+
+    client.post(
+        url("assessments_question_change", question.pk),
+        form_data(page)
+        | {
+            "tags": " unit-1, hard ,, unit-1",
+            "idnumber": "Q-17",
+            "text_format": "html",
+            "explanation_format": "markdown",
+            "choices-0-feedback_format": "plain",
+        },
+    )
+
+    question.refresh_from_db()
+    assert (question.tags, question.idnumber) == (["unit-1", "hard"], "Q-17")
+    assert (question.text_format, question.explanation_format) == ("html", "markdown")
+    assert question.choices.order_by("position").first().feedback_format == "plain"
+    again = client.get(url("assessments_question_change", question.pk))
+    assert 'value="unit-1, hard"' in again.content.decode()
+
+
 def test_saving_a_question_gift_cannot_hold_warns(client, ines, mine):
     quiz = mine.quizzes.filter(kind="module").first()
     question = single_question(quiz=quiz, choices=(("Only one", 100),))

@@ -14,6 +14,7 @@ from assessments.gift import (
     GiftError,
     GiftQuestion,
     dump_gift,
+    own_format,
     parse_gift,
 )
 
@@ -289,8 +290,10 @@ def test_multi_line_question_text_keeps_its_line_breaks():
     assert q.text == (
         "In the 20th century, military diplomacy arrangements\noften centred on which two things?"
     )
+    # Continuation lines keep their indentation, as in Moodle (the <pre> of an [html] text
+    # needs it); the text and each answer are trimmed as a whole.
     assert q.explanation == (
-        "The article says these arrangements were\nmutual defence pacts and military aid programs."
+        "The article says these arrangements were\n\tmutual defence pacts and military aid programs."
     )
 
 
@@ -603,7 +606,9 @@ texts = (
 )
 maybe_texts = st.just("") | texts
 one_line = texts.map(lambda t: t.replace("\n", " ").strip()).filter(bool)
-weights = st.decimals(min_value=-100, max_value=100, places=3)
+# Moodle keeps fractions to 7 decimals, and so do Courseware's weights.
+weights = st.decimals(min_value=-100, max_value=100, places=7)
+text_formats = st.sampled_from(["", *TEXT_FORMATS])
 numbers = st.decimals(min_value=-(10**6), max_value=10**6, places=4)
 tolerances = st.decimals(min_value=0, max_value=1000, places=4)
 
@@ -615,7 +620,14 @@ def true_false(correct: bool, if_wrong: str = "", if_right: str = "") -> list[Gi
     ]
 
 
-choice = st.builds(GiftAnswer, text=texts, weight=weights, feedback=maybe_texts)
+choice = st.builds(
+    GiftAnswer,
+    text=texts,
+    weight=weights,
+    feedback=maybe_texts,
+    text_format=text_formats,
+    feedback_format=text_formats,
+)
 no_arrow = texts.filter(lambda t: "->" not in t)
 
 
@@ -633,12 +645,22 @@ def answers_for(draw, kind: str) -> list[GiftAnswer]:
     elif kind == "short":
         feedback = st.just("") | no_arrow
         answers = draw(
-            st.lists(st.builds(GiftAnswer, no_arrow, weights, feedback), min_size=1, max_size=4)
+            st.lists(
+                st.builds(GiftAnswer, no_arrow, weights, feedback, feedback_format=text_formats),
+                min_size=1,
+                max_size=4,
+            )
         )
+        assume(not any(FORMAT_TAG.match(a.text) for a in answers))
         answers[0].weight = D(100)
     elif kind == "numerical":
         valued = st.builds(
-            GiftAnswer, weight=weights, feedback=maybe_texts, value=numbers, tolerance=tolerances
+            GiftAnswer,
+            weight=weights,
+            feedback=maybe_texts,
+            value=numbers,
+            tolerance=tolerances,
+            feedback_format=text_formats,
         )
         answers = draw(st.lists(valued, min_size=1, max_size=4))
         answers[0].weight = D(100)
@@ -647,7 +669,13 @@ def answers_for(draw, kind: str) -> list[GiftAnswer]:
             answers.append(GiftAnswer(feedback=draw(maybe_texts)))
         return answers
     elif kind == "matching":
-        pair = st.builds(GiftAnswer, text=no_arrow, weight=st.just(D(100)), match=texts)
+        pair = st.builds(
+            GiftAnswer,
+            text=no_arrow,
+            weight=st.just(D(100)),
+            match=texts,
+            text_format=text_formats,
+        )
         extra = st.builds(GiftAnswer, weight=st.just(D(100)), match=texts)
         answers = draw(st.lists(pair, min_size=2, max_size=4)) + draw(st.lists(extra, max_size=2))
     else:
@@ -664,17 +692,26 @@ def questions(draw) -> GiftQuestion:
         | st.tuples(maybe_texts, maybe_texts).map(lambda ab: f"{ab[0]} _____ {ab[1]}".strip())
     )
     assume(text_format or not FORMAT_TAG.match(text))
+    answers = draw(answers_for(kind))
+    for a in answers:  # a text's own format is kept only where it differs from the question's
+        a.text_format = own_format(a.text_format, text_format, a.text)
+        a.feedback_format = own_format(a.feedback_format, text_format, a.feedback)
+    explanation = draw(maybe_texts)
+    marks = one_line.filter(lambda t: not t.endswith("\\"))
     return GiftQuestion(
         kind=kind,
         text=text,
-        answers=draw(answers_for(kind)),
+        answers=answers,
         title=draw(maybe_texts),
-        explanation=draw(maybe_texts),
+        explanation=explanation,
+        explanation_format=own_format(draw(text_formats), text_format, explanation),
+        tags=draw(st.lists(marks, max_size=3)),
+        idnumber=draw(st.just("") | marks),
         category=draw(st.sampled_from(["", "Unit 1", "Unit 1/Part $2"]) | one_line),
         lesson=draw(
             st.sampled_from(["", "introduction", "historical-evolution#passage-2"]) | one_line
         ),
-        points=draw(st.just(D(1)) | st.decimals(min_value=D("0.01"), max_value=1000, places=2)),
+        points=draw(st.just(D(1)) | st.decimals(min_value=D("0.01"), max_value=9999, places=2)),
         text_format=text_format,
     )
 
@@ -695,11 +732,12 @@ def soup(*pieces: str, max_size: int) -> st.SearchStrategy[str]:
 # Question-shaped noise: hand-written GIFT is messier than what dump_gift writes.
 noisy_answer = st.tuples(
     st.sampled_from(["=", "~", "", "= ", "~ "]),
-    st.sampled_from(["", "%50%", "%100%", "%-100%", "%0%", "%x%", "%"]),
+    st.sampled_from(["", "%50%", "%100%", "%-100%", "%0%", "%x%", "%", "%33.33333%"]),
+    st.sampled_from(["", "", "[html]", "[plain]", "[moodle]"]),
     soup(
         "a", "b", "3", "-1", "1..5", ":", ":2", " ", "é", "\\#", "\\", "\n", "T", "-", max_size=4
     ),
-    st.sampled_from(["", "#", "#fb", "#fb#fb2", " -> b", "->", "-> c#x"]),
+    st.sampled_from(["", "#", "#fb", "#fb#fb2", " -> b", "->", "-> c#x", "#[html]<b>f</b>"]),
 ).map("".join)
 noisy_block = st.tuples(
     st.sampled_from(["", "", "#", "# ", "T", "F", "TRUE", "T#w#r", "F##r"]),
@@ -708,7 +746,10 @@ noisy_block = st.tuples(
 ).map("".join)
 noisy_question = st.tuples(
     st.sampled_from(
-        ["", "// points: 2\n// lesson: a\n", "// note\n::t::", "[html]", "::t::[html]"]
+        [
+            *["", "// points: 2\n// lesson: a\n", "// note\n::t::", "[html]", "::t::[html]"],
+            *["// [tag:a] [id:x\\]]\n", "// [tag:b]\n\n"],
+        ]
     ),
     soup("Q", "é", " ", "\n", "\\n", "_____", "\\:", "\\{", max_size=4),
     noisy_block,

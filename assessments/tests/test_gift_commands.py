@@ -1,6 +1,7 @@
 """The import_gift and export_gift commands."""
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,50 @@ def test_the_shipped_course_exports_to_gift_and_reimports_identically(tmp_path):
         shipped = COURSE_FOLDER / "quizzes" / f"{quiz.slug}.gift"
         assert target.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
         assert out.rstrip().endswith("nothing changed"), out
+
+
+MOODLE_BANK = """// question: 12  name: Thirds
+// [id:thirds-1] [tag:fractions] [tag:moodle]
+::Thirds::[html]Pick the <b>three</b> right ones.{
+\t~%33.33333%one
+\t~%33.33333%two
+\t~%33.33334%[plain]three <for sure>#[markdown]*yes*
+\t~%-100%four
+\t####[moodle]Thirds add up.
+}
+"""
+
+
+def test_a_bank_moodle_wrote_keeps_its_weights_formats_tags_and_idnumber(tmp_path, course):
+    module = course.modules.get()
+    path = tmp_path / "moodle.gift"
+    path.write_text(MOODLE_BANK, encoding="utf-8")
+
+    run("import_gift", str(path), "--course", course.slug, "--module", module.slug)
+
+    question = Quiz.objects.get(module=module).questions.get()
+    assert (question.idnumber, question.tags) == ("thirds-1", ["fractions", "moodle"])
+    assert (question.text_format, question.explanation_format) == ("html", "moodle")
+    assert [
+        (c.weight, c.text_format, c.feedback_format) for c in question.choices.order_by("position")
+    ] == [
+        (Decimal("33.33333"), "", ""),
+        (Decimal("33.33333"), "", ""),
+        (Decimal("33.33334"), "plain", "markdown"),
+        (Decimal(-100), "", ""),
+    ]
+    written = run("export_gift", course.slug, "-", "--module", module.slug)
+    assert written == MOODLE_BANK.replace("// question: 12  name: Thirds\n", "").replace(
+        "####[moodle]", "#### [moodle]"
+    )
+
+
+def test_a_weight_finer_than_moodle_keeps_names_the_file_and_line(tmp_path, course):
+    module = course.modules.get()
+    path = tmp_path / "fine.gift"
+    path.write_text("Pick.{\n\t~%50%a\n\t~%33.333333333%b\n}\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match=rf"{path}:3: answer weight 33\.333333333% has more"):
+        run("import_gift", str(path), "--course", course.slug, "--module", module.slug)
+
+    assert not Quiz.objects.filter(module=module).exists()

@@ -64,7 +64,7 @@ def test_snapshot_keeps_the_question_its_key_and_its_lesson_as_strings():
     # Unshuffled choices are listed alphabetically, never in the file's order.
     assert [c["text"] for c in shown["choices"]] == ["Half", "Right", "Wrong"]
     right = next(c for c in shown["choices"] if c["text"] == "Right")
-    assert right["weight"] == "100.0000"
+    assert right["weight"] == "100.0000000"
     assert right["feedback"] == "Yes."
     assert "options" not in shown
 
@@ -120,7 +120,7 @@ def test_what_the_learner_sees_before_submitting_holds_no_key():
     assert "explanation" not in public
     assert "lesson" not in public
     assert public["text"] == shown["text"]
-    assert all(set(c) == {"id", "text"} for c in public["choices"])
+    assert all(set(c) == {"id", "text", "text_format"} for c in public["choices"])
     assert shown_for_learner(snapshot(short_question()))["choices"] == []
 
 

@@ -28,6 +28,7 @@ from assessments.models import Attempt, Quiz, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import attempt_with_responses, quiz_is_available, quiz_question_count
 from assessments.services import AttemptClosed, QuizError
+from assessments.text_formats import explanation_html, feedback_html, question_text_html
 from lessons.models import Status
 from progress import services
 from progress.selectors import (
@@ -337,13 +338,15 @@ def _question_review(
     reread = response_reread_link(response=response, course_slug=course_slug)
     return QuestionReview(
         slot=response.slot,
-        text=shown.get("text", ""),
+        text=question_text_html(shown),
         status=response_review_status(response=response),
         score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
         answer=answer_lines(shown, response.answer) if shows.answers else [],
         key=key_lines(shown) if shows.key else [],
-        feedback=grade(shown, response.answer).feedback if shows.key else [],
-        explanation=shown.get("explanation", "") if shows.key else "",
+        feedback=[feedback_html(shown, line) for line in grade(shown, response.answer).feedback]
+        if shows.key
+        else [],
+        explanation=explanation_html(shown) if shows.key else "",
         reread_title=reread.title if reread else "",
         reread_url=reread.url if reread else "",
     )

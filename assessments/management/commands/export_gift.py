@@ -1,8 +1,7 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.course_io import quiz_gift
+from assessments.management.quiz_target import write_export
 from assessments.models import Quiz
 
 
@@ -29,11 +28,4 @@ class Command(BaseCommand):
             text = quiz_gift(quiz)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        if file == "-":
-            self.stdout.write(text, ending="")
-            return
-        Path(file).write_text(text, encoding="utf-8", newline="\n")
-        count = quiz.questions.count()
-        self.stdout.write(
-            self.style.SUCCESS(f"Wrote {count} question{'' if count == 1 else 's'} to {file}")
-        )
+        write_export(self, text, file, count=quiz.questions.count())

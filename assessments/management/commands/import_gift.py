@@ -1,85 +1,15 @@
-from collections import Counter
-from pathlib import Path
-
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
-
 from assessments.course_io import quiz_questions_import
-from assessments.kinds import kind_for
-from assessments.models import Quiz
-from lessons.course_folder import FINAL_EXAM_NAME, CourseFormatError, decode_text
-from lessons.models import Course, Status
+from assessments.management.quiz_target import QuizImportCommand
+from lessons.course_folder import decode_text
 
 
-class Command(BaseCommand):
+class Command(QuizImportCommand):
     help = (
         "Create or update a module's quiz (or the course's final exam, without --module) "
         "from a GIFT file. Questions are matched by title, so learners' statistics stay "
         "with them; a file with an error writes nothing."
     )
+    file_help = "The GIFT file, e.g. quizzes/foundations.gift"
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", help="The GIFT file, e.g. quizzes/foundations.gift")
-        parser.add_argument("--course", required=True, help="The course's slug")
-        parser.add_argument("--module", help="The module's slug; without it, the final exam")
-
-    def handle(self, *args, file, course, module, **options):
-        course = Course.objects.filter(slug=course).first() or _missing("course", course)
-        try:
-            data = Path(file).read_bytes()
-        except OSError as error:
-            raise CommandError(f"{file}: cannot read it ({error})") from None
-        try:
-            text = decode_text(data, path=file)
-            with transaction.atomic():
-                quiz, created = _quiz(course, module)
-                report = quiz_questions_import(quiz, text, source=file)
-        except CourseFormatError as error:
-            raise CommandError(str(error)) from None
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{'Created' if created else 'Updated'} “{quiz.title}” ({quiz.status}) "
-                f"in {course.slug}: {_kinds(quiz)}; {report}"
-            )
-        )
-        if created:
-            self.stdout.write("The new quiz is a draft: publish it when it is ready.")
-
-
-def _missing(what: str, slug: str):
-    raise CommandError(f"No {what} with the slug '{slug}'.")
-
-
-def _quiz(course: Course, module_slug: str | None) -> tuple[Quiz, bool]:
-    """The module's quiz or the final exam, created as a draft so learners meet it only
-    once published (settings such as the pass mark are the model's defaults)."""
-    if module_slug is None:
-        quiz = course.quizzes.filter(kind=Quiz.Kind.FINAL).first()
-        values = {"kind": Quiz.Kind.FINAL, "slug": FINAL_EXAM_NAME, "title": "Final exam"}
-    else:
-        module = course.modules.filter(slug=module_slug).first() or _missing("module", module_slug)
-        quiz = Quiz.objects.filter(module=module).first()
-        values = {
-            "kind": Quiz.Kind.MODULE,
-            "module": module,
-            "slug": module.slug,
-            "title": f"{module.title} quiz",
-        }
-    if quiz is not None:
-        return quiz, False
-    quiz = Quiz(course=course, status=Status.DRAFT, **values)
-    try:
-        quiz.full_clean()
-    except ValidationError as error:
-        raise CommandError(f"Cannot create the quiz: {'; '.join(error.messages)}") from None
-    quiz.save()
-    return quiz, True
-
-
-def _kinds(quiz: Quiz) -> str:
-    """The quiz's questions counted by kind: 12 questions: 8 single choice, 4 true/false."""
-    counts = Counter(quiz.questions.values_list("kind", flat=True))
-    total = sum(counts.values())
-    detail = ", ".join(f"{n} {kind_for(kind).label.lower()}" for kind, n in counts.most_common())
-    return f"{total} question{'' if total == 1 else 's'}" + (f": {detail}" if detail else "")
+    def import_into(self, quiz, data, *, source):
+        return quiz_questions_import(quiz, decode_text(data, path=source), source=source)
