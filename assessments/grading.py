@@ -55,6 +55,7 @@ __all__ = [
     "InvalidAnswer",
     "answer_from_public",
     "answer_to_public",
+    "awaits_grader",
     "draw_tokens",
     "grade",
     "is_graded",
@@ -168,13 +169,11 @@ def grade(shown: dict, answer: Any) -> Grade:
     Never raises, whatever the snapshot and the answer hold (they are years-old JSON): what
     cannot be read scores 0, and the score always fits the column it is stored in.
     """
-    if not isinstance(shown, dict):
+    if not isinstance(shown, dict) or is_blank(answer):
         return wrong()
     kind = kind_for(shown)
     if not kind.graded_automatically:
         return Grade(score=Decimal("0.00"), is_correct=None)
-    if is_blank(answer):
-        return wrong()
     points = to_decimal(shown.get("points"))
     if not Decimal(0) <= points < POINTS_LIMIT:
         return wrong()
@@ -187,8 +186,14 @@ def grade(shown: dict, answer: Any) -> Grade:
 
 
 def is_graded(shown: dict) -> bool:
-    """Whether the question counts towards the score (an essay waits for a human)."""
+    """Whether the question is graded on submission (an essay waits for a human)."""
     return not isinstance(shown, dict) or kind_for(shown).graded_automatically
+
+
+def awaits_grader(shown: dict, answer: Any) -> bool:
+    """Whether a person has to grade this answer: a written one (an essay) that is not blank.
+    A blank answer scores nothing, of any kind: there is nothing to read."""
+    return not is_graded(shown) and not is_blank(answer)
 
 
 # --- Validation when saving -------------------------------------------------

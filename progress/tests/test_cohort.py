@@ -165,7 +165,11 @@ def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_cours
         assert who(rules.stuck_sql(module.visible_quiz)) == {
             pk
             for pk, m in mine.items()
-            if rules.quiz_stuck(passed=m.quiz.passed, attempts_left=m.quiz.attempts_left)
+            if rules.quiz_stuck(
+                passed=m.quiz.passed,
+                awaiting_grading=m.quiz.awaiting_grading,
+                attempts_left=m.quiz.attempts_left,
+            )
         }, module.title
     assert who(rules.quiz_passed_sql(outline.final_exam)) == {
         pk for pk, p in progress.items() if p.final_exam.passed
