@@ -7,8 +7,9 @@ submission uses. What a new result earns (module, course, certificate) follows i
 ``progress.services.quiz_response_grade``.
 
 Two instructors may open the same answer at once. The page carries the grade's version (the
-id of its latest change, ``grade_version``); a save made against an older version is refused
-with ``GradeConflict`` and changes nothing, so no grade is overwritten unseen.
+id of its latest change, ``assessments.selectors.grade_version``); a save made against an
+older version is refused with ``GradeConflict`` and changes nothing, so no grade is
+overwritten unseen.
 """
 
 from datetime import datetime
@@ -21,6 +22,7 @@ from django.utils import timezone
 from assessments.forms import plain_number, points_label
 from assessments.grading import CENT, to_decimal
 from assessments.models import Attempt, GradeChange, Response
+from assessments.selectors import grade_version
 from assessments.services import attempt_rescore
 
 Source = GradeChange.Source
@@ -28,14 +30,6 @@ Source = GradeChange.Source
 
 class GradeConflict(Exception):
     """The grade changed since the page showing it was loaded; the message says how."""
-
-
-def grade_version(response: Response) -> int:
-    """The version of a response's grade the grading form carries: the id of its latest
-    change, 0 before any. Pages listing many responses annotate it
-    (``assessments.selectors.GRADE_VERSION``)."""
-    latest = response.grade_changes.order_by("-pk").values_list("pk", flat=True).first()
-    return latest or 0
 
 
 def response_points(response: Response) -> Decimal:

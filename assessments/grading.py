@@ -191,9 +191,11 @@ def is_graded(shown: dict) -> bool:
 
 
 def awaits_grader(shown: dict, answer: Any) -> bool:
-    """Whether a person has to grade this answer: a written one (an essay) that is not blank.
-    A blank answer scores nothing, of any kind: there is nothing to read."""
-    return not is_graded(shown) and not is_blank(answer)
+    """Whether a person has to grade this answer: a written one (an essay) worth points, not
+    blank. A blank answer scores nothing, of any kind: there is nothing to read. An essay
+    worth no points (a reflection) has no grade to wait for; an instructor may still comment
+    on it by overriding its grade."""
+    return not is_graded(shown) and not is_blank(answer) and to_decimal(shown.get("points")) > 0
 
 
 # --- Validation when saving -------------------------------------------------

@@ -26,8 +26,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, Response
 from assessments.review import answer_lines, key_lines
+from assessments.selectors import grade_changes_of, grade_version_sql
 from lessons.models import Course, Module
 from lessons.selectors import courses_with_teaching
 from progress import rules, selectors
@@ -436,6 +437,8 @@ class AnswerReview:
     score: Decimal | None
     points: Decimal
     is_correct: bool | None
+    response: Response  # with its grade ``version``, for the grading form
+    changes: list[GradeChange]  # every change of its grade, oldest first
 
 
 @dataclass(frozen=True)
@@ -446,7 +449,8 @@ class LearnerRecord:
 
 
 def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
-    """One learner's progress, lessons read and attempts with their answers. Seven queries.
+    """One learner's progress, lessons read and attempts with their answers and the changes
+    of their grades. Eight queries.
 
     Raises ``Enrollment.DoesNotExist`` for someone not enrolled in ``course``.
     """
@@ -457,8 +461,16 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
     attempts = list(
         Attempt.objects.filter(learner_id=learner_id, quiz__course=course)
         .select_related("quiz", "quiz__module")
-        .prefetch_related(Prefetch("responses", queryset=Response.objects.order_by("slot")))
+        .prefetch_related(
+            Prefetch(
+                "responses",
+                queryset=Response.objects.annotate(version=grade_version_sql()).order_by("slot"),
+            )
+        )
         .order_by(F("quiz__module__position").asc(nulls_last=True), "quiz_id", "number")
+    )
+    changes = grade_changes_of(
+        Response.objects.filter(attempt__learner_id=learner_id, attempt__quiz__course=course)
     )
     for attempt in attempts:
         attempt.answers = [
@@ -471,6 +483,8 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
                 score=response.score,
                 points=Decimal(response.shown.get("points", 0)),
                 is_correct=response.is_correct,
+                response=response,
+                changes=changes.get(response.pk, []),
             )
             for response in attempt.responses.all()
         ]

@@ -22,7 +22,15 @@ from django.core.cache import cache
 from django.db.models import Count, DecimalField, F, Max, Value
 from django.urls import reverse
 
-from assessments.models import AWAITING_GRADING, Attempt, Quiz, QuizOverride, Response
+from assessments.forms import plain_number, points_label
+from assessments.models import (
+    AWAITING_GRADING,
+    Attempt,
+    GradeChange,
+    Quiz,
+    QuizOverride,
+    Response,
+)
 from assessments.selectors import attempt_limit
 from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module
@@ -546,18 +554,52 @@ def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
 # --- What the quiz and certificate pages show ----------------------------------------------
 # Decided here, so the views pass the answers on and never weigh a rule themselves.
 
-ReviewStatus = Literal["right", "partly", "wrong", "ungraded"]
+ReviewStatus = Literal["right", "partly", "wrong", "awaiting", "ungraded"]
 
 
 def response_review_status(*, response: Response) -> ReviewStatus:
     """How a submitted answer is marked on the result page: right; partly, when it earned
-    some points but not all; wrong; or ungraded while an instructor has still to grade it
-    (an essay)."""
+    some points but not all; wrong; awaiting, while an instructor has still to grade it (a
+    written answer); or ungraded, an essay submitted before instructors graded them, which
+    scored nothing and counted for nothing."""
+    if response.score is None:
+        return "awaiting"
     if response.is_correct is None:
         return "ungraded"
     if response.is_correct:
         return "right"
     return "partly" if response.score else "wrong"
+
+
+@dataclass(frozen=True)
+class GradeNote:
+    """What a learner reads of one change of an answer's grade: when, what and why."""
+
+    when: datetime
+    text: str
+    feedback: str  # the instructor's comment, if any
+
+
+def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
+    """The changes of an answer's grade, oldest first, as its learner reads them: the first
+    grade of a written answer, a grade an instructor changed (and why) or a regrade. Who
+    made a change is not said; when and why are."""
+    notes = []
+    for change in changes:
+        after = f"{plain_number(change.score_after)} of {points_label(points)}"
+        if change.score_before is None:
+            text = f"Graded by your instructor: {after}"
+        else:
+            before = plain_number(change.score_before)
+            text = {
+                GradeChange.Source.REGRADE: "Regraded after a correction to the question",
+                GradeChange.Source.OVERRIDE: "Grade changed by your instructor",
+                GradeChange.Source.GRADED: "Graded by your instructor",
+            }[change.source] + f": from {before} to {after}"
+        if change.reason:
+            text += f". Why: {change.reason}"
+        notes.append(GradeNote(when=change.created_at, text=text, feedback=change.feedback))
+    return notes
 
 
 @dataclass(frozen=True)

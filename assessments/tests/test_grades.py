@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments.grades import GradeConflict, grade_version
+from assessments.grades import GradeConflict
 from assessments.models import Attempt, GradeChange, Response
+from assessments.selectors import grade_version
 from assessments.services import attempt_rescore, attempt_start
 from progress import rules
 from progress.models import Certificate, Enrollment
