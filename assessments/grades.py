@@ -95,9 +95,7 @@ def response_grade(
         current = Response.objects.get(pk=response.pk)
         if not attempt.is_submitted:
             raise ValidationError("This attempt is still open: it is graded once submitted.")
-        version = grade_version(current)
-        if version != expected_version:
-            raise GradeConflict(_conflict_message(current, version))
+        grade_version_check(current, version=grade_version(current), expected=expected_version)
         if source == Source.GRADED and current.score is not None:
             raise ValidationError(
                 "This answer is graded already: override the grade, with a reason, to change it."
@@ -119,6 +117,14 @@ def response_grade(
         current.attempt = attempt_rescore(attempt=attempt)
     change.response = current
     return change
+
+
+def grade_version_check(response: Response, *, version: int, expected) -> None:
+    """Raise ``GradeConflict``, saying who changed the grade and to what, unless the grade
+    is still at the version the page showed (``expected``). ``response_grade`` checks under
+    the attempt's lock; a page may check first, before it reads the rest of its form."""
+    if str(version) != str(expected):
+        raise GradeConflict(_conflict_message(response, version))
 
 
 def _conflict_message(response: Response, version: int) -> str:

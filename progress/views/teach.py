@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import statistics
 from assessments.forms import plain_number, points_label
-from assessments.grades import GradeConflict, response_points
+from assessments.grades import GradeConflict, grade_version_check, response_points
 from assessments.models import Quiz, Response
 from assessments.selectors import (
     awaiting_grade_by_quiz,
@@ -220,8 +220,21 @@ def response_grade(request, course, response_id):
     )
     back = request.POST.get(f"r{response.pk}-next") or request.GET.get("next", "")
     form = _grade_form(response, back=back, data=request.POST or None)
+    here = reverse("teach_response_grade", args=[course.slug, response.pk])
     status = 200
     if request.method == "POST":
+        try:
+            # A page from before someone else's grade is answered first, whatever it holds:
+            # it showed a grade (and a form) that no longer stands.
+            if form.add_prefix("version") in request.POST:
+                grade_version_check(
+                    response,
+                    version=response.version,
+                    expected=request.POST[form.add_prefix("version")],
+                )
+        except GradeConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect(f"{here}?{urlencode({'next': back})}")
         if form.is_valid():
             try:
                 change = services.quiz_response_grade(
@@ -235,7 +248,6 @@ def response_grade(request, course, response_id):
                 )
             except GradeConflict as conflict:
                 messages.error(request, str(conflict))
-                here = reverse("teach_response_grade", args=[course.slug, response.pk])
                 return redirect(f"{here}?{urlencode({'next': back})}")
             except ValidationError as refusal:
                 form.add_error(None, refusal.messages)
