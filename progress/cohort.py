@@ -335,7 +335,7 @@ def stuck_learners(outline: Outline) -> list[StuckLearner]:
 
 # --- Gradebook --------------------------------------------------------------------
 
-PASSED, NOT_PASSED = "Passed", "Not passed"
+PASSED, NOT_PASSED, AWAITING_GRADING = "Passed", "Not passed", "Awaiting grading"
 
 
 def gradebook_header(outline: Outline) -> list[str]:
@@ -353,7 +353,8 @@ def enrollments_by_name(course: Course) -> QuerySet[Enrollment]:
 def gradebook_learners(
     outline: Outline, *, only: QuerySet[Enrollment] | None = None
 ) -> QuerySet[Enrollment]:
-    """Every enrolment with ``best_<quiz pk>`` and ``passes_<quiz pk>``, sorted by name.
+    """Every enrolment with ``best_<quiz pk>``, ``passes_<quiz pk>`` and ``awaiting_<quiz pk>``
+    (attempts awaiting a grade), sorted by name.
 
     Feeds the gradebook page, its CSV and its XLSX, so they hold the same figures.
     One pass over the course's attempts, grouped by learner; ``only`` (a page of
@@ -364,6 +365,10 @@ def gradebook_learners(
         annotations[f"best_{quiz.pk}"] = Max("tries__percent", filter=Q(tries__quiz=quiz))
         annotations[f"passes_{quiz.pk}"] = Count(
             "tries", filter=Q(tries__quiz=quiz, tries__passed=True)
+        )
+        # Among submitted attempts, no result yet is ``AWAITING_GRADING``.
+        annotations[f"awaiting_{quiz.pk}"] = Count(
+            "tries", filter=Q(tries__quiz=quiz, tries__passed__isnull=True)
         )
     enrollments = Enrollment.objects.filter(course=outline.course)
     if only is not None:
@@ -395,8 +400,12 @@ def gradebook_values(outline: Outline, enrollment: Enrollment) -> list:
     for quiz in outline.quizzes:
         best = getattr(enrollment, f"best_{quiz.pk}")
         passed = rules.quiz_passed(passing_attempts=getattr(enrollment, f"passes_{quiz.pk}"))
+        awaiting = rules.quiz_awaiting_grading(
+            awaiting_attempts=getattr(enrollment, f"awaiting_{quiz.pk}")
+        )
+        result = PASSED if passed else AWAITING_GRADING if awaiting else NOT_PASSED
         # No result without an attempt: "not passed" would read as a failed exam.
-        values += [best, None if best is None else PASSED if passed else NOT_PASSED]
+        values += [best, result if best is not None or awaiting else None]
     completed = enrollment.completed_at
     return [*values, timezone.localdate(completed) if completed else None]
 
