@@ -41,6 +41,8 @@ class CourseCard:
 
 def _score(record: QuizProgress) -> QuizScore:
     score = percent_label(record.best_percent) if record.attempts_used else "not attempted"
+    if record.attempts_used and record.best_percent is None:
+        score = "no score yet"  # its only attempts await grading
     return QuizScore(
         title=record.quiz.title,
         score=score,
