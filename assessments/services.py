@@ -189,6 +189,16 @@ def max_score_of(snapshots: Iterable[dict]) -> Decimal:
     return sum((Decimal(shown["points"]) for shown in snapshots), Decimal(0))
 
 
+def submitted_grade(shown: dict, answer) -> tuple[Decimal | None, bool | None]:
+    """The score and correctness an answer gets when its attempt is submitted, from the
+    snapshot alone; none yet for a written answer an instructor has to grade, which leaves
+    the attempt awaiting grading."""
+    if awaits_grader(shown, answer):
+        return None, None
+    result = grade(shown, answer)
+    return result.score, result.is_correct
+
+
 @dataclass(frozen=True)
 class AttemptResult:
     """None, all three, while a written answer awaits its grade."""
@@ -281,12 +291,7 @@ def attempt_submit(
         responses = list(locked.responses.all())
         by_grade = defaultdict(list)
         for response in responses:
-            if awaits_grader(response.shown, response.answer):
-                # No score until an instructor grades it: the attempt awaits grading.
-                response.score = response.is_correct = None
-            else:
-                result = grade(response.shown, response.answer)
-                response.score, response.is_correct = result.score, result.is_correct
+            response.score, response.is_correct = submitted_grade(response.shown, response.answer)
             by_grade[response.score, response.is_correct].append(response.pk)
         # One UPDATE per distinct grade (mostly right or wrong): bulk_update's CASE per row
         # costs more to build than the whole rest of a submission.
