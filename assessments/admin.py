@@ -310,6 +310,7 @@ class QuestionAdmin(ContentAdmin):
         "text",
         "points",
         "explanation",
+        "rubric",
         "lesson",
         "passage",
         "category",

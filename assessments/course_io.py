@@ -193,6 +193,7 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report) -> None:
                 "category": gift_question.category,
                 "points": gift_question.points,
                 "explanation": gift_question.explanation,
+                "rubric": gift_question.rubric,
                 "lesson": lesson,
                 "passage": passage,
             },
@@ -408,6 +409,7 @@ def gift_question(question: Question) -> GiftQuestion:
         category=question.category,
         points=plain_decimal(question.points),
         explanation=question.explanation,
+        rubric=question.rubric,
         lesson=reference,
         answers=[
             GiftAnswer(

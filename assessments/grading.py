@@ -93,6 +93,8 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         "text": question.text,
         "points": str(Decimal(question.points).quantize(CENT)),
         "explanation": question.explanation,
+        # For the grader, as it stood when the learner answered; never sent to the learner.
+        "rubric": question.rubric,
         "lesson": (
             {"slug": lesson.slug, "title": lesson.title, "passage": question.passage}
             if lesson is not None
@@ -116,7 +118,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
 
 
 def shown_for_learner(shown: dict) -> dict:
-    """The snapshot without weights, feedback, matches, explanation and lesson reference,
+    """The snapshot without weights, feedback, matches, explanation, rubric and lesson reference,
     each option named by its token instead of its id.
 
     What a page may send to the browser while the attempt is open.
@@ -126,7 +128,7 @@ def shown_for_learner(shown: dict) -> dict:
     public = {
         key: value
         for key, value in shown.items()
-        if key not in ("explanation", "lesson", "option_tokens", "drawn_from")
+        if key not in ("explanation", "rubric", "lesson", "option_tokens", "drawn_from")
     }
     public["choices"] = [
         {

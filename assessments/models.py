@@ -188,6 +188,11 @@ class Question(models.Model):
     category = models.CharField(max_length=200, blank=True)
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1)
     explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
+    rubric = models.TextField(
+        blank=True,
+        help_text="For whoever grades a written answer: what a full answer holds, how points "
+        "are given. Shown beside each answer in the grading queue; never to learners.",
+    )
     # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
         Lesson,
@@ -282,8 +287,9 @@ class Choice(models.Model):
 
 
 # A submitted attempt with a written answer not graded yet: it has no score, percent or
-# pass until an instructor grades it (Moodle's "Finished, requires grading").
-AWAITING_GRADING = Q(submitted_at__isnull=False, passed__isnull=True)
+# pass until an instructor grades it (Moodle's "Finished, requires grading"). Told by the
+# percent, which every attempt submitted before had (``submitted_attempt_is_graded...``).
+AWAITING_GRADING = Q(submitted_at__isnull=False, percent__isnull=True)
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -340,12 +346,12 @@ class Attempt(models.Model):
                 condition=Q(submitted_at__isnull=True) | Q(submitted_at__gte=F("started_at")),
                 name="attempt_submitted_after_start",
             ),
-            # Submitted, an attempt has a score, a percent and a pass, or, while a written
-            # answer awaits its grade, none of the three.
+            # Submitted, an attempt has its percent, or, while a written answer awaits its
+            # grade, neither a percent nor a score nor a pass.
             models.CheckConstraint(
                 condition=Q(submitted_at__isnull=True)
-                | Q(score__isnull=False, percent__isnull=False, passed__isnull=False)
-                | Q(score__isnull=True, percent__isnull=True, passed__isnull=True),
+                | Q(percent__isnull=False)
+                | Q(score__isnull=True, passed__isnull=True),
                 name="submitted_attempt_is_graded_or_awaiting",
             ),
         ]
@@ -374,7 +380,7 @@ class Attempt(models.Model):
     def is_awaiting_grading(self) -> bool:
         """Submitted, with a written answer an instructor has still to grade: neither passed
         nor failed until then."""
-        return self.is_submitted and self.passed is None
+        return self.is_submitted and self.percent is None
 
 
 class Response(models.Model):

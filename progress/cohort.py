@@ -368,7 +368,7 @@ def gradebook_learners(
         )
         # Among submitted attempts, no result yet is ``AWAITING_GRADING``.
         annotations[f"awaiting_{quiz.pk}"] = Count(
-            "tries", filter=Q(tries__quiz=quiz, tries__passed__isnull=True)
+            "tries", filter=Q(tries__quiz=quiz, tries__percent__isnull=True)
         )
     enrollments = Enrollment.objects.filter(course=outline.course)
     if only is not None:

@@ -1,4 +1,5 @@
-"""Essay: text written at length, read and graded by the instructor, never automatically."""
+"""Essay: text written at length, read and graded by an instructor, never automatically
+(``assessments.grades``); until then the attempt awaits grading."""
 
 from decimal import Decimal
 
@@ -13,10 +14,10 @@ from assessments.kinds.base import (
 
 class Essay(QuestionKind):
     name = "essay"
-    label = "Essay (ungraded)"
+    label = "Essay (graded by an instructor)"
     position = 70
     template = "progress/kinds/essay.html"
-    hint = "Your instructor reads this answer; it does not count towards the score."
+    hint = "Your instructor reads and grades this answer; your result waits for the grade."
     graded_automatically = False
     max_length = ESSAY_MAX_LENGTH
 

@@ -323,6 +323,16 @@ def test_matching_partial_credit_rounds_to_cents():
 # --- Essay ---------------------------------------------------------------------
 
 
+def test_the_rubric_is_kept_for_the_grader_and_never_shown_to_the_learner():
+    question = essay_question(points=Decimal(5), rubric="Two examples for full marks.")
+
+    shown = snapshot(question)
+
+    assert shown["rubric"] == "Two examples for full marks."
+    assert "rubric" not in shown_for_learner(shown)
+    assert "Two examples" not in str(shown_for_learner(shown))
+
+
 def test_an_essay_awaits_a_person_unless_it_is_blank():
     shown = snapshot(essay_question(points=Decimal(5)))
 

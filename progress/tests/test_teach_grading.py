@@ -34,7 +34,11 @@ def course():
     exam = QuizFactory(final=True, course=course, pass_mark=70)
     single_question(quiz=exam, position=1, points=Decimal(2))
     essay_question(
-        quiz=exam, position=2, points=Decimal(3), text="Explain what a defence attaché does."
+        quiz=exam,
+        position=2,
+        points=Decimal(3),
+        text="Explain what a defence attaché does.",
+        rubric="Full marks: names the embassy and trust-building.",
     )
     return course
 
@@ -119,6 +123,7 @@ def test_the_queue_lists_written_answers_oldest_first_as_the_learner_saw_them(
     assertContains(page, "Explain what a defence attaché does.", count=2)
     assertNotContains(page, "Edited after the attempts")
     assertContains(page, "An essay.", count=2)  # what the learners wrote
+    assertContains(page, "Full marks: names the embassy and trust-building.", count=2)
     assertContains(page, 'Points <span class="text-body-secondary small">(0 to 3)</span>')
     assertContains(page, "2 answers await a grade in this course")
     assertContains(page, "Save grade", count=2)
@@ -337,6 +342,7 @@ def test_the_learner_reads_the_grade_the_feedback_and_why_a_grade_changed(
 
     waiting = client.get(result)
     assertContains(waiting, "Awaiting grading")
+    assertNotContains(waiting, "Full marks")  # the rubric is the grader's
     assertContains(waiting, "1 written answer awaits your instructor’s grade")
     assertContains(waiting, "Your other answers scored 2 of 2 points")
     assertNotContains(waiting, "<strong>Not passed</strong>", html=True)
