@@ -55,6 +55,18 @@ def grade_essay(attempt, score, *, by, now, **fields):
     return quiz_response_grade(response=essay_of(attempt), score=score, by=by, now=now, **fields)
 
 
+def override(response, score, *, by, now, reason, version=0):
+    return quiz_response_grade(
+        response=response,
+        score=score,
+        by=by,
+        source=Source.OVERRIDE,
+        reason=reason,
+        expected_version=version,
+        now=now,
+    )
+
+
 def test_an_attempt_awaiting_grading_neither_passes_nor_fails(submitted, learner, exam):
     assert submitted.is_awaiting_grading
     progress = course_progress_for_learner(learner=learner, course=exam.course)
@@ -90,14 +102,13 @@ def test_grading_the_essay_gives_the_result_and_the_certificate_once(
     assert Enrollment.objects.get(learner=learner).completed_at == certificate.issued_at
 
     # Changed again, still a pass: nothing more is issued, the first certificate stands.
-    quiz_response_grade(
-        response=essay,
-        score=3,
+    override(
+        essay,
+        3,
         by=ines,
-        source=Source.OVERRIDE,
-        reason="Re-read: it covers every point.",
-        expected_version=change.pk,
         now=now + timedelta(days=2),
+        reason="Re-read: it covers every point.",
+        version=change.pk,
     )
     assert Certificate.objects.filter(learner=learner).get() == certificate
     assert Attempt.objects.get(pk=submitted.pk).percent == Decimal("100.00")
@@ -148,35 +159,20 @@ def test_an_override_needs_a_reason_and_keeps_the_automatic_grade_in_the_history
 ):
     choice = submitted.responses.get(slot=1)
     with pytest.raises(ValidationError) as refused:
-        quiz_response_grade(
-            response=choice,
-            score=1,
-            by=ines,
-            source=Source.OVERRIDE,
-            reason="   ",
-            expected_version=0,
-            now=now,
-        )
+        override(choice, 1, by=ines, now=now, reason="   ")
     assert "reason" in refused.value.message_dict
     assert not GradeChange.objects.exists()
 
-    first = quiz_response_grade(
-        response=choice,
-        score=1,
-        by=ines,
-        source=Source.OVERRIDE,
-        reason="Two options were right: half marks.",
-        expected_version=0,
-        now=now + timedelta(hours=1),
+    first = override(
+        choice, 1, by=ines, now=now + timedelta(hours=1), reason="Two options were right."
     )
-    second = quiz_response_grade(
-        response=choice,
-        score="0.5",
+    second = override(
+        choice,
+        "0.5",
         by=otto,
-        source=Source.OVERRIDE,
-        reason="Quarter marks, as agreed.",
-        expected_version=first.pk,
         now=now + timedelta(hours=2),
+        reason="Quarter marks, as agreed.",
+        version=first.pk,
     )
 
     history = list(
@@ -307,13 +303,5 @@ def test_history_is_kept_when_the_change_is_refused(submitted, ines, now):
     change = grade_essay(submitted, 2, by=ines, now=now)
 
     with pytest.raises(ValidationError):
-        quiz_response_grade(
-            response=essay_of(submitted),
-            score=9,
-            by=ines,
-            source=Source.OVERRIDE,
-            reason="Typo",
-            expected_version=change.pk,
-            now=now,
-        )
+        override(essay_of(submitted), 9, by=ines, now=now, reason="Typo", version=change.pk)
     assert list(GradeChange.objects.values_list("score_after", flat=True)) == [Decimal("2.00")]
