@@ -23,7 +23,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -41,7 +41,7 @@ from assessments.gift import dump_gift
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
-from assessments.selectors import draw_shortfalls
+from assessments.selectors import draw_shortfalls, grade_changes_of
 from assessments.services import quiz_override_grant, quiz_override_problems
 from lessons.admin import (
     BY_POSITION,
@@ -405,6 +405,7 @@ class QuestionAdmin(ContentAdmin):
         "points",
         "explanation",
         "explanation_format",
+        "rubric",
         "lesson",
         "passage",
         "category",
@@ -488,6 +489,43 @@ class AttemptAdmin(CourseScopedAdmin):
     list_select_related = ("quiz", "learner")
     search_fields = ("learner__username",)
     inlines = [ResponseInline]
+    readonly_fields = ("grade_history",)
+
+    @admin.display(description="Changes of grades")
+    def grade_history(self, attempt):
+        """Every grade an instructor gave, overrode or a regrade changed, oldest first: the
+        history is never edited, here or anywhere (graded from /teach/)."""
+        responses = {response.pk: response.slot for response in attempt.responses.all()}
+        changes = [
+            change
+            for by_response in grade_changes_of(list(responses)).values()
+            for change in by_response
+        ]
+        if not changes:
+            return "None"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    responses[change.response_id],
+                    change.created_at.strftime("%Y-%m-%d %H:%M"),
+                    change.get_source_display(),
+                    change.by or "the system",
+                    "awaiting" if change.score_before is None else change.score_before,
+                    change.score_after,
+                    change.reason,
+                    change.feedback,
+                )
+                for change in sorted(changes, key=lambda change: change.pk)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Question</th><th>When</th><th>What</th><th>By</th>"
+            "<th>Points</th><th>Why</th><th>Feedback</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     def has_change_permission(self, request, obj=None):
         return False

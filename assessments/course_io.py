@@ -345,6 +345,7 @@ def _questions_sync(quiz, gift_questions, lessons, quiz_file, report, *, keep_le
                 "points": gift_question.points,
                 "explanation": gift_question.explanation,
                 "explanation_format": gift_question.explanation_format,
+                "rubric": gift_question.rubric,
                 "lesson": lesson,
                 "passage": passage,
             },
@@ -633,6 +634,7 @@ def gift_question(question: Question) -> GiftQuestion:
         explanation_format=own_format(
             question.explanation_format, text_format, question.explanation
         ),
+        rubric=question.rubric,
         lesson=reference,
         answers=[
             GiftAnswer(

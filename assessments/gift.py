@@ -27,6 +27,7 @@ Canonical layout, written by ``dump_gift`` and read back byte for byte::
     $CATEGORY: name              only where the category changes, then a blank line
     // lesson: slug#passage-2    only when set
     // points: 2                 only when not 1
+    // rubric: what to look for  only when set; ``\\n`` for a line break
     ::Title::Question text{      ``::Title::`` only when there is a title
     \t=right answer#feedback     one answer per line, indented with a tab
     \t~wrong answer
@@ -107,10 +108,13 @@ BLANK = "_____"
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?"
 _NUMBER_RE = re.compile(NUMBER)
 _FORMAT_TAG_RE = re.compile(r"\[(html|markdown|plain|moodle)\]")
-_DIRECTIVE_RE = re.compile(r"//\s*(lesson|points)\s*:(.*)")
 # Moodle's tags and idnumber, in any comment of the question: ``// [tag:x] [id:y]``, with
 # ``\]`` for a ``]`` in the value; a value never runs over two lines.
 _TAG_RE = re.compile(r"\[(tag|id):((?:\\\]|[^\]\n])*)\]")
+_DIRECTIVE_RE = re.compile(r"//\s*(lesson|points|rubric)\s*:(.*)")
+# A rubric's line breaks and backslashes, escaped to keep it on its directive's one line.
+_RUBRIC_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n"})
+_RUBRIC_UNESCAPE_RE = re.compile(r"\\(.)")
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": "\\n"})
 
 
@@ -159,6 +163,7 @@ class GiftQuestion:
     explanation_format: str = ""
     tags: list[str] = field(default_factory=list)
     idnumber: str = ""
+    rubric: str = ""
     line: int = field(default=0, compare=False)
 
 
@@ -345,8 +350,17 @@ def _read_directive(pending: dict, name: str, value: str, lineno: int) -> None:
         if problem := points_problem(Decimal(value), written=value):
             raise GiftError(problem, line=lineno)
     elif not value:
-        raise GiftError("'// lesson:' needs a lesson slug", line=lineno)
+        raise GiftError(
+            "'// lesson:' needs a lesson slug" if name == "lesson" else "'// rubric:' is empty",
+            line=lineno,
+        )
     pending[name] = (lineno, value)
+
+
+def _rubric_read(value: str) -> str:
+    """A rubric as written on its directive line: ``\\n`` is a line break, ``\\\\`` a
+    backslash, and a backslash before anything else stands for that character."""
+    return _RUBRIC_UNESCAPE_RE.sub(lambda m: "\n" if m[1] == "n" else m[1], value)
 
 
 def _refuse_stray_directives(pending: dict[str, tuple[int, str]]) -> None:
@@ -414,6 +428,7 @@ def _parse_question(block: _Block) -> GiftQuestion:
     lesson = block.directives.get("lesson", (0, ""))[1]
     points = Decimal(block.directives.get("points", (0, "1"))[1])
     tags, idnumber = tags_and_idnumber([line for _, line in block.comments])
+    rubric = _rubric_read(block.directives.get("rubric", (0, ""))[1])
     question = GiftQuestion(
         kind=kind,
         text=text,
@@ -427,6 +442,7 @@ def _parse_question(block: _Block) -> GiftQuestion:
         explanation_format=own_format(explanation_format, text_format, explanation),
         tags=tags,
         idnumber=idnumber,
+        rubric=rubric,
         line=block.start,
     )
     try:
@@ -566,7 +582,8 @@ def check_question(q: GiftQuestion) -> None:
     for n, a in enumerate(q.answers, start=1):
         texts |= {f"answer {n}": a.text, f"answer {n} feedback": a.feedback}
         texts |= {f"answer {n} match": a.match}
-    for what, value in (texts | {"category": q.category, "lesson": q.lesson}).items():
+    texts |= {"category": q.category, "lesson": q.lesson, "rubric": q.rubric}
+    for what, value in texts.items():
         if value != value.strip() or "\r" in value:
             raise Unrepresentable(f"{what} has surrounding whitespace or a carriage return")
     if "\n" in q.category or "\n" in q.lesson:
@@ -652,6 +669,8 @@ def _dump_question(q: GiftQuestion) -> str:
         lines.append(f"// lesson: {q.lesson}")
     if q.points != 1:
         lines.append(f"// points: {write_number(q.points)}")
+    if q.rubric:
+        lines.append(f"// rubric: {q.rubric.translate(_RUBRIC_ESCAPES)}")
     head = ""
     # An empty title keeps text that starts with '//' from reading as a comment.
     if q.title or (not q.text_format and q.text.startswith("//")):

@@ -56,6 +56,7 @@ __all__ = [
     "InvalidAnswer",
     "answer_from_public",
     "answer_to_public",
+    "awaits_grader",
     "draw_tokens",
     "grade",
     "is_graded",
@@ -96,6 +97,8 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
         "points": str(Decimal(question.points).quantize(CENT)),
         "explanation": question.explanation,
         "explanation_format": question.explanation_format,
+        # For the grader, as it stood when the learner answered; never sent to the learner.
+        "rubric": question.rubric,
         "lesson": (
             {"slug": lesson.slug, "title": lesson.title, "passage": question.passage}
             if lesson is not None
@@ -121,7 +124,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
 
 
 def shown_for_learner(shown: dict) -> dict:
-    """The snapshot without weights, feedback, matches, explanation and lesson reference,
+    """The snapshot without weights, feedback, matches, explanation, rubric and lesson reference,
     each option named by its token instead of its id.
 
     What a page may send to the browser while the attempt is open.
@@ -132,7 +135,14 @@ def shown_for_learner(shown: dict) -> dict:
         key: value
         for key, value in shown.items()
         if key
-        not in ("explanation", "explanation_format", "lesson", "option_tokens", "drawn_from")
+        not in (
+            "explanation",
+            "explanation_format",
+            "rubric",
+            "lesson",
+            "option_tokens",
+            "drawn_from",
+        )
     }
     public["choices"] = [
         {
@@ -175,13 +185,11 @@ def grade(shown: dict, answer: Any) -> Grade:
     Never raises, whatever the snapshot and the answer hold (they are years-old JSON): what
     cannot be read scores 0, and the score always fits the column it is stored in.
     """
-    if not isinstance(shown, dict):
+    if not isinstance(shown, dict) or is_blank(answer):
         return wrong()
     kind = kind_for(shown)
     if not kind.graded_automatically:
         return Grade(score=Decimal("0.00"), is_correct=None)
-    if is_blank(answer):
-        return wrong()
     points = to_decimal(shown.get("points"))
     if not Decimal(0) <= points < POINTS_LIMIT:
         return wrong()
@@ -194,8 +202,16 @@ def grade(shown: dict, answer: Any) -> Grade:
 
 
 def is_graded(shown: dict) -> bool:
-    """Whether the question counts towards the score (an essay waits for a human)."""
+    """Whether the question is graded on submission (an essay waits for a human)."""
     return not isinstance(shown, dict) or kind_for(shown).graded_automatically
+
+
+def awaits_grader(shown: dict, answer: Any) -> bool:
+    """Whether a person has to grade this answer: a written one (an essay) worth points, not
+    blank. A blank answer scores nothing, of any kind: there is nothing to read. An essay
+    worth no points (a reflection) has no grade to wait for; an instructor may still comment
+    on it by overriding its grade."""
+    return not is_graded(shown) and not is_blank(answer) and to_decimal(shown.get("points")) > 0
 
 
 # --- Validation when saving -------------------------------------------------

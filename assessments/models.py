@@ -223,6 +223,11 @@ class Question(models.Model):
     )
     explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
     explanation_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
+    rubric = models.TextField(
+        blank=True,
+        help_text="For whoever grades a written answer: what a full answer holds, how points "
+        "are given. Shown beside each answer in the grading queue; never to learners.",
+    )
     # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
         Lesson,
@@ -323,11 +328,21 @@ class Choice(models.Model):
     natural_key.dependencies = ["assessments.question"]
 
 
+# A submitted attempt with a written answer not graded yet: it has no score, percent or
+# pass until an instructor grades it (Moodle's "Finished, requires grading"). Told by the
+# percent, which every attempt submitted before had (``submitted_attempt_is_graded...``).
+AWAITING_GRADING = Q(submitted_at__isnull=False, percent__isnull=True)
+
+
 class AttemptQuerySet(models.QuerySet):
     def used(self):
         """Attempts that count against the quiz's attempt limit, and the only ones that count
         for progress: submitted ones. An open attempt is resumed, so it uses none up."""
         return self.filter(submitted_at__isnull=False)
+
+    def awaiting_grading(self):
+        """Submitted attempts whose written answers an instructor has still to grade."""
+        return self.filter(AWAITING_GRADING)
 
 
 class Attempt(models.Model):
@@ -373,13 +388,23 @@ class Attempt(models.Model):
                 condition=Q(submitted_at__isnull=True) | Q(submitted_at__gte=F("started_at")),
                 name="attempt_submitted_after_start",
             ),
+            # Submitted, an attempt has its percent, or, while a written answer awaits its
+            # grade, neither a percent nor a score nor a pass.
             models.CheckConstraint(
-                condition=Q(submitted_at__isnull=True) | Q(percent__isnull=False),
-                name="submitted_attempt_is_graded",
+                condition=Q(submitted_at__isnull=True)
+                | Q(percent__isnull=False)
+                | Q(score__isnull=True, passed__isnull=True),
+                name="submitted_attempt_is_graded_or_awaiting",
             ),
         ]
         indexes = [
             models.Index(fields=["quiz", "submitted_at"], name="attempt_quiz_submitted"),
+            # The grading queue: the few attempts awaiting a grade, oldest first.
+            models.Index(
+                fields=["quiz", "submitted_at"],
+                condition=AWAITING_GRADING,
+                name="attempt_awaiting_grading",
+            ),
         ]
 
     def __str__(self):
@@ -392,6 +417,12 @@ class Attempt(models.Model):
     def is_late(self, now) -> bool:
         """Whether ``now`` is past the time limit: no answer is taken any more."""
         return self.deadline is not None and now > self.deadline
+
+    @property
+    def is_awaiting_grading(self) -> bool:
+        """Submitted, with a written answer an instructor has still to grade: neither passed
+        nor failed until then."""
+        return self.is_submitted and self.percent is None
 
 
 class Response(models.Model):
@@ -410,6 +441,8 @@ class Response(models.Model):
     shown = models.JSONField(help_text="The question, its choices and key as shown.")
     answer = models.JSONField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
+    # Null until graded: while the attempt is open, and, once it is submitted, while a
+    # written answer awaits an instructor. Every later change is a ``GradeChange``.
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     is_correct = models.BooleanField(null=True, blank=True)
     # What the question statistics read, worked out by the database from ``shown`` and
@@ -508,3 +541,53 @@ class QuizOverride(models.Model):
 
     def __str__(self):
         return f"{self.quiz} — {self.learner}"
+
+
+class GradeChange(models.Model):
+    """One change of a response's grade by a person or a regrade, with the grade before and
+    after, who made it and why. The first grade of an essay is one too. Never edited or
+    deleted: the history of a grade is the list of its changes."""
+
+    class Source(models.TextChoices):
+        GRADED = "graded", "Graded by an instructor"
+        OVERRIDE = "override", "Grade overridden"
+        REGRADE = "regrade", "Regraded after a key fix"
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="grade_changes")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    score_before = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    score_after = models.DecimalField(max_digits=8, decimal_places=2)
+    is_correct_before = models.BooleanField(null=True, blank=True)
+    is_correct_after = models.BooleanField(null=True, blank=True)
+    reason = models.TextField(
+        blank=True, help_text="Why the grade changed (shown to the learner)."
+    )
+    feedback = models.TextField(blank=True, help_text="The instructor's comment to the learner.")
+    # Null for a change the system made (a regrade run by a command).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grade_changes_made",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["response", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=["graded", "override", "regrade"]),
+                name="grade_change_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_after__gte=0), name="grade_change_score_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="override") | ~Q(reason=""),
+                name="grade_override_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.response}: {self.score_before} → {self.score_after}"

@@ -20,8 +20,8 @@ for (description, cloze, calculated, drag and drop…), a file embedded in base6
 or a text pointing at one (``@@PLUGINFILE@@``), as questions cannot hold figures yet, and
 anything ``check_question`` refuses (weights beyond 7 decimals, a single choice with no right
 answer…). Moodle's interactive-mode extras are not kept: penalty, hints, combined feedback
-(correct / partially correct / incorrect), answer numbering, the essay's grader information
-and response template; docs/moodle.md says so.
+(correct / partially correct / incorrect), answer numbering, the essay's response template; docs/moodle.md says so. The essay's grader
+information is the question's rubric.
 
 The file is read with defusedxml: a document type declaration (and so any entity, the
 "billion laughs") is refused, and so are elements nested deeper than Moodle writes, a file
@@ -171,6 +171,8 @@ def _question(element: ET.Element, qtype: str, title: str, category: str) -> Gif
         points=number(element.find("defaultgrade"), "<defaultgrade>", default=Decimal(1)),
         tags=[tag for tag in (clean(t.text) for t in element.iterfind("tags/tag/text")) if tag],
         idnumber=clean(element.findtext("idnumber")),
+        # Moodle writes grader information for essays only: the rubric of a written answer.
+        rubric=text_of(element, "graderinfo"),
     )
     check_question(question)
     return question

@@ -3,11 +3,13 @@
 import math
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from assessments.models import (
     VISIBLE_WHEN_PUBLISHED,
     Attempt,
+    GradeChange,
     Question,
     Quiz,
     QuizOverride,
@@ -125,3 +127,62 @@ def attempt_time_limit(*, quiz: Quiz, override: QuizOverride | None) -> int | No
 def attempt_deadline(*, quiz: Quiz, override: QuizOverride | None, now: datetime):
     minutes = attempt_time_limit(quiz=quiz, override=override)
     return now + timedelta(minutes=minutes) if minutes else None
+
+
+# --- Grades given by people ------------------------------------------------------------------
+
+
+def grade_version_sql():
+    """A response's grade version, as a column: the id of its latest ``GradeChange``, 0 before
+    any. The grading form carries it, and ``assessments.grades.response_grade`` refuses a
+    save made against an older one."""
+    latest = GradeChange.objects.filter(response=OuterRef("pk")).order_by("-pk").values("pk")
+    return Coalesce(Subquery(latest[:1]), 0)
+
+
+def grade_version(response: Response) -> int:
+    return (
+        Response.objects.filter(pk=response.pk)
+        .annotate(version=grade_version_sql())
+        .values_list("version", flat=True)
+        .get()
+    )
+
+
+def responses_awaiting_grade(*, course, quiz: Quiz | None = None, learner_id: int | None = None):
+    """The written answers of ``course`` (or of one quiz, or one learner) an instructor has
+    still to grade, the oldest submission first, each with its attempt, quiz and learner and
+    its ``version``. Read through the ``attempt_awaiting_grading`` index: a few attempts
+    among all those submitted."""
+    attempts = Attempt.objects.awaiting_grading().filter(quiz__course=course)
+    if quiz is not None:
+        attempts = attempts.filter(quiz=quiz)
+    if learner_id is not None:
+        attempts = attempts.filter(learner_id=learner_id)
+    responses = Response.objects.filter(score__isnull=True, attempt__in=attempts)
+    return (
+        responses.select_related("attempt__quiz", "attempt__learner")
+        .annotate(version=grade_version_sql())
+        .order_by("attempt__submitted_at", "attempt_id", "slot")
+    )
+
+
+def awaiting_grade_by_quiz(*, course) -> dict[int, int]:
+    """How many written answers await a grade at each quiz of ``course`` (quiz id → count)."""
+    rows = (
+        responses_awaiting_grade(course=course)
+        .order_by()
+        .values("attempt__quiz_id")
+        .annotate(count=Count("pk"))
+        .values_list("attempt__quiz_id", "count")
+    )
+    return dict(rows)
+
+
+def grade_changes_of(responses) -> dict[int, list[GradeChange]]:
+    """The grade changes of these responses (or of a queryset of them), oldest first, by
+    response id, with who made each. One query."""
+    changes: dict[int, list[GradeChange]] = {}
+    for change in GradeChange.objects.filter(response__in=responses).select_related("by"):
+        changes.setdefault(change.response_id, []).append(change)
+    return changes

@@ -18,7 +18,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from assessments.grading import CENT, HUNDRED, grade, is_graded, question_snapshot, validate_answer
+from assessments.grading import (
+    CENT,
+    HUNDRED,
+    awaits_grader,
+    grade,
+    question_snapshot,
+    validate_answer,
+)
 from assessments.models import Attempt, Question, Quiz, QuizOverride, Response
 from assessments.selectors import (
     attempt_deadline,
@@ -177,23 +184,44 @@ def drawn_from(*, quiz: Quiz, group: str) -> dict:
 
 
 def max_score_of(snapshots: Iterable[dict]) -> Decimal:
-    """The most an attempt at these questions can score. An essay waits for a human grader,
-    so it cannot count against the learner."""
-    return sum((Decimal(shown["points"]) for shown in snapshots if is_graded(shown)), Decimal(0))
+    """The most an attempt at these questions can score: every question's points, an essay's
+    too (it counts once an instructor has graded it, as in Moodle)."""
+    return sum((Decimal(shown["points"]) for shown in snapshots), Decimal(0))
+
+
+def submitted_grade(shown: dict, answer) -> tuple[Decimal | None, bool | None]:
+    """The score and correctness an answer gets when its attempt is submitted, from the
+    snapshot alone; none yet for a written answer an instructor has to grade, which leaves
+    the attempt awaiting grading."""
+    if awaits_grader(shown, answer):
+        return None, None
+    result = grade(shown, answer)
+    return result.score, result.is_correct
 
 
 @dataclass(frozen=True)
 class AttemptResult:
-    score: Decimal
-    percent: Decimal
-    passed: bool
+    """None, all three, while a written answer awaits its grade."""
+
+    score: Decimal | None
+    percent: Decimal | None
+    passed: bool | None
+
+
+AWAITING = AttemptResult(score=None, percent=None, passed=None)
 
 
 def attempt_result(
-    *, scores: Iterable[Decimal], max_score: Decimal, pass_mark: int
+    *, scores: Iterable[Decimal | None], max_score: Decimal, pass_mark: int
 ) -> AttemptResult:
     """An attempt's score, percent (of ``max_score``, at most 100) and pass, from the scores of
-    its responses."""
+    its responses; ``AWAITING`` while one of them (a written answer) has no grade yet.
+
+    The one rule for an attempt's result: submission, an instructor's grade and a regrade
+    all apply it."""
+    scores = list(scores)
+    if any(score is None for score in scores):
+        return AWAITING
     score = sum(scores, Decimal(0)).quantize(CENT)
     percent = Decimal("0.00")
     if max_score > 0:
@@ -263,27 +291,49 @@ def attempt_submit(
         responses = list(locked.responses.all())
         by_grade = defaultdict(list)
         for response in responses:
-            result = grade(response.shown, response.answer)
-            response.score = result.score
-            response.is_correct = result.is_correct
+            response.score, response.is_correct = submitted_grade(response.shown, response.answer)
             by_grade[response.score, response.is_correct].append(response.pk)
         # One UPDATE per distinct grade (mostly right or wrong): bulk_update's CASE per row
         # costs more to build than the whole rest of a submission.
         for (score, is_correct), pks in by_grade.items():
             Response.objects.filter(pk__in=pks).update(score=score, is_correct=is_correct)
 
-        result = attempt_result(
-            scores=[response.score for response in responses],
-            max_score=locked.max_score,
-            pass_mark=locked.pass_mark,
-        )
-        locked.score, locked.percent, locked.passed = result.score, result.percent, result.passed
+        _attempt_result_set(locked, scores=[response.score for response in responses])
         # Past the deadline it counts as handed in by the server when the time ran out,
         # whoever asks: a late click on "Submit" gains no time.
         late = locked.is_late(now)
         locked.submitted_at = max(locked.deadline if late else now, locked.started_at)
         locked.auto_submitted = auto or late
         locked.save(update_fields=["score", "percent", "passed", "submitted_at", "auto_submitted"])
+    return locked
+
+
+def _attempt_result_set(attempt: Attempt, *, scores: list[Decimal | None]) -> None:
+    result = attempt_result(
+        scores=scores, max_score=attempt.max_score, pass_mark=attempt.pass_mark
+    )
+    attempt.score, attempt.percent, attempt.passed = result.score, result.percent, result.passed
+
+
+def attempt_rescore(*, attempt: Attempt) -> Attempt:
+    """Work a submitted attempt's score, percent and pass out again from its responses'
+    scores (``attempt_result``), after one of them changed: an instructor's grade or a
+    regrade. An open attempt is left as it is. Returns the attempt, locked and saved, with
+    its quiz, course and learner.
+
+    What the new result earns (a module, the course, the certificate) is the caller's
+    business: ``progress.services`` follows every grade with the completion check.
+    """
+    with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz__course", "learner")
+            .get(pk=attempt.pk)
+        )
+        if not locked.is_submitted:
+            return locked
+        _attempt_result_set(locked, scores=list(locked.responses.values_list("score", flat=True)))
+        locked.save(update_fields=["score", "percent", "passed"])
     return locked
 
 

@@ -8,7 +8,7 @@ for the bulk of the rows (lesson completions and responses). The simulation
 holds no rules of its own: the course is the learners' outline
 (``progress.selectors.course_outline``); attempts left, module done and course
 complete come from ``progress.rules``; questions are drawn and attempts scored
-as ``assessments.services`` does it, and graded with ``grade`` from real
+as ``assessments.services`` does it, and graded with ``submitted_grade`` from real
 snapshots (``question_snapshot``), so they read exactly like attempts taken
 through the quiz pages. Open attempts for the benchmarks, a few hundred, are
 started by the real service (``open_attempts_create``).
@@ -34,9 +34,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
-from assessments.grading import grade, question_snapshot, validate_answer
+from assessments.grading import question_snapshot, validate_answer
 from assessments.models import Attempt, Question, Quiz, Response
-from assessments.services import attempt_result, max_score_of, questions_drawn
+from assessments.services import attempt_result, max_score_of, questions_drawn, submitted_grade
 from lessons.models import Course, Lesson
 from progress import rules
 from progress.models import CODE_ALPHABET, Certificate, Enrollment, LessonCompletion
@@ -297,8 +297,9 @@ class _Learner:
     def submit(self, attempt: Attempt) -> None:
         """Grade as ``attempt_submit`` does, from the snapshots alone."""
         for response in attempt.rows:
-            graded = grade(response.shown.data, response.answer)
-            response.score, response.is_correct = graded.score, graded.is_correct
+            response.score, response.is_correct = submitted_grade(
+                response.shown.data, response.answer
+            )
         result = attempt_result(
             scores=[r.score for r in attempt.rows],
             max_score=attempt.max_score,
@@ -311,7 +312,8 @@ class _Learner:
         )
         self.elapsed += timedelta(seconds=self.rng.uniform(5, 60))
         attempt.submitted_at = self.now()
-        self.report.counts["attempts passed" if attempt.passed else "attempts failed"] += 1
+        outcome = {True: "passed", False: "failed", None: "awaiting grading"}[attempt.passed]
+        self.report.counts[f"attempts {outcome}"] += 1
 
     def finish(self) -> None:
         code = "".join(self.rng.choice(CODE_ALPHABET) for _ in range(16))

@@ -1,4 +1,5 @@
-"""What the scenarios need in the database: logged-in learners, an instructor, open attempts.
+"""What the scenarios need in the database: logged-in learners, an instructor, open attempts,
+written answers awaiting a grade.
 
 Sessions are written straight into the session store the server reads, so no
 password is hashed or posted. The scenarios that change data use the load
@@ -18,13 +19,20 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from assessments.forms import answer_as_posted
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, Choice, Question, Quiz
 from bench.loaddata import open_attempts_create
 from courseware.roles import instructors_group
-from lessons.models import Course
+from lessons.models import Course, Status
 from progress.selectors import course_progress_for_learner, lesson_is_open
+from progress.services import (
+    enrollment_create,
+    quiz_attempt_start,
+    quiz_attempt_submit,
+    quiz_response_save,
+)
 
 INSTRUCTOR = "bench-instructor"
+WRITTEN_COURSE = "bench-written-answers"
 
 
 @dataclass(frozen=True)
@@ -105,3 +113,60 @@ def submit_body(attempt: Attempt) -> str:
 
 def save_body(shown: dict, slot: int, answer) -> str:
     return urlencode(answer_as_posted(shown, slot, answer))
+
+
+def grading_backlog(count: int, *, prefix: str = "load-") -> Course:
+    """A course whose exam asks for an essay, taken by ``count`` load learners through the
+    quiz services (enrol, start, save, submit): ``count`` written answers await a grade in
+    its queue, among the 10,000 learners' attempts. Made once; later runs add only the
+    learners missing (some 40 ms each)."""
+    course, _ = Course.objects.get_or_create(
+        slug=WRITTEN_COURSE,
+        defaults={
+            "title": "Written answers (benchmark)",
+            "summary": "An exam with an essay, for the grading queue's benchmark.",
+            "status": Status.PUBLISHED,
+        },
+    )
+    exam, created = Quiz.objects.get_or_create(
+        course=course,
+        kind=Quiz.Kind.FINAL,
+        defaults={"slug": "written-exam", "title": "Written exam", "pass_mark": 60},
+    )
+    if created:
+        choice = Question.objects.create(
+            quiz=exam, position=1, kind="single", text="Who heads a defence section?", points=2
+        )
+        Choice.objects.create(question=choice, position=1, text="The attaché", weight=100)
+        Choice.objects.create(question=choice, position=2, text="The consul", weight=0)
+        Question.objects.create(
+            quiz=exam,
+            position=2,
+            kind="essay",
+            points=5,
+            text="How do defence attachés build trust between two armed forces? "
+            "Give two examples from the course.",
+        )
+    learners = (
+        get_user_model()
+        .objects.filter(username__startswith=prefix)
+        .exclude(enrollments__course=course)
+        .order_by("username")[: max(count - course.enrollments.count(), 0)]
+    )
+    essay = (
+        "Attachés meet their hosts' officers often, explain their own forces' intentions "
+        "and arrange visits and joint exercises, so that each side reads the other right. "
+    ) * 4
+    for learner in learners:
+        enrollment_create(learner=learner, course=course)
+        attempt = quiz_attempt_start(learner=learner, quiz=exam)
+        for response in attempt.responses.all():
+            answer = (
+                essay if response.shown["kind"] == "essay" else response.shown["choices"][0]["id"]
+            )
+            quiz_response_save(
+                attempt=attempt, slot=response.slot, answer=answer, response=response
+            )
+        quiz_attempt_submit(attempt=attempt)
+    instructor(course)
+    return course

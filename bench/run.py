@@ -37,6 +37,8 @@ LUA = BASE_DIR / "bench" / "requests.lua"
 RESULTS = BASE_DIR / "bench" / "results"
 # Of the learners who never started, a quarter (at most 200) save answers; the others submit.
 SAVERS = 200
+# Written answers awaiting a grade in the grading queue's scenario (a course of its own).
+GRADING_BACKLOG = 1000
 
 
 class Unavailable(Exception):
@@ -238,6 +240,10 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
         build(f"question statistics ({most_taken.n:,} attempts, all)",
               lambda: [line(url("teach_quiz_stats", course_slug=slug, quiz_slug=most_taken.slug)
                             + "?attempts=all", teacher)], connections=1),
+        build(f"grading queue ({GRADING_BACKLOG:,} answers awaiting, first page of 20)",
+              lambda: [line(url("teach_grading",
+                                course_slug=prepare.grading_backlog(GRADING_BACKLOG).slug),
+                            teacher)], connections=1),
         build(f"gradebook CSV ({enrolled:,} learners)",
               lambda: [line(url("teach_gradebook_csv", course_slug=slug), teacher)],
               download=True),
@@ -274,6 +280,9 @@ class Server:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            # Gone already (the port taken, say): whatever answers there is not this server.
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start: see {self.log}")
             try:
                 self.request(line("/"))
                 return self

@@ -26,8 +26,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, Response
 from assessments.review import answer_lines, key_lines
+from assessments.selectors import grade_changes_of, grade_version_sql
 from assessments.text_formats import question_text_html
 from lessons.models import Course, Module
 from lessons.selectors import courses_with_teaching
@@ -335,7 +336,7 @@ def stuck_learners(outline: Outline) -> list[StuckLearner]:
 
 # --- Gradebook --------------------------------------------------------------------
 
-PASSED, NOT_PASSED = "Passed", "Not passed"
+PASSED, NOT_PASSED, AWAITING_GRADING = "Passed", "Not passed", "Awaiting grading"
 
 
 def gradebook_header(outline: Outline) -> list[str]:
@@ -353,7 +354,8 @@ def enrollments_by_name(course: Course) -> QuerySet[Enrollment]:
 def gradebook_learners(
     outline: Outline, *, only: QuerySet[Enrollment] | None = None
 ) -> QuerySet[Enrollment]:
-    """Every enrolment with ``best_<quiz pk>`` and ``passes_<quiz pk>``, sorted by name.
+    """Every enrolment with ``best_<quiz pk>``, ``passes_<quiz pk>`` and ``awaiting_<quiz pk>``
+    (attempts awaiting a grade), sorted by name.
 
     Feeds the gradebook page, its CSV and its XLSX, so they hold the same figures.
     One pass over the course's attempts, grouped by learner; ``only`` (a page of
@@ -364,6 +366,10 @@ def gradebook_learners(
         annotations[f"best_{quiz.pk}"] = Max("tries__percent", filter=Q(tries__quiz=quiz))
         annotations[f"passes_{quiz.pk}"] = Count(
             "tries", filter=Q(tries__quiz=quiz, tries__passed=True)
+        )
+        # Among submitted attempts, no result yet is ``AWAITING_GRADING``.
+        annotations[f"awaiting_{quiz.pk}"] = Count(
+            "tries", filter=Q(tries__quiz=quiz, tries__percent__isnull=True)
         )
     enrollments = Enrollment.objects.filter(course=outline.course)
     if only is not None:
@@ -395,8 +401,12 @@ def gradebook_values(outline: Outline, enrollment: Enrollment) -> list:
     for quiz in outline.quizzes:
         best = getattr(enrollment, f"best_{quiz.pk}")
         passed = rules.quiz_passed(passing_attempts=getattr(enrollment, f"passes_{quiz.pk}"))
+        awaiting = rules.quiz_awaiting_grading(
+            awaiting_attempts=getattr(enrollment, f"awaiting_{quiz.pk}")
+        )
+        result = PASSED if passed else AWAITING_GRADING if awaiting else NOT_PASSED
         # No result without an attempt: "not passed" would read as a failed exam.
-        values += [best, None if best is None else PASSED if passed else NOT_PASSED]
+        values += [best, result if best is not None or awaiting else None]
     completed = enrollment.completed_at
     return [*values, timezone.localdate(completed) if completed else None]
 
@@ -437,6 +447,8 @@ class AnswerReview:
     score: Decimal | None
     points: Decimal
     is_correct: bool | None
+    response: Response  # with its grade ``version``, for the grading form
+    changes: list[GradeChange]  # every change of its grade, oldest first
 
 
 @dataclass(frozen=True)
@@ -447,7 +459,8 @@ class LearnerRecord:
 
 
 def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
-    """One learner's progress, lessons read and attempts with their answers. Seven queries.
+    """One learner's progress, lessons read and attempts with their answers and the changes
+    of their grades. Eight queries.
 
     Raises ``Enrollment.DoesNotExist`` for someone not enrolled in ``course``.
     """
@@ -458,8 +471,16 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
     attempts = list(
         Attempt.objects.filter(learner_id=learner_id, quiz__course=course)
         .select_related("quiz", "quiz__module")
-        .prefetch_related(Prefetch("responses", queryset=Response.objects.order_by("slot")))
+        .prefetch_related(
+            Prefetch(
+                "responses",
+                queryset=Response.objects.annotate(version=grade_version_sql()).order_by("slot"),
+            )
+        )
         .order_by(F("quiz__module__position").asc(nulls_last=True), "quiz_id", "number")
+    )
+    changes = grade_changes_of(
+        Response.objects.filter(attempt__learner_id=learner_id, attempt__quiz__course=course)
     )
     for attempt in attempts:
         attempt.answers = [
@@ -472,6 +493,8 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
                 score=response.score,
                 points=Decimal(response.shown.get("points", 0)),
                 is_correct=response.is_correct,
+                response=response,
+                changes=changes.get(response.pk, []),
             )
             for response in attempt.responses.all()
         ]

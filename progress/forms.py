@@ -2,6 +2,9 @@
 
 from django import forms
 
+from assessments.forms import plain_number
+from assessments.grades import grade_problems, response_points
+from assessments.models import GradeChange, Response
 from lessons.validators import control_character_message
 
 
@@ -20,3 +23,59 @@ class AttemptGrantForm(forms.Form):
         if message := control_character_message(reason):
             raise forms.ValidationError(message)
         return reason
+
+
+class ResponseGradeForm(forms.Form):
+    """An instructor's grade for one answer: points, a comment for the learner and, to change
+    a grade given before, the reason (required, and shown to the learner). The rules on the
+    points and the reason are ``assessments.grades.grade_problems``: the form shows them
+    beside its fields."""
+
+    score = forms.CharField(
+        label="Points",
+        max_length=20,
+        strip=True,
+        error_messages={"required": "Give the points: 0 if the answer earns none."},
+    )
+    feedback = forms.CharField(
+        label="Feedback to the learner", required=False, max_length=4000, widget=forms.Textarea
+    )
+    reason = forms.CharField(
+        label="Reason for the change (the learner reads it)", required=False, max_length=1000
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def __init__(self, *args, response: Response, **kwargs):
+        self.response = response
+        # An answer that awaits its first grade is graded; any other grade is overridden.
+        self.source = (
+            GradeChange.Source.GRADED if response.score is None else GradeChange.Source.OVERRIDE
+        )
+        kwargs.setdefault("prefix", f"r{response.pk}")
+        super().__init__(*args, **kwargs)
+        self.fields["score"].widget.attrs.update(inputmode="decimal", size=6, autocomplete="off")
+        self.fields["score"].help_text = f"0 to {plain_number(response_points(response))}"
+        if self.is_override:
+            # Checked by ``grade_problems`` with the other rules; the browser asks first.
+            self.fields["reason"].widget.attrs["required"] = True
+
+    @property
+    def is_override(self) -> bool:
+        return self.source == GradeChange.Source.OVERRIDE
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("feedback", "reason"):
+            if message := control_character_message(cleaned.get(name, "")):
+                self.add_error(name, message)
+        if "score" in cleaned:
+            problems = grade_problems(
+                response=self.response,
+                score=cleaned["score"],
+                source=self.source,
+                reason=cleaned.get("reason", ""),
+            )
+            for name, message in problems.items():
+                self.add_error(name if name in self.fields else None, message)
+        return cleaned

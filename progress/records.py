@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 
 from assessments.course_io import course_folder_spec, course_import, courses_zip
 from assessments.grading import answer_to_public, shown_for_learner
-from assessments.models import Attempt, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
 from lessons.markdown import validate_lesson_body
 from lessons.models import Course, Lesson, Module, Status
@@ -43,6 +43,17 @@ ATTEMPT_FIELDS = (
     "passed",
 )
 RESPONSE_FIELDS = ("slot", "answer", "saved_at", "score", "is_correct")
+# Each change of a response's grade; the backup adds who made it (``by``, a username).
+GRADE_CHANGE_FIELDS = (
+    "source",
+    "score_before",
+    "score_after",
+    "is_correct_before",
+    "is_correct_after",
+    "reason",
+    "feedback",
+    "created_at",
+)
 
 
 def records_json(data: dict) -> str:
@@ -66,7 +77,7 @@ def _fields(obj, names) -> dict:
 
 
 def learner_data(*, learner, absolute_url: Callable[[str], str]) -> dict:
-    """Everything the learner did, in five queries whatever its size.
+    """Everything the learner did, in six queries whatever its size.
 
     Questions are as the learner saw them, without answer keys: an open attempt
     must not give them away, and they are the course's, not the learner's.
@@ -74,7 +85,7 @@ def learner_data(*, learner, absolute_url: Callable[[str], str]) -> dict:
     attempts = (
         Attempt.objects.filter(learner=learner)
         .select_related("quiz__course")
-        .prefetch_related("responses")
+        .prefetch_related("responses__grade_changes")
         .order_by("started_at", "pk")
     )
     return {
@@ -112,6 +123,12 @@ def learner_data(*, learner, absolute_url: Callable[[str], str]) -> dict:
                         **_fields(r, RESPONSE_FIELDS),
                         # In the tokens the question above names its options by.
                         "answer": answer_to_public(r.shown, r.answer),
+                        # Grades and comments from instructors, as the result page shows
+                        # them: when and why, not who.
+                        "grade_changes": [
+                            _fields(change, GRADE_CHANGE_FIELDS)
+                            for change in r.grade_changes.all()
+                        ],
                     }
                     for r in a.responses.all()
                 ],
@@ -149,7 +166,7 @@ def course_records(*, course: Course) -> dict:
     attempts = list(
         Attempt.objects.filter(quiz__course=course)
         .select_related("learner", "quiz__module")
-        .prefetch_related("responses")
+        .prefetch_related("responses__grade_changes__by")
         .order_by("pk")
     )
     certificates = list(Certificate.objects.filter(course=course).select_related("learner"))
@@ -158,6 +175,16 @@ def course_records(*, course: Course) -> dict:
         for record in [*enrollments, *completions, *attempts, *certificates]
         if record.learner is not None
     }
+    # Who changed a grade travels too, so the history keeps its names (restored as plain
+    # accounts: the backup carries no one's rights).
+    graders = [
+        change.by
+        for attempt in attempts
+        for response in attempt.responses.all()
+        for change in response.grade_changes.all()
+        if change.by is not None
+    ]
+    learners |= {user.username: user for user in graders}
     lessons = {c.lesson.slug: c.lesson for c in completions}
     # A response names its question by its place in the quiz file, where the import puts it.
     in_file = Question.objects.filter(quiz__course=course).order_by("quiz", "position", "id")
@@ -211,6 +238,13 @@ def course_records(*, course: Course) -> dict:
                         "question": place_in_file.get(r.question_id),
                         "shown": r.shown,
                         **_fields(r, RESPONSE_FIELDS),
+                        "grade_changes": [
+                            {
+                                **_fields(change, GRADE_CHANGE_FIELDS),
+                                "by": change.by.username if change.by else None,
+                            }
+                            for change in r.grade_changes.all()
+                        ],
                     }
                     for r in a.responses.all()
                 ],
@@ -309,6 +343,18 @@ class ResponseRecord(forms.Form):
     is_correct = forms.NullBooleanField()
 
 
+class GradeChangeRecord(forms.Form):
+    source = forms.ChoiceField(choices=GradeChange.Source.choices)
+    score_before = forms.DecimalField(required=False)
+    score_after = forms.DecimalField(min_value=0)
+    is_correct_before = forms.NullBooleanField()
+    is_correct_after = forms.NullBooleanField()
+    reason = forms.CharField(required=False, strip=False)
+    feedback = forms.CharField(required=False, strip=False)
+    by = forms.CharField(required=False)
+    created_at = forms.DateTimeField()
+
+
 class CertificateRecord(forms.Form):
     learner = forms.CharField(required=False)
     code = forms.CharField(max_length=19)
@@ -390,12 +436,12 @@ def _records_restore(course: Course, data: dict) -> dict:
     def wrote(kind: str) -> None:
         written[kind] = written.get(kind, 0) + 1
 
-    def learner_of(record: dict, where: str):
+    def learner_of(record: dict, where: str, *, key: str = "learner"):
         try:
-            return learners[record["learner"]]
+            return learners[record[key]]
         except KeyError:
             raise RecordsError(
-                f"{where}: the learner '{record['learner']}' is not in 'learners'"
+                f"{where}: the {key} '{record[key]}' is not in 'learners'"
             ) from None
 
     learners = {}
@@ -463,26 +509,38 @@ def _records_restore(course: Course, data: dict) -> dict:
         del fields["learner"]
         if Attempt.objects.filter(learner=learner, quiz=quiz, number=fields["number"]).exists():
             continue
-        responses = []
+        responses, changes = [], []
         for j, response in enumerate(_section(record, "responses")):
             response_where = f"{where}.responses[{j}]"
             response_fields = _clean(ResponseRecord, response, response_where)
             if not isinstance(response.get("shown"), dict):
                 raise RecordsError(f"{response_where}: shown: the question as shown is missing")
             position = response_fields.pop("question")
-            responses.append(
-                Response(
-                    **response_fields,
-                    question=questions.get((quiz.pk, position)),
-                    shown=response["shown"],
-                    answer=response.get("answer"),
-                )
+            restored = Response(
+                **response_fields,
+                question=questions.get((quiz.pk, position)),
+                shown=response["shown"],
+                answer=response.get("answer"),
             )
+            responses.append(restored)
+            for k, change in enumerate(_section(response, "grade_changes")):
+                change_where = f"{response_where}.grade_changes[{k}]"
+                change_fields = _clean(GradeChangeRecord, change, change_where)
+                by = (
+                    learner_of(change_fields, change_where, key="by")
+                    if change_fields["by"]
+                    else None
+                )
+                del change_fields["by"]
+                changes.append(GradeChange(response=restored, by=by, **change_fields))
         with _named_conflict(where):
             attempt = Attempt.objects.create(learner=learner, quiz=quiz, **fields)
             for response in responses:
                 response.attempt = attempt
             Response.objects.bulk_create(responses)
+            for change in changes:
+                change.response_id = change.response.pk
+            GradeChange.objects.bulk_create(changes)
         wrote("attempts")
 
     for i, record in enumerate(_section(data, "certificates")):

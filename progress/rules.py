@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from assessments.models import Attempt, Quiz, QuizOverride
+from assessments.models import AWAITING_GRADING, Attempt, Quiz, QuizOverride
 from assessments.selectors import attempt_limit
 from progress.models import LessonCompletion
 
@@ -94,17 +94,36 @@ def quiz_passed_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
     return Q(learner__in=_used_attempts(quiz, learners).filter(PASSING).values("learner"))
 
 
+# --- Awaiting grading ---------------------------------------------------------------------
+# A used attempt with a written answer an instructor has still to grade has no result yet
+# (``AWAITING_GRADING``): it neither passes nor fails the quiz, and it is used (it counts
+# against the attempt limit, as Moodle counts a finished attempt that requires grading).
+
+
+def quiz_awaiting_grading(*, awaiting_attempts: int) -> bool:
+    return awaiting_attempts > 0
+
+
+def awaiting_grading_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
+    return Q(learner__in=_used_attempts(quiz, learners).filter(AWAITING_GRADING).values("learner"))
+
+
 # --- Stuck ------------------------------------------------------------------------------
 # Out of attempts at a quiz (the grants counted) without having passed it: the module it
-# closes, and the course, cannot be completed until an instructor grants an attempt.
+# closes, and the course, cannot be completed until an instructor grants an attempt. An
+# attempt awaiting its grade may still pass the quiz: until it is graded nobody is stuck.
 
 
-def quiz_stuck(*, passed: bool, attempts_left: int | None) -> bool:
-    return not passed and attempts_left == 0
+def quiz_stuck(*, passed: bool, awaiting_grading: bool, attempts_left: int | None) -> bool:
+    return not passed and not awaiting_grading and attempts_left == 0
 
 
 def stuck_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
-    return out_of_attempts_sql(quiz, learners) & ~quiz_passed_sql(quiz, learners)
+    return (
+        out_of_attempts_sql(quiz, learners)
+        & ~quiz_passed_sql(quiz, learners)
+        & ~awaiting_grading_sql(quiz, learners)
+    )
 
 
 # --- Module facts ----------------------------------------------------------------------

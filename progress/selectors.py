@@ -22,7 +22,15 @@ from django.core.cache import cache
 from django.db.models import Count, DecimalField, F, Max, Value
 from django.urls import reverse
 
-from assessments.models import Attempt, Quiz, QuizOverride, Response
+from assessments.forms import plain_number, points_label
+from assessments.models import (
+    AWAITING_GRADING,
+    Attempt,
+    GradeChange,
+    Quiz,
+    QuizOverride,
+    Response,
+)
 from assessments.selectors import attempt_limit
 from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module
@@ -59,6 +67,7 @@ class QuizRecord:
     best: Decimal | None = None
     passed: bool = False
     extra_attempts: int = 0  # granted on top of the quiz's limit (``QuizOverride``)
+    awaiting: int = 0  # used attempts whose written answers await an instructor's grade
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,8 @@ class QuizProgress:
     passed: bool
     is_open: bool
     reasons: list[str]
+    # An attempt's written answers await an instructor's grade: no pass, no fail until then.
+    awaiting_grading: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +144,16 @@ def percent_label(percent: Decimal | int | None) -> str:
     return f"{text}%"
 
 
+AWAITING_REASON = "Awaiting grading: your instructor has still to grade your written answers"
+
+
+def awaiting_grading_reason(*, answers: int) -> str:
+    """Why an attempt has no result yet, for its learner."""
+    if answers == 1:
+        return "1 written answer awaits your instructor’s grade"
+    return f"{answers} written answers await your instructor’s grade"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -142,8 +163,11 @@ def _quiz_progress(
 ) -> QuizProgress:
     used, best, passed = record.used, record.best, record.passed
     left = rules.attempts_left(quiz=quiz, used=used, extra_attempts=record.extra_attempts)
+    awaiting = rules.quiz_awaiting_grading(awaiting_attempts=record.awaiting)
     if passed:
         reasons = [f"Passed with {percent_label(best)}"]
+    elif awaiting:
+        reasons = [AWAITING_REASON]
     elif not is_open:
         reasons = [locked_reason or "Not open yet"]
     elif left == 0:
@@ -167,6 +191,7 @@ def _quiz_progress(
         passed=passed,
         is_open=is_open,
         reasons=reasons,
+        awaiting_grading=awaiting,
     )
 
 
@@ -194,7 +219,9 @@ def _module_reasons(
             f"Read “{unread[0].title}”" + (f" and {_plural(more, 'more lesson')}" if more else "")
         )
     if quiz is not None and not quiz.passed:
-        if quiz.attempts_left == 0:
+        if quiz.awaiting_grading:
+            reasons.append(AWAITING_REASON)
+        elif quiz.attempts_left == 0:
             reasons.append(
                 f"No attempts left at the quiz: best {percent_label(quiz.best_percent)}, "
                 f"{quiz.quiz.pass_mark}% was needed"
@@ -281,6 +308,7 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             used=Count("pk"),
             best=Max("percent"),
             passes=Count("pk", filter=rules.PASSING),
+            awaiting=Count("pk", filter=AWAITING_GRADING),
             extra=Value(0),
         )
     )
@@ -294,16 +322,16 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             used=Value(0),
             best=Value(None, output_field=DecimalField(max_digits=5, decimal_places=2)),
             passes=Value(0),
+            awaiting=Value(0),
             extra=F("extra_attempts"),
         )
-        .values("quiz_id", "used", "best", "passes", "extra")
+        .values("quiz_id", "used", "best", "passes", "awaiting", "extra")
     )
     rows: dict[int, dict] = {}
+    counts = ("used", "passes", "awaiting", "extra")
     for row in attempts.union(granted, all=True):
-        merged = rows.setdefault(
-            row["quiz_id"], {"used": 0, "best": None, "passes": 0, "extra": 0}
-        )
-        for key in ("used", "passes", "extra"):
+        merged = rows.setdefault(row["quiz_id"], dict.fromkeys(counts, 0) | {"best": None})
+        for key in counts:
             merged[key] += row[key]
         if row["best"] is not None:
             merged["best"] = row["best"]
@@ -313,6 +341,7 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             best=row["best"],
             passed=rules.quiz_passed(passing_attempts=row["passes"]),
             extra_attempts=row["extra"],
+            awaiting=row["awaiting"],
         )
         for quiz_id, row in rows.items()
     }
@@ -427,17 +456,17 @@ def _next_step(
         for item in module.lessons:
             if not item.done:
                 return item.lesson
-        # A quiz out of attempts is no step to take; the module's reasons say why.
-        if module.quiz is not None and not module.quiz.passed and module.quiz.attempts_left != 0:
+        if module.quiz is not None and _quiz_is_a_step(module.quiz):
             return module.quiz.quiz
-    if (
-        final_exam is not None
-        and final_exam.is_open
-        and not final_exam.passed
-        and final_exam.attempts_left != 0
-    ):
+    if final_exam is not None and final_exam.is_open and _quiz_is_a_step(final_exam):
         return final_exam.quiz
     return None
+
+
+def _quiz_is_a_step(quiz: QuizProgress) -> bool:
+    """A quiz out of attempts is no step to take, nor one whose attempt awaits its grade;
+    the module's reasons say why."""
+    return not quiz.passed and not quiz.awaiting_grading and quiz.attempts_left != 0
 
 
 def _complete_by_rules(modules: list[ModuleProgress], final_exam: QuizProgress | None) -> bool:
@@ -525,18 +554,52 @@ def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
 # --- What the quiz and certificate pages show ----------------------------------------------
 # Decided here, so the views pass the answers on and never weigh a rule themselves.
 
-ReviewStatus = Literal["right", "partly", "wrong", "ungraded"]
+ReviewStatus = Literal["right", "partly", "wrong", "awaiting", "ungraded"]
 
 
 def response_review_status(*, response: Response) -> ReviewStatus:
     """How a submitted answer is marked on the result page: right; partly, when it earned
-    some points but not all; wrong; or ungraded while an instructor has still to grade it
-    (an essay)."""
+    some points but not all; wrong; awaiting, while an instructor has still to grade it (a
+    written answer); or ungraded, an essay submitted before instructors graded them, which
+    scored nothing and counted for nothing."""
+    if response.score is None:
+        return "awaiting"
     if response.is_correct is None:
         return "ungraded"
     if response.is_correct:
         return "right"
     return "partly" if response.score else "wrong"
+
+
+@dataclass(frozen=True)
+class GradeNote:
+    """What a learner reads of one change of an answer's grade: when, what and why."""
+
+    when: datetime
+    text: str
+    feedback: str  # the instructor's comment, if any
+
+
+def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
+    """The changes of an answer's grade, oldest first, as its learner reads them: the first
+    grade of a written answer, a grade an instructor changed (and why) or a regrade. Who
+    made a change is not said; when and why are."""
+    notes = []
+    for change in changes:
+        after = f"{plain_number(change.score_after)} of {points_label(points)}"
+        if change.score_before is None:
+            text = f"Graded by your instructor: {after}"
+        else:
+            before = plain_number(change.score_before)
+            text = {
+                GradeChange.Source.REGRADE: "Regraded after a correction to the question",
+                GradeChange.Source.OVERRIDE: "Grade changed by your instructor",
+                GradeChange.Source.GRADED: "Graded by your instructor",
+            }[change.source] + f": from {before} to {after}"
+        if change.reason:
+            text += f". Why: {change.reason}"
+        notes.append(GradeNote(when=change.created_at, text=text, feedback=change.feedback))
+    return notes
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Attempt, Quiz, QuizOverride, Response
+from assessments.grades import response_grade
+from assessments.models import Attempt, GradeChange, Quiz, QuizOverride, Response
 from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
@@ -205,11 +206,46 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
     now = now or timezone.now()
     _attempt_on_line(attempt)
     submitted = attempt_submit(attempt=attempt, now=now)
-    course = submitted.quiz.course
-    _touch(learner=submitted.learner, course_id=course.pk, now=now)
-    if submitted.passed:  # only a pass can complete a course
-        course_completion_check(learner=submitted.learner, course=course, now=now)
+    _touch(learner=submitted.learner, course_id=submitted.quiz.course_id, now=now)
+    attempt_result_follow_up(attempt=submitted, now=now)
     return submitted
+
+
+def attempt_result_follow_up(*, attempt: Attempt, now: datetime | None = None) -> None:
+    """What an attempt's result earns, after it is submitted or its grade changes: a pass
+    may complete the module and the course, and issue the certificate (once: a second pass,
+    or a grade changed again, issues nothing more). An attempt awaiting grading, or not
+    passed, earns nothing yet; a certificate already issued stays."""
+    if attempt.passed:  # only a pass can complete a course
+        course_completion_check(learner=attempt.learner, course=attempt.quiz.course, now=now)
+
+
+def quiz_response_grade(
+    *,
+    response: Response,
+    score,
+    by,
+    source: str,
+    expected_version: int,
+    feedback: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> GradeChange:
+    """An instructor grades a written answer or overrides a grade
+    (``assessments.grades.response_grade``); what the attempt's new result earns follows."""
+    now = now or timezone.now()
+    change = response_grade(
+        response=response,
+        score=score,
+        by=by,
+        source=source,
+        expected_version=expected_version,
+        feedback=feedback,
+        reason=reason,
+        now=now,
+    )
+    attempt_result_follow_up(attempt=change.response.attempt, now=now)
+    return change
 
 
 def quiz_attempts_expired_submit(

@@ -18,6 +18,12 @@ urlpatterns = [
         teach.attempt_grant,
         name="teach_attempt_grant",
     ),
+    path("<slug:course_slug>/grading/", teach.grading, name="teach_grading"),
+    path(
+        "<slug:course_slug>/grading/<int:response_id>/",
+        teach.response_grade,
+        name="teach_response_grade",
+    ),
     path("<slug:course_slug>/gradebook/", teach.gradebook, name="teach_gradebook"),
     path("<slug:course_slug>/gradebook.csv", teach.gradebook_csv, name="teach_gradebook_csv"),
     path("<slug:course_slug>/gradebook.xlsx", teach.gradebook_xlsx, name="teach_gradebook_xlsx"),

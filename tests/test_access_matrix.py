@@ -119,6 +119,14 @@ ARGS: dict[str, Callable[[SimpleNamespace], dict]] = {
         "quiz_slug": w.quiz.slug,
         "learner_id": w.owner.pk,
     },
+    "answer": lambda w: {
+        "course_slug": w.course.slug,
+        "response_id": w.submitted.responses.get().pk,
+    },
+    "open answer to grade": lambda w: {
+        "course_slug": w.course.slug,
+        "response_id": w.open_attempt.responses.get().pk,
+    },
     "reset link": lambda w: {"uidb64": "MQ", "token": "set-password"},
 }
 
@@ -220,6 +228,14 @@ SITE = [
     Row("teach_learner",            "learner", get="login 403 403   403   403   200   200",
                                              post="login 403   403   403   403   200   200"),
     Row("teach_learner@not enrolled", "outsider",
+                                             get="login 403   403   403   403   404   404",
+                                             post="login 403   403   403   403   404   404"),
+    Row("teach_grading",            "taught", get="login 403  403   403   403   200   200",
+                                             post="login 403   403   403   403   200   200"),
+    # The POST carries no points: refused with the form's errors, nothing graded.
+    Row("teach_response_grade",     "answer", get="login 403  403   403   403   200   200",
+                                             post="login 403   403   403   403   400   400"),
+    Row("teach_response_grade@open", "open answer to grade",
                                              get="login 403   403   403   403   404   404",
                                              post="login 403   403   403   403   404   404"),
     Row("teach_gradebook",          "taught", get="login 403  403   403   403   200   200",

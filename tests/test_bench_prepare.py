@@ -63,3 +63,26 @@ def test_the_benchmarks_answers_are_saved_and_graded_as_a_browsers_would_be(clie
     attempt.refresh_from_db()
     expected = sum(grade(row.shown, row.answer).score for row in attempt.rows)
     assert attempt.is_submitted and attempt.score == expected
+
+
+def test_the_grading_backlog_is_written_answers_awaiting_a_grade_made_once(client):
+    from django.urls import reverse
+
+    from assessments.models import Attempt
+    from bench.prepare import INSTRUCTOR, browser_for, grading_backlog
+
+    for n in range(4):
+        UserFactory(username=f"load-{n:05d}")
+
+    course = grading_backlog(3)
+    again = grading_backlog(3)
+
+    assert again == course
+    awaiting = Attempt.objects.awaiting_grading().filter(quiz__course=course)
+    assert awaiting.count() == 3
+    teacher = course.instructors.get(username=INSTRUCTOR)
+    for pair in browser_for(teacher).cookie.split("; "):
+        name, value = pair.split("=", 1)
+        client.cookies[name] = value
+    queue = client.get(reverse("teach_grading", args=[course.slug]))
+    assert queue.content.decode().count("Save grade") == 3

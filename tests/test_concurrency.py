@@ -20,8 +20,9 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from assessments.grades import GradeConflict
 from assessments.grading import SHORT_ANSWER_MAX_LENGTH, grade
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, GradeChange, Quiz
 from assessments.services import AttemptClosed, quiz_override_grant
 from lessons.models import Lesson
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -29,13 +30,17 @@ from progress.services import (
     enrollment_create,
     lesson_complete,
     quiz_attempt_start,
+    quiz_response_grade,
     quiz_response_save,
 )
 from tests.concurrency import run_at_once
 from tests.factories import (
+    CourseFactory,
     QuizFactory,
     UserFactory,
     course_with_modules,
+    essay_question,
+    make_instructor,
     right_answer,
     short_question,
 )
@@ -559,3 +564,73 @@ def test_the_command_and_the_learner_coming_back_at_once_grade_once(learner, qui
     assert errors == []
     assert graded == [attempt.pk]
     assert_handed_in_at_the_deadline(attempt, score=1)
+
+
+# --- Instructors grading at once ---------------------------------------------------------
+
+
+@pytest.fixture
+def exam_awaiting(learner, take_quiz):
+    """A course whose only step is a final exam of two 1-point essays (50% to pass), taken:
+    the attempt awaits grading."""
+    course = CourseFactory()
+    exam = QuizFactory(final=True, course=course, pass_mark=50)
+    essay_question(quiz=exam, position=1, points=1)
+    essay_question(quiz=exam, position=2, points=1)
+    enrollment_create(learner=learner, course=course)
+    return take_quiz(learner, exam, now=timezone.now())
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_instructors_grading_one_answer_at_once_save_one_grade(learner, exam_awaiting):
+    """Both opened the answer before either saved (version 0): one grade is saved, the other
+    is refused with the first one's grade named, and nothing is overwritten."""
+    essay = exam_awaiting.responses.get(slot=1)
+    ines, otto = make_instructor("ines"), make_instructor("otto")
+
+    def grade_as(instructor, score):
+        return lambda: quiz_response_grade(
+            response=essay,
+            score=score,
+            by=instructor,
+            source=GradeChange.Source.GRADED,
+            expected_version=0,
+        )
+
+    saved, errors = at_once(grade_as(ines, 1), grade_as(otto, 0))
+
+    assert len(saved) == 1 and len(errors) == 1
+    assert isinstance(errors[0], GradeConflict)
+    winner = GradeChange.objects.get()
+    assert winner.score_before is None
+    assert str(errors[0]).startswith(f"{winner.by.get_full_name()} gave this answer")
+    essay.refresh_from_db()
+    assert essay.score == winner.score_after
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_answers_graded_at_once_give_the_result_and_one_certificate(
+    learner, exam_awaiting
+):
+    ines, otto = make_instructor("ines"), make_instructor("otto")
+    first, second = exam_awaiting.responses.order_by("slot")
+
+    def grade(response, instructor):
+        return lambda: quiz_response_grade(
+            response=response,
+            score=1,
+            by=instructor,
+            source=GradeChange.Source.GRADED,
+            expected_version=0,
+        )
+
+    _, errors = at_once(grade(first, ines), grade(second, otto))
+
+    assert errors == []
+    attempt = Attempt.objects.get(pk=exam_awaiting.pk)
+    # Each rescore saw the other's grade or waited for it: the last one left the full result.
+    assert (attempt.score, attempt.passed) == (2, True)
+    certificate = Certificate.objects.get(learner=learner)
+    assert Enrollment.objects.get(learner=learner).completed_at == certificate.issued_at

@@ -1,4 +1,5 @@
-"""Essay: text written at length, read and graded by the instructor, never automatically."""
+"""Essay: text written at length, read and graded by an instructor, never automatically
+(``assessments.grades``); until then the attempt awaits grading."""
 
 from decimal import Decimal
 
@@ -13,10 +14,10 @@ from assessments.kinds.base import (
 
 class Essay(QuestionKind):
     name = "essay"
-    label = "Essay (ungraded)"
+    label = "Essay (graded by an instructor)"
     position = 70
     template = "progress/kinds/essay.html"
-    hint = "Your instructor reads this answer; it does not count towards the score."
+    hint = "Your instructor reads and grades this answer; your result waits for the grade."
     graded_automatically = False
     max_length = ESSAY_MAX_LENGTH
 
@@ -48,7 +49,7 @@ class Essay(QuestionKind):
     def gift_block(self, question, general):
         return "{" + general + "}"
 
-    # Moodle XML: essay, answered in Moodle's editor; no grader information is kept.
+    # Moodle XML: essay, answered in Moodle's editor; its grader information is the rubric.
     moodle_type = "essay"
 
     def moodle_write(self, question, element):
@@ -60,8 +61,8 @@ class Essay(QuestionKind):
             ("attachmentsrequired", "0"),
         ):
             moodle_xml.add_value(element, name, value)
-        for name in ("graderinfo", "responsetemplate"):
-            moodle_xml.add_text(element, name, "", "html")
+        moodle_xml.add_text(element, "graderinfo", question.rubric, "plain")
+        moodle_xml.add_text(element, "responsetemplate", "", "html")
 
     def right_answer(self, shown):
         return "An essay."

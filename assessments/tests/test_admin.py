@@ -11,11 +11,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import Attempt, Question, Quiz, QuizOverride, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.services import quiz_override_grant
 from lessons.models import Course, Status
 from lessons.tests.test_admin import form_data, query_count
-from progress.services import enrollment_create
+from progress.services import enrollment_create, quiz_response_grade
 from tests.factories import (
     CourseFactory,
     UserFactory,
@@ -197,6 +197,36 @@ def test_editing_and_deleting_questions_never_changes_recorded_results(
     attempt.refresh_from_db()
     assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == before
     assert list(Response.objects.filter(attempt=attempt).values_list("shown", "score")) == shown
+
+
+def test_an_attempts_page_lists_the_changes_of_its_grades_and_edits_none(
+    client, ines, attempted, learner, now
+):
+    attempt = Attempt.objects.get(learner=learner, quiz=attempted)
+    client.force_login(ines)
+    assert "Changes of grades" in page_text(
+        client.get(url("assessments_attempt_change", attempt.pk))
+    )
+    quiz_response_grade(
+        response=attempt.responses.get(),
+        score="0.5",
+        by=ines,
+        source=GradeChange.Source.OVERRIDE,
+        reason="Half marks <b>as agreed</b>",
+        expected_version=0,
+        now=now,
+    )
+
+    page = client.get(url("assessments_attempt_change", attempt.pk))
+
+    text = page_text(page)
+    assert "Grade overridden" in text
+    assert "1.00 → 0.50" in text
+    assert "Half marks <b>as agreed</b>" in text  # shown as typed, never as markup
+    assert 'name="score"' not in text
+    posted = client.post(url("assessments_attempt_change", attempt.pk), {"score": "1"})
+    assert posted.status_code == 403
+    assert GradeChange.objects.get().score_after == Decimal("0.50")
 
 
 def test_the_admin_says_how_often_a_question_was_answered(client, ines, attempted):

@@ -526,6 +526,25 @@ def test_dump_writes_the_documented_layout():
     )
 
 
+def test_a_rubric_keeps_its_lines_and_backslashes_on_one_comment_line():
+    rubric = "Full marks: two examples.\nHalf: one.\nA path like C:\\new\\ is not a break."
+    question = GiftQuestion("essay", "Explain.", [], rubric=rubric)
+
+    written = dump_gift([question])
+
+    assert written == (
+        "// rubric: Full marks: two examples.\\nHalf: one.\\nA path like C:\\\\new\\\\ "
+        "is not a break.\nExplain.{}\n"
+    )
+    assert parse_gift(written) == [question]
+
+
+def test_an_empty_rubric_line_is_refused_with_its_line():
+    with pytest.raises(GiftError, match="rubric:' is empty") as refused:
+        parse_gift("// rubric:   \nExplain.{}\n")
+    assert refused.value.line == 1
+
+
 def test_dump_puts_the_answer_block_at_the_blank():
     question = parse_one("Moodle costs {~lots of money =nothing} to download.")
 
@@ -571,6 +590,7 @@ def test_answer_text_starting_with_percent_is_not_read_as_a_weight():
         (GiftQuestion("essay", "Carriage\rreturn", []), "carriage return"),
         (GiftQuestion("essay", "[html]looks formatted", []), "[format] tag"),
         (GiftQuestion("essay", "x", [], lesson="two\nlines"), "one line"),
+        (GiftQuestion("essay", "x", [], rubric="Two examples. "), "rubric has surrounding"),
         (GiftQuestion("essay", "", []), "no text"),
         (GiftQuestion("poll", "x", []), "unknown kind"),
         (GiftQuestion("essay", "x", [], text_format="rtf"), "unknown text format"),
@@ -713,6 +733,7 @@ def questions(draw) -> GiftQuestion:
         ),
         points=draw(st.just(D(1)) | st.decimals(min_value=D("0.01"), max_value=9999, places=2)),
         text_format=text_format,
+        rubric=draw(maybe_texts),
     )
 
 

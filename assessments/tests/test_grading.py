@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from assessments.grading import (
     Grade,
     InvalidAnswer,
+    awaits_grader,
     grade,
     question_snapshot,
     shown_for_learner,
@@ -322,10 +323,25 @@ def test_matching_partial_credit_rounds_to_cents():
 # --- Essay ---------------------------------------------------------------------
 
 
-def test_essay_is_not_graded():
+def test_the_rubric_is_kept_for_the_grader_and_never_shown_to_the_learner():
+    question = essay_question(points=Decimal(5), rubric="Two examples for full marks.")
+
+    shown = snapshot(question)
+
+    assert shown["rubric"] == "Two examples for full marks."
+    assert "rubric" not in shown_for_learner(shown)
+    assert "Two examples" not in str(shown_for_learner(shown))
+
+
+def test_an_essay_awaits_a_person_unless_it_is_blank():
     shown = snapshot(essay_question(points=Decimal(5)))
 
     assert grade(shown, "A thoughtful essay.") == Grade(Decimal("0.00"), None, [])
+    assert awaits_grader(shown, "A thoughtful essay.")
+    for blank in (None, "", "   "):
+        assert grade(shown, blank) == Grade(Decimal("0.00"), False, [])
+        assert not awaits_grader(shown, blank)
+    assert not awaits_grader(snapshot(single_question()), 1)
 
 
 # --- No answer and malformed answers -------------------------------------------

@@ -240,10 +240,11 @@ def test_text_xml_cannot_hold_is_refused_when_writing():
 def meaning(question):
     """What a question means, as both formats keep it: Moodle's auto-format is Courseware's
     default format (unless the text starts with a [format] GIFT would read), and Moodle XML
-    names no lesson."""
+    names no lesson, and keeps grader information (a rubric) for essays only."""
     auto = question.text_format == "moodle" and not take_format(question.text)[0]
     text_format = "" if auto else question.text_format
-    return replace(question, text_format=text_format, lesson="", line=0)
+    rubric = question.rubric if question.kind == "essay" else ""
+    return replace(question, text_format=text_format, lesson="", rubric=rubric, line=0)
 
 
 @settings(max_examples=300, deadline=None)
@@ -257,3 +258,15 @@ def test_moodle_xml_reads_back_everything_it_writes(qs):
 
     assert parse_moodle_xml(written.encode()) == [meaning(q) for q in qs]
     assert dump_moodle_xml(parse_moodle_xml(written.encode())) == written
+
+
+def test_an_essays_rubric_is_moodles_grader_information_both_ways():
+    [essay] = parse_gift(
+        "// rubric: Full marks: two examples.\\nHalf marks: one.\n::Trust::How do attachés build trust?{}"
+    )
+    written = dump_moodle_xml([essay])
+
+    assert '<graderinfo format="plain_text">' in written
+    assert "Full marks: two examples.\nHalf marks: one." in written
+    [back] = parse_moodle_xml(written.encode())
+    assert back.rubric == "Full marks: two examples.\nHalf marks: one."

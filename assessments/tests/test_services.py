@@ -92,7 +92,7 @@ def test_start_again_resumes_the_open_attempt(learner, quiz, now, rng):
     assert again.responses.get(slot=1).answer is not None
 
 
-def test_essay_points_do_not_count_against_the_learner(learner, now, rng, answer_all):
+def test_an_answered_essay_leaves_the_attempt_awaiting_grading(learner, now, rng, answer_all):
     quiz = QuizFactory(pass_mark=100)
     single_question(quiz=quiz, points=Decimal(2))
     essay_question(quiz=quiz, points=Decimal(3))
@@ -101,10 +101,33 @@ def test_essay_points_do_not_count_against_the_learner(learner, now, rng, answer
     answer_all(attempt, now=now)
     attempt = attempt_submit(attempt=attempt, now=now)
 
-    assert attempt.max_score == Decimal("2.00")
-    assert attempt.percent == Decimal("100.00")
-    assert attempt.passed is True
-    assert attempt.responses.get(slot=2).is_correct is None
+    # The essay counts, once graded: until then the attempt neither passes nor fails.
+    assert attempt.max_score == Decimal("5.00")
+    assert (attempt.score, attempt.percent, attempt.passed) == (None, None, None)
+    assert attempt.is_awaiting_grading
+    assert list(attempt.responses.values_list("score", "is_correct")) == [
+        (Decimal("2.00"), True),
+        (None, None),
+    ]
+    assert list(Attempt.objects.awaiting_grading()) == [attempt]
+
+
+def test_a_blank_essay_scores_nothing_and_awaits_nobody(learner, now, rng, answer_all):
+    quiz = QuizFactory(pass_mark=40)
+    single_question(quiz=quiz, points=Decimal(2))
+    essay_question(quiz=quiz, points=Decimal(3))
+
+    attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
+    answer_all(attempt, now=now, right=lambda slot: slot == 1)
+    attempt = attempt_submit(attempt=attempt, now=now)
+
+    assert (attempt.score, attempt.percent, attempt.passed) == (
+        Decimal("2.00"),
+        Decimal("40.00"),
+        True,
+    )
+    assert attempt.responses.get(slot=2).score == Decimal("0.00")
+    assert not Attempt.objects.awaiting_grading().exists()
 
 
 def test_a_draft_quiz_or_an_empty_one_cannot_be_started(learner, now):

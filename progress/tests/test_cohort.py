@@ -31,6 +31,7 @@ from tests.factories import (
     QuizFactory,
     UserFactory,
     course_with_modules,
+    essay_question,
     matching_question,
     multiple_question,
     numerical_question,
@@ -108,6 +109,11 @@ def cohort_course(request, now, complete_module, take_quiz, answer_all):
             )
         for _ in range(retakes):
             take_quiz(failing, first.quiz, now=now, right=False)
+    # Out of attempts too, both awaiting the grade of an essay added to the quiz: not stuck.
+    essay_question(quiz=first.quiz, position=9)
+    waiting_grade = learner("awaiting grading")
+    for _ in range(2):
+        take_quiz(waiting_grade, first.quiz, now=now)
     # Content added after a learner finished: the course stays complete for them.
     LessonFactory(module=third, position=10, title="Added later")
     return course, learners
@@ -162,10 +168,17 @@ def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_cours
         assert who(rules.out_of_attempts_sql(module.visible_quiz)) == {
             pk for pk, m in mine.items() if m.quiz.attempts_left == 0
         }, module.title
+        assert who(rules.awaiting_grading_sql(module.visible_quiz)) == {
+            pk for pk, m in mine.items() if m.quiz.awaiting_grading
+        }, module.title
         assert who(rules.stuck_sql(module.visible_quiz)) == {
             pk
             for pk, m in mine.items()
-            if rules.quiz_stuck(passed=m.quiz.passed, attempts_left=m.quiz.attempts_left)
+            if rules.quiz_stuck(
+                passed=m.quiz.passed,
+                awaiting_grading=m.quiz.awaiting_grading,
+                attempts_left=m.quiz.attempts_left,
+            )
         }, module.title
     assert who(rules.quiz_passed_sql(outline.final_exam)) == {
         pk for pk, p in progress.items() if p.final_exam.passed
@@ -173,7 +186,8 @@ def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_cours
 
 
 def test_the_cohort_holds_learners_out_of_attempts_with_and_without_a_grant(cohort_course):
-    """Guards the test above: attempts left is compared where a grant changes it."""
+    """Guards the test above: attempts left is compared where a grant changes it, and stuck
+    where an attempt awaits its grade."""
     course, learners = cohort_course
     first = cohort.course_outline(course).modules[0]
 
@@ -186,6 +200,9 @@ def test_the_cohort_holds_learners_out_of_attempts_with_and_without_a_grant(coho
 
     assert left == {"stuck": 0, "granted": 1, "granted used": 0}
     assert first.visible_quiz.overrides.count() == 2
+    waiting = course_progress_for_learner(learner=learners["awaiting grading"], course=course)
+    assert waiting.modules[0].quiz.attempts_left == 0
+    assert waiting.modules[0].quiz.awaiting_grading
 
 
 def test_the_cohort_holds_every_state(cohort_course):
@@ -281,8 +298,12 @@ def test_gradebook_shows_best_scores_and_results_as_each_learner_sees_them(cohor
         expected = []
         for quiz in quizzes:
             result = None
-            if quiz.attempts_used:
-                result = cohort.PASSED if quiz.passed else cohort.NOT_PASSED
+            if quiz.passed:
+                result = cohort.PASSED
+            elif quiz.awaiting_grading:
+                result = cohort.AWAITING_GRADING
+            elif quiz.attempts_used:
+                result = cohort.NOT_PASSED
             expected += [quiz.best_percent, result]
         assert values[3:-1] == expected, enrollment.learner.first_name
         finished = enrollment.learner == learners["finished"]

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Attempt, Quiz
+from assessments.models import Attempt, GradeChange, Quiz
 from lessons.course_folder import FINAL_EXAM_NAME
 from lessons.markdown import MAX_LESSON_CHARS
 from lessons.models import Course, Lesson, Module, Status
@@ -24,6 +24,7 @@ from progress.services import (
     enrollment_create,
     lesson_complete,
     quiz_attempt_start,
+    quiz_response_grade,
     quiz_response_save,
 )
 from tests.factories import (
@@ -136,6 +137,7 @@ def everything_learners_did(slug: str) -> dict:
 
 def forget_everything():
     """An empty database, as on a new server: records, content and the learners go."""
+    GradeChange.objects.all().delete()
     Attempt.objects.all().delete()
     for records in (LessonCompletion, Enrollment, Certificate):
         records.objects.all().delete()
@@ -165,6 +167,45 @@ def test_a_course_and_its_records_survive_a_round_trip(course, tmp_path):
     assert set(archived.values_list("slug", flat=True)) == {"old-lesson", "withdrawn-lesson"}
     assert not User.objects.get(username="ada").has_usable_password()
     assert User.objects.get(username="ada").get_full_name() == "Ada Lovelace"
+
+
+def grade_history(slug: str) -> list[tuple]:
+    return list(
+        GradeChange.objects.filter(response__attempt__quiz__course__slug=slug)
+        .order_by("pk")
+        .values_list(
+            "response__attempt__learner__username", "response__attempt__quiz__slug",
+            "response__attempt__number", "response__slot", "source", "score_before",
+            "score_after", "is_correct_before", "is_correct_after", "reason", "feedback",
+            "by__username", "created_at",
+        )
+    )  # fmt: skip
+
+
+def test_the_changes_of_grades_and_who_made_them_survive_a_round_trip(course, tmp_path, now):
+    ines = UserFactory(username="ines", first_name="Ines", is_staff=True)
+    failed = Attempt.objects.get(learner__username="bob", quiz__module__position=1)
+    quiz_response_grade(
+        response=failed.responses.get(),
+        score="0.5",
+        by=ines,
+        source=GradeChange.Source.OVERRIDE,
+        reason="Two readings of the question were fair.",
+        feedback="Half marks.",
+        expected_version=0,
+        now=now,
+    )
+    before = everything_learners_did("naval"), grade_history("naval")
+    backup = tmp_path / "naval.zip"
+    run("export_course_records", "naval", str(backup))
+    forget_everything()
+
+    output = run("import_course_records", str(backup))
+
+    assert "learners created: 4;" in output  # ines, to keep her name on the change
+    assert (everything_learners_did("naval"), grade_history("naval")) == before
+    restored = User.objects.get(username="ines")
+    assert not restored.is_staff and not restored.has_usable_password()
 
 
 def test_a_second_restore_writes_nothing(course, tmp_path):

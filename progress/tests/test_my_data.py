@@ -119,7 +119,8 @@ def test_the_download_costs_the_same_queries_whatever_the_amount(
     client, learner, now, finished, take_quiz, django_assert_num_queries
 ):
     client.force_login(learner)
-    with django_assert_num_queries(7):  # session, user, then one query per kind of record
+    # Session, user, then one query per kind of record (grade changes too).
+    with django_assert_num_queries(8):
         client.get(MY_DATA)
 
     more = course_with_modules(modules=3, lessons=3)
@@ -129,6 +130,42 @@ def test_the_download_costs_the_same_queries_whatever_the_amount(
     for module in more.modules.all():
         take_quiz(learner, module.quiz, now=now, right=False)
         take_quiz(learner, module.quiz, now=now)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         data = json.loads(client.get(MY_DATA).content)
     assert len(data["attempts"]) == 4 + 6
+
+
+def test_the_download_holds_the_instructors_grades_and_comments_but_not_who(
+    client, learner, finished, now
+):
+    from assessments.models import Attempt, GradeChange
+    from progress.services import quiz_response_grade
+    from tests.factories import make_instructor
+
+    failed = Attempt.objects.filter(learner=learner, passed=False).get()
+    quiz_response_grade(
+        response=failed.responses.get(),
+        score="0.5",
+        by=make_instructor("ines"),
+        source=GradeChange.Source.OVERRIDE,
+        reason="The question could be read two ways.",
+        feedback="Half marks.",
+        expected_version=0,
+        now=now,
+    )
+
+    data = download(client, learner)
+
+    changes = [c for a in data["attempts"] for r in a["responses"] for c in r["grade_changes"]]
+    assert changes == [
+        {
+            "source": "override",
+            "score_before": "0.00",
+            "score_after": "0.50",
+            "is_correct_before": False,
+            "is_correct_after": False,
+            "reason": "The question could be read two ways.",
+            "feedback": "Half marks.",
+            "created_at": now.isoformat(),
+        }
+    ]

@@ -43,7 +43,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def graded(learner, now):
-    """The responses of a submitted attempt by slot: right, partly right, wrong, an essay."""
+    """The responses of a submitted attempt by slot: right, partly right, wrong, an essay
+    awaiting its grade and an essay worth no points (which waits for nobody)."""
     course = course_with_modules(modules=1, lessons=1, module_quizzes=False, final_exam=False)
     lesson = course.lessons.get()
     quiz = QuizFactory(final=True, course=course)
@@ -51,6 +52,7 @@ def graded(learner, now):
     multiple_question(quiz=quiz, lesson=lesson, text="One of two right choices")
     single_question(quiz=quiz, lesson=lesson, passage=2, text="Answered wrong")
     essay_question(quiz=quiz, text="An essay")
+    essay_question(quiz=quiz, text="A reflection", points=0)
     enrollment_create(learner=learner, course=course)
     attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
     for response in attempt.responses.order_by("slot"):
@@ -60,6 +62,7 @@ def graded(learner, now):
             "One of two right choices": lambda shown: right_answer(shown)[:1],
             "Answered wrong": wrong_answer,
             "An essay": right_answer,
+            "A reflection": right_answer,
         }[shown["text"]](shown)
         quiz_response_save(attempt=attempt, slot=response.slot, answer=answer, now=now)
     quiz_attempt_submit(attempt=attempt, now=now)
@@ -75,7 +78,8 @@ def test_a_reviewed_question_is_right_partly_right_wrong_or_awaiting_its_grade(g
         "Answered right": "right",
         "One of two right choices": "partly",
         "Answered wrong": "wrong",
-        "An essay": "ungraded",
+        "An essay": "awaiting",
+        "A reflection": "ungraded",
     }
 
 
@@ -89,6 +93,7 @@ def test_only_a_missed_question_links_back_to_its_passage(graded):
     }
     assert links["right"] is None
     assert links["ungraded"] is None
+    assert links["awaiting"] is None
     lesson_url = reverse("lesson_detail", kwargs={"course_slug": course.slug, "slug": lesson.slug})
     assert links["partly"].title == lesson.title
     assert links["partly"].url == lesson_url

@@ -87,7 +87,8 @@ def quiz(course, lesson):
     short_question(position=4, answers=[("SECRET-ACCEPTED", 100)], **cite)
     numerical_question(position=5, answers=[("271.828", "0.001", 100)], **cite)
     matching_question(position=6, distractors=["Sweden"], **cite)
-    essay_question(position=7, **cite)
+    # Worth no points, so it holds no attempt back waiting for a grade (test_grading_views).
+    essay_question(position=7, points=0, **cite)
     return quiz
 
 
@@ -962,7 +963,8 @@ def test_after_passing_reveals_only_once_passed(as_learner, enrolled, quiz):
     for text in REVEALED:
         assertNotContains(response, text)
     assertContains(response, "shown once you pass this quiz or have used all your attempts")
-    assertContains(response, "Re-read: Lesson 1.1", count=6)
+    # Every question, the essay left blank too: a blank answer is wrong, whatever its kind.
+    assertContains(response, "Re-read: Lesson 1.1", count=7)
 
     passed = start(enrolled, quiz)
     submit(as_learner, passed, right=True)
@@ -1029,12 +1031,12 @@ def test_by_default_a_failed_quiz_with_attempts_left_shows_right_or_wrong_but_no
 
     assertContains(page, "<strong>Not passed</strong>", html=True)
     assert leaked(page, attempt) == []
-    assertContains(page, "✗ Wrong", count=6)
+    assertContains(page, "✗ Wrong", count=7)  # the blank essay too
     assertContains(page, "<dt>Your answer</dt>", count=7, html=True)
     assertContains(page, "<dd>Turku</dd>", html=True)  # the learner's own (wrong) answer
     for passage in (1, 2):
         assertContains(page, f'<a href="{lesson.get_absolute_url()}#passage-{passage}">')
-    assertContains(page, "Re-read: Lesson 1.1", count=6)
+    assertContains(page, "Re-read: Lesson 1.1", count=7)
     assertContains(page, "shown once you pass this quiz or have used all your attempts")
 
 
@@ -1308,9 +1310,10 @@ def test_queries_of_the_result(
     attempt = sized_attempts(enrolled, quiz, take_quiz, attempts)[-1]
 
     cache.clear()
-    # Session, user, attempt, responses; the outline's 3 and the learner's 3 once cached.
-    with django_assert_num_queries(4 + 6):
+    # Session, user, attempt, responses, grade changes; the outline's 3 and the learner's 3
+    # once cached.
+    with django_assert_num_queries(5 + 6):
         as_learner.get(url("attempt_result", attempt))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = as_learner.get(url("attempt_result", attempt))
     assertContains(response, "Re-read:", count=questions)

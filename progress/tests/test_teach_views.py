@@ -341,10 +341,12 @@ def test_learner_page_shows_lessons_with_dates_and_each_answer_as_shown(
     assert lessons[0] == ["Lesson 1.1", "Module 1", "3 Mar 2025, 09:00"]
     assert lessons[1] == ["Lesson 1.2", "Module 1", "Not yet"]
     assert "Quiz 1: attempt 1" in page
-    _, answers = table(response, "answers")
-    assert answers == [
+    header, answers = table(response, "answers")
+    assert header[-1] == "Grade"
+    assert [row[:6] for row in answers] == [
         ["1", "Which one is right? Single choice", "Wrong", "✗ Wrong", "Right", "0 / 1"]
     ]
+    assert answers[0][6].startswith("Override grade Points (0 to 1) Reason for the change")
     assert "Edited after the attempt" not in page  # the answer as it was shown
 
 
@@ -585,8 +587,8 @@ def test_statistics_page_explains_itself_and_offers_the_choice(client, course, i
         # session, user, course; outline (3); funnel; count; page; states, lessons, scores
         ("teach_course", 12),
         # session, user, course; expired attempts (none); enrollment; progress: outline (3),
-        # learner (3), from an empty cache; attempts, responses
-        ("teach_learner", 13),
+        # learner (3), from an empty cache; attempts, responses, grade changes
+        ("teach_learner", 14),
         # session, user, course; outline (3); count; page
         ("teach_gradebook", 8),
         ("teach_gradebook_csv", 7),

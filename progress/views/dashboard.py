@@ -23,6 +23,7 @@ class QuizScore:
     attempted: bool
     passed: bool
     pass_mark: int
+    awaiting_grading: bool  # an attempt's written answers await the instructor's grade
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,22 @@ class CourseCard:
     modules_done: int
     scores: list[QuizScore]
 
+    @property
+    def awaiting_grading(self) -> bool:
+        return any(score.awaiting_grading for score in self.scores)
+
 
 def _score(record: QuizProgress) -> QuizScore:
     score = percent_label(record.best_percent) if record.attempts_used else "not attempted"
+    if record.attempts_used and record.best_percent is None:
+        score = "no score yet"  # its only attempts await grading
     return QuizScore(
         title=record.quiz.title,
         score=score,
         attempted=record.attempts_used > 0,
         passed=record.passed,
         pass_mark=record.quiz.pass_mark,
+        awaiting_grading=record.awaiting_grading,
     )
 
 

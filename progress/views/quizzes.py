@@ -5,7 +5,7 @@ grading once); these views read the request, call them and render. Every
 page works without JavaScript; htmx only saves each answer as it changes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,18 +23,27 @@ from assessments.forms import (
     plain_number,
     points_label,
 )
+from assessments.grades import response_points
 from assessments.grading import InvalidAnswer, grade
-from assessments.models import Attempt, Quiz, Response
+from assessments.models import Attempt, GradeChange, Quiz, Response
 from assessments.review import answer_lines, key_lines
-from assessments.selectors import attempt_with_responses, quiz_is_available, quiz_question_count
+from assessments.selectors import (
+    attempt_with_responses,
+    grade_changes_of,
+    quiz_is_available,
+    quiz_question_count,
+)
 from assessments.services import AttemptClosed, QuizError
 from assessments.text_formats import explanation_html, feedback_html, question_text_html
 from lessons.models import Status
 from progress import services
 from progress.selectors import (
+    GradeNote,
     ReviewShows,
     ReviewStatus,
+    awaiting_grading_reason,
     course_progress_for_learner,
+    grade_notes,
     percent_label,
     quiz_next_step,
     quiz_progress,
@@ -329,10 +338,11 @@ class QuestionReview:
     explanation: str
     reread_title: str = ""
     reread_url: str = ""
+    grade_notes: list[GradeNote] = field(default_factory=list)
 
 
 def _question_review(
-    response: Response, *, course_slug: str, shows: ReviewShows
+    response: Response, *, course_slug: str, shows: ReviewShows, changes: list[GradeChange]
 ) -> QuestionReview:
     shown = response.shown
     reread = response_reread_link(response=response, course_slug=course_slug)
@@ -349,6 +359,7 @@ def _question_review(
         explanation=explanation_html(shown) if shows.key else "",
         reread_title=reread.title if reread else "",
         reread_url=reread.url if reread else "",
+        grade_notes=grade_notes(changes=changes, points=shown.get("points") or 0),
     )
 
 
@@ -364,10 +375,19 @@ def attempt_result(request, pk):
     progress = course_progress_for_learner(learner=request.user, course=quiz.course)
     record = quiz_progress(progress, quiz)
     shows = review_shows(quiz=quiz, record=record)
+    responses = list(attempt.responses.all())
+    changes = grade_changes_of(responses)
     reviews = [
-        _question_review(response, course_slug=quiz.course.slug, shows=shows)
-        for response in attempt.responses.all()
+        _question_review(
+            response,
+            course_slug=quiz.course.slug,
+            shows=shows,
+            changes=changes.get(response.pk, []),
+        )
+        for response in responses
     ]
+    awaiting = [response for response in responses if response.score is None]
+    graded = [response for response in responses if response.score is not None]
     return render(
         request,
         "progress/attempt_result.html",
@@ -376,7 +396,15 @@ def attempt_result(request, pk):
             "quiz": quiz,
             "course": quiz.course,
             "record": record,
-            "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}",
+            "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}"
+            if attempt.score is not None
+            else "",
+            # While written answers await their grade: how many, and what the rest scored.
+            "awaiting_reason": awaiting_grading_reason(answers=len(awaiting)) if awaiting else "",
+            "graded_so_far": (
+                f"{plain_number(sum(r.score for r in graded))} of "
+                f"{points_label(sum(response_points(r) for r in graded))}"
+            ),
             "percent": percent_label(attempt.percent),
             "best": percent_label(record.best_percent) if record else "",
             "shows": shows,

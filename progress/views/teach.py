@@ -1,4 +1,4 @@
-"""The instructor area: cohort progress, gradebook and question statistics of a course."""
+"""The instructor area: cohort progress, grading, gradebook and question statistics."""
 
 from functools import wraps
 
@@ -9,19 +9,30 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from assessments import statistics
-from assessments.models import Quiz
+from assessments.forms import plain_number, points_label
+from assessments.grades import GradeConflict, grade_version_check, response_points
+from assessments.models import Quiz, Response
+from assessments.selectors import (
+    awaiting_grade_by_quiz,
+    grade_changes_of,
+    grade_version_sql,
+    responses_awaiting_grade,
+)
 from lessons.models import Course
 from lessons.selectors import courses_taught, is_teaching_staff
 from lessons.validators import control_character_message
 from progress import cohort, services
-from progress.forms import AttemptGrantForm
+from progress.forms import AttemptGrantForm, ResponseGradeForm
 from progress.models import Enrollment
 from progress.spreadsheets import csv_response, xlsx_response
 
 LEARNERS_PER_PAGE = 50
+ANSWERS_PER_PAGE = 20
 CSV_CHUNK = 2000
 NO_ACCESS = "Only the course’s instructors can follow its learners."
 
@@ -116,7 +127,160 @@ def learner_detail(request, course, learner_id):
         record = cohort.learner_record(course=course, learner_id=learner_id)
     except Enrollment.DoesNotExist:
         raise Http404("This learner is not enrolled in the course.") from None
+    back = request.get_full_path()
+    for attempt in record.attempts:
+        # Each submitted answer with the form that grades it, or overrides its grade.
+        attempt.graded_answers = [
+            (answer, _grade_form(answer.response, back=back) if attempt.is_submitted else None)
+            for answer in attempt.answers
+        ]
     return render(request, "progress/teach/learner.html", {"course": course, "record": record})
+
+
+# --- Grading -----------------------------------------------------------------------------
+
+
+def _with_answer_text(response: Response) -> Response:
+    response.answer_text = cohort.answer_text(response.shown, response.answer)
+    return response
+
+
+def _grade_form(response: Response, *, back: str, data=None) -> ResponseGradeForm:
+    """The form grading ``response`` (annotated with its ``version``), coming back to
+    ``back`` once saved."""
+    return ResponseGradeForm(
+        data, response=response, initial={"version": response.version, "next": back}
+    )
+
+
+def _learner_id(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+@teaches_course
+def grading(request, course):
+    """The written answers awaiting a grade, oldest submission first, by quiz and learner."""
+    quizzes = list(Quiz.objects.filter(course=course).select_related("module"))
+    quiz = next((q for q in quizzes if q.slug == request.GET.get("quiz")), None)
+    learner_id = _learner_id(request.GET.get("learner"))
+    learner = None
+    if learner_id is not None:
+        enrollment = (
+            Enrollment.objects.filter(course=course, learner_id=learner_id)
+            .select_related("learner")
+            .first()
+        )
+        learner = enrollment.learner if enrollment else None
+    responses = responses_awaiting_grade(course=course, quiz=quiz, learner_id=learner_id)
+    page = Paginator(responses, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
+    back = request.get_full_path()
+    counts = awaiting_grade_by_quiz(course=course)
+    return render(
+        request,
+        "progress/teach/grading.html",
+        {
+            "course": course,
+            "quizzes": [(q, counts.get(q.pk, 0)) for q in quizzes],
+            "quiz": quiz,
+            "learner_id": learner_id,
+            "learner": learner,
+            "page": page,
+            "entries": [
+                (_with_answer_text(response), _grade_form(response, back=back))
+                for response in page
+            ],
+            "total": sum(counts.values()),
+        },
+    )
+
+
+def _back_to(request, course, target: str) -> str:
+    """Where a saved grade returns: the page the form came from, if it is one of the course's
+    instructor pages, else the grading queue."""
+    home = reverse("teach_grading", kwargs={"course_slug": course.slug})
+    prefix = reverse("teach_course", kwargs={"course_slug": course.slug})
+    if target.startswith(prefix) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return home
+
+
+@teaches_course
+def response_grade(request, course, response_id):
+    """One submitted answer with the history of its grade and the form that grades it (or
+    overrides its grade); the grading queue and the learner's page post their forms here."""
+    response = get_object_or_404(
+        Response.objects.select_related("attempt__quiz", "attempt__learner").annotate(
+            version=grade_version_sql()
+        ),
+        pk=response_id,
+        attempt__quiz__course=course,
+        attempt__submitted_at__isnull=False,
+    )
+    back = request.POST.get(f"r{response.pk}-next") or request.GET.get("next", "")
+    form = _grade_form(response, back=back, data=request.POST or None)
+    here = reverse("teach_response_grade", args=[course.slug, response.pk])
+    status = 200
+    if request.method == "POST":
+        try:
+            # A page from before someone else's grade is answered first, whatever it holds:
+            # it showed a grade (and a form) that no longer stands.
+            if form.add_prefix("version") in request.POST:
+                grade_version_check(
+                    response,
+                    version=response.version,
+                    expected=request.POST[form.add_prefix("version")],
+                )
+        except GradeConflict as conflict:
+            messages.error(request, str(conflict))
+            return redirect(f"{here}?{urlencode({'next': back})}")
+        if form.is_valid():
+            try:
+                change = services.quiz_response_grade(
+                    response=response,
+                    score=form.cleaned_data["score"],
+                    by=request.user,
+                    source=form.source,
+                    expected_version=form.cleaned_data["version"],
+                    feedback=form.cleaned_data["feedback"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except GradeConflict as conflict:
+                messages.error(request, str(conflict))
+                return redirect(f"{here}?{urlencode({'next': back})}")
+            except ValidationError as refusal:
+                form.add_error(None, refusal.messages)
+            else:
+                messages.success(request, _graded_message(change))
+                return redirect(_back_to(request, course, back))
+        status = 400
+    return render(
+        request,
+        "progress/teach/response_grade.html",
+        {
+            "course": course,
+            "response": _with_answer_text(response),
+            "form": form,
+            "changes": grade_changes_of([response.pk]).get(response.pk, []),
+            "back": _back_to(request, course, back),
+        },
+        status=status,
+    )
+
+
+def _graded_message(change) -> str:
+    response = change.response
+    attempt = response.attempt
+    name = cohort.learner_name(attempt.learner)
+    saved = (
+        f"Saved: {plain_number(change.score_after)} of {points_label(response_points(response))} "
+        f"for {name}’s answer to question {response.slot} of “{attempt.quiz.title}”."
+    )
+    if attempt.is_awaiting_grading:
+        return f"{saved} The attempt has more written answers to grade."
+    outcome = "passed" if attempt.passed else f"not passed ({attempt.pass_mark}% needed)"
+    return f"{saved} The attempt now scores {plain_number(attempt.percent)}%: {outcome}."
 
 
 def _stuck_page(request, course, *, refused=None, status=200):

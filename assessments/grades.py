@@ -1,0 +1,142 @@
+"""Grades given by people: an instructor grades a written answer or overrides any grade.
+
+Every change of a response's grade is written here (or by a regrade, which records its own
+``GradeChange`` the same way): the grade before and after, who, when and why go into the
+history, and the attempt's result is worked out again by ``attempt_rescore``, the rule
+submission uses. What a new result earns (module, course, certificate) follows in
+``progress.services.quiz_response_grade``.
+
+Two instructors may open the same answer at once. The page carries the grade's version (the
+id of its latest change, ``assessments.selectors.grade_version``); a save made against an
+older version is refused with ``GradeConflict`` and changes nothing, so no grade is
+overwritten unseen.
+"""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.forms import plain_number, points_label
+from assessments.grading import CENT, to_decimal
+from assessments.models import Attempt, GradeChange, Response
+from assessments.selectors import grade_version
+from assessments.services import attempt_rescore
+
+Source = GradeChange.Source
+
+
+class GradeConflict(Exception):
+    """The grade changed since the page showing it was loaded; the message says how."""
+
+
+def response_points(response: Response) -> Decimal:
+    """The most the response can score: its question's points as the learner saw them."""
+    return to_decimal(response.shown.get("points"))
+
+
+def grade_problems(*, response: Response, score, source: str, reason: str) -> dict[str, str]:
+    """What is wrong with this grade, by field, in words for the instructor; empty if nothing.
+    ``response_grade`` asks it; a form may ask it first to show the errors beside the fields."""
+    errors = {}
+    points = response_points(response)
+    try:
+        score = Decimal(score)
+    except (InvalidOperation, TypeError, ValueError):
+        errors["score"] = "Give the points as a number, such as 2 or 1.5."
+    else:
+        if not score.is_finite() or not Decimal(0) <= score <= points:
+            errors["score"] = f"Give between 0 and {points_label(points)}."
+        elif score != score.quantize(CENT):
+            errors["score"] = "Give the points with at most two decimals."
+    if source == Source.OVERRIDE and not (reason or "").strip():
+        errors["reason"] = "Say why you change this grade: the learner reads it."
+    if source not in Source.values:
+        errors["source"] = "Unknown kind of grade change."
+    return errors
+
+
+def response_grade(
+    *,
+    response: Response,
+    score,
+    by,
+    source: str,
+    expected_version: int,
+    feedback: str = "",
+    reason: str = "",
+    now: datetime | None = None,
+) -> GradeChange:
+    """Give ``response`` the grade ``score`` (0 … its points, two decimals at most) and record
+    the change with the grade before it; then work out its attempt's result again.
+
+    ``source`` says what this is: ``GRADED``, the first grade of a written answer awaiting
+    one; ``OVERRIDE``, a change of a grade given before (automatic or not), with a reason;
+    ``REGRADE``, a regrade after a key fix. ``expected_version`` is the ``grade_version`` the
+    caller's page showed.
+
+    Raises ``ValidationError`` (by field) for a grade that cannot be given and
+    ``GradeConflict`` when the grade changed since the page was loaded; either way nothing
+    is written. The returned change's ``response.attempt`` is the attempt rescored, with
+    its quiz, course and learner.
+    """
+    now = now or timezone.now()
+    reason, feedback = (reason or "").strip(), (feedback or "").strip()
+    errors = grade_problems(response=response, score=score, source=source, reason=reason)
+    if errors:
+        raise ValidationError(errors)
+    score = Decimal(score).quantize(CENT)
+    with transaction.atomic():
+        # Every grade of an attempt queues on its row: two saves of one response, or of two
+        # responses of one attempt, never work its result out from half of the other's.
+        attempt = Attempt.objects.select_for_update().get(pk=response.attempt_id)
+        current = Response.objects.get(pk=response.pk)
+        if not attempt.is_submitted:
+            raise ValidationError("This attempt is still open: it is graded once submitted.")
+        grade_version_check(current, version=grade_version(current), expected=expected_version)
+        if source == Source.GRADED and current.score is not None:
+            raise ValidationError(
+                "This answer is graded already: override the grade, with a reason, to change it."
+            )
+        change = GradeChange.objects.create(
+            response=current,
+            source=source,
+            score_before=current.score,
+            score_after=score,
+            is_correct_before=current.is_correct,
+            is_correct_after=score == response_points(current),
+            reason=reason,
+            feedback=feedback,
+            by=by,
+            created_at=now,
+        )
+        current.score, current.is_correct = change.score_after, change.is_correct_after
+        current.save(update_fields=["score", "is_correct"])
+        current.attempt = attempt_rescore(attempt=attempt)
+    change.response = current
+    return change
+
+
+def grade_version_check(response: Response, *, version: int, expected) -> None:
+    """Raise ``GradeConflict``, saying who changed the grade and to what, unless the grade
+    is still at the version the page showed (``expected``). ``response_grade`` checks under
+    the attempt's lock; a page may check first, before it reads the rest of its form."""
+    if str(version) != str(expected):
+        raise GradeConflict(_conflict_message(response, version))
+
+
+def _conflict_message(response: Response, version: int) -> str:
+    latest = GradeChange.objects.select_related("by").filter(pk=version).first()
+    if latest is None:
+        return "This grade is not the one your page showed. Nothing was saved: reload the page."
+    who = "A regrade"
+    if latest.by is not None:
+        who = latest.by.get_full_name() or latest.by.get_username()
+    when = timezone.localtime(latest.created_at).strftime("%d %b %Y, %H:%M")
+    return (
+        f"{who} gave this answer {plain_number(latest.score_after)} of "
+        f"{points_label(response_points(response))} on {when}, after you opened this page. "
+        "Nothing was saved: read their grade below, then change it if you must."
+    )
