@@ -133,7 +133,7 @@ def test_import_command_prints_what_it_did_and_then_nothing(folder, capsys):
 
 
 def test_a_quiz_that_does_not_say_review_keeps_its_key_until_passed_or_out_of_attempts(folder):
-    edit(folder / "course.yaml", "  review: score_only\n", "")
+    edit(folder / "course.yaml", "  review: after_passing\n", "")
 
     course, _ = course_import(folder)
 
