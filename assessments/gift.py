@@ -346,7 +346,7 @@ def _read_directive(pending: dict, name: str, value: str, lineno: int) -> None:
         raise GiftError(f"'// {name}:' given twice for one question", line=lineno)
     if name == "points":
         if not _NUMBER_RE.fullmatch(value):
-            raise GiftError(f"points must be a positive number, not {value!r}", line=lineno)
+            raise GiftError(f"points must be a number, 0 or more, not {value!r}", line=lineno)
         if problem := points_problem(Decimal(value), written=value):
             raise GiftError(problem, line=lineno)
     elif not value:
@@ -524,8 +524,8 @@ def points_problem(points: Decimal, *, written: str = "") -> str | None:
     """Why a question's points cannot be kept, or None."""
     written = written or str(points)
     places, most = POINTS_PLACES, MAX_POINTS
-    if not (points.is_finite() and points > 0):
-        return f"points must be a positive number, not {written}"
+    if not (points.is_finite() and points >= 0):
+        return f"points must be a number, 0 or more, not {written}"
     if decimal_places(points) > places:
         return f"points {written} have more than {places} decimal places"
     if points > most:
@@ -606,6 +606,10 @@ def check_question(q: GiftQuestion) -> None:
         raise Unrepresentable("a tag is empty")
     if problem := points_problem(Decimal(q.points)):
         raise Unrepresentable(problem)
+    if q.points == 0 and kind.graded_automatically:
+        # A written answer worth nothing is read and commented on, and no result waits for
+        # it; a question graded by its key must count for something.
+        raise Unrepresentable("only a written answer (an essay) may be worth 0 points")
     for a in q.answers:
         if problem := weight_problem(Decimal(a.weight)):
             raise Unrepresentable(problem)

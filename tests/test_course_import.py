@@ -34,8 +34,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def repoint(folder: Path, slugs: list[str], to: str) -> None:
-    """Point the questions on ``slugs`` at the first passage of lesson ``to`` instead."""
-    pattern = re.compile(rf"// lesson: (?:{'|'.join(slugs)})#passage-\d+")
+    """Point the questions on ``slugs`` (a passage or the whole lesson) at the first passage of
+    lesson ``to`` instead."""
+    pattern = re.compile(rf"// lesson: (?:{'|'.join(slugs)})(?:#passage-\d+)?$", re.MULTILINE)
     for gift in (folder / "quizzes").glob("*.gift"):
         gift.write_text(pattern.sub(f"// lesson: {to}#passage-1", gift.read_text()))
 
@@ -93,22 +94,33 @@ def test_a_lesson_nobody_has_read_is_deleted_when_removed(folder):
     assert "1 lessons deleted" in str(report)
 
 
+def first_question_on(gift: Path, lesson: str) -> tuple[str, int]:
+    """The ``// lesson:`` line of the first question on ``lesson``, and the line number of that
+    question (where an import reports a problem with it)."""
+    lines = gift.read_text(encoding="utf-8").split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith(f"// lesson: {lesson}#"))
+    question = next(n for n in range(at, len(lines)) if not lines[n].startswith("//"))
+    return lines[at], question + 1
+
+
 def test_a_question_naming_an_unknown_lesson_is_refused_with_its_line(folder):
     gift = folder / "quizzes" / "outlook.gift"
-    edit(gift, "// lesson: future-prospects#", "// lesson: no-such-lesson#")
+    reference, line = first_question_on(gift, "future-prospects")
+    edit(gift, reference, "// lesson: no-such-lesson#passage-1")
 
-    with pytest.raises(CommandError, match=r"outlook\.gift:2: no lesson 'no-such-lesson'"):
+    with pytest.raises(CommandError, match=rf"outlook\.gift:{line}: no lesson 'no-such-lesson'"):
         call_command("import_course", str(folder))
     assert not Question.objects.exists()
 
 
 def test_a_passage_beyond_the_lesson_is_refused(folder):
     gift = folder / "quizzes" / "outlook.gift"
-    text = gift.read_text(encoding="utf-8")
-    first = text.split("\n", 1)[0]
-    gift.write_text(text.replace(first, "// lesson: future-prospects#passage-99", 1))
+    reference, line = first_question_on(gift, "future-prospects")
+    edit(gift, reference, "// lesson: future-prospects#passage-99")
 
-    with pytest.raises(CommandError, match=r"outlook\.gift:2: lesson 'future-prospects' has 3"):
+    with pytest.raises(
+        CommandError, match=rf"outlook\.gift:{line}: lesson 'future-prospects' has 3"
+    ):
         call_command("import_course", str(folder))
 
 
@@ -121,7 +133,7 @@ def test_import_command_prints_what_it_did_and_then_nothing(folder, capsys):
 
 
 def test_a_quiz_that_does_not_say_review_keeps_its_key_until_passed_or_out_of_attempts(folder):
-    edit(folder / "course.yaml", "  review: score_only\n", "")
+    edit(folder / "course.yaml", "  review: after_passing\n", "")
 
     course, _ = course_import(folder)
 
@@ -150,15 +162,17 @@ def test_export_then_import_keeps_every_review_setting(folder, tmp_path, review)
 def test_a_module_quiz_drawn_per_category_round_trips_byte_for_byte(folder, tmp_path):
     edit(
         folder / "modules" / "foundations.md",
-        "  max_attempts: 3\n",
-        "  max_attempts: 3\n  draw: 1\n  draw_per: category\n",
+        "  pass_mark: 70\n",
+        "  pass_mark: 70\n  draw: 1\n  draw_per: category\n",
     )
-    edit(folder / "quizzes" / "foundations.gift", "", "$CATEGORY: Foundations/Origins\n\n")
+    gift = folder / "quizzes" / "foundations.gift"
+    categories = set(re.findall(r"^\$CATEGORY: (.+)$", gift.read_text(), re.MULTILINE))
+    assert len(categories) > 1
 
     course, _ = course_import(folder)
     quiz = course.quizzes.get(slug="foundations")
     assert (quiz.draw_per, quiz.draw_count) == (Quiz.DrawPer.CATEGORY, 1)
-    assert set(quiz.questions.values_list("category", flat=True)) == {"Foundations/Origins"}
+    assert set(quiz.questions.values_list("category", flat=True)) == categories
     exported = tmp_path / "exported"
     course_export(course, exported)
 
@@ -180,8 +194,8 @@ def test_a_draw_per_group_the_folder_cannot_hold_is_refused_and_nothing_written(
 ):
     edit(
         folder / "modules" / "foundations.md",
-        "  max_attempts: 3\n",
-        f"  max_attempts: 3\n{front_matter}",
+        "  pass_mark: 70\n",
+        f"  pass_mark: 70\n{front_matter}",
     )
 
     with pytest.raises(CourseFormatError, match=message) as error:

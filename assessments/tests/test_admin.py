@@ -647,7 +647,7 @@ def test_export_gift_reports_a_question_gift_cannot_hold(client, ines, mine):
 
     response = client.get(url("assessments_quiz_export_gift", quiz.pk), follow=True)
 
-    assert "points must be a positive number" in response.content.decode()
+    assert "only a written answer (an essay) may be worth 0 points" in response.content.decode()
 
 
 def test_setting_a_draw_per_module_warns_of_a_module_with_fewer_questions(client, ines, mine):

@@ -381,9 +381,9 @@ def test_empty_file_has_no_questions():
         ("Who?{=%50%Grant}", 1, "full credit"),
         ("When?{#=%50%1822}", 1, "full credit"),
         ("Who?{=a ~%100%b}", 1, "fully correct"),
-        ("// points: 0\nQ{T}", 1, "positive number"),
-        ("// points: -2\nQ{T}", 1, "positive number"),
-        ("// points: lots\nQ{T}", 1, "positive number"),
+        ("// points: 0\nQ{T}", 2, "only a written answer (an essay) may be worth 0 points"),
+        ("// points: -2\nQ{T}", 1, "0 or more"),
+        ("// points: lots\nQ{T}", 1, "0 or more"),
         ("// lesson:\nQ{T}", 1, "needs a lesson slug"),
         ("// points: 2\n// points: 3\nQ{T}", 2, "given twice"),
         ("// lesson: intro\n\nQ{T}", 1, "directly before a question"),
@@ -594,7 +594,8 @@ def test_answer_text_starting_with_percent_is_not_read_as_a_weight():
         (GiftQuestion("essay", "", []), "no text"),
         (GiftQuestion("poll", "x", []), "unknown kind"),
         (GiftQuestion("essay", "x", [], text_format="rtf"), "unknown text format"),
-        (GiftQuestion("essay", "x", [], points=D(0)), "positive"),
+        (GiftQuestion("essay", "x", [], points=D(-1)), "0 or more"),
+        (GiftQuestion("short", "x", [GiftAnswer("a", D(100))], points=D(0)), "written answer"),
         (GiftQuestion("short", "x", [GiftAnswer("a -> b", D(100))]), "matching"),
         (
             GiftQuestion("matching", "x", [GiftAnswer("a->b", D(100), match="c")] * 2),
@@ -790,3 +791,10 @@ def test_whatever_parse_accepts_dump_writes_back(source):
         return  # refused whole, never half read
 
     assert parse_gift(dump_gift(questions_read)) == questions_read
+
+
+def test_a_written_answer_worth_no_points_is_read_not_scored():
+    [essay] = parse_gift("// points: 0\nWhat would you advise, and why?{}")
+
+    assert essay.points == 0
+    assert dump_gift([essay]).startswith("// points: 0\n")

@@ -73,12 +73,14 @@ def answer_questions(page, *, right: bool, skip: set[int] = frozenset()) -> list
 
 
 def missed_passages(attempt_id: int) -> set[tuple[str, str, str]]:
-    """(lesson title, lesson slug, passage anchor) of every question the attempt got wrong."""
+    """(lesson title, lesson slug, passage anchor) of every question the attempt got wrong; the
+    anchor is empty for a question that links its whole lesson."""
     missed = set()
     for response in responses(attempt_id):
         lesson = response.shown.get("lesson")
-        if response.is_correct is False and lesson and lesson.get("passage"):
-            missed.add((lesson["title"], lesson["slug"], f"passage-{lesson['passage']}"))
+        if response.is_correct is False and lesson:
+            anchor = f"passage-{lesson['passage']}" if lesson.get("passage") else ""
+            missed.add((lesson["title"], lesson["slug"], anchor))
     return missed
 
 

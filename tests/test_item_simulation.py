@@ -1,0 +1,64 @@
+"""The shipped course's quizzes through the item statistics, with simulated readers and guessers
+(bench/item_simulation.py): reading pays, guessing earns chance and no more, and the statistics
+page flags no item."""
+
+import random
+from statistics import mean
+
+import pytest
+
+from assessments.course_io import course_import
+from assessments.grading import question_snapshot
+from bench.item_simulation import chance_share, simulate
+from tests.factories import matching_question, multiple_question
+from tests.test_shipped_assessment import COURSE_FOLDER
+
+pytestmark = pytest.mark.django_db
+
+READERS = GUESSERS = 60
+# Far below the 70% pass mark: a quiz a guesser can pass measures nothing.
+CHANCE_CEILING = 35
+# Guessers' mean percent may differ from the chance worked out from the bank by sampling alone
+# (a guesser's percent varies by about 12 points, so 60 of them by about 1.5).
+SAMPLING_MARGIN = 5
+# Corrected item-rest correlation a useful item reaches among readers and guessers.
+DISCRIMINATION_FLOOR = 0.1
+
+
+def test_readers_pass_guessers_earn_chance_and_no_item_is_flagged():
+    course, _ = course_import(COURSE_FOLDER)
+    simulations = [
+        simulate(quiz, readers=READERS, guessers=GUESSERS)
+        for quiz in course.quizzes.order_by("-kind", "module__position")
+    ]
+    assert len(simulations) == 7
+
+    for s in simulations:
+        quiz = s.quiz.title
+        for item in s.statistics.items:
+            assert not item.flags, (quiz, item.text, item.flags)
+            if item.discrimination is not None:
+                assert item.discrimination >= DISCRIMINATION_FLOOR, (quiz, item.text)
+        assert s.chance <= CHANCE_CEILING, quiz
+        assert abs(float(mean(s.guessers)) - s.chance) <= SAMPLING_MARGIN, quiz
+        assert s.passed(s.guessers) <= 0.05, quiz
+        assert mean(s.readers) >= 75, quiz
+        assert s.passed(s.readers) >= 0.7, quiz
+
+
+def snapshot(question) -> dict:
+    return question_snapshot(question, rng=random.Random(1), shuffle_choices=False)
+
+
+def test_chance_is_what_a_guesser_earns_on_average_from_the_page():
+    """Worked out from every answer the page allows."""
+    multiple = snapshot(multiple_question(choices=[("a", 50), ("b", 50), ("c", -50), ("d", -50)]))
+    # Of the 16 sets of boxes, {a, b} earns full marks and {a}, {b}, {a, b, c}, {a, b, d} half;
+    # the rest nothing, as no score falls below zero.
+    assert chance_share(multiple) == pytest.approx(3 / 16)
+    matching = snapshot(matching_question(pairs=[("x", "1"), ("y", "2")], distractors=["3"]))
+    # Each item is right with one option in three.
+    assert chance_share(matching) == pytest.approx(1 / 3)
+    all_right = snapshot(multiple_question(choices=[("a", 50), ("b", 50)]))
+    # Ticking every box of a bank without wrong options pays: the simulation sees it.
+    assert chance_share(all_right) == pytest.approx((0 + 0.5 + 0.5 + 1) / 4)

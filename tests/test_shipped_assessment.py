@@ -1,0 +1,343 @@
+"""The shipped course's questions test understanding, as docs/assessment-design.md sets out.
+
+Read from the course folder itself (what an author edits and reviews), so a broken rule is
+reported with the quiz and question that break it. Each question's GIFT ``$CATEGORY`` is its
+line in the test blueprint, ``<module>/objective-<n>/<level>``: the module objective it
+assesses and how (recall, understanding or application).
+"""
+
+import random
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+import pytest
+from markdown_it import MarkdownIt
+
+from assessments.gift import GiftQuestion, parse_gift
+from assessments.grading import grade, question_snapshot
+from assessments.models import Question
+from lessons.course_folder import FINAL_EXAM_NAME, CourseSpec, read_course_folder
+from lessons.markdown import render_markdown
+from tests.test_shipped_course import COURSE_FOLDER, COURSE_NOTE, article_part
+
+BLUEPRINT = re.compile(
+    r"^(?P<module>[-a-z0-9]+)/objective-(?P<objective>\d+)/"
+    r"(?P<level>recall|understanding|application)$"
+)
+ABOVE_RECALL = {"understanding", "application"}
+# Module quizzes are worth ten points, so the 70% pass mark is seven of them (not 5 of 6).
+MODULE_QUIZ_POINTS = 10
+QUOTE = re.compile(r"“([^”]+)”")
+MODULES = [
+    "foundations",
+    "strategic-objectives",
+    "instruments-and-methods",
+    "challenges-and-limitations",
+    "military-diplomacy-in-practice",
+    "outlook",
+]
+QUIZZES = [*MODULES, FINAL_EXAM_NAME]
+# How far a module's weight in a final exam attempt may stray from its share of the text:
+# whole points of 2 to 4 a question come within one and a half percentage points.
+WEIGHT_TOLERANCE = 0.015
+
+# Every wording a reviewer found defensible for each short answer, and answers that are not.
+SHORT_ANSWERS = {
+    "Showing commitment": (
+        ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
+         "Joint training", "military exercises", "talks between defence ministries"],
+        ["military attachés", "mutual defense pacts", "sanctions"],
+    ),
+    "Security dilemmas": (
+        ["confidence-building measures", "Confidence building measures", "CBMs",
+         "trust-building measures", "measures to build confidence"],
+        ["military exercises", "deterrence", "alliances"],
+    ),
+    "The officer in the embassy": (
+        ["military attaché", "Defence attache", "army attachés", "a liaison officer",
+         "military liaison"],
+        ["ambassador", "national security advisor", "spy"],
+    ),
+    "A standing office": (
+        ["military liaison office", "Liaison offices", "a military liaison office"],
+        ["embassy", "military attaché", "intelligence agency"],
+    ),
+    "Shifting priorities": (
+        ["flexibility", "Adaptability", "flexible strategies", "being adaptable",
+         "flexibility and adaptability"],
+        ["mutual respect", "transparency", "patience"],
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Item:
+    quiz: str
+    question: GiftQuestion
+
+    def __str__(self) -> str:
+        return f"{self.quiz}.gift: {self.question.title}"
+
+    @property
+    def blueprint(self) -> re.Match | None:
+        return BLUEPRINT.match(self.question.category)
+
+    @property
+    def level(self) -> str:
+        return self.blueprint["level"]
+
+    @property
+    def lesson_slug(self) -> str:
+        return self.question.lesson.partition("#")[0]
+
+    @property
+    def passage(self) -> int | None:
+        _, _, passage = self.question.lesson.partition("#passage-")
+        return int(passage) if passage else None
+
+
+@cache
+def course() -> CourseSpec:
+    return read_course_folder(COURSE_FOLDER)
+
+
+@cache
+def items(quiz: str) -> tuple[Item, ...]:
+    quiz_file = course().quiz_files[quiz]
+    return tuple(Item(quiz, q) for q in parse_gift(quiz_file.text, source=quiz_file.name))
+
+
+def all_items() -> list[Item]:
+    return [item for quiz in QUIZZES for item in items(quiz)]
+
+
+@cache
+def passages(lesson_slug: str) -> tuple[str, ...]:
+    """The lesson's passages (top-level blocks, numbered from 1 as the lesson page anchors them)."""
+    lesson = next(
+        lesson
+        for module in course().modules
+        for lesson in module.lessons
+        if lesson.slug == lesson_slug
+    )
+    lines = lesson.body.split("\n")
+    blocks = MarkdownIt("commonmark").parse(lesson.body)
+    texts = [
+        "\n".join(lines[t.map[0] : t.map[1]])
+        for t in blocks
+        if t.level == 0 and t.nesting in (0, 1) and t.block and t.tag
+    ]
+    # A course team's note keeps its number, but answers nothing: only the article does.
+    return tuple("" if text.startswith(COURSE_NOTE) else " ".join(text.split()) for text in texts)
+
+
+def article() -> str:
+    return " ".join(
+        " ".join(article_part(lesson.body).split())
+        for module in course().modules
+        for lesson in module.lessons
+    )
+
+
+def module_of(quiz: str):
+    return next(module for module in course().modules if module.slug == quiz)
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_every_question_names_the_objective_it_assesses_and_how(quiz):
+    for item in items(quiz):
+        assert item.blueprint, f"{item}: $CATEGORY should read <module>/objective-<n>/<level>"
+        module = module_of(item.blueprint["module"])
+        lesson_modules = {lesson.slug: m.slug for m in course().modules for lesson in m.lessons}
+        assert lesson_modules[item.lesson_slug] == module.slug, f"{item}: another module's lesson"
+        assert 1 <= int(item.blueprint["objective"]) <= len(module.objectives), item
+
+
+@pytest.mark.parametrize("quiz", MODULES)
+def test_every_objective_is_assessed_above_recall_in_its_module_quiz(quiz):
+    module = module_of(quiz)
+    assessed = {
+        int(item.blueprint["objective"]) for item in items(quiz) if item.level in ABOVE_RECALL
+    }
+    missing = [o for n, o in enumerate(module.objectives, 1) if n not in assessed]
+    assert not missing, f"{quiz}: nothing above recall assesses {missing}"
+
+
+@pytest.mark.parametrize("quiz", MODULES)
+def test_each_module_quiz_has_two_application_items_and_a_written_answer(quiz):
+    graded = [item for item in items(quiz) if item.question.kind != "essay"]
+    applied = [item for item in graded if item.level == "application"]
+    essays = [item for item in items(quiz) if item.question.kind == "essay"]
+    assert len(applied) >= 2, f"{quiz}: application items {[str(i) for i in applied]}"
+    assert len(essays) >= 1, f"{quiz}: no written answer for the instructor to read"
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_true_false_is_at_most_a_fifth_of_every_quiz(quiz):
+    true_false = [item for item in items(quiz) if item.question.kind == "true_false"]
+    assert len(true_false) <= 0.2 * len(items(quiz)), quiz
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_true_false_statements_are_neither_all_true_nor_worded_in_absolutes(quiz):
+    for item in items(quiz):
+        if item.question.kind == "true_false":
+            # Absolutes mark the false statements of a careless bank.
+            words = set(re.findall(r"\w+", item.question.text.lower()))
+            assert not words & {"only", "never", "always", "all", "none", "nothing"}, item
+
+
+def test_true_and_false_statements_are_balanced_across_the_quizzes():
+    keys = [
+        item.question.answers[0].weight == 100
+        for item in all_items()
+        if item.question.kind == "true_false"
+    ]
+    assert abs(keys.count(True) - keys.count(False)) <= 1, keys
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_matching_questions_offer_spare_options(quiz):
+    for item in items(quiz):
+        if item.question.kind == "matching":
+            spares = [a for a in item.question.answers if not a.text]
+            assert len(spares) >= 2, f"{item}: the last pair would follow by elimination"
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_every_question_links_the_passage_or_the_lesson_that_answers_it(quiz):
+    """The explanation (for an essay, the rubric its grader reads) quotes the article word for
+    word: from the linked passage, or from two or more passages of the linked lesson for a
+    question that draws on several."""
+    for item in items(quiz):
+        key = item.question.rubric if item.question.kind == "essay" else item.question.explanation
+        quoted = [" ".join(q.split()) for q in QUOTE.findall(key)]
+        assert quoted, f"{item}: the explanation or rubric quotes no passage"
+        lesson = passages(item.lesson_slug)
+        for quote in quoted:
+            found = [n for n, text in enumerate(lesson, 1) if quote in text]
+            assert found, f"{item}: not in lesson {item.lesson_slug}: “{quote}”"
+            if item.passage:
+                assert item.passage in found, f"{item}: not in its passage: “{quote}”"
+        if item.passage is None:
+            used = {n for quote in quoted for n, text in enumerate(lesson, 1) if quote in text}
+            assert len(used) >= 2, f"{item}: draws on one passage, so it should link it"
+
+
+@pytest.mark.parametrize("quiz", QUIZZES)
+def test_feedback_quotes_the_article_word_for_word(quiz):
+    text = article()
+    for item in items(quiz):
+        for answer in item.question.answers:
+            for quote in QUOTE.findall(answer.feedback):
+                assert " ".join(quote.split()) in text, f"{item}: “{quote}”"
+
+
+@pytest.mark.parametrize("quiz", MODULES)
+def test_module_quizzes_are_worth_ten_points_and_let_a_learner_go_on(quiz):
+    quiz_settings = module_of(quiz).quiz
+    graded = sum(item.question.points for item in items(quiz) if item.question.kind != "essay")
+    assert graded == MODULE_QUIZ_POINTS, quiz
+    assert quiz_settings["pass_mark"] == 70
+    # Formative: no attempt limit, so nobody is stuck; keys come once passed.
+    assert "max_attempts" not in quiz_settings, quiz
+    assert quiz_settings.get("review", "retake_safe") == "retake_safe", quiz
+
+
+@pytest.mark.django_db
+def test_short_answers_accept_every_defensible_wording():
+    from assessments.course_io import course_import
+
+    imported, _ = course_import(COURSE_FOLDER)
+    shorts = Question.objects.filter(quiz__course=imported, kind="short").prefetch_related(
+        "choices"
+    )
+    assert {q.title for q in shorts} == set(SHORT_ANSWERS)
+    for question in shorts:
+        shown = question_snapshot(question, rng=random.Random(0), shuffle_choices=False)
+        accepted, refused = SHORT_ANSWERS[question.title]
+        for answer in accepted:
+            assert grade(shown, answer).score == question.points, (question.title, answer)
+        for answer in refused:
+            assert grade(shown, answer).score == Decimal(0), (question.title, answer)
+
+
+def module_words() -> dict[str, int]:
+    """Each module's share of the article, in words as lesson pages count them."""
+    return {
+        module.slug: sum(
+            render_markdown(article_part(lesson.body)).word_count for lesson in module.lessons
+        )
+        for module in course().modules
+    }
+
+
+def test_the_final_exam_is_graded_automatically_with_keys_shown_at_the_end():
+    """An essay waits for an instructor, so the exam that certifies holds none: a learner who
+    passes gets the certificate at once (docs/assessment-design.md)."""
+    assert {item.question.kind for item in items(FINAL_EXAM_NAME)} <= {
+        "single", "multiple", "true_false", "short", "numerical", "matching"
+    }  # fmt: skip
+    exam = course().final_exam
+    assert (exam["draw_per"], exam["review"]) == ("module", "after_passing")
+
+
+def test_the_final_exam_weighs_each_module_by_its_share_of_the_text():
+    """Each attempt draws the same number from every module, so the points of a module's
+    questions carry its weight: draw × points over the attempt's total, against its words."""
+    draw = course().final_exam["draw"]
+    points = {}
+    for item in items(FINAL_EXAM_NAME):
+        points.setdefault(item.blueprint["module"], set()).add(item.question.points)
+    assert all(len(values) == 1 for values in points.values()), points
+    weights = {module: draw * float(values.pop()) for module, values in points.items()}
+    words = module_words()
+    assert set(weights) == set(words)
+    for module in words:
+        weight = weights[module] / sum(weights.values())
+        share = words[module] / sum(words.values())
+        assert abs(weight - share) <= WEIGHT_TOLERANCE, (module, weight, share)
+
+
+def test_the_final_exam_bank_covers_every_lesson_and_outnumbers_every_draw():
+    draw = course().final_exam["draw"]
+    by_module, by_lesson = {}, {}
+    for item in items(FINAL_EXAM_NAME):
+        by_module[item.blueprint["module"]] = by_module.get(item.blueprint["module"], 0) + 1
+        by_lesson[item.lesson_slug] = by_lesson.get(item.lesson_slug, 0) + 1
+    lessons = [lesson.slug for module in course().modules for lesson in module.lessons]
+    assert [slug for slug in lessons if slug not in by_lesson] == []
+    # A bank larger than the draw varies from attempt to attempt, and more so in the
+    # modules that carry more of the text.
+    assert min(by_module.values()) > draw, by_module
+    words = module_words()
+    sizes = [by_module[module] for module in sorted(words, key=words.get)]
+    assert sizes == sorted(sizes), dict(zip(sorted(words, key=words.get), sizes, strict=True))
+
+
+def test_no_final_exam_attempt_is_more_than_a_fifth_true_or_false():
+    """Drawn per module, an attempt asks at most ``draw`` true/false questions of a module: the
+    worst draw still stays within a fifth of the attempt."""
+    draw = course().final_exam["draw"]
+    true_false = dict.fromkeys(MODULES, 0)
+    for item in items(FINAL_EXAM_NAME):
+        true_false[item.blueprint["module"]] += item.question.kind == "true_false"
+    worst = sum(min(draw, count) for count in true_false.values())
+    assert worst <= 0.2 * draw * len(MODULES), true_false
+
+
+def test_the_right_option_is_not_given_away_by_its_length():
+    """Test-wise learners pick the longest option: the key is the longest (or tied) in no more
+    of the single-choice questions than chance would make it, and never much longer."""
+    keys_longest = asked = 0
+    for item in all_items():
+        if item.question.kind != "single":
+            continue
+        key = max(len(a.text) for a in item.question.answers if a.weight == 100)
+        wrong = max(len(a.text) for a in item.question.answers if a.weight < 100)
+        asked += 1
+        keys_longest += key >= wrong
+        assert key <= 1.2 * wrong, f"{item}: the key is the longest option by far"
+    assert keys_longest <= 0.3 * asked, f"the key is the longest in {keys_longest} of {asked}"
