@@ -40,6 +40,7 @@ from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.selectors import draw_shortfalls
 from assessments.services import quiz_override_grant, quiz_override_problems
+from assessments.urls import QUESTION_REGRADE_PAGE
 from lessons.admin import (
     BY_POSITION,
     ContentAdmin,
@@ -281,6 +282,33 @@ def warn_short_draw(model_admin, request, quiz: Quiz) -> None:
         )
 
 
+def offer_regrade(model_admin, request, question: Question) -> None:
+    """After a change to a question learners have answered in submitted attempts: they keep
+    the key they were graded by, so link to the regrade's dry run, in case the change was a
+    fix of the key. Written answers are graded by people and never regraded."""
+    if not kind_for(question.kind).graded_automatically:
+        return
+    answered = Response.objects.filter(question=question, attempt__submitted_at__isnull=False)
+    count = answered.count()
+    if not count:
+        return
+    url = reverse(
+        QUESTION_REGRADE_PAGE,
+        kwargs={"course_slug": question.quiz.course.slug, "question_id": question.pk},
+    )
+    model_admin.message_user(
+        request,
+        format_html(
+            "Learners answered this question in {}: those attempts keep the key they were "
+            'graded by. If you corrected the key, <a href="{}">see which of them a regrade '
+            "would change</a>; nothing changes until you apply it.",
+            plural(count, "submitted attempt"),
+            url,
+        ),
+        messages.INFO,
+    )
+
+
 def questions_summary(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
     kinds = Counter(quiz.questions.values_list("kind", flat=True))
@@ -350,6 +378,8 @@ class QuestionAdmin(ContentAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         warn_unfinished(self, request, [form.instance])
+        if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
+            offer_regrade(self, request, form.instance)
 
     def delete_view(self, request, object_id, extra_context=None):
         question = self.get_object(request, unquote(object_id))

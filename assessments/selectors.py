@@ -186,3 +186,14 @@ def grade_changes_of(responses) -> dict[int, list[GradeChange]]:
     for change in GradeChange.objects.filter(response__in=responses).select_related("by"):
         changes.setdefault(change.response_id, []).append(change)
     return changes
+
+
+def question_regrades(*, question: Question) -> list[dict]:
+    """Each regrade applied to ``question``'s answers, the latest first: when, who (``by__…``,
+    None for a command), why, and how many ``answers`` it changed. One query."""
+    return list(
+        GradeChange.objects.filter(source=GradeChange.Source.REGRADE, response__question=question)
+        .values("created_at", "reason", "by__username", "by__first_name", "by__last_name")
+        .annotate(answers=Count("pk"))
+        .order_by("-created_at")
+    )

@@ -602,6 +602,26 @@ def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
     return notes
 
 
+def regrade_notes(*, responses: list[Response], changes: dict[int, list[GradeChange]]):
+    """The regrades of an attempt's answers, in question order, for the top of its result
+    page: "after a correction to question 2: 1 → 2 points", with when and why."""
+    notes = []
+    for response in responses:
+        for change in changes.get(response.pk, []):
+            if change.source != GradeChange.Source.REGRADE:
+                continue
+            before = "–" if change.score_before is None else plain_number(change.score_before)
+            notes.append(
+                GradeNote(
+                    when=change.created_at,
+                    text=f"after a correction to question {response.slot}: {before} → "
+                    f"{points_label(change.score_after)}",
+                    feedback=change.reason,
+                )
+            )
+    return notes
+
+
 @dataclass(frozen=True)
 class ReReadLink:
     title: str

@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.grades import response_grade
-from assessments.models import Attempt, GradeChange, Quiz, QuizOverride, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
+from assessments.regrade import Regrade, question_regrade_apply
 from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
@@ -246,6 +247,25 @@ def quiz_response_grade(
     )
     attempt_result_follow_up(attempt=change.response.attempt, now=now)
     return change
+
+
+def question_regrade(
+    *, question: Question, by, reason: str, now: datetime | None = None
+) -> Regrade:
+    """Regrade the past answers to ``question`` after a key fix
+    (``assessments.regrade.question_regrade_apply``); each attempt whose result changed is
+    followed, in its own transaction, by what the result earns, as after any grade. A pass
+    may complete the course and issue the certificate, once; a certificate is never taken
+    back: the learners who no longer pass are in the outcome, and in
+    ``cohort.regrade_flags``, for the instructor to decide."""
+    now = now or timezone.now()
+    return question_regrade_apply(
+        question=question,
+        by=by,
+        reason=reason,
+        now=now,
+        after_each=lambda attempt: attempt_result_follow_up(attempt=attempt, now=now),
+    )
 
 
 def quiz_attempts_expired_submit(
