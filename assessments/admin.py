@@ -39,7 +39,11 @@ from assessments.gift import dump_gift
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.selectors import draw_shortfalls
-from assessments.services import quiz_override_grant, quiz_override_problems
+from assessments.services import (
+    quiz_attempts_close_follow,
+    quiz_override_grant,
+    quiz_override_problems,
+)
 from assessments.urls import QUESTION_REGRADE_PAGE
 from lessons.admin import (
     BY_POSITION,
@@ -162,6 +166,18 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             field.queryset = field.queryset.select_related("course")
             field.label_from_instance = course_label
         return field
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "closes_at" in form.changed_data:
+            moved = quiz_attempts_close_follow(quiz=obj)
+            if moved:
+                self.message_user(
+                    request,
+                    f"{plural(moved, 'attempt')} still open now "
+                    f"{'ends' if moved == 1 else 'end'} at the new close, or at the end of "
+                    "its time limit if that comes first.",
+                )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -437,7 +453,7 @@ class QuizOverrideForm(forms.ModelForm):
     class Meta:
         model = QuizOverride
         fields = ("quiz", "learner", "extra_attempts", "time_limit_minutes", "time_multiplier")
-        fields += ("reason",)
+        fields += ("closes_at", "reason")
 
     def clean(self):
         cleaned = super().clean()
@@ -451,6 +467,7 @@ class QuizOverrideForm(forms.ModelForm):
             extra_attempts=cleaned.get("extra_attempts") or 0,
             time_limit_minutes=cleaned.get("time_limit_minutes"),
             time_multiplier=cleaned.get("time_multiplier"),
+            closes_at=cleaned.get("closes_at"),
         )
         for field, message in problems.items():
             if field not in self.errors:
@@ -460,9 +477,10 @@ class QuizOverrideForm(forms.ModelForm):
 
 @admin.register(QuizOverride)
 class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
-    """A learner's own attempts and time limit at a quiz, saved by ``quiz_override_grant`` with
-    the instructor as the one who granted it. Never deleted: the terms are changed (0 extra
-    attempts, no time limit) and the history keeps what held before."""
+    """A learner's own attempts, time limit and close at a quiz, saved by
+    ``quiz_override_grant`` with the instructor as the one who granted it. Never deleted: the
+    terms are changed (0 extra attempts, no time limit) and the history keeps what held
+    before."""
 
     form = QuizOverrideForm
     course_path = "quiz__course"
@@ -472,6 +490,7 @@ class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
         "extra_attempts",
         "time_limit_minutes",
         "time_multiplier",
+        "closes_at",
         "granted_by",
         "created_at",
     )
@@ -504,6 +523,7 @@ class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
             extra_attempts=data.get("extra_attempts") or 0,
             time_limit_minutes=data.get("time_limit_minutes"),
             time_multiplier=data.get("time_multiplier"),
+            closes_at=data.get("closes_at"),
         )
         obj.pk = saved.pk
 

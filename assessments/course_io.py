@@ -13,14 +13,18 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.core import serializers
 from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
 from assessments.models import Choice, Question, Quiz
+from assessments.services import quiz_attempts_close_follow
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
@@ -41,6 +45,7 @@ QUIZ_SETTINGS = {
     "pass_mark": "pass_mark",
     "max_attempts": "max_attempts",
     "time_limit_minutes": "time_limit_minutes",
+    "closes_at": "closes_at",
     "draw": "draw_count",
     "draw_per": "draw_per",
     "shuffle_questions": "shuffle_questions",
@@ -51,6 +56,7 @@ QUIZ_SETTINGS = {
 QUIZ_DEFAULTS = {
     "max_attempts": None,
     "time_limit_minutes": None,
+    "closes_at": None,
     "draw": None,
     "draw_per": Quiz.DrawPer.BANK,
     "shuffle_questions": False,
@@ -153,12 +159,43 @@ def _quiz_sync(*, course, slug, values, settings, settings_path, report) -> Quiz
     if not settings.get("title"):
         raise CourseFormatError("a quiz needs a 'title'", path=settings_path)
     merged = {**QUIZ_DEFAULTS, **settings}
+    merged["closes_at"] = _close_moment(merged["closes_at"], path=settings_path)
     fields = {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
     quiz = Quiz.objects.filter(course=course, slug=slug).first() or Quiz(course=course, slug=slug)
+    closed_before = quiz.closes_at if quiz.pk else None
     instance_apply(
         quiz, {**values, **fields}, report=report, kind="quizzes", where={"path": settings_path}
     )
+    if quiz.closes_at != closed_before:
+        quiz_attempts_close_follow(quiz=quiz)
     return quiz
+
+
+def _close_moment(value, *, path: Path) -> datetime | None:
+    """A quiz's close as the folder writes it: a date and time with its offset from UTC
+    (``2025-06-30T17:00:00+02:00``, or ``Z``), so that it is the same moment on every server
+    the course is imported on. YAML reads one written plainly as a datetime already."""
+    if value is None:
+        return None
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        raise CourseFormatError(
+            f"'closes_at' must be a date and time such as 2025-06-30T17:00:00+02:00, "
+            f"not {value!r}",
+            path=path,
+        )
+    if timezone.is_naive(moment):
+        raise CourseFormatError(
+            f"'closes_at' {value} needs its offset from UTC, such as +02:00 or Z: without "
+            "one, the moment would depend on the server's time zone",
+            path=path,
+        )
+    return moment
 
 
 def _question_keys(titles: list[str]) -> list[tuple[str, int]]:

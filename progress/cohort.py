@@ -28,7 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, GradeChange, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
 from lessons.models import Course, Module
@@ -497,11 +497,12 @@ class LearnerRecord:
     enrollment: Enrollment
     progress: CourseProgress
     attempts: list[Attempt]  # each with ``answers``: list[AnswerReview]
+    overrides: list[QuizOverride]  # the learner's own terms at the course's quizzes
 
 
 def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
-    """One learner's progress, lessons read and attempts with their answers and the changes
-    of their grades. Eight queries.
+    """One learner's progress, lessons read, their own terms at the quizzes, and attempts
+    with their answers and the changes of their grades. Nine queries.
 
     Raises ``Enrollment.DoesNotExist`` for someone not enrolled in ``course``.
     """
@@ -539,7 +540,14 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
             )
             for response in attempt.responses.all()
         ]
-    return LearnerRecord(enrollment=enrollment, progress=progress, attempts=attempts)
+    overrides = list(
+        QuizOverride.objects.filter(learner_id=learner_id, quiz__course=course)
+        .select_related("quiz", "granted_by")
+        .order_by(F("quiz__module__position").asc(nulls_last=True), "quiz_id")
+    )
+    return LearnerRecord(
+        enrollment=enrollment, progress=progress, attempts=attempts, overrides=overrides
+    )
 
 
 def answer_text(shown: dict, answer) -> str:

@@ -146,7 +146,8 @@ def quiz_attempt_start(
 
 def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizOverride:
     """Give a learner who is stuck at ``quiz`` (out of attempts, not passed) one more attempt,
-    keeping any time limit granted before; the override's history keeps the earlier terms.
+    keeping any time limit and close granted before; the override's history keeps the
+    earlier terms.
 
     Refused (``ValidationError``) for someone not enrolled or not stuck, so a second click
     on the same button grants nothing more.
@@ -171,6 +172,7 @@ def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizO
             extra_attempts=(current.extra_attempts if current else 0) + 1,
             time_limit_minutes=current.time_limit_minutes if current else None,
             time_multiplier=current.time_multiplier if current else None,
+            closes_at=current.closes_at if current else None,
         )
 
 

@@ -588,8 +588,8 @@ def test_statistics_page_explains_itself_and_offers_the_choice(client, course, i
         # states, lessons, scores
         ("teach_course", 13),
         # session, user, course; expired attempts (none); enrollment; progress: outline (3),
-        # learner (3), from an empty cache; attempts, responses, grade changes
-        ("teach_learner", 14),
+        # learner (3), from an empty cache; attempts, responses, grade changes; own terms
+        ("teach_learner", 15),
         # session, user, course; outline (3); count; page
         ("teach_gradebook", 8),
         ("teach_gradebook_csv", 7),

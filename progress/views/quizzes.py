@@ -31,6 +31,7 @@ from assessments.selectors import (
     attempt_with_responses,
     grade_changes_of,
     quiz_is_available,
+    quiz_is_closed,
     quiz_question_count,
 )
 from assessments.services import AttemptClosed, QuizError
@@ -188,6 +189,7 @@ def quiz_detail(request, course_slug, slug):
             "quiz": quiz,
             "course": quiz.course,
             "record": record,
+            "closed": quiz_is_closed(closes_at=record.closes_at, now=timezone.now()),
             "question_count": quiz_question_count(quiz=quiz, bank_size=quiz.bank_size),
             "open_attempt": open_attempt,
             "past_attempts": past_attempts,
@@ -408,7 +410,10 @@ def attempt_result(request, pk):
             "shows": shows,
             "reviews": reviews,
             "regrades": regrade_notes(responses=responses, changes=changes),
-            "can_retake": record is not None and record.is_open and record.attempts_left != 0,
+            "can_retake": record is not None
+            and record.is_open
+            and record.attempts_left != 0
+            and not quiz_is_closed(closes_at=record.closes_at, now=timezone.now()),
             "next_step": quiz_next_step(progress=progress, quiz=quiz),
         },
     )
