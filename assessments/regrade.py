@@ -30,6 +30,7 @@ a regrade twice changes nothing the second time: the key is the same by then.
 
 import logging
 import random
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,6 +109,9 @@ class Regrade:
     rekeyed: int = 0
     pass_changes: list[PassChange] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)  # attempts that could not be regraded
+    # Answers a regrade cut short by its time (``seconds``) did not reach: applying again
+    # carries on, the ones done being done.
+    unfinished: int = 0
     applied: bool = False
 
     @property
@@ -229,7 +233,7 @@ def _foreseen(response: Response, key_now: dict):
     )
 
 
-def _collected(question, key_now, outcomes, *, failed=(), applied=False) -> Regrade:
+def _collected(question, key_now, outcomes, *, failed=(), unfinished=0, applied=False) -> Regrade:
     """A regrade from what it did (or would do) to each answer: an ``AttemptChange``, a
     ``LeftAlone``, True for a key corrected with the same score, False for nothing."""
     changes = [outcome for outcome in outcomes if isinstance(outcome, AttemptChange)]
@@ -241,6 +245,7 @@ def _collected(question, key_now, outcomes, *, failed=(), applied=False) -> Regr
         rekeyed=sum(1 for outcome in outcomes if outcome is True),
         pass_changes=_pass_changes(question, changes),
         failed=list(failed),
+        unfinished=unfinished,
         applied=applied,
     )
 
@@ -252,6 +257,7 @@ def question_regrade_apply(
     reason: str,
     now: datetime | None = None,
     after_each: Callable[[Attempt], None] | None = None,
+    seconds: float | None = None,
 ) -> Regrade:
     """Regrade every past answer to ``question`` against its key as it is now, each attempt
     in a transaction of its own; ``after_each`` gets each rescored attempt, in that
@@ -260,7 +266,9 @@ def question_regrade_apply(
 
     Raises ``ValidationError`` (by field) without a reason, or for a question whose answers
     are graded by people; nothing is written then. An attempt that fails is logged, left as
-    it was, and named in ``failed``; the others are regraded regardless.
+    it was, and named in ``failed``; the others are regraded regardless. Given ``seconds``
+    (a web request must answer), no attempt is begun once they have passed, at least one
+    is done, and ``unfinished`` says how many answers are left for the next run.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()
@@ -269,11 +277,28 @@ def question_regrade_apply(
     key_now = question_key_now(question)
     if refused := question_regrade_refused(key_now):
         raise ValidationError(refused)
-    outcomes, failed = [], []
-    answers = Response.objects.filter(question=question).order_by("attempt_id")
-    for response_id, attempt_id in answers.values_list("pk", "attempt_id"):
+    # What needs doing, read as the dry run reads it: a run cut short by its time and run
+    # again starts where it stopped, not at the answers it has already regraded.
+    outcomes, failed, pending = [], [], []
+    for response in _responses_of(question):
+        decision = _decide(response, key_now)
+        if decision.left_alone:
+            outcomes.append(
+                LeftAlone(attempt=response.attempt, slot=response.slot, why=decision.left_alone)
+            )
+        elif decision.shown is not None:
+            pending.append((response.pk, response.attempt_id))
+    stop_at = None if seconds is None else time.monotonic() + seconds
+    done = 0
+    for index, (response_id, attempt_id) in enumerate(pending):
+        if done and stop_at is not None and time.monotonic() >= stop_at:
+            return _collected(
+                question, key_now, outcomes, failed=failed, unfinished=len(pending) - index,
+                applied=True,
+            )  # fmt: skip
         try:
             with transaction.atomic():
+                # Decided again under the attempt's lock: it may have changed meanwhile.
                 outcome = _regrade_answer(
                     response_id, attempt_id, key_now, by=by, reason=reason, now=now
                 )
@@ -285,6 +310,7 @@ def question_regrade_apply(
             failed.append(attempt_id)
         else:
             outcomes.append(outcome)
+            done += 1
     return _collected(question, key_now, outcomes, failed=failed, applied=True)
 
 

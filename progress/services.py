@@ -252,14 +252,19 @@ def quiz_response_grade(
 
 
 def question_regrade(
-    *, question: Question, by, reason: str, now: datetime | None = None
+    *,
+    question: Question,
+    by,
+    reason: str,
+    now: datetime | None = None,
+    seconds: float | None = None,
 ) -> Regrade:
     """Regrade the past answers to ``question`` after a key fix
-    (``assessments.regrade.question_regrade_apply``); each attempt whose result changed is
-    followed, in its own transaction, by what the result earns, as after any grade. A pass
-    may complete the course and issue the certificate, once; a certificate is never taken
-    back: the learners who no longer pass are in the outcome, and in
-    ``cohort.regrade_flags``, for the instructor to decide."""
+    (``assessments.regrade.question_regrade_apply``, within ``seconds`` if given); each
+    attempt whose result changed is followed, in its own transaction, by what the result
+    earns, as after any grade. A pass may complete the course and issue the certificate,
+    once; a certificate is never taken back: the learners who no longer pass are in the
+    outcome, and in ``cohort.regrade_flags``, for the instructor to decide."""
     now = now or timezone.now()
     return question_regrade_apply(
         question=question,
@@ -267,6 +272,7 @@ def question_regrade(
         reason=reason,
         now=now,
         after_each=lambda attempt: attempt_result_follow_up(attempt=attempt, now=now),
+        seconds=seconds,
     )
 
 

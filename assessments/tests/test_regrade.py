@@ -541,3 +541,27 @@ def test_a_regrade_and_a_learner_submitting_at_once_leave_the_corrected_grade(ex
     changes = list(response.grade_changes.all())
     assert [(c.score_before, c.score_after) for c in changes] in ([], [(0, 1)])
     assert Certificate.objects.filter(learner=learner).count() == 1
+
+
+def test_a_regrade_cut_short_by_its_time_carries_on_where_it_stopped(exam, cohort_sat, now):
+    """A web request must answer: given no time at all, each run regrades one attempt, says
+    how many answers are left, and runs one after the other end as one whole run would."""
+    _, _, ines = cohort_sat
+    question = first_question(exam)
+    planned = {
+        c.attempt.pk: c.result_after for c in question_regrade_plan(question=question).changes
+    }
+
+    runs = []
+    while not runs or runs[-1].unfinished:
+        runs.append(
+            question_regrade(question=question, by=ines, reason=REASON, now=now, seconds=0)
+        )
+
+    assert [run.unfinished for run in runs] == [2, 1, 0]
+    assert {
+        pk: (score, percent, passed)
+        for pk, (score, percent, passed) in results(exam).items()
+        if pk in planned
+    } == {pk: (r.score, r.percent, r.passed) for pk, r in planned.items()}
+    assert question_regrade_plan(question=question).changes == []

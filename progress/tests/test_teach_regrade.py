@@ -250,3 +250,20 @@ def test_saving_an_unanswered_question_offers_no_regrade(client, instructor, que
     saved = client.post(change_url, data, follow=True)
     assert not [m for m in saved.context["messages"] if m.level_tag == "info"]
     assert Question.objects.get(pk=question.pk).text == "Where was the treaty signed?"
+
+
+def test_a_regrade_cut_short_on_the_page_says_to_apply_again(
+    client, instructor, question, ada_and_bob, monkeypatch
+):
+    from progress.views import teach
+
+    monkeypatch.setattr(teach, "REGRADE_SECONDS", 0)
+    client.force_login(instructor)
+
+    done = client.post(regrade_url(question), {"reason": REASON}, follow=True)
+
+    said = [str(message) for message in done.context["messages"]]
+    assert "Time ran short: 1 more answer to look at. Apply again to carry on" in " ".join(said)
+    assert "1 attempt would change score" in text_of(done)
+    again = client.post(regrade_url(question), {"reason": REASON}, follow=True)
+    assert "Nothing to apply" in text_of(again)

@@ -37,6 +37,9 @@ from progress.spreadsheets import csv_response, xlsx_response
 LEARNERS_PER_PAGE = 50
 ANSWERS_PER_PAGE = 20
 CHANGES_PER_PAGE = 50
+# A regrade applied from the page stops starting attempts after this long, well within the
+# server's request timeout (GUNICORN_TIMEOUT, 30 s); applying again carries on.
+REGRADE_SECONDS = 15
 NAMES_IN_A_MESSAGE = 10
 CSV_CHUNK = 2000
 NO_ACCESS = "Only the course’s instructors can follow its learners."
@@ -341,7 +344,10 @@ def question_regrade(request, course, question_id):
         if form.is_valid():
             try:
                 outcome = services.question_regrade(
-                    question=question, by=request.user, reason=form.cleaned_data["reason"]
+                    question=question,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    seconds=REGRADE_SECONDS,
                 )
             except ValidationError as refusal:
                 form.add_error(None, refusal.messages)
@@ -422,6 +428,13 @@ def _regrade_messages(request, outcome: Regrade) -> None:
             request,
             f"Now passing “{outcome.question.quiz.title}”: {_names(outcome.now_passing)}. "
             "Whoever has now completed the course has their certificate.",
+        )
+    if outcome.unfinished:
+        messages.warning(
+            request,
+            f"Time ran short: {outcome.unfinished} more answer"
+            f"{'s' if outcome.unfinished != 1 else ''} to look at. Apply again to carry on: "
+            "what is done stays done. (The regrade_question command has no time limit.)",
         )
     if outcome.failed:
         messages.error(
