@@ -42,7 +42,6 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from assessments.forms import plain_number
 from assessments.grading import EARLIER_KEYS, Grade, grade, is_graded, question_snapshot
 from assessments.kinds import kind_for
 from assessments.models import Attempt, GradeChange, Question, Response
@@ -394,9 +393,3 @@ def _pass_changes(question: Question, changes: list[AttemptChange]) -> list[Pass
         for pk, learner in learners.items()
         if before[pk] != after[pk]
     ]
-
-
-def score_change_label(change: AttemptChange) -> str:
-    """ "1 → 2 points" for an instructor's list or a learner's note."""
-    before = "–" if change.score_before is None else plain_number(change.score_before)
-    return f"{before} → {plain_number(change.score_after)}"

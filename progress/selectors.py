@@ -623,14 +623,13 @@ def regrade_notes(*, responses: list[Response], changes: dict[int, list[GradeCha
             if change.source != GradeChange.Source.REGRADE:
                 continue
             before = "–" if change.score_before is None else plain_number(change.score_before)
-            notes.append(
-                GradeNote(
-                    when=change.created_at,
-                    text=f"after a correction to question {response.slot}: {before} → "
-                    f"{points_label(change.score_after)}",
-                    feedback=change.reason,
-                )
+            text = (
+                f"after a correction to question {response.slot}: {before} → "
+                f"{points_label(change.score_after)}"
             )
+            if change.reason:
+                text += f". Why: {change.reason}"
+            notes.append(GradeNote(when=change.created_at, text=text, feedback=""))
     return notes
 
 

@@ -61,7 +61,8 @@ class Command(BaseCommand):
         for change in outcome.changes:
             self.stdout.write(
                 f"  {learner_name(change.attempt.learner)}, attempt {change.attempt.number}: "
-                f"{plain_number(change.score_before or 0)} → {plain_number(change.score_after)} "
+                f"{'–' if change.score_before is None else plain_number(change.score_before)}"
+                f" → {plain_number(change.score_after)} "
                 f"points, {_percent(change.result_before)} → {_percent(change.result_after)}"
             )
         for item in outcome.left_alone:
