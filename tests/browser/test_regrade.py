@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from assessments.models import Attempt, GradeChange
 from progress.services import enrollment_create
 from tests.browser.conftest import follow, log_in
-from tests.factories import UserFactory, make_instructor
+from tests.browser.test_stuck import teacher_page
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +33,7 @@ def test_an_instructor_regrades_a_fixed_key_and_the_learner_is_told(
         choice.weight = Decimal(0) if choice.weight > 0 else Decimal(100) / 3
         choice.save()
 
-    instructor = make_instructor("ines")
-    course.instructors.add(instructor)
-    teacher_context = new_context()
-    log_in(teacher_context, instructor, live_server)
-    teacher = teacher_context.new_page()
+    teacher, _ = teacher_page(new_context, course, live_server)
     teacher.goto(f"/teach/{course.slug}/quizzes/{quiz.slug}/stats/")
     follow(teacher, teacher.get_by_role("link", name="Regrade question 1", exact=True))
 

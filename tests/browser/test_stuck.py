@@ -33,6 +33,15 @@ def stuck_learner(course, take_quiz, now):
     return learner
 
 
+def teacher_page(new_context, course, live_server):
+    """A page of a browser of its own, logged in as an instructor of ``course``, and them."""
+    instructor = make_instructor("ines")
+    course.instructors.add(instructor)
+    context = new_context()
+    log_in(context, instructor, live_server)
+    return context.new_page(), instructor
+
+
 def test_an_instructor_unsticks_a_learner_who_then_opens_the_next_module(
     new_context, audit, course, stuck_learner, live_server
 ):
@@ -50,11 +59,7 @@ def test_an_instructor_unsticks_a_learner_who_then_opens_the_next_module(
     expect(learner.get_by_role("main")).to_contain_text(f"Opens when you complete “{first.title}”")
 
     # The instructor finds her on the stuck list and grants one more attempt, with a reason.
-    instructor = make_instructor("ines")
-    course.instructors.add(instructor)
-    teacher_context = new_context()
-    log_in(teacher_context, instructor, live_server)
-    teacher = teacher_context.new_page()
+    teacher, instructor = teacher_page(new_context, course, live_server)
     teacher.goto(f"/teach/{course.slug}/stuck/")
     audit(teacher, "stuck-list")
     row = teacher.get_by_role("row", name=re.compile("Ada Lovelace"))
