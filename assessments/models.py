@@ -398,7 +398,9 @@ class Response(models.Model):
     )
     slot = models.PositiveSmallIntegerField(help_text="Position in the attempt, from 1.")
     # The live question, while it exists: for statistics. Grading and review
-    # read `shown` only, so editing or deleting the question changes nothing.
+    # read `shown` only, so editing or deleting the question changes nothing; only a
+    # regrade after a key fix replaces the key in `shown` (``assessments.regrade``), keeping
+    # what was shown and the replaced key (`earlier_keys`).
     question = models.ForeignKey(
         Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
     )
