@@ -42,7 +42,12 @@ from assessments.kinds import kind_for
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
 from assessments.selectors import draw_shortfalls, grade_changes_of
-from assessments.services import quiz_override_grant, quiz_override_problems
+from assessments.services import (
+    quiz_attempts_close_follow,
+    quiz_override_grant,
+    quiz_override_problems,
+)
+from assessments.urls import QUESTION_REGRADE_PAGE
 from lessons.admin import (
     BY_POSITION,
     ContentAdmin,
@@ -204,6 +209,18 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             field.queryset = field.queryset.select_related("course")
             field.label_from_instance = course_label
         return field
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "closes_at" in form.changed_data:
+            moved = quiz_attempts_close_follow(quiz=obj)
+            if moved:
+                self.message_user(
+                    request,
+                    f"{plural(moved, 'attempt')} still open now "
+                    f"{'ends' if moved == 1 else 'end'} at the new close, or at the end of "
+                    "its time limit if that comes first.",
+                )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -374,6 +391,33 @@ def warn_short_draw(model_admin, request, quiz: Quiz) -> None:
         )
 
 
+def offer_regrade(model_admin, request, question: Question) -> None:
+    """After a change to a question learners have answered in submitted attempts: they keep
+    the key they were graded by, so link to the regrade's dry run, in case the change was a
+    fix of the key. Written answers are graded by people and never regraded."""
+    if not kind_for(question.kind).graded_automatically:
+        return
+    answered = Response.objects.filter(question=question, attempt__submitted_at__isnull=False)
+    count = answered.count()
+    if not count:
+        return
+    url = reverse(
+        QUESTION_REGRADE_PAGE,
+        kwargs={"course_slug": question.quiz.course.slug, "question_id": question.pk},
+    )
+    model_admin.message_user(
+        request,
+        format_html(
+            "Learners answered this question in {}: those attempts keep the key they were "
+            'graded by. If you corrected the key, <a href="{}">see which of them a regrade '
+            "would change</a>; nothing changes until you apply it.",
+            plural(count, "submitted attempt"),
+            url,
+        ),
+        messages.INFO,
+    )
+
+
 def questions_summary(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
     kinds = Counter(quiz.questions.values_list("kind", flat=True))
@@ -447,6 +491,8 @@ class QuestionAdmin(ContentAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         warn_unfinished(self, request, [form.instance])
+        if change and (form.has_changed() or any(f.has_changed() for f in formsets)):
+            offer_regrade(self, request, form.instance)
 
     def delete_view(self, request, object_id, extra_context=None):
         question = self.get_object(request, unquote(object_id))
@@ -541,7 +587,7 @@ class QuizOverrideForm(forms.ModelForm):
     class Meta:
         model = QuizOverride
         fields = ("quiz", "learner", "extra_attempts", "time_limit_minutes", "time_multiplier")
-        fields += ("reason",)
+        fields += ("closes_at", "reason")
 
     def clean(self):
         cleaned = super().clean()
@@ -555,6 +601,7 @@ class QuizOverrideForm(forms.ModelForm):
             extra_attempts=cleaned.get("extra_attempts") or 0,
             time_limit_minutes=cleaned.get("time_limit_minutes"),
             time_multiplier=cleaned.get("time_multiplier"),
+            closes_at=cleaned.get("closes_at"),
         )
         for field, message in problems.items():
             if field not in self.errors:
@@ -564,9 +611,10 @@ class QuizOverrideForm(forms.ModelForm):
 
 @admin.register(QuizOverride)
 class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
-    """A learner's own attempts and time limit at a quiz, saved by ``quiz_override_grant`` with
-    the instructor as the one who granted it. Never deleted: the terms are changed (0 extra
-    attempts, no time limit) and the history keeps what held before."""
+    """A learner's own attempts, time limit and close at a quiz, saved by
+    ``quiz_override_grant`` with the instructor as the one who granted it. Never deleted: the
+    terms are changed (0 extra attempts, no time limit) and the history keeps what held
+    before."""
 
     form = QuizOverrideForm
     course_path = "quiz__course"
@@ -576,6 +624,7 @@ class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
         "extra_attempts",
         "time_limit_minutes",
         "time_multiplier",
+        "closes_at",
         "granted_by",
         "created_at",
     )
@@ -608,6 +657,7 @@ class QuizOverrideAdmin(CourseScopedAdmin, SimpleHistoryAdmin):
             extra_attempts=data.get("extra_attempts") or 0,
             time_limit_minutes=data.get("time_limit_minutes"),
             time_multiplier=data.get("time_multiplier"),
+            closes_at=data.get("closes_at"),
         )
         obj.pk = saved.pk
 

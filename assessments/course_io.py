@@ -14,12 +14,15 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from django.core import serializers
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from assessments.gift import (
     GiftAnswer,
@@ -33,6 +36,7 @@ from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
 from assessments.moodle_xml import TOP_CATEGORY, MoodleXmlError, dump_moodle_xml, parse_moodle_xml
 from assessments.selectors import quiz_group_sizes
+from assessments.services import quiz_attempts_close_follow
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
@@ -63,6 +67,7 @@ QUIZ_SETTINGS = {
     "pass_mark": "pass_mark",
     "max_attempts": "max_attempts",
     "time_limit_minutes": "time_limit_minutes",
+    "closes_at": "closes_at",
     "draw": "draw_count",
     "draw_per": "draw_per",
     "shuffle_questions": "shuffle_questions",
@@ -73,6 +78,7 @@ QUIZ_SETTINGS = {
 QUIZ_DEFAULTS = {
     "max_attempts": None,
     "time_limit_minutes": None,
+    "closes_at": None,
     "draw": None,
     "draw_per": Quiz.DrawPer.BANK,
     "shuffle_questions": False,
@@ -263,6 +269,9 @@ def _quiz_fields(settings: dict, *, where: dict, lines: dict) -> dict:
     if not settings.get("title"):
         raise CourseFormatError("a quiz needs a 'title'", **where)
     merged = {**QUIZ_DEFAULTS, **settings}
+    merged["closes_at"] = _close_moment(
+        merged["closes_at"], where={**where, "line": lines.get("closes_at", where["line"])}
+    )
     return {QUIZ_SETTINGS[key]: value for key, value in merged.items()}
 
 
@@ -271,6 +280,7 @@ def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) 
     where = {"path": settings_path, "line": lines.get("")}
     fields = _quiz_fields(settings, where=where, lines=lines)
     quiz = Quiz.objects.filter(course=course, slug=slug).first() or Quiz(course=course, slug=slug)
+    closed_before = quiz.closes_at if quiz.pk else None
     instance_apply(
         quiz,
         {**values, **fields},
@@ -280,6 +290,8 @@ def _quiz_sync(*, course, slug, values, settings, settings_path, lines, report) 
         names=_SETTING_NAMES,
         lines={field: lines[key] for key, field in QUIZ_SETTINGS.items() if key in lines},
     )
+    if quiz.closes_at != closed_before:
+        quiz_attempts_close_follow(quiz=quiz)
     return quiz
 
 
@@ -304,6 +316,33 @@ def _check_draw(quiz: Quiz, *, quiz_file: QuizFile, where: dict) -> None:
     else:
         message = f"draw: {quiz.draw_count} questions, but {bank} holds {largest}"
     raise CourseFormatError(f"{message}: draw fewer, or leave 'draw' out to ask them all", **where)
+
+
+def _close_moment(value, *, where: dict) -> datetime | None:
+    """A quiz's close as the folder writes it: a date and time with its offset from UTC
+    (``2025-06-30T17:00:00+02:00``, or ``Z``), so that it is the same moment on every server
+    the course is imported on. YAML reads one written plainly as a datetime already."""
+    if value is None:
+        return None
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = parse_datetime(value.strip())
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime):
+        raise CourseFormatError(
+            f"'closes_at' must be a date and time such as 2025-06-30T17:00:00+02:00, "
+            f"not {value!r}",
+            **where,
+        )
+    if timezone.is_naive(moment):
+        raise CourseFormatError(
+            f"'closes_at' {value} needs its offset from UTC, such as +02:00 or Z: without "
+            "one, the moment would depend on the server's time zone",
+            **where,
+        )
+    return moment
 
 
 def _question_keys(titles: list[str]) -> list[tuple[str, int]]:

@@ -75,6 +75,9 @@ WEIGHT_QUANTUM = Decimal(1).scaleb(-WEIGHT_PLACES)
 
 # --- Snapshots ---------------------------------------------------------------
 
+# Where a snapshot keeps the keys a regrade replaced (``assessments.regrade``), oldest first.
+EARLIER_KEYS = "earlier_keys"
+
 
 def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool) -> dict:
     """The question, its choices and its key, frozen as they are shown in one attempt.
@@ -130,7 +133,8 @@ def shown_for_learner(shown: dict) -> dict:
     What a page may send to the browser while the attempt is open.
     """
     # The lesson and passage that answer the question come with the feedback, not before;
-    # so does the module (or category) it was drawn from, which points at them.
+    # so does the module (or category) it was drawn from, which points at them; and the keys
+    # a regrade replaced (``EARLIER_KEYS``) are keys.
     public = {
         key: value
         for key, value in shown.items()
@@ -142,6 +146,7 @@ def shown_for_learner(shown: dict) -> dict:
             "lesson",
             "option_tokens",
             "drawn_from",
+            EARLIER_KEYS,
         )
     }
     public["choices"] = [

@@ -86,6 +86,14 @@ class Quiz(models.Model):
     time_limit_minutes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Leave empty for no time limit."
     )
+    closes_at = models.DateTimeField(
+        "closes",
+        null=True,
+        blank=True,
+        help_text="From this moment no attempt can start, and attempts still open are handed "
+        "in with the answers saved (a learner may be granted a later one). Empty: it never "
+        "closes.",
+    )
     shuffle_questions = models.BooleanField(default=False)
     shuffle_choices = models.BooleanField(default=False)
     draw_count = models.PositiveIntegerField(
@@ -355,6 +363,10 @@ class Attempt(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
     number = models.PositiveSmallIntegerField()
     started_at = models.DateTimeField()
+    # The minutes the attempt was given when it started (the quiz's, or the learner's own);
+    # its deadline is the end of them or the close of the quiz, whichever comes first, and
+    # follows the close when that moves (``assessments.services.quiz_attempts_close_follow``).
+    time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     auto_submitted = models.BooleanField(
@@ -434,7 +446,9 @@ class Response(models.Model):
     )
     slot = models.PositiveSmallIntegerField(help_text="Position in the attempt, from 1.")
     # The live question, while it exists: for statistics. Grading and review
-    # read `shown` only, so editing or deleting the question changes nothing.
+    # read `shown` only, so editing or deleting the question changes nothing; only a
+    # regrade after a key fix replaces the key in `shown` (``assessments.regrade``), keeping
+    # what was shown and the replaced key (`earlier_keys`).
     question = models.ForeignKey(
         Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
     )
@@ -490,9 +504,9 @@ class Response(models.Model):
 
 class QuizOverride(models.Model):
     """One learner's own terms for a quiz, granted by an instructor with a reason: attempts
-    on top of the quiz's limit, and a time limit of their own (a fixed number of minutes, or
-    the quiz's times a factor, for an accommodation). One per learner and quiz: a later
-    grant changes it, and its history keeps every earlier value."""
+    on top of the quiz's limit, a time limit of their own (a fixed number of minutes, or
+    the quiz's times a factor, for an accommodation) and a later close date. One per learner
+    and quiz: a later grant changes it, and its history keeps every earlier value."""
 
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="overrides")
     learner = models.ForeignKey(
@@ -510,6 +524,12 @@ class QuizOverride(models.Model):
         null=True,
         blank=True,
         help_text="Or the quiz's time limit times this (1.5 for half as long again).",
+    )
+    closes_at = models.DateTimeField(
+        "closes",
+        null=True,
+        blank=True,
+        help_text="This learner's own close date, later than the quiz's.",
     )
     reason = models.TextField()
     granted_by = models.ForeignKey(

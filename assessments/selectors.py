@@ -124,9 +124,28 @@ def attempt_time_limit(*, quiz: Quiz, override: QuizOverride | None) -> int | No
     return quiz.time_limit_minutes
 
 
-def attempt_deadline(*, quiz: Quiz, override: QuizOverride | None, now: datetime):
-    minutes = attempt_time_limit(quiz=quiz, override=override)
-    return now + timedelta(minutes=minutes) if minutes else None
+def quiz_closes_at(*, quiz: Quiz, own: datetime | None) -> datetime | None:
+    """When the quiz closes for a learner: its close date, or the learner's own later one
+    (``QuizOverride.closes_at``); None when the quiz never closes. A learner's close date only
+    ever gives more time: one the quiz has since moved past counts for nothing."""
+    if quiz.closes_at is None:
+        return None
+    return max(quiz.closes_at, own) if own is not None else quiz.closes_at
+
+
+def quiz_is_closed(*, closes_at: datetime | None, now: datetime) -> bool:
+    """Whether no attempt may start any more: the close (``quiz_closes_at``) has come."""
+    return closes_at is not None and now >= closes_at
+
+
+def attempt_deadline(
+    *, started_at: datetime, minutes: int | None, closes_at: datetime | None
+) -> datetime | None:
+    """When an attempt takes no more answers and is handed in: at the end of its ``minutes``
+    (``attempt_time_limit``, fixed when it started) or at the quiz's close for its learner,
+    whichever comes first; None when neither applies."""
+    ends = started_at + timedelta(minutes=minutes) if minutes else None
+    return min((moment for moment in (ends, closes_at) if moment is not None), default=None)
 
 
 # --- Grades given by people ------------------------------------------------------------------
@@ -186,3 +205,14 @@ def grade_changes_of(responses) -> dict[int, list[GradeChange]]:
     for change in GradeChange.objects.filter(response__in=responses).select_related("by"):
         changes.setdefault(change.response_id, []).append(change)
     return changes
+
+
+def question_regrades(*, question: Question) -> list[dict]:
+    """Each regrade applied to ``question``'s answers, the latest first: when, who (``by__…``,
+    None for a command), why, and how many ``answers`` it changed. One query."""
+    return list(
+        GradeChange.objects.filter(source=GradeChange.Source.REGRADE, response__question=question)
+        .values("created_at", "reason", "by__username", "by__first_name", "by__last_name")
+        .annotate(answers=Count("pk"))
+        .order_by("-created_at")
+    )

@@ -30,8 +30,11 @@ from assessments.models import Attempt, Question, Quiz, QuizOverride, Response
 from assessments.selectors import (
     attempt_deadline,
     attempt_limit,
+    attempt_time_limit,
     draw_group,
     draw_plan,
+    quiz_closes_at,
+    quiz_is_closed,
     quiz_override_for,
 )
 from lessons.models import Status
@@ -49,6 +52,15 @@ class QuizUnavailable(QuizError):
 
 class AttemptLimitReached(QuizError):
     pass
+
+
+class QuizClosed(QuizError):
+    pass
+
+
+def moment_label(moment: datetime) -> str:
+    """A moment as the site shows it: in its time zone, with the zone named."""
+    return timezone.localtime(moment).strftime("%d %b %Y, %H:%M %Z")
 
 
 class AttemptClosed(QuizError):
@@ -116,6 +128,11 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
 
     # Read under the learner's lock: starts racing a grant see it or not, never half of it.
     override = quiz_override_for(quiz=quiz, learner=learner)
+    closes_at = quiz_closes_at(quiz=quiz, own=override.closes_at if override else None)
+    if quiz_is_closed(closes_at=closes_at, now=now):
+        raise QuizClosed(
+            f"“{quiz.title}” closed on {moment_label(closes_at)}: no attempt can start."
+        )
     used = Attempt.objects.used().filter(learner=learner, quiz=quiz).count()
     limit = attempt_limit(quiz=quiz, extra_attempts=override.extra_attempts if override else 0)
     if limit is not None and used >= limit:
@@ -136,12 +153,14 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
         for index, question in questions
     ]
     last_number = Attempt.objects.filter(learner=learner, quiz=quiz).aggregate(n=Max("number"))
+    minutes = attempt_time_limit(quiz=quiz, override=override)
     attempt = Attempt.objects.create(
         learner=learner,
         quiz=quiz,
         number=(last_number["n"] or 0) + 1,
         started_at=now,
-        deadline=attempt_deadline(quiz=quiz, override=override, now=now),
+        time_limit_minutes=minutes,
+        deadline=attempt_deadline(started_at=now, minutes=minutes, closes_at=closes_at),
         pass_mark=quiz.pass_mark,
         max_score=max_score_of(snapshots),
     )
@@ -347,10 +366,18 @@ def quiz_override_problems(
     extra_attempts: int,
     time_limit_minutes: int | None,
     time_multiplier: Decimal | None,
+    closes_at: datetime | None = None,
 ) -> dict[str, str]:
     """What is wrong with these terms, by field, in words for the instructor; empty if
     nothing. ``quiz_override_grant`` and the admin's form both ask it."""
     errors = {}
+    if closes_at is not None:
+        if quiz.closes_at is None:
+            errors["closes_at"] = f"“{quiz.title}” never closes: there is no close to extend."
+        elif closes_at <= quiz.closes_at:
+            errors["closes_at"] = (
+                f"Give a moment after the quiz's own close, {moment_label(quiz.closes_at)}."
+            )
     if not (reason or "").strip():
         errors["reason"] = "Say why: the reason is kept with the grant."
     if extra_attempts < 0:
@@ -382,11 +409,13 @@ def quiz_override_grant(
     extra_attempts: int = 0,
     time_limit_minutes: int | None = None,
     time_multiplier: Decimal | None = None,
+    closes_at: datetime | None = None,
 ) -> QuizOverride:
-    """Set ``learner``'s own terms for ``quiz``: attempts on top of its limit and a time limit
-    of their own (minutes, or the quiz's times a multiplier; at most one of the two). A later
-    grant replaces the earlier terms; the history keeps them. Attempts already made are left
-    as they are: a new time limit counts from the next start.
+    """Set ``learner``'s own terms for ``quiz``: attempts on top of its limit, a time limit
+    of their own (minutes, or the quiz's times a multiplier; at most one of the two) and a
+    close later than the quiz's. A later grant replaces the earlier terms; the history keeps
+    them. Attempts already made keep their time limit (a new one counts from the next
+    start); an attempt still open follows the learner's close at once.
 
     Raises ``ValidationError`` (by field) for terms that cannot be granted; nothing is written.
     """
@@ -397,6 +426,7 @@ def quiz_override_grant(
         extra_attempts=extra_attempts,
         time_limit_minutes=time_limit_minutes,
         time_multiplier=time_multiplier,
+        closes_at=closes_at,
     )
     if errors:
         raise ValidationError(errors)
@@ -409,11 +439,44 @@ def quiz_override_grant(
             "extra_attempts": extra_attempts,
             "time_limit_minutes": time_limit_minutes,
             "time_multiplier": time_multiplier,
+            "closes_at": closes_at,
             "reason": reason,
             "granted_by": granted_by,
         },
     )
+    quiz_attempts_close_follow(quiz=quiz, learner=learner)
     return override
+
+
+def quiz_attempts_close_follow(*, quiz: Quiz, learner=None) -> int:
+    """After the close of ``quiz`` was set or moved (the quiz's own, or one ``learner``'s):
+    each attempt still open ends at the earlier of its time limit and the new close, so the
+    expiry job hands it in then; returns how many deadlines moved. The time limit an attempt
+    started with (``Attempt.time_limit_minutes``) stays its own."""
+    attempts = Attempt.objects.filter(quiz=quiz, submitted_at__isnull=True)
+    if learner is not None:
+        attempts = attempts.filter(learner=learner)
+    attempts = list(attempts)
+    if not attempts:
+        return 0
+    own = dict(
+        QuizOverride.objects.filter(
+            quiz=quiz, learner__in={attempt.learner_id for attempt in attempts}
+        ).values_list("learner_id", "closes_at")
+    )
+    moved = 0
+    for attempt in attempts:
+        ends = attempt_deadline(
+            started_at=attempt.started_at,
+            minutes=attempt.time_limit_minutes,
+            closes_at=quiz_closes_at(quiz=quiz, own=own.get(attempt.learner_id)),
+        )
+        if ends != attempt.deadline:
+            # Only while it is open: an attempt handed in meanwhile keeps its record.
+            moved += Attempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True).update(
+                deadline=ends
+            )
+    return moved
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,7 @@ class _Learner:
             quiz=quiz.quiz,
             number=number,
             started_at=self.now(),
+            time_limit_minutes=limit,
             deadline=self.now() + timedelta(minutes=limit) if limit else None,
             pass_mark=quiz.quiz.pass_mark,
             max_score=max_score_of(shown.data for _, shown in drawn),

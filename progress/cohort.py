@@ -15,9 +15,11 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -26,7 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, GradeChange, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
 from assessments.text_formats import question_text_html
@@ -309,28 +311,77 @@ def stuck_learners(outline: Outline) -> list[StuckLearner]:
     """Each learner stuck at a quiz of the course (module quizzes in order, then the final
     exam), by name. One query, whatever the size of the cohort."""
     limited = [quiz for quiz in outline.quizzes if quiz.max_attempts is not None]
-    if not limited:
+    return [
+        StuckLearner(enrollment=enrollment, quiz=quiz)
+        for enrollment, quiz in _enrollments_at_quizzes(
+            outline.course, {quiz: rules.stuck_sql(quiz) for quiz in limited}
+        )
+    ]
+
+
+def _enrollments_at_quizzes(course: Course, conditions: dict[Quiz, Q], **annotations):
+    """(enrolment, quiz) for each learner of ``course`` and each quiz whose condition holds
+    for them, by name, then in the order of ``conditions``; the enrolments come with their
+    learner and ``annotations``. One query."""
+    if not conditions:
         return []
-    stuck = {quiz.pk: rules.stuck_sql(quiz) for quiz in limited}
     anywhere = Q()
-    for condition in stuck.values():
+    for condition in conditions.values():
         anywhere |= condition
     enrollments = (
-        Enrollment.objects.filter(anywhere, course=outline.course)
+        Enrollment.objects.filter(anywhere, course=course)
         .select_related("learner")
         .annotate(
+            **annotations,
             **{
-                f"stuck_{pk}": Case(When(condition, then=True), default=False)
-                for pk, condition in stuck.items()
-            }
+                f"at_quiz_{quiz.pk}": Case(When(condition, then=True), default=False)
+                for quiz, condition in conditions.items()
+            },
         )
         .order_by(*_BY_NAME)
     )
     return [
-        StuckLearner(enrollment=enrollment, quiz=quiz)
+        (enrollment, quiz)
         for enrollment in enrollments
-        for quiz in limited
-        if getattr(enrollment, f"stuck_{quiz.pk}")
+        for quiz in conditions
+        if getattr(enrollment, f"at_quiz_{quiz.pk}")
+    ]
+
+
+# --- Learners a regrade took a pass from ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegradeFlag:
+    """A learner who lost points at ``quiz`` in a regrade and does not pass it now. Their
+    certificate, if they hold one, stays valid: the instructor decides what to do."""
+
+    enrollment: Enrollment
+    quiz: Quiz
+    certified: bool
+
+    @property
+    def learner(self):
+        return self.enrollment.learner
+
+
+def regrade_flags(course: Course, quizzes: list[Quiz]) -> list[RegradeFlag]:
+    """Each learner who lost points in a regrade at one of ``quizzes`` and does not pass it
+    now, by name, with whether they hold the course's certificate. One query."""
+    flagged = {}
+    for quiz in quizzes:
+        lost = GradeChange.objects.filter(
+            source=GradeChange.Source.REGRADE,
+            score_after__lt=F("score_before"),
+            response__attempt__quiz=quiz,
+        ).values("response__attempt__learner")
+        flagged[quiz] = Q(learner__in=lost) & ~rules.quiz_passed_sql(quiz)
+    certified = Certificate.objects.filter(course=course, learner=OuterRef("learner"))
+    return [
+        RegradeFlag(enrollment=enrollment, quiz=quiz, certified=enrollment.certified)
+        for enrollment, quiz in _enrollments_at_quizzes(
+            course, flagged, certified=Exists(certified)
+        )
     ]
 
 
@@ -456,11 +507,12 @@ class LearnerRecord:
     enrollment: Enrollment
     progress: CourseProgress
     attempts: list[Attempt]  # each with ``answers``: list[AnswerReview]
+    overrides: list[QuizOverride]  # the learner's own terms at the course's quizzes
 
 
 def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
-    """One learner's progress, lessons read and attempts with their answers and the changes
-    of their grades. Eight queries.
+    """One learner's progress, lessons read, their own terms at the quizzes, and attempts
+    with their answers and the changes of their grades. Nine queries.
 
     Raises ``Enrollment.DoesNotExist`` for someone not enrolled in ``course``.
     """
@@ -498,7 +550,14 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
             )
             for response in attempt.responses.all()
         ]
-    return LearnerRecord(enrollment=enrollment, progress=progress, attempts=attempts)
+    overrides = list(
+        QuizOverride.objects.filter(learner_id=learner_id, quiz__course=course)
+        .select_related("quiz", "granted_by")
+        .order_by(F("quiz__module__position").asc(nulls_last=True), "quiz_id")
+    )
+    return LearnerRecord(
+        enrollment=enrollment, progress=progress, attempts=attempts, overrides=overrides
+    )
 
 
 def answer_text(shown: dict, answer) -> str:

@@ -5,10 +5,21 @@ from django import forms
 from assessments.forms import plain_number
 from assessments.grades import grade_problems, response_points
 from assessments.models import GradeChange, Response
+from assessments.regrade import REASON_NEEDED
 from lessons.validators import control_character_message
 
 
-class AttemptGrantForm(forms.Form):
+class ReasonForm(forms.Form):
+    """Why an instructor does something: a ``reason`` kept with what it does."""
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"]
+        if message := control_character_message(reason):
+            raise forms.ValidationError(message)
+        return reason
+
+
+class AttemptGrantForm(ReasonForm):
     """Why one more attempt is granted: kept with the grant in the override's history."""
 
     reason = forms.CharField(
@@ -18,11 +29,18 @@ class AttemptGrantForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "e.g. ill on the day"}),
     )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"]
-        if message := control_character_message(reason):
-            raise forms.ValidationError(message)
-        return reason
+
+class RegradeForm(ReasonForm):
+    """What the instructor corrected in the question: kept with every grade the regrade
+    changes, and shown to the learner beside their new score."""
+
+    reason = forms.CharField(
+        label="What you corrected (learners whose score changes read it)",
+        max_length=500,
+        strip=True,
+        error_messages={"required": REASON_NEEDED},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. the key named the wrong treaty"}),
+    )
 
 
 class ResponseGradeForm(forms.Form):

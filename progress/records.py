@@ -33,6 +33,7 @@ RECORDS_FORMAT = "courseware-course-records/1"
 ATTEMPT_FIELDS = (
     "number",
     "started_at",
+    "time_limit_minutes",
     "deadline",
     "submitted_at",
     "auto_submitted",
@@ -325,6 +326,7 @@ class AttemptRecord(forms.Form):
     quiz = forms.SlugField()
     number = forms.IntegerField(min_value=1)
     started_at = forms.DateTimeField()
+    time_limit_minutes = forms.IntegerField(required=False, min_value=1)
     deadline = forms.DateTimeField(required=False)
     submitted_at = forms.DateTimeField(required=False)
     auto_submitted = forms.BooleanField(required=False)

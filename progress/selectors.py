@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.cache import cache
-from django.db.models import Count, DecimalField, F, Max, Value
+from django.db.models import Count, DateTimeField, DecimalField, F, Max, Value
 from django.urls import reverse
 
 from assessments.forms import plain_number, points_label
@@ -31,7 +31,7 @@ from assessments.models import (
     QuizOverride,
     Response,
 )
-from assessments.selectors import attempt_limit
+from assessments.selectors import attempt_limit, quiz_closes_at
 from lessons.markdown import passage_anchor
 from lessons.models import Course, Lesson, Module
 from progress import rules
@@ -68,6 +68,7 @@ class QuizRecord:
     passed: bool = False
     extra_attempts: int = 0  # granted on top of the quiz's limit (``QuizOverride``)
     awaiting: int = 0  # used attempts whose written answers await an instructor's grade
+    closes_at: datetime | None = None  # the learner's own close (``QuizOverride``)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,10 @@ class QuizProgress:
     reasons: list[str]
     # An attempt's written answers await an instructor's grade: no pass, no fail until then.
     awaiting_grading: bool = False
+    # When no attempt may start any more (``quiz_closes_at``: the learner's own close, if
+    # later); None: never. Whether that moment has come is asked when it matters
+    # (``quiz_is_closed``), never kept: this record is built from cached reads.
+    closes_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,7 @@ def _quiz_progress(
         is_open=is_open,
         reasons=reasons,
         awaiting_grading=awaiting,
+        closes_at=quiz_closes_at(quiz=quiz, own=record.closes_at),
     )
 
 
@@ -310,6 +316,7 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             passes=Count("pk", filter=rules.PASSING),
             awaiting=Count("pk", filter=AWAITING_GRADING),
             extra=Value(0),
+            closes=Value(None, output_field=DateTimeField()),
         )
     )
     # The attempts granted on top of a limit, read in the same query: a row of their own
@@ -324,17 +331,21 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             passes=Value(0),
             awaiting=Value(0),
             extra=F("extra_attempts"),
+            closes=F("closes_at"),
         )
-        .values("quiz_id", "used", "best", "passes", "awaiting", "extra")
+        .values("quiz_id", "used", "best", "passes", "awaiting", "extra", "closes")
     )
     rows: dict[int, dict] = {}
     counts = ("used", "passes", "awaiting", "extra")
     for row in attempts.union(granted, all=True):
-        merged = rows.setdefault(row["quiz_id"], dict.fromkeys(counts, 0) | {"best": None})
+        merged = rows.setdefault(
+            row["quiz_id"], dict.fromkeys(counts, 0) | {"best": None, "closes": None}
+        )
         for key in counts:
             merged[key] += row[key]
-        if row["best"] is not None:
-            merged["best"] = row["best"]
+        for key in ("best", "closes"):
+            if row[key] is not None:
+                merged[key] = row[key]
     quizzes = {
         quiz_id: QuizRecord(
             used=row["used"],
@@ -342,6 +353,7 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
             passed=rules.quiz_passed(passing_attempts=row["passes"]),
             extra_attempts=row["extra"],
             awaiting=row["awaiting"],
+            closes_at=row["closes"],
         )
         for quiz_id, row in rows.items()
     }
@@ -599,6 +611,25 @@ def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
         if change.reason:
             text += f". Why: {change.reason}"
         notes.append(GradeNote(when=change.created_at, text=text, feedback=change.feedback))
+    return notes
+
+
+def regrade_notes(*, responses: list[Response], changes: dict[int, list[GradeChange]]):
+    """The regrades of an attempt's answers, in question order, for the top of its result
+    page: "after a correction to question 2: 1 → 2 points", with when and why."""
+    notes = []
+    for response in responses:
+        for change in changes.get(response.pk, []):
+            if change.source != GradeChange.Source.REGRADE:
+                continue
+            before = "–" if change.score_before is None else plain_number(change.score_before)
+            text = (
+                f"after a correction to question {response.slot}: {before} → "
+                f"{points_label(change.score_after)}"
+            )
+            if change.reason:
+                text += f". Why: {change.reason}"
+            notes.append(GradeNote(when=change.created_at, text=text, feedback=""))
     return notes
 
 

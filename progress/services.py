@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.grades import response_grade
-from assessments.models import Attempt, GradeChange, Quiz, QuizOverride, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
+from assessments.regrade import Regrade, question_regrade_apply
 from assessments.selectors import quiz_is_available
 from assessments.services import (
     AttemptClosed,
@@ -145,7 +146,8 @@ def quiz_attempt_start(
 
 def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizOverride:
     """Give a learner who is stuck at ``quiz`` (out of attempts, not passed) one more attempt,
-    keeping any time limit granted before; the override's history keeps the earlier terms.
+    keeping any time limit and close granted before; the override's history keeps the
+    earlier terms.
 
     Refused (``ValidationError``) for someone not enrolled or not stuck, so a second click
     on the same button grants nothing more.
@@ -170,6 +172,7 @@ def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizO
             extra_attempts=(current.extra_attempts if current else 0) + 1,
             time_limit_minutes=current.time_limit_minutes if current else None,
             time_multiplier=current.time_multiplier if current else None,
+            closes_at=current.closes_at if current else None,
         )
 
 
@@ -246,6 +249,31 @@ def quiz_response_grade(
     )
     attempt_result_follow_up(attempt=change.response.attempt, now=now)
     return change
+
+
+def question_regrade(
+    *,
+    question: Question,
+    by,
+    reason: str,
+    now: datetime | None = None,
+    seconds: float | None = None,
+) -> Regrade:
+    """Regrade the past answers to ``question`` after a key fix
+    (``assessments.regrade.question_regrade_apply``, within ``seconds`` if given); each
+    attempt whose result changed is followed, in its own transaction, by what the result
+    earns, as after any grade. A pass may complete the course and issue the certificate,
+    once; a certificate is never taken back: the learners who no longer pass are in the
+    outcome, and in ``cohort.regrade_flags``, for the instructor to decide."""
+    now = now or timezone.now()
+    return question_regrade_apply(
+        question=question,
+        by=by,
+        reason=reason,
+        now=now,
+        after_each=lambda attempt: attempt_result_follow_up(attempt=attempt, now=now),
+        seconds=seconds,
+    )
 
 
 def quiz_attempts_expired_submit(

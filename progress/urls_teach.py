@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from assessments.urls import question_regrade_patterns
 from progress.views import teach
 
 urlpatterns = [
@@ -24,6 +25,8 @@ urlpatterns = [
         teach.response_grade,
         name="teach_response_grade",
     ),
+    # Named by assessments: a question's admin page links to it.
+    *question_regrade_patterns(regrade_view=teach.question_regrade),
     path("<slug:course_slug>/gradebook/", teach.gradebook, name="teach_gradebook"),
     path("<slug:course_slug>/gradebook.csv", teach.gradebook_csv, name="teach_gradebook_csv"),
     path("<slug:course_slug>/gradebook.xlsx", teach.gradebook_xlsx, name="teach_gradebook_xlsx"),

@@ -128,6 +128,7 @@ ARGS: dict[str, Callable[[SimpleNamespace], dict]] = {
         "response_id": w.open_attempt.responses.get().pk,
     },
     "reset link": lambda w: {"uidb64": "MQ", "token": "set-password"},
+    "regrade": lambda w: {"course_slug": w.course.slug, "question_id": w.question.pk},
 }
 
 
@@ -248,6 +249,9 @@ SITE = [
                                              post="login 403   403   403   403   200   200"),
     Row("teach_quiz_stats_csv",     "stats", get="login 403   403   403   403   200   200",
                                              post="login 403   403   403   403   200   200"),
+    # The dry run; a POST without what was corrected is refused, nothing regraded.
+    Row("teach_question_regrade",   "regrade", get="login 403 403   403   403   200   200",
+                                             post="login 403   403   403   403   400   400"),
     # Accounts. Signing up again while logged in goes to the dashboard.
     Row("signup",                   "",      get="200   302   302   302   302   302   302",
                                              post="200   302   302   302   302   302   302"),

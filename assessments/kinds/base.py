@@ -213,6 +213,16 @@ def best_of(points: Decimal, matching: list[dict]) -> Grade:
     )
 
 
+# --- Regrading after a key fix ---------------------------------------------------------
+
+# The key of a choice the learner saw that the question no longer has: worth nothing.
+GONE_KEY = {"weight": "0.0000", "feedback": "", "match": "", "value": None, "tolerance": "0"}
+
+
+def _key_fields(choice: dict) -> dict:
+    return {name: choice.get(name) for name in ANSWER_KEYS}
+
+
 # --- Page fields -------------------------------------------------------------------------
 
 
@@ -278,6 +288,10 @@ class QuestionKind(ABC):
     max_length: int = SHORT_ANSWER_MAX_LENGTH
     #: For choice fields: ``radio`` or ``checkbox``; for text fields: the ``inputmode``.
     input_type: str = ""
+    #: Whether the learner sees the choices (options to tick, items to pair). A regrade keeps
+    #: the ones they saw and takes only their key from the question as it is now; the
+    #: accepted answers of a kind that shows none (short, numerical) are the key itself.
+    choices_shown: bool = True
 
     # --- Snapshot ---
 
@@ -292,6 +306,44 @@ class QuestionKind(ABC):
     def public_view(self, shown: dict, public: dict) -> dict:
         """``public`` (the snapshot without its key) as the learner may see it."""
         return public
+
+    def rekeyed(self, shown: dict, current: dict) -> dict | None:
+        """``shown`` with the key of ``current`` (a snapshot of the question as it is now), for
+        a regrade after a key fix; None when the key is the same.
+
+        What the learner saw stays as they saw it: the text, the points, the choices they
+        were shown with their texts and tokens, in their order. A choice still in the
+        question takes its key fields (``ANSWER_KEYS``) as they are now; one the question no
+        longer has keeps its text and loses its key (``GONE_KEY``: worth nothing, no right
+        side, no accepted value), so ``grade`` scores it as any choice worth nothing; one
+        added since was not shown, so it counts for nothing. A kind that shows no choices
+        takes the question's accepted answers as they are now, added ones included. The
+        explanation, shown with the key after the attempt, is taken as it is now too.
+        """
+        if self.choices_shown:
+            now = {choice_id(choice.get("id")): choice for choice in listed_choices(current)}
+            choices = [
+                {**choice, **_key_fields(now.get(choice_id(choice.get("id")), GONE_KEY))}
+                for choice in listed_choices(shown)
+            ]
+            compared = ANSWER_KEYS
+        else:
+            # Never on a page, so their tokens do not matter; named by id when read back.
+            choices = [
+                {"id": choice.get("id"), "text": choice.get("text", ""), **_key_fields(choice)}
+                for choice in listed_choices(current)
+            ]
+            compared = ("text", *ANSWER_KEYS)
+        explanation = current.get("explanation", "")
+
+        def key(choices: list[dict]) -> list[dict]:
+            return [{name: choice.get(name) for name in compared} for choice in choices]
+
+        if key(choices) == key(listed_choices(shown)) and explanation == shown.get(
+            "explanation", ""
+        ):
+            return None
+        return {**shown, "choices": choices, "explanation": explanation}
 
     # --- Answers ---
 

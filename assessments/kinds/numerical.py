@@ -84,6 +84,8 @@ class Numerical(QuestionKind):
     hint = TYPE_A_NUMBER
     input_type = "decimal"
 
+    choices_shown = False
+
     def public_view(self, shown, public):
         # The accepted values themselves are the key.
         return {**public, "choices": []}

@@ -34,6 +34,8 @@ class ShortAnswer(QuestionKind):
     label = "Short answer"
     position = 40
 
+    choices_shown = False
+
     def public_view(self, shown, public):
         # The accepted answers themselves are the key.
         return {**public, "choices": []}

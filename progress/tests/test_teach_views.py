@@ -584,11 +584,12 @@ def test_statistics_page_explains_itself_and_offers_the_choice(client, course, i
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        # session, user, course; outline (3); funnel; count; page; states, lessons, scores
-        ("teach_course", 12),
+        # session, user, course; outline (3); funnel; lost a pass in a regrade; count; page;
+        # states, lessons, scores
+        ("teach_course", 13),
         # session, user, course; expired attempts (none); enrollment; progress: outline (3),
-        # learner (3), from an empty cache; attempts, responses, grade changes
-        ("teach_learner", 14),
+        # learner (3), from an empty cache; attempts, responses, grade changes; own terms
+        ("teach_learner", 15),
         # session, user, course; outline (3); count; page
         ("teach_gradebook", 8),
         ("teach_gradebook_csv", 7),

@@ -31,6 +31,7 @@ from assessments.selectors import (
     attempt_with_responses,
     grade_changes_of,
     quiz_is_available,
+    quiz_is_closed,
     quiz_question_count,
 )
 from assessments.services import AttemptClosed, QuizError
@@ -47,6 +48,7 @@ from progress.selectors import (
     percent_label,
     quiz_next_step,
     quiz_progress,
+    regrade_notes,
     response_reread_link,
     response_review_status,
     review_shows,
@@ -188,6 +190,7 @@ def quiz_detail(request, course_slug, slug):
             "quiz": quiz,
             "course": quiz.course,
             "record": record,
+            "closed": quiz_is_closed(closes_at=record.closes_at, now=timezone.now()),
             "question_count": quiz_question_count(quiz=quiz, bank_size=quiz.bank_size),
             "open_attempt": open_attempt,
             "past_attempts": past_attempts,
@@ -409,7 +412,11 @@ def attempt_result(request, pk):
             "best": percent_label(record.best_percent) if record else "",
             "shows": shows,
             "reviews": reviews,
-            "can_retake": record is not None and record.is_open and record.attempts_left != 0,
+            "regrades": regrade_notes(responses=responses, changes=changes),
+            "can_retake": record is not None
+            and record.is_open
+            and record.attempts_left != 0
+            and not quiz_is_closed(closes_at=record.closes_at, now=timezone.now()),
             "next_step": quiz_next_step(progress=progress, quiz=quiz),
         },
     )

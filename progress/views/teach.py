@@ -16,23 +16,31 @@ from django.views.decorators.http import require_POST
 from assessments import statistics
 from assessments.forms import plain_number, points_label
 from assessments.grades import GradeConflict, grade_version_check, response_points
-from assessments.models import Quiz, Response
+from assessments.models import Question, Quiz, Response
+from assessments.regrade import Regrade, question_regrade_plan
+from assessments.review import key_lines
 from assessments.selectors import (
     awaiting_grade_by_quiz,
     grade_changes_of,
     grade_version_sql,
+    question_regrades,
     responses_awaiting_grade,
 )
 from lessons.models import Course
 from lessons.selectors import courses_taught, is_teaching_staff
 from lessons.validators import control_character_message
 from progress import cohort, services
-from progress.forms import AttemptGrantForm, ResponseGradeForm
-from progress.models import Enrollment
+from progress.forms import AttemptGrantForm, RegradeForm, ResponseGradeForm
+from progress.models import Certificate, Enrollment
 from progress.spreadsheets import csv_response, xlsx_response
 
 LEARNERS_PER_PAGE = 50
 ANSWERS_PER_PAGE = 20
+CHANGES_PER_PAGE = 50
+# A regrade applied from the page stops starting attempts after this long, well within the
+# server's request timeout (GUNICORN_TIMEOUT, 30 s); applying again carries on.
+REGRADE_SECONDS = 15
+NAMES_IN_A_MESSAGE = 10
 CSV_CHUNK = 2000
 NO_ACCESS = "Only the course’s instructors can follow its learners."
 
@@ -108,6 +116,7 @@ def course_overview(request, course):
             "course": course,
             "outline": outline,
             "funnel": cohort.course_funnel(outline),
+            "regrade_flags": cohort.regrade_flags(course, outline.quizzes),
             "page": page,
             "rows": cohort.matrix_rows(outline, list(page)),
             "filters": filters,
@@ -329,6 +338,123 @@ def attempt_grant(request, course, quiz_slug, learner_id):
             f"{cohort.learner_name(learner)} may now make one more attempt at “{quiz.title}”.",
         )
     return redirect("teach_stuck", course_slug=course.slug)
+
+
+# --- Regrading after a key fix ---------------------------------------------------------------
+
+
+@teaches_course
+def question_regrade(request, course, question_id):
+    """A question's past answers graded again by its key as it is now: what would change (the
+    dry run, always shown) and, on POST with what was corrected, the regrade itself."""
+    question = get_object_or_404(
+        Question.objects.select_related("quiz", "lesson"), pk=question_id, quiz__course=course
+    )
+    form = RegradeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                outcome = services.question_regrade(
+                    question=question,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    seconds=REGRADE_SECONDS,
+                )
+            except ValidationError as refusal:
+                form.add_error(None, refusal.messages)
+            else:
+                _regrade_messages(request, outcome)
+                return redirect(request.path)
+        status = 400
+    plan = question_regrade_plan(question=question)
+    losing = [change.learner.pk for change in plan.no_longer_passing]
+    certified = set(
+        Certificate.objects.filter(course=course, learner__in=losing).values_list(
+            "learner_id", flat=True
+        )
+        if losing
+        else ()
+    )
+    return render(
+        request,
+        "progress/teach/regrade.html",
+        {
+            "course": course,
+            "question": question,
+            "plan": plan,
+            "key_now": key_lines(plan.key_now),
+            "page": Paginator(plan.changes, CHANGES_PER_PAGE).get_page(request.GET.get("page")),
+            "pass_changes": [
+                (change, change.learner.pk in certified) for change in plan.pass_changes
+            ],
+            "flags": cohort.regrade_flags(course, [question.quiz]),
+            "history": [
+                run | {"who": _regraded_by(run)} for run in question_regrades(question=question)
+            ],
+            "form": form,
+        },
+        status=status,
+    )
+
+
+def _regraded_by(run: dict) -> str:
+    if run["by__username"] is None:
+        return "a command"
+    full = f"{run['by__first_name']} {run['by__last_name']}".strip()
+    return full or run["by__username"]
+
+
+def _names(changes) -> str:
+    names = [cohort.learner_name(change.learner) for change in changes]
+    more = len(names) - NAMES_IN_A_MESSAGE
+    return ", ".join(names[:NAMES_IN_A_MESSAGE]) + (f" and {more} more" if more > 0 else "")
+
+
+def _regrade_messages(request, outcome: Regrade) -> None:
+    """What the instructor is told once a regrade is applied."""
+    changed = len(outcome.changes)
+    learners = len({change.attempt.learner_id for change in outcome.changes})
+    if changed:
+        done = (
+            f"Regraded: {changed} attempt{'s' if changed != 1 else ''} of {learners} "
+            f"learner{'s' if learners != 1 else ''} changed score."
+        )
+    else:
+        done = "No score changed."
+    if outcome.rekeyed:
+        done += (
+            f" {outcome.rekeyed} more answer{'s' if outcome.rekeyed != 1 else ''} now "
+            "carry the corrected key, with the same score."
+        )
+    messages.success(request, done)
+    if outcome.no_longer_passing:
+        messages.warning(
+            request,
+            f"No longer passing “{outcome.question.quiz.title}”: "
+            f"{_names(outcome.no_longer_passing)}. Certificates already issued stay valid; "
+            "they are listed below until you act.",
+        )
+    if outcome.now_passing:
+        messages.info(
+            request,
+            f"Now passing “{outcome.question.quiz.title}”: {_names(outcome.now_passing)}. "
+            "Whoever has now completed the course has their certificate.",
+        )
+    if outcome.unfinished:
+        messages.warning(
+            request,
+            f"Time ran short: {outcome.unfinished} more answer"
+            f"{'s' if outcome.unfinished != 1 else ''} to look at. Apply again to carry on: "
+            "what is done stays done. (The regrade_question command has no time limit.)",
+        )
+    if outcome.failed:
+        messages.error(
+            request,
+            f"{len(outcome.failed)} attempt{'s' if len(outcome.failed) != 1 else ''} could "
+            f"not be regraded (ids {', '.join(map(str, outcome.failed))}) and stay as they "
+            "were: see the server log, then apply again.",
+        )
 
 
 @teaches_course
