@@ -2,6 +2,7 @@
 
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,38 @@ def repoint(folder: Path, slugs: list[str], to: str) -> None:
     pattern = re.compile(rf"// lesson: (?:{'|'.join(slugs)})(?:#passage-\d+)?$", re.MULTILINE)
     for gift in (folder / "quizzes").glob("*.gift"):
         gift.write_text(pattern.sub(f"// lesson: {to}#passage-1", gift.read_text()))
+
+
+def line_starting(path: Path, start: str) -> tuple[int, str]:
+    """The number (from 1, as an import reports it) and text of the first line of ``path``
+    that starts with ``start``."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines, start=1) if line.startswith(start))
+    return number, lines[number - 1]
+
+
+def questions_by_category(gift: Path) -> Counter[str]:
+    """How many questions each ``$CATEGORY`` of a GIFT file holds, counted from its lines:
+    every question of the shipped course opens with its ``::title::``."""
+    counts, category = Counter(), ""
+    for line in gift.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("$CATEGORY: "):
+            category = line.removeprefix("$CATEGORY: ")
+        elif line.startswith("::"):
+            counts[category] += 1
+    return counts
+
+
+def questions_on(folder: Path, reference: str) -> list[tuple[str, str]]:
+    """The quiz and title of every question whose ``// lesson:`` line names ``reference``."""
+    found = []
+    for gift in sorted((folder / "quizzes").glob("*.gift")):
+        lines = gift.read_text(encoding="utf-8").split("\n")
+        for n, line in enumerate(lines):
+            if line == f"// lesson: {reference}":
+                question = next(text for text in lines[n:] if text.startswith("::"))
+                found.append((gift.stem, question.split("::")[1]))
+    return found
 
 
 def test_edits_update_in_place_and_removed_content_with_history_is_archived(
@@ -222,28 +255,31 @@ def test_a_pass_mark_above_100_is_refused_with_its_line_and_nothing_written(fold
 
 
 @pytest.mark.parametrize(
-    ("draw_settings", "message"),
+    ("draw_per", "message"),
     [
-        ("  draw: 8\n", "draw: 8 questions, but quizzes/foundations.gift holds 7"),
+        ("", "draw: {draw} questions, but quizzes/foundations.gift holds {held}"),
         (
-            "  draw: 8\n  draw_per: category\n",
-            "draw: 8 questions from each category, but quizzes/foundations.gift holds at most 7",
+            "category",
+            "draw: {draw} questions from each category, "
+            "but quizzes/foundations.gift holds at most {held}",
         ),
     ],
 )
-def test_a_draw_larger_than_the_bank_is_refused_with_its_line(folder, draw_settings, message):
-    edit(
-        folder / "modules" / "foundations.md",
-        "  max_attempts: 3\n",
-        f"  max_attempts: 3\n{draw_settings}",
-    )
+def test_a_draw_larger_than_the_bank_is_refused_with_its_line(folder, draw_per, message):
+    # One more than the bank holds, or than its largest category when drawing per category.
+    categories = questions_by_category(folder / "quizzes" / "foundations.gift")
+    held = max(categories.values()) if draw_per else sum(categories.values())
+    module = folder / "modules" / "foundations.md"
+    draw_line = line_starting(module, "  pass_mark: ")[0] + 1
+    settings = f"  draw: {held + 1}\n" + (f"  draw_per: {draw_per}\n" if draw_per else "")
+    edit(module, "  pass_mark: 70\n", f"  pass_mark: 70\n{settings}")
 
     with pytest.raises(CourseFormatError) as error:
         course_import(folder)
 
     assert error.value.path.name == "foundations.md"
-    assert error.value.line == 11
-    assert message in error.value.message
+    assert error.value.line == draw_line
+    assert message.format(draw=held + 1, held=held) in error.value.message
     assert not Quiz.objects.exists()
 
 
@@ -275,18 +311,17 @@ def test_a_folder_saved_with_windows_line_endings_imports_as_it_is_written(folde
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "message"),
+    ("weight", "message"),
     [
-        ("~%50%Joint exercises", "~%33.333333333%Joint exercises",
-         "answer weight 33.333333333% has more than 7 decimal places"),
-        ("~%50%Joint exercises", "~%33.33333%Joint exercises", None),  # as Moodle writes a third
-        ("~%50%Joint exercises", "~%1e2%Joint exercises", None),
+        ("33.333333333", "answer weight 33.333333333% has more than 7 decimal places"),
+        ("33.33333", None),  # as Moodle writes a third
+        ("1e2", None),
     ],
-)  # fmt: skip
-def test_an_answer_weight_courseware_cannot_keep_is_named_with_its_line(folder, old, new, message):
+)
+def test_an_answer_weight_courseware_cannot_keep_is_named_with_its_line(folder, weight, message):
     gift = folder / "quizzes" / "foundations.gift"
-    line = gift.read_text(encoding="utf-8").split("\n").index("\t" + old) + 1
-    edit(gift, old, new)
+    line, answer = line_starting(gift, "\t~%50%")
+    edit(gift, answer, answer.replace("%50%", f"%{weight}%", 1))
 
     if message is None:  # the same value written otherwise is fine
         course_import(folder)
@@ -302,18 +337,13 @@ def test_an_answer_weight_courseware_cannot_keep_is_named_with_its_line(folder, 
 
 def test_points_courseware_cannot_keep_are_named_with_their_line(folder):
     gift = folder / "quizzes" / "foundations.gift"
-    text = gift.read_text(encoding="utf-8")
-    line = text.split("\n").index("// lesson: introduction#passage-1") + 1
-    edit(
-        gift,
-        "// lesson: introduction#passage-1\n",
-        "// lesson: introduction#passage-1\n// points: 1.125\n",
-    )
+    line, points = line_starting(gift, "// points: ")
+    edit(gift, points + "\n", "// points: 1.125\n")
 
     with pytest.raises(CourseFormatError) as error:
         course_import(folder)
 
-    assert (error.value.path.name, error.value.line) == ("foundations.gift", line + 1)
+    assert (error.value.path.name, error.value.line) == ("foundations.gift", line)
     assert "points 1.125 have more than 2 decimal places" in error.value.message
 
 
@@ -351,9 +381,16 @@ def test_the_plan_lists_each_change_with_the_learners_it_touches_and_writes_noth
     foundations.write_text(text[:start] + "# Looking ahead {#looking-ahead}\n\nText.\n",
                            encoding="utf-8")  # fmt: skip
     repoint(folder, ["historical-evolution"], "looking-ahead")
+    # The learner was asked every question of the quiz: reword the first one and its answer.
     gift = folder / "quizzes" / "foundations.gift"
-    edit(gift, "=Stability and peace", "=Peace and stability")
-    edit(gift, "what does the strategic deployment", "what does the deployment")
+    _, question = line_starting(gift, "::")
+    title = question.split("::")[1]
+    edit(gift, question, question.replace(f"::{title}::", f"::{title}::In short: ", 1))
+    _, answer = line_starting(gift, "\t=")
+    edit(gift, answer, answer.replace("\t=", "\t=In short, ", 1))
+    # The questions on the introduction's first paragraph, which is now its second.
+    moved = questions_on(folder, "introduction#passage-1")
+    assert moved
     before = all_rows()
 
     call_command("import_course", str(folder), "--plan")
@@ -374,13 +411,13 @@ def test_the_plan_lists_each_change_with_the_learners_it_touches_and_writes_noth
         "one more to read" in plan
     )
     assert (
-        "  changed  Strategic deployment (text, answers) — touches 1 learner: were asked it; "
+        f"  changed  {title} (text, answers) — touches 1 learner: were asked it; "
         "their attempts keep it as they saw it" in plan
     )
-    assert (
-        "foundations: “Strategic deployment” → introduction#passage-1: its passage is now passage 2"
-        in plan
-    )
+    for quiz, question in moved:
+        assert (
+            f"{quiz}: “{question}” → introduction#passage-1: its passage is now passage 2" in plan
+        )
 
     # The import does what the plan said, change for change.
     _, report = course_import(folder)
@@ -400,13 +437,17 @@ def hand_write(folder: Path) -> None:
     course_yaml.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
     module = folder / "modules" / "foundations.md"
     edit(module, "# Introduction {#introduction}\n", "\n\n# Introduction\n")
-    edit(module, "  pass_mark: 70\n  max_attempts: 3\n",
-         "  max_attempts: 3\n  review: retake_safe\n  pass_mark: 70\n  shuffle_questions: false\n")  # fmt: skip
+    # The quiz's settings after its title in another order, with defaults spelled out.
+    settings = re.search(r"^quiz:\n  title: .*\n((?:  .*\n)+)", module.read_text(), re.M)[1]
+    assert "review:" not in settings and "shuffle_questions:" not in settings
+    edit(module, settings, "  review: retake_safe\n" + "".join(reversed(settings.splitlines(True)))
+         + "  shuffle_questions: false\n")  # fmt: skip
     gift = folder / "quizzes" / "foundations.gift"
-    edit(gift, "~%50%Joint exercises", "~%50.000%Joint exercises")
-    edit(gift, "// lesson: introduction#passage-1\n", "// lesson: introduction#passage-01\n")
-    edit(gift, "\n\n// lesson: shaping-regional-security-dynamics#passage-2",
-         "\n\n\n\n// lesson: shaping-regional-security-dynamics#passage-2")  # fmt: skip
+    _, weight = line_starting(gift, "\t~%50%")
+    edit(gift, weight, weight.replace("%50%", "%50.000%", 1))
+    reference = re.search(r"^(// lesson: .*#passage-)(\d+)$", gift.read_text(), re.M)
+    edit(gift, reference[0], f"{reference[1]}0{reference[2]}")
+    edit(gift, "\n\n// lesson: ", "\n\n\n\n// lesson: ")
 
 
 def test_format_course_check_lists_a_hand_written_folders_files_and_changes_nothing(folder):
@@ -418,7 +459,7 @@ def test_format_course_check_lists_a_hand_written_folders_files_and_changes_noth
 
     assert error.value.returncode == 1
     listed = str(error.value)
-    assert "3 of 14 files are not in the canonical layout" in listed
+    assert f"3 of {len(before)} files are not in the canonical layout" in listed
     for name in ("course.yaml", "foundations.md", "foundations.gift"):
         assert name in listed
     assert "outlook" not in listed

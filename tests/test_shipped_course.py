@@ -108,7 +108,10 @@ def test_course_is_organised_into_modules_with_objectives_quizzes_and_a_final_ex
     # Every question links what answers it: its passage, or its lesson when it draws on several
     # passages (tests/test_shipped_assessment.py checks which).
     assert not questions.filter(lesson__isnull=True).exists()
-    assert not questions.filter(explanation="").exists()
+    # Every question explains its answer: a graded one to the learner, an essay to whoever
+    # reads it, through its rubric.
+    assert not questions.exclude(kind="essay").filter(explanation="").exists()
+    assert not questions.filter(kind="essay", rubric="").exists()
 
 
 def test_import_then_export_reproduces_the_folder_byte_for_byte(course, tmp_path):
