@@ -113,7 +113,7 @@ def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool)
                 "token": token,
                 "text": choice.text,
                 "text_format": choice.text_format,
-                "weight": str(Decimal(choice.weight).quantize(WEIGHT_QUANTUM)),
+                "weight": format(Decimal(choice.weight).quantize(WEIGHT_QUANTUM), "f"),
                 "feedback": choice.feedback,
                 "feedback_format": choice.feedback_format,
                 "match": choice.match_text,

@@ -216,7 +216,14 @@ def best_of(points: Decimal, matching: list[dict]) -> Grade:
 # --- Regrading after a key fix ---------------------------------------------------------
 
 # The key of a choice the learner saw that the question no longer has: worth nothing.
-GONE_KEY = {"weight": "0.0000", "feedback": "", "match": "", "value": None, "tolerance": "0"}
+# Written as snapshots write weights: fixed point, to Moodle's 7 places.
+GONE_KEY = {
+    "weight": format(Decimal(0).scaleb(-WEIGHT_PLACES), "f"),
+    "feedback": "",
+    "match": "",
+    "value": None,
+    "tolerance": "0",
+}
 
 
 def _key_fields(choice: dict) -> dict:

@@ -200,7 +200,7 @@ def test_the_migration_reads_back_the_minutes_of_attempts_timed_before(learner, 
 
     from django.apps import apps
 
-    migration = import_module("assessments.migrations.0013_quiz_close_dates")
+    migration = import_module("assessments.migrations.0015_quiz_close_dates")
     attempt = attempt_start(learner=learner, quiz=quiz, now=utc(10), rng=rng)
     Attempt.objects.filter(pk=attempt.pk).update(
         time_limit_minutes=None, deadline=utc(10) + timedelta(minutes=45)
@@ -247,8 +247,8 @@ def test_a_close_written_with_its_offset_is_that_moment_and_moving_it_moves_open
     module = folder / "modules" / "foundations.md"
     edit(
         module,
-        "  max_attempts: 3\n",
-        "  max_attempts: 3\n  closes_at: 2025-06-30T17:00:00+02:00\n",
+        "  pass_mark: 70\n",
+        "  pass_mark: 70\n  closes_at: 2025-06-30T17:00:00+02:00\n",
     )
     course, _ = course_import(folder)
     quiz = course.quizzes.get(slug="foundations")
@@ -283,8 +283,8 @@ def test_a_close_the_folder_cannot_hold_is_refused_with_its_file_and_nothing_wri
     shutil.copytree(SHIPPED, folder)
     edit(
         folder / "modules" / "foundations.md",
-        "  max_attempts: 3\n",
-        f"  max_attempts: 3\n  closes_at: {written}\n",
+        "  pass_mark: 70\n",
+        f"  pass_mark: 70\n  closes_at: {written}\n",
     )
 
     with pytest.raises(CourseFormatError, match=re.escape(message)) as error:

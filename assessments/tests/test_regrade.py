@@ -290,8 +290,8 @@ def test_the_history_keeps_every_old_score_and_the_snapshot_its_old_key(exam, co
     assert seen == [(c["id"], c["token"], c["text"]) for c in shown_before["choices"]]
     # The key is the corrected one, and the replaced key is kept in the snapshot.
     assert {c["text"]: c["weight"] for c in ada.shown["choices"]} == {
-        "Paris": "100.0000",
-        "Rome": "0.0000",
+        "Paris": "100.0000000",
+        "Rome": "0.0000000",
     }
     assert ada.shown["earlier_keys"] == [
         {
@@ -465,9 +465,9 @@ def test_a_choice_removed_since_scores_nothing_and_one_added_was_never_seen(quiz
     # Rome keeps its text (the review still says what was answered), worth nothing now;
     # Berlin was not shown, so it is not among the choices.
     assert [(c["text"], c["weight"]) for c in response.shown["choices"]] == [
-        ("Paris", "100.0000"),
-        ("Rome", "0.0000"),
-        ("Vienna", "0.0000"),
+        ("Paris", "100.0000000"),
+        ("Rome", "0.0000000"),
+        ("Vienna", "0.0000000"),
     ]
     assert grade(response.shown, response.answer).score == 0
 
