@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from assessments.forms import plain_number
 from assessments.models import Attempt, GradeChange
 from progress.services import enrollment_create
 from tests.browser.conftest import follow, log_in
@@ -24,11 +25,14 @@ def test_an_instructor_regrades_a_fixed_key_and_the_learner_is_told(
     quiz = course.modules.order_by("position").first().quiz
     learner = UserFactory(first_name="Ada", last_name="Lovelace")
     enrollment_create(learner=learner, course=course)
-    # Five of seven right: 71%, a pass at 70%, which losing question 1 takes away.
-    attempt = take_quiz(learner, quiz, now=now, right=lambda slot: slot not in (2, 3))
+    # Full marks are needed to pass, so losing question 1's points takes the pass away.
+    quiz.pass_mark = 100
+    quiz.save()
+    attempt = take_quiz(learner, quiz, now=now, right=True)
     assert attempt.passed
     # The key of question 1 is fixed: what was right is now worth nothing, so Ada lost it.
     question = quiz.questions.order_by("position").first()
+    points = plain_number(question.points)
     for choice in question.choices.all():
         choice.weight = Decimal(0) if choice.weight > 0 else Decimal(100) / 3
         choice.save()
@@ -63,7 +67,7 @@ def test_an_instructor_regrades_a_fixed_key_and_the_learner_is_told(
     page = learner_context.new_page()
     page.goto(f"/attempts/{attempt.pk}/result/")
     expect(page.get_by_role("note")).to_contain_text(
-        f"after a correction to question 1: 1 → 0 points. Why: {REASON}"
+        f"after a correction to question 1: {points} → 0 points. Why: {REASON}"
     )
     audit(page, "result-after-regrade")
     assert Attempt.objects.get(pk=attempt.pk).passed is False

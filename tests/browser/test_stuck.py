@@ -22,10 +22,12 @@ REASON = "Ill on the day of the third attempt"
 @pytest.fixture
 def stuck_learner(course, take_quiz, now):
     """Ada has read the first module's lessons and failed its quiz as often as it allows
-    (three times): the second module stays locked for her."""
+    (three times, where a course limits its attempts): the second module stays locked for her."""
     learner = UserFactory(first_name="Ada", last_name="Lovelace")
     enrollment_create(learner=learner, course=course)
     first = course.modules.order_by("position").first()
+    first.quiz.max_attempts = 3
+    first.quiz.save()
     for lesson in Lesson.objects.visible().filter(module=first):
         lesson_complete(learner=learner, lesson=lesson, now=now)
     for _ in range(first.quiz.max_attempts):
