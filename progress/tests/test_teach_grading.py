@@ -153,7 +153,7 @@ def test_the_queue_filters_by_quiz_and_by_learner(
     assertNotContains(both, "question 2 of")
 
     nothing = queue(as_instructor, course, quiz=practice.slug, learner=zoe.learner_id)
-    assertContains(nothing, "Nothing to grade here")
+    assertContains(nothing, "Nothing to grade or read here")
 
 
 def test_the_queue_ignores_filters_it_cannot_read(as_instructor, course, sit):
@@ -183,7 +183,7 @@ def test_an_answer_graded_leaves_the_queue(as_instructor, course, sit, now, inst
 
     page = queue(as_instructor, course)
 
-    assertContains(page, "Nothing to grade: every written answer has its grade.")
+    assertContains(page, "Nothing to grade or read: every written answer has its grade")
     assertContains(page, "0 answers await a grade")
 
 
