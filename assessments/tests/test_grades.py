@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assessments.grades import GradeConflict
+from assessments.grading import is_read_and_commented, read_and_commented_sql
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import grade_version
 from assessments.services import attempt_rescore, attempt_start
@@ -413,3 +414,18 @@ def test_a_blank_reflection_or_an_essay_worth_points_is_not_commented_as_a_first
             now=now,
         )
     assert list(GradeChange.objects.all()) == [graded]
+
+
+def test_the_queue_finds_the_answers_to_read_as_the_rule_reads_them(
+    reflected, submitted, learner, now, take_quiz
+):
+    exam = QuizFactory(final=True, course=CourseFactory())
+    essay_question(quiz=exam, points=Decimal(0), position=1)
+    single_question(quiz=exam, points=Decimal(0), position=2)
+    enrollment_create(learner=learner, course=exam.course)
+    take_quiz(learner, exam, now=now, right=False)  # a blank reflection, a wrong 0-point choice
+
+    by_rule = {r.pk for r in Response.objects.all() if is_read_and_commented(r.shown, r.answer)}
+    in_sql = set(Response.objects.filter(read_and_commented_sql()).values_list("pk", flat=True))
+
+    assert by_rule == in_sql == {essay_of(reflected).pk}
