@@ -6,6 +6,11 @@ history, and the attempt's result is worked out again by ``attempt_rescore``, th
 submission uses. What a new result earns (module, course, certificate) follows in
 ``progress.services.quiz_response_grade``.
 
+A written answer worth no points (a reflection) has no grade to wait for: its attempt's result
+is given on submission. The instructor reads it and comments (``awaits_comment``): the first
+comment is a ``GRADED`` change from 0 to 0 carrying the comment, which changes no result; a
+later change of the comment is an ``OVERRIDE`` with a reason, as for any grade.
+
 Two instructors may open the same answer at once. The page carries the grade's version (the
 id of its latest change, ``assessments.selectors.grade_version``); a save made against an
 older version is refused with ``GradeConflict`` and changes nothing, so no grade is
@@ -20,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.forms import plain_number, points_label
-from assessments.grading import CENT, to_decimal
+from assessments.grading import CENT, is_read_and_commented, to_decimal
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import grade_version
 from assessments.services import attempt_rescore
@@ -37,7 +42,21 @@ def response_points(response: Response) -> Decimal:
     return to_decimal(response.shown.get("points"))
 
 
-def grade_problems(*, response: Response, score, source: str, reason: str) -> dict[str, str]:
+def awaits_comment(response: Response, *, version: int) -> bool:
+    """Whether ``response`` waits for an instructor to read it and comment: a written answer
+    worth no points, not blank, graded on submission (0 of 0) and changed by no one since
+    (its grade ``version`` is 0). The grading queue lists it as "to read"; ``response_grade``
+    takes its first comment as ``GRADED``."""
+    return (
+        version == 0
+        and response.score is not None
+        and is_read_and_commented(response.shown, response.answer)
+    )
+
+
+def grade_problems(
+    *, response: Response, score, source: str, reason: str, feedback: str = ""
+) -> dict[str, str]:
     """What is wrong with this grade, by field, in words for the instructor; empty if nothing.
     ``response_grade`` asks it; a form may ask it first to show the errors beside the fields."""
     errors = {}
@@ -53,6 +72,9 @@ def grade_problems(*, response: Response, score, source: str, reason: str) -> di
             errors["score"] = "Give the points with at most two decimals."
     if source == Source.OVERRIDE and not (reason or "").strip():
         errors["reason"] = "Say why you change this grade: the learner reads it."
+    if source == Source.GRADED and points == 0 and not (feedback or "").strip():
+        # With no points to give, the comment is all a first grade of this answer can be.
+        errors["feedback"] = "Write your comment: it is what the learner gets for this answer."
     if source not in Source.values:
         errors["source"] = "Unknown kind of grade change."
     return errors
@@ -73,7 +95,7 @@ def response_grade(
     the change with the grade before it; then work out its attempt's result again.
 
     ``source`` says what this is: ``GRADED``, the first grade of a written answer awaiting
-    one; ``OVERRIDE``, a change of a grade given before (automatic or not), with a reason;
+    one, or the first comment (``feedback``, required) on one worth no points; ``OVERRIDE``, a change of a grade given before (automatic or not), with a reason;
     ``REGRADE``, a regrade after a key fix. ``expected_version`` is the ``grade_version`` the
     caller's page showed.
 
@@ -84,7 +106,9 @@ def response_grade(
     """
     now = now or timezone.now()
     reason, feedback = (reason or "").strip(), (feedback or "").strip()
-    errors = grade_problems(response=response, score=score, source=source, reason=reason)
+    errors = grade_problems(
+        response=response, score=score, source=source, reason=reason, feedback=feedback
+    )
     if errors:
         raise ValidationError(errors)
     score = Decimal(score).quantize(CENT)
@@ -95,8 +119,13 @@ def response_grade(
         current = Response.objects.get(pk=response.pk)
         if not attempt.is_submitted:
             raise ValidationError("This attempt is still open: it is graded once submitted.")
-        grade_version_check(current, version=grade_version(current), expected=expected_version)
-        if source == Source.GRADED and current.score is not None:
+        version = grade_version(current)
+        grade_version_check(current, version=version, expected=expected_version)
+        if (
+            source == Source.GRADED
+            and current.score is not None
+            and not awaits_comment(current, version=version)
+        ):
             raise ValidationError(
                 "This answer is graded already: override the grade, with a reason, to change it."
             )
@@ -135,6 +164,11 @@ def _conflict_message(response: Response, version: int) -> str:
     if latest.by is not None:
         who = latest.by.get_full_name() or latest.by.get_username()
     when = timezone.localtime(latest.created_at).strftime("%d %b %Y, %H:%M")
+    if response_points(response) == 0:
+        return (
+            f"{who} commented on this answer on {when}, after you opened this page. "
+            "Nothing was saved: read their comment below, then change it if you must."
+        )
     return (
         f"{who} gave this answer {plain_number(latest.score_after)} of "
         f"{points_label(response_points(response))} on {when}, after you opened this page. "

@@ -23,7 +23,9 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
-from assessments.kinds import kind_for
+from django.db.models import Q
+
+from assessments.kinds import KINDS, kind_for
 from assessments.kinds.base import (
     ANSWER_KEYS,
     CENT,
@@ -60,8 +62,10 @@ __all__ = [
     "draw_tokens",
     "grade",
     "is_graded",
+    "is_read_and_commented",
     "listing_order",
     "question_snapshot",
+    "read_and_commented_sql",
     "shown_for_learner",
     "validate_answer",
 ]
@@ -214,9 +218,24 @@ def is_graded(shown: dict) -> bool:
 def awaits_grader(shown: dict, answer: Any) -> bool:
     """Whether a person has to grade this answer: a written one (an essay) worth points, not
     blank. A blank answer scores nothing, of any kind: there is nothing to read. An essay
-    worth no points (a reflection) has no grade to wait for; an instructor may still comment
-    on it by overriding its grade."""
+    worth no points (a reflection) has no grade to wait for (``is_read_and_commented``)."""
     return not is_graded(shown) and not is_blank(answer) and to_decimal(shown.get("points")) > 0
+
+
+def is_read_and_commented(shown: dict, answer: Any) -> bool:
+    """Whether a person is to read this answer and comment on it, with no grade to give: a
+    written one worth no points (a reflection), not blank. Its attempt's result is given on
+    submission; the instructor's comment is formative feedback and changes no score.
+    ``read_and_commented_sql`` is its twin for the grading queue."""
+    return not is_graded(shown) and not is_blank(answer) and to_decimal(shown.get("points")) == 0
+
+
+def read_and_commented_sql() -> Q:
+    """``is_read_and_commented`` as a filter on responses. The kinds are read when asked, as a
+    kind may be registered later. A stored answer is never blank text: saving keeps a blank
+    answer as null (``validate_answer``)."""
+    written = [name for name, kind in KINDS.items() if not kind.graded_automatically]
+    return Q(points=0, shown__kind__in=written, answer__isnull=False)
 
 
 # --- Validation when saving -------------------------------------------------

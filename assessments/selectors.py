@@ -3,9 +3,20 @@
 import math
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db import models
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 
+from assessments.grading import read_and_commented_sql
 from assessments.models import (
     VISIBLE_WHEN_PUBLISHED,
     Attempt,
@@ -168,34 +179,63 @@ def grade_version(response: Response) -> int:
     )
 
 
-def responses_awaiting_grade(*, course, quiz: Quiz | None = None, learner_id: int | None = None):
-    """The written answers of ``course`` (or of one quiz, or one learner) an instructor has
-    still to grade, the oldest submission first, each with its attempt, quiz and learner and
-    its ``version``. Read through the ``attempt_awaiting_grading`` index: a few attempts
-    among all those submitted."""
-    attempts = Attempt.objects.awaiting_grading().filter(quiz__course=course)
+class Queue(models.TextChoices):
+    """Which answers of the grading queue to show: both kinds by default."""
+
+    ALL = "", "Everything"
+    TO_GRADE = "to-grade", "Awaiting a grade"
+    TO_READ = "to-read", "To read and comment"
+
+
+def responses_for_grader(
+    *, course, quiz: Quiz | None = None, learner_id: int | None = None, show: str = Queue.ALL
+):
+    """The submitted answers of ``course`` (or of one quiz, or one learner) an instructor has
+    still to deal with: the written answers awaiting a grade, then the ones worth no points
+    that no one has commented on yet (``assessments.grades.awaits_comment``), each of the
+    two the oldest submission first. ``show`` keeps one of the two. Each comes with its
+    attempt, quiz and learner, its ``version`` and ``to_read``.
+
+    The answers awaiting a grade are read through the ``attempt_awaiting_grading`` index (a
+    few attempts among all those submitted); those to read through the attempts of the
+    course and ``response_statistics``, which holds their points."""
+    submitted = Attempt.objects.used().filter(quiz__course=course)
     if quiz is not None:
-        attempts = attempts.filter(quiz=quiz)
+        submitted = submitted.filter(quiz=quiz)
     if learner_id is not None:
-        attempts = attempts.filter(learner_id=learner_id)
-    responses = Response.objects.filter(score__isnull=True, attempt__in=attempts)
+        submitted = submitted.filter(learner_id=learner_id)
+    to_grade = Q(score__isnull=True, attempt__in=submitted.awaiting_grading())
+    to_read = (
+        read_and_commented_sql()
+        & Q(score__isnull=False, attempt__in=submitted)
+        & ~Exists(GradeChange.objects.filter(response=OuterRef("pk")))
+    )
+    wanted = {Queue.TO_GRADE: to_grade, Queue.TO_READ: to_read}.get(show, to_grade | to_read)
     return (
-        responses.select_related("attempt__quiz", "attempt__learner")
-        .annotate(version=grade_version_sql())
-        .order_by("attempt__submitted_at", "attempt_id", "slot")
+        Response.objects.filter(wanted)
+        .select_related("attempt__quiz", "attempt__learner")
+        .annotate(
+            version=grade_version_sql(),
+            to_read=ExpressionWrapper(Q(score__isnull=False), output_field=BooleanField()),
+        )
+        .order_by("to_read", "attempt__submitted_at", "attempt_id", "slot")
     )
 
 
-def awaiting_grade_by_quiz(*, course) -> dict[int, int]:
-    """How many written answers await a grade at each quiz of ``course`` (quiz id → count)."""
+def grader_queue_by_quiz(*, course) -> dict[int, tuple[int, int]]:
+    """How many answers await a grade and how many are to read at each quiz of ``course``:
+    quiz id → (to grade, to read). One query."""
     rows = (
-        responses_awaiting_grade(course=course)
+        responses_for_grader(course=course)
         .order_by()
         .values("attempt__quiz_id")
-        .annotate(count=Count("pk"))
-        .values_list("attempt__quiz_id", "count")
+        .annotate(
+            to_grade=Count("pk", filter=Q(score__isnull=True)),
+            to_read=Count("pk", filter=Q(score__isnull=False)),
+        )
+        .values_list("attempt__quiz_id", "to_grade", "to_read")
     )
-    return dict(rows)
+    return {quiz_id: (to_grade, to_read) for quiz_id, to_grade, to_read in rows}
 
 
 def grade_changes_of(responses) -> dict[int, list[GradeChange]]:

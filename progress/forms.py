@@ -3,7 +3,7 @@
 from django import forms
 
 from assessments.forms import plain_number
-from assessments.grades import grade_problems, response_points
+from assessments.grades import awaits_comment, grade_problems, response_points
 from assessments.models import GradeChange, Response
 from assessments.regrade import REASON_NEEDED
 from lessons.validators import control_character_message
@@ -47,7 +47,10 @@ class ResponseGradeForm(forms.Form):
     """An instructor's grade for one answer: points, a comment for the learner and, to change
     a grade given before, the reason (required, and shown to the learner). The rules on the
     points and the reason are ``assessments.grades.grade_problems``: the form shows them
-    beside its fields."""
+    beside its fields.
+
+    An answer worth no points is only commented on: the form has no points box (they are 0)
+    and the comment is required the first time (``is_comment``)."""
 
     score = forms.CharField(
         label="Points",
@@ -66,12 +69,17 @@ class ResponseGradeForm(forms.Form):
 
     def __init__(self, *args, response: Response, **kwargs):
         self.response = response
-        # An answer that awaits its first grade is graded; any other grade is overridden.
-        self.source = (
-            GradeChange.Source.GRADED if response.score is None else GradeChange.Source.OVERRIDE
-        )
+        # An answer that awaits its first grade, or its first comment, is graded; any other
+        # grade is overridden.
+        first = response.score is None or awaits_comment(response, version=response.version)
+        self.source = GradeChange.Source.GRADED if first else GradeChange.Source.OVERRIDE
         kwargs.setdefault("prefix", f"r{response.pk}")
         super().__init__(*args, **kwargs)
+        if self.is_comment:
+            self.fields["score"].required = False
+            self.fields["feedback"].label = "Your comment to the learner"
+            if not self.is_override:
+                self.fields["feedback"].widget.attrs["required"] = True
         self.fields["score"].widget.attrs.update(inputmode="decimal", size=6, autocomplete="off")
         self.fields["score"].help_text = f"0 to {plain_number(response_points(response))}"
         if self.is_override:
@@ -81,6 +89,14 @@ class ResponseGradeForm(forms.Form):
     @property
     def is_override(self) -> bool:
         return self.source == GradeChange.Source.OVERRIDE
+
+    @property
+    def is_comment(self) -> bool:
+        """Whether the answer is worth no points: the instructor only comments on it."""
+        return response_points(self.response) == 0
+
+    def clean_score(self):
+        return "0" if self.is_comment else self.cleaned_data["score"]
 
     def clean(self):
         cleaned = super().clean()
@@ -93,6 +109,7 @@ class ResponseGradeForm(forms.Form):
                 score=cleaned["score"],
                 source=self.source,
                 reason=cleaned.get("reason", ""),
+                feedback=cleaned.get("feedback", ""),
             )
             for name, message in problems.items():
                 self.add_error(name if name in self.fields else None, message)

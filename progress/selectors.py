@@ -23,6 +23,7 @@ from django.db.models import Count, DateTimeField, DecimalField, F, Max, Value
 from django.urls import reverse
 
 from assessments.forms import plain_number, points_label
+from assessments.grading import to_decimal
 from assessments.models import (
     AWAITING_GRADING,
     Attempt,
@@ -599,7 +600,11 @@ def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
     notes = []
     for change in changes:
         after = f"{plain_number(change.score_after)} of {points_label(points)}"
-        if change.score_before is None:
+        if not to_decimal(points):
+            # An answer worth no points is only read and commented on: no score to tell.
+            first = change.source == GradeChange.Source.GRADED
+            text = "Your instructor’s comment" if first else "Comment changed by your instructor"
+        elif change.score_before is None:
             text = f"Graded by your instructor: {after}"
         else:
             before = plain_number(change.score_before)

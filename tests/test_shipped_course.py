@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from markdown_it import MarkdownIt
 
 from assessments.course_io import course_export, course_fixture, course_import
@@ -19,6 +20,7 @@ from assessments.selectors import quiz_question_count
 from assessments.services import attempt_start
 from lessons.course_folder import CourseFormatError
 from lessons.models import Course, Lesson
+from progress.services import enrollment_create
 from tests.factories import UserFactory
 from tests.faithfulness import article_blocks
 
@@ -186,3 +188,27 @@ def test_every_attempt_at_the_final_exam_covers_every_module(course, now):
         seen.update(r.question_id for r in attempt.responses.all())
     # The draw varies within each module: over 50 attempts most of the bank is asked.
     assert len(seen) > 0.9 * exam.questions.count()
+
+
+def test_a_module_quizs_written_answer_is_given_its_result_and_listed_to_read(
+    course, client, take_quiz, now
+):
+    """Each module quiz ends with a reflection worth no points, with a rubric: the learner's
+    result is given at once, and the instructor finds the answer in the queue to comment."""
+    quiz = course.quizzes.get(module__slug="foundations")
+    reflection = quiz.questions.get(kind=Question.Kind.ESSAY)
+    learner = UserFactory(first_name="Rhea", last_name="Reader")
+    enrollment_create(learner=learner, course=course)
+    attempt = take_quiz(learner, quiz, now=now)
+    assert attempt.passed is True
+
+    instructor = UserFactory(is_staff=True)
+    course.instructors.add(instructor)
+    client.force_login(instructor)
+    page = client.get(reverse("teach_grading", args=[course.slug]), {"quiz": quiz.slug})
+
+    assert f"Rhea Reader: question {attempt.responses.get(question=reflection).slot}" in (
+        page.content.decode()
+    )
+    assert "Read and comment — worth no points" in page.content.decode()
+    assert page.content.decode().count("Save comment") == 1

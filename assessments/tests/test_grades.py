@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assessments.grades import GradeConflict
+from assessments.grading import is_read_and_commented, read_and_commented_sql
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import grade_version
 from assessments.services import attempt_rescore, attempt_start
@@ -305,3 +306,126 @@ def test_history_is_kept_when_the_change_is_refused(submitted, ines, now):
     with pytest.raises(ValidationError):
         override(essay_of(submitted), 9, by=ines, now=now, reason="Typo", version=change.pk)
     assert list(GradeChange.objects.values_list("score_after", flat=True)) == [Decimal("2.00")]
+
+
+# --- Reading and commenting on an answer worth no points --------------------------------------
+
+
+@pytest.fixture
+def reflected(learner, now, take_quiz):
+    """The learner's attempt at a final exam of a 2-point choice and a reflection worth no
+    points, both answered: passed and certified on submission."""
+    exam = QuizFactory(final=True, course=CourseFactory(), pass_mark=70)
+    single_question(quiz=exam, position=1, points=Decimal(2))
+    essay_question(quiz=exam, position=2, points=Decimal(0), rubric="Names one lesson learnt.")
+    enrollment_create(learner=learner, course=exam.course)
+    return take_quiz(learner, exam, now=now)
+
+
+def comment(attempt, text, *, by, now, version=0):
+    return grade_essay(attempt, 0, by=by, now=now, feedback=text, expected_version=version)
+
+
+def test_a_comment_on_an_answer_worth_no_points_is_kept_and_changes_no_result(
+    reflected, learner, ines, now
+):
+    result = (reflected.score, reflected.percent, reflected.passed)
+    assert result == (Decimal("2.00"), Decimal("100.00"), True)
+    certificate = Certificate.objects.get(learner=learner)
+
+    change = comment(reflected, "Good use of the Vienna example.", by=ines, now=now + timedelta(1))
+
+    assert (change.source, change.score_before, change.score_after, change.by) == (
+        Source.GRADED,
+        Decimal("0.00"),
+        Decimal("0.00"),
+        ines,
+    )
+    assert change.feedback == "Good use of the Vienna example."
+    attempt = Attempt.objects.get(pk=reflected.pk)
+    assert (attempt.score, attempt.percent, attempt.passed) == result
+    assert essay_of(attempt).score == Decimal("0.00")
+    assert Certificate.objects.filter(learner=learner).get() == certificate
+    assert Enrollment.objects.get(learner=learner).completed_at == now
+
+
+def test_a_comment_without_words_is_refused(reflected, ines, now):
+    with pytest.raises(ValidationError) as refusal:
+        comment(reflected, "   ", by=ines, now=now)
+
+    assert "Write your comment" in refusal.value.message_dict["feedback"][0]
+    assert not GradeChange.objects.exists()
+
+
+def test_a_comment_is_changed_only_by_an_override_with_a_reason(reflected, ines, otto, now):
+    first = comment(reflected, "Name a source.", by=ines, now=now)
+
+    with pytest.raises(ValidationError, match="graded already"):
+        comment(reflected, "Name two sources.", by=ines, now=now, version=first.pk)
+    with pytest.raises(ValidationError, match="Say why"):
+        override(essay_of(reflected), 0, by=ines, now=now, reason="", version=first.pk)
+    changed = quiz_response_grade(
+        response=essay_of(reflected),
+        score=0,
+        by=otto,
+        source=Source.OVERRIDE,
+        reason="The module asks for two.",
+        feedback="Name two sources.",
+        expected_version=first.pk,
+        now=now + timedelta(hours=1),
+    )
+
+    history = list(GradeChange.objects.order_by("pk").values_list("source", "feedback"))
+    assert history == [(Source.GRADED, "Name a source."), (Source.OVERRIDE, "Name two sources.")]
+    assert changed.reason == "The module asks for two."
+    assert Attempt.objects.get(pk=reflected.pk).percent == Decimal("100.00")
+
+
+def test_two_instructors_commenting_at_once_keep_the_first_comment(reflected, ines, otto, now):
+    # Both opened the queue before either saved: both pages carry version 0.
+    first = comment(reflected, "Well argued.", by=ines, now=now)
+
+    with pytest.raises(GradeConflict) as conflict:
+        comment(reflected, "Too short.", by=otto, now=now + timedelta(minutes=1))
+
+    assert str(conflict.value).startswith(f"{ines.get_full_name()} commented on this answer")
+    assert list(GradeChange.objects.all()) == [first]
+
+
+def test_a_blank_reflection_or_an_essay_worth_points_is_not_commented_as_a_first_grade(
+    learner, submitted, ines, now, take_quiz
+):
+    graded = grade_essay(submitted, 2, by=ines, now=now)
+    with pytest.raises(ValidationError, match="graded already"):
+        grade_essay(submitted, 3, by=ines, now=now, expected_version=graded.pk, feedback="Yes")
+
+    exam = QuizFactory(final=True, course=CourseFactory())
+    essay_question(quiz=exam, points=Decimal(0))
+    enrollment_create(learner=learner, course=exam.course)
+    blank = take_quiz(learner, exam, now=now, right=False)
+    with pytest.raises(ValidationError, match="graded already"):
+        quiz_response_grade(
+            response=blank.responses.get(),
+            score=0,
+            by=ines,
+            source=Source.GRADED,
+            feedback="Nothing written?",
+            expected_version=0,
+            now=now,
+        )
+    assert list(GradeChange.objects.all()) == [graded]
+
+
+def test_the_queue_finds_the_answers_to_read_as_the_rule_reads_them(
+    reflected, submitted, learner, now, take_quiz
+):
+    exam = QuizFactory(final=True, course=CourseFactory())
+    essay_question(quiz=exam, points=Decimal(0), position=1)
+    single_question(quiz=exam, points=Decimal(0), position=2)
+    enrollment_create(learner=learner, course=exam.course)
+    take_quiz(learner, exam, now=now, right=False)  # a blank reflection, a wrong 0-point choice
+
+    by_rule = {r.pk for r in Response.objects.all() if is_read_and_commented(r.shown, r.answer)}
+    in_sql = set(Response.objects.filter(read_and_commented_sql()).values_list("pk", flat=True))
+
+    assert by_rule == in_sql == {essay_of(reflected).pk}

@@ -153,7 +153,7 @@ def test_the_queue_filters_by_quiz_and_by_learner(
     assertNotContains(both, "question 2 of")
 
     nothing = queue(as_instructor, course, quiz=practice.slug, learner=zoe.learner_id)
-    assertContains(nothing, "Nothing to grade here")
+    assertContains(nothing, "Nothing to grade or read here")
 
 
 def test_the_queue_ignores_filters_it_cannot_read(as_instructor, course, sit):
@@ -183,7 +183,7 @@ def test_an_answer_graded_leaves_the_queue(as_instructor, course, sit, now, inst
 
     page = queue(as_instructor, course)
 
-    assertContains(page, "Nothing to grade: every written answer has its grade.")
+    assertContains(page, "Nothing to grade or read: every written answer has its grade")
     assertContains(page, "0 answers await a grade")
 
 
@@ -376,6 +376,133 @@ def test_the_learner_reads_the_grade_the_feedback_and_why_a_grade_changed(
     assertNotContains(graded, "Ines")  # who changed it is not the learner's business
 
 
+# --- Answers worth no points: to read and comment on ---------------------------------------------
+
+
+@pytest.fixture
+def reflection(course):
+    """A module quiz of one written answer worth no points, with a rubric for the reader."""
+    quiz = QuizFactory(module=ModuleFactory(course=course), title="Reflection")
+    essay_question(
+        quiz=quiz,
+        points=Decimal(0),
+        text="What would you have told the envoy?",
+        rubric="Look for a named interest on each side.",
+    )
+    return quiz
+
+
+@pytest.fixture
+def reflect(reflection, take_quiz, now):
+    """A learner named ``name`` who wrote the reflection ``minutes`` after ``now``."""
+
+    def reflect(name, *, minutes=0, right=True):
+        learner = UserFactory(first_name=name, last_name="Learner")
+        enrollment_create(learner=learner, course=reflection.course)
+        return take_quiz(learner, reflection, now=now + timedelta(minutes=minutes), right=right)
+
+    return reflect
+
+
+def reflection_of(attempt) -> Response:
+    return attempt.responses.get()
+
+
+def test_answers_worth_no_points_are_listed_to_read_after_those_awaiting_a_grade(
+    as_instructor, course, sit, reflect
+):
+    reflect("Adam", minutes=1)
+    reflect("Blank", minutes=2, right=False)  # nothing written: nothing to read
+    sit("Zoe", minutes=5)
+
+    page = queue(as_instructor, course)
+
+    html = page.content.decode()
+    assert html.index("Zoe Learner: question 2") < html.index("Adam Learner: question 1")
+    assertNotContains(page, "Blank Learner: question")
+    assertContains(page, "Read and comment — worth no points", count=1)
+    assertContains(page, "Look for a named interest on each side.")
+    assertContains(page, "1 answer awaits a grade in this course")
+    assertContains(page, "1 answer is to read")
+    assertContains(page, "Reflection (1)")
+    assertContains(page, "Save comment", count=1)
+    assertContains(page, "Save grade", count=1)
+    assertContains(page, "Points <span", count=1)  # no points to give a reflection
+
+    to_read = queue(as_instructor, course, show="to-read")
+    assertContains(to_read, "Adam Learner: question 1 of Reflection")
+    assertNotContains(to_read, "Zoe Learner: question")
+    to_grade = queue(as_instructor, course, show="to-grade")
+    assertNotContains(to_grade, "Adam Learner: question")
+    assertContains(to_grade, "Zoe Learner: question 2")
+
+
+def test_a_comment_saved_from_the_queue_leaves_it_and_the_learner_reads_it(
+    as_instructor, client, course, reflect
+):
+    attempt = reflect("Adam")
+    result = (attempt.score, attempt.percent, attempt.passed)
+    back = reverse("teach_grading", args=[course.slug]) + "?show=to-read"
+
+    refused = post_grade(as_instructor, course, reflection_of(attempt), feedback=" ", next=back)
+    assertContains(refused, "Write your comment", status_code=400)
+    saved = post_grade(
+        as_instructor, course, reflection_of(attempt), feedback="Name the envoy's aim.", next=back
+    )
+
+    assertRedirects(saved, back, fetch_redirect_response=False)
+    followed = as_instructor.get(back)
+    assertContains(
+        followed, "Saved your comment on Adam Learner’s answer to question 1 of “Reflection”."
+    )
+    assertNotContains(followed, "Adam Learner: question 1")
+    change = GradeChange.objects.get()
+    assert (change.source, change.score_before, change.score_after, change.feedback) == (
+        "graded",
+        Decimal("0.00"),
+        Decimal("0.00"),
+        "Name the envoy's aim.",
+    )
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.percent, attempt.passed) == result
+
+    # Changed later, it is an override: the points stay hidden, a reason is asked.
+    again = as_instructor.get(grade_url(course, reflection_of(attempt)))
+    assertContains(again, "Change comment")
+    assertContains(again, "Reason for the change")
+    assertNotContains(again, "Points <span")
+
+    client.force_login(attempt.learner)
+    page = client.get(reverse("attempt_result", args=[attempt.pk]))
+    assertContains(page, "Your instructor’s comment")
+    assertContains(page, "Name the envoy&#x27;s aim.")
+    assertNotContains(page, "Look for a named interest")  # the rubric is the reader's
+
+
+def test_a_comment_from_a_stale_page_is_refused_and_shows_the_comment_that_stands(
+    as_instructor, course, reflect, now
+):
+    attempt = reflect("Adam")
+    colleague = UserFactory(is_staff=True, first_name="Otto", last_name="Other")
+    course.instructors.add(colleague)
+    quiz_response_grade(
+        response=reflection_of(attempt),
+        score=0,
+        by=colleague,
+        source=GradeChange.Source.GRADED,
+        feedback="First read.",
+        expected_version=0,
+        now=now,
+    )
+
+    stale = post_grade(as_instructor, course, reflection_of(attempt), feedback="Second read.")
+
+    page = as_instructor.get(stale["Location"])
+    assertContains(page, "Otto Other commented on this answer")
+    assertContains(page, "First read.")
+    assert GradeChange.objects.count() == 1
+
+
 # --- Queries ------------------------------------------------------------------------------------
 
 
@@ -387,6 +514,22 @@ def test_the_queue_costs_the_same_queries_whatever_the_cohort(
             sit(f"Learner{n:02d}", minutes=n)
         cache.clear()
         # Session, user, course; quizzes; answers by quiz; count; the page of answers.
+        with django_assert_num_queries(7):
+            page = queue(as_instructor, course)
+        assertContains(page, "Save grade", count=min(start + size, teach.ANSWERS_PER_PAGE))
+
+
+def test_the_queue_costs_the_same_queries_with_answers_to_read(
+    as_instructor, course, sit, reflect, django_assert_num_queries
+):
+    for size, start in ((2, 0), (12, 2)):
+        for n in range(start, start + size):
+            sit(f"Learner{n:02d}", minutes=n)
+            reflect(f"Reader{n:02d}", minutes=n)
+        cache.clear()
+        with django_assert_num_queries(7):
+            page = queue(as_instructor, course, show="to-read")
+        assertContains(page, "Save comment", count=min(start + size, teach.ANSWERS_PER_PAGE))
         with django_assert_num_queries(7):
             page = queue(as_instructor, course)
         assertContains(page, "Save grade", count=min(start + size, teach.ANSWERS_PER_PAGE))

@@ -20,11 +20,12 @@ from assessments.models import Question, Quiz, Response
 from assessments.regrade import Regrade, question_regrade_plan
 from assessments.review import key_lines
 from assessments.selectors import (
-    awaiting_grade_by_quiz,
+    Queue,
     grade_changes_of,
     grade_version_sql,
+    grader_queue_by_quiz,
     question_regrades,
-    responses_awaiting_grade,
+    responses_for_grader,
 )
 from lessons.models import Course
 from lessons.selectors import courses_taught, is_teaching_staff
@@ -168,7 +169,8 @@ def _learner_id(value: str | None) -> int | None:
 
 @teaches_course
 def grading(request, course):
-    """The written answers awaiting a grade, oldest submission first, by quiz and learner."""
+    """The written answers awaiting a grade, then those worth no points to read and comment
+    on, oldest submission first in each, by quiz, learner and which of the two."""
     quizzes = list(Quiz.objects.filter(course=course).select_related("module"))
     quiz = next((q for q in quizzes if q.slug == request.GET.get("quiz")), None)
     learner_id = _learner_id(request.GET.get("learner"))
@@ -180,17 +182,20 @@ def grading(request, course):
             .first()
         )
         learner = enrollment.learner if enrollment else None
-    responses = responses_awaiting_grade(course=course, quiz=quiz, learner_id=learner_id)
+    show = Queue(request.GET.get("show")) if request.GET.get("show") in Queue.values else Queue.ALL
+    responses = responses_for_grader(course=course, quiz=quiz, learner_id=learner_id, show=show)
     page = Paginator(responses, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
     back = request.get_full_path()
-    counts = awaiting_grade_by_quiz(course=course)
+    counts = grader_queue_by_quiz(course=course)
     return render(
         request,
         "progress/teach/grading.html",
         {
             "course": course,
-            "quizzes": [(q, counts.get(q.pk, 0)) for q in quizzes],
+            "quizzes": [(q, sum(counts.get(q.pk, ()))) for q in quizzes],
             "quiz": quiz,
+            "shows": Queue.choices,
+            "show": show,
             "learner_id": learner_id,
             "learner": learner,
             "page": page,
@@ -198,7 +203,8 @@ def grading(request, course):
                 (_with_answer_text(response), _grade_form(response, back=back))
                 for response in page
             ],
-            "total": sum(counts.values()),
+            "to_grade": sum(to_grade for to_grade, _ in counts.values()),
+            "to_read": sum(to_read for _, to_read in counts.values()),
         },
     )
 
@@ -282,6 +288,12 @@ def _graded_message(change) -> str:
     response = change.response
     attempt = response.attempt
     name = cohort.learner_name(attempt.learner)
+    if response_points(response) == 0:
+        # A comment changes no score: the attempt's result stands as it was.
+        return (
+            f"Saved your comment on {name}’s answer to question {response.slot} "
+            f"of “{attempt.quiz.title}”."
+        )
     saved = (
         f"Saved: {plain_number(change.score_after)} of {points_label(response_points(response))} "
         f"for {name}’s answer to question {response.slot} of “{attempt.quiz.title}”."
