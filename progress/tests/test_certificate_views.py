@@ -263,6 +263,16 @@ def test_an_unknown_code_gets_a_friendly_not_found_page(client, certificate):
     assert "Ada Lovelace" not in page
 
 
+@pytest.mark.parametrize("fetch", [verify_url, lambda code: verify_url(code) + "pdf/"])
+def test_a_mistyped_code_is_shown_as_typed_not_regrouped(client, certificate, fetch):
+    response = client.get(fetch("BOGUS-0000"))
+
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "BOGUS-0000" in page
+    assert "BOGU-S000-0" not in page
+
+
 def test_verification_shows_the_certificate_as_issued_after_renames(client, learner, certificate):
     learner.first_name, learner.last_name = "Augusta", "King"
     learner.save()

@@ -787,7 +787,6 @@ def test_a_complete_attempt_is_graded_at_once(as_learner, enrolled, quiz):
     response = as_learner.post(url("attempt_submit", attempt), answers_form(attempt), follow=True)
 
     assertRedirects(response, url("attempt_result", attempt))
-    assert "Your answers are submitted." in messages_of(response)
     attempt.refresh_from_db()
     assert attempt.passed is True
     assert attempt.percent == 100
@@ -871,6 +870,44 @@ def test_the_result_gives_the_score_and_right_or_wrong_per_question(as_learner, 
         ("6", "✗ Wrong"),
         ("7", "Not marked automatically"),
     ]
+
+
+def alert_boxes(response) -> list[str]:
+    """The colour of every alert box on the page, messages included, in order."""
+    return [
+        alert
+        for attrs in Tags(response.content.decode())("div")
+        for alert in (attrs.get("class") or "").split()
+        if alert.startswith("alert-")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "essay_points", "box", "verdict"),
+    [
+        ({"right": True}, 0, "alert-success", "Passed"),
+        ({"right": False}, 0, "alert-warning", "Not passed"),
+        ({"right": True}, 1, "alert-info", "Awaiting grading"),
+    ],
+    ids=["passed", "not-passed", "awaiting-grading"],
+)
+def test_submitting_leads_to_one_verdict_never_success_beside_failure(
+    as_learner, enrolled, quiz, answers, essay_points, box, verdict
+):
+    quiz.questions.filter(kind="essay").update(points=essay_points)
+    attempt = start(enrolled, quiz)
+
+    response = as_learner.post(
+        url("attempt_submit", attempt),
+        answers_form(attempt, **answers) | {"confirm": "1"},
+        follow=True,
+    )
+
+    assertRedirects(response, url("attempt_result", attempt))
+    assertContains(response, f"<strong>{verdict}</strong>", html=True)
+    # The result box is the page's only news: no green "submitted" above a "Not passed".
+    assert alert_boxes(response) == [box]
+    assert messages_of(response) == []
 
 
 def test_partly_right_is_said_so(as_learner, enrolled, quiz):

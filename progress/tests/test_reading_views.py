@@ -105,8 +105,38 @@ def test_lesson_page_shows_the_body_with_passage_anchors_and_navigation(client, 
 
     assert '<p id="passage-1">First passage.</p>' in page
     assert "Previous: Lesson 1.1" in page
-    assert "Next: Lesson 1.3" in page
-    assert "Mark as complete" in page
+    assert "Complete and continue" in page
+
+
+def ways_forward(page: str) -> dict[str, list[str]]:
+    """The buttons and button-styled links of the lesson's column, primary or not, by label."""
+    column = page.split("<main")[1].split('<div class="col-lg-4">')[0]
+    found = {"primary": [], "other": []}
+    for _tag, classes, label in re.findall(
+        r'<(a|button)\b[^>]*class="(btn [^"]*)"[^>]*>\s*([^<]*?)\s*</\1>', column, re.S
+    ):
+        found["primary" if "btn-primary" in classes.split() else "other"].append(label)
+    return found
+
+
+def test_a_lesson_has_one_primary_way_forward_and_no_duplicate(client, learner):
+    course = course_with_modules(modules=1, lessons=3)
+    enrollment_create(learner=learner, course=course)
+    lesson = course.lessons.get(title="Lesson 1.2")
+    client.force_login(learner)
+
+    unread = ways_forward(client.get(lesson.get_absolute_url()).content.decode())
+    client.post(reverse("lesson_complete", args=[course.slug, lesson.slug]))
+    read = ways_forward(client.get(lesson.get_absolute_url()).content.decode())
+
+    assert unread == {
+        "primary": ["Complete and continue"],
+        "other": ["Mark as complete", "← Previous: Lesson 1.1"],
+    }
+    assert read == {
+        "primary": ["Next lesson: Lesson 1.3"],
+        "other": ["← Previous: Lesson 1.1"],
+    }
 
 
 def test_a_table_keeps_its_column_alignment_under_the_content_security_policy(client, learner):

@@ -21,14 +21,14 @@ from progress.pdf import certificate_pdf as render_certificate_pdf
 from progress.selectors import (
     CourseProgress,
     certificate_by_code,
-    certificate_code_canonical,
     certificate_due,
     course_progress_for_learner,
 )
 
 
 def _not_found(request, code: str) -> HttpResponse:
-    context = {"code": certificate_code_canonical(code=code)}
+    # As typed: regrouped, a mistyped code would look like one the learner never wrote.
+    context = {"code": code.strip()}
     return render(request, "progress/certificate_not_found.html", context, status=404)
 
 

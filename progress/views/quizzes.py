@@ -322,7 +322,8 @@ def attempt_submit(request, pk):
             },
         )
     services.quiz_attempt_submit(attempt=attempt)
-    messages.success(request, "Your answers are submitted.")
+    # No "submitted" message: the result page says so under its title, and a green
+    # message above a "Not passed" box would say success and failure at once.
     return _to_result(attempt)
 
 
