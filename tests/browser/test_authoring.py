@@ -181,6 +181,8 @@ def preview_as_learner(page, course: Course, audit) -> None:
     expect(preview.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(preview.get_by_role("status")).to_contain_text("this course is draft")
     syllabus = preview.get_by_role("region", name=f"Module 1: {MODULE}")
+    # The objectives are folded under the module's "What you will learn".
+    syllabus.get_by_text("What you will learn").click()
     for objective in OBJECTIVES:
         expect(syllabus.get_by_role("listitem").filter(has_text=objective)).to_be_visible()
     # The order of the module page, dragged and saved, is the learners' order.
