@@ -18,7 +18,6 @@ the username prefix and the learner's number: learner 42 is the same whichever
 run or batch creates it, and a second run creates only the learners missing.
 """
 
-import io
 import itertools
 import json
 import random
@@ -501,19 +500,11 @@ def _copy_completions_and_responses(completions: list[tuple], attempts: list[Att
 
 
 def _copy(cursor, target: str, rows: list[tuple]) -> None:
-    """COPY ``rows`` into ``target`` ("table (columns)"), in CSV: an empty field is NULL."""
-    lines = (",".join(_csv_field(value) for value in row) for row in rows)
-    cursor.copy_expert(
-        f"COPY {target} FROM STDIN WITH (FORMAT csv)", io.StringIO("\n".join(lines))
-    )
-
-
-def _csv_field(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    return str(value)
+    """COPY ``rows`` into ``target`` ("table (columns)"): psycopg writes each value in
+    COPY's text format (None as NULL), so no value needs quoting by hand."""
+    with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _analyze() -> None:

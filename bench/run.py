@@ -65,24 +65,16 @@ def line(path: str, browser=None, *, method: str = "GET", body: str = "", htmx=F
 
 
 def database_create(url: str) -> None:
-    import psycopg2
+    import psycopg
+    from psycopg import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = dict(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username,
-        password=parts.password, dbname="postgres",
-    )  # fmt: skip
-    connection = psycopg2.connect(**server)
-    connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-                print(f"Created database {name}.")
-    finally:
-        connection.close()
+    name = urlsplit(url).path.lstrip("/")
+    # CREATE DATABASE cannot run in a transaction; the server's own database is always there.
+    with psycopg.connect(url, dbname="postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"Created database {name}.")
 
 
 def redis_answering(url: str) -> bool:
