@@ -21,6 +21,7 @@ from django.db import transaction
 
 from assessments.gift import GiftAnswer, GiftError, GiftQuestion, dump_gift, parse_gift
 from assessments.models import Choice, Question, Quiz
+from courseware.events import Event, event_log
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
@@ -115,6 +116,7 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
         for stale in course.quizzes.exclude(pk__in=wanted):
             content_remove(stale, report=report, kind="quizzes")
         course_prune(course=course, spec=spec, report=report)
+        event_log(Event.IMPORT_APPLIED, what="course", course_id=course.pk, changes=str(report))
     return course, report
 
 
@@ -132,6 +134,14 @@ def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
     report = SyncReport()
     with transaction.atomic():
         _questions_sync(quiz, questions, lessons, quiz_file, report)
+        event_log(
+            Event.IMPORT_APPLIED,
+            what="questions",
+            course_id=quiz.course_id,
+            quiz_id=quiz.pk,
+            source=source,
+            changes=str(report),
+        )
     return report
 
 

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "courseware.request_log.RequestLogMiddleware",
+    "courseware.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -245,8 +245,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "courseware.request_log.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "courseware.logs.JsonFormatter"},
+        "text": {"()": "courseware.logs.TextFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
@@ -254,5 +254,8 @@ LOGGING = {
         # The request log replaces Django's own per-request lines.
         "django.server": {"level": "WARNING"},
         "courseware.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        # Certificates issued, attempts handed in, imports, overrides (courseware/events.py):
+        # kept whatever LOG_LEVEL quiets, since operators look back through them.
+        "courseware.events": {"level": "INFO"},
     },
 }
