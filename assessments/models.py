@@ -291,7 +291,7 @@ class AttemptQuerySet(models.QuerySet):
 class Attempt(models.Model):
     """One sitting of a quiz. Its responses keep what was shown, so it never changes later."""
 
-    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
+    # PROTECT: an account with records is deactivated, never deleted (courseware/admin.py).
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
     )
