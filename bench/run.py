@@ -100,11 +100,13 @@ def dataset(learners: int, seed: int) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from bench.seed_load import seed_load
+
     call_command("migrate", verbosity=0)
     have = get_user_model().objects.filter(username__startswith="load-").count()
     if have < learners:
         print(f"Seeding {learners - have} load learners…")
-        call_command("seed_load", learners=learners, seed=seed, anchor=None)
+        seed_load(learners=learners, seed=seed)
     else:
         print(f"Reusing {have} load learners.")
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -506,7 +508,7 @@ def main() -> None:
         f"{DEFAULT_DATABASE_URL}).",
     )
     parser.add_argument("--learners", type=int, default=10_000, help="Load learners wanted.")
-    parser.add_argument("--seed", type=int, default=1, help="seed_load's seed.")
+    parser.add_argument("--seed", type=int, default=1, help="bench.seed_load's seed.")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")

@@ -1,5 +1,6 @@
 """The admin is composed once: every model of ours has one registration, made by one class,
-in one place, whatever the order of INSTALLED_APPS; and no domain code leans on an admin module.
+in one place, whatever the order of INSTALLED_APPS; and no domain code leans on an admin module,
+nor the site on the benchmarks.
 """
 
 import ast
@@ -138,6 +139,21 @@ def test_no_domain_code_imports_an_admin_module():
             f"{name} imports {imported}"
             for imported in imported_modules(tree)
             if is_admin_module(imported)
+        ]
+    assert offenders == []
+
+
+def test_the_site_never_imports_the_benchmarks():
+    """bench/ (the load simulator, the bench settings) is not shipped as part of the site."""
+    offenders = []
+    for file in source_files():
+        if "tests" in file.parts:
+            continue
+        tree = ast.parse(file.read_text())
+        offenders += [
+            f"{module_name(file)} imports {imported}"
+            for imported in imported_modules(tree)
+            if imported.split(".")[0] == "bench"
         ]
     assert offenders == []
 
