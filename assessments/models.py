@@ -281,11 +281,16 @@ class Choice(models.Model):
     natural_key.dependencies = ["assessments.question"]
 
 
+# Attempts that count against the quiz's attempt limit, and the only ones that count for
+# progress, the gradebook and the statistics: submitted ones. An open attempt is resumed, so
+# it uses none up.
+USED = Q(submitted_at__isnull=False)
+
+
 class AttemptQuerySet(models.QuerySet):
     def used(self):
-        """Attempts that count against the quiz's attempt limit, and the only ones that count
-        for progress: submitted ones. An open attempt is resumed, so it uses none up."""
-        return self.filter(submitted_at__isnull=False)
+        """The attempts that count (``USED``)."""
+        return self.filter(USED)
 
 
 class Attempt(models.Model):

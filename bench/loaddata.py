@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
 from assessments.grading import grade, question_snapshot, validate_answer
+from assessments.kinds import kind_for
 from assessments.models import Attempt, Question, Quiz, Response
 from assessments.services import attempt_result, max_score_of, questions_drawn
 from lessons.models import Course, Lesson
@@ -149,24 +150,10 @@ def _quiz_plan(quiz: Quiz, keys: Iterator[int]) -> QuizPlan:
 
 
 def answer_for(shown: dict, *, right: bool):
-    """An answer as the quiz page would store it: full marks when ``right``, else none."""
-    kind, choices = shown["kind"], shown["choices"]
-    best = max(choices, key=lambda c: Decimal(c["weight"])) if choices else None
-    if kind in ("single", "true_false"):
-        return best["id"] if right else min(choices, key=lambda c: Decimal(c["weight"]))["id"]
-    if kind == "multiple":
-        return [c["id"] for c in choices if (Decimal(c["weight"]) > 0) == right]
-    if kind == "short":
-        return best["text"] if right else "I do not remember"
-    if kind == "numerical":
-        return best["value"] if right else "-1"
-    if kind == "matching":
-        lefts = [c for c in choices if c["text"]]
-        shift = 0 if right else 1
-        return {
-            str(c["id"]): lefts[(i + shift) % len(lefts)]["match"] for i, c in enumerate(lefts)
-        }
-    return "My essay."
+    """An answer as the quiz page would store it, from the question's kind: full marks when
+    ``right``, else none."""
+    kind = kind_for(shown)
+    return kind.right_answer(shown) if right else kind.wrong_answer(shown)
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, Question, Quiz, Response
+from assessments.models import USED, Attempt, Question, Quiz, Response
 from assessments.review import answer_lines, key_lines
 from lessons.models import Course, Module
 from lessons.selectors import courses_with_teaching
@@ -362,7 +362,7 @@ def gradebook_learners(
     for quiz in outline.quizzes:
         annotations[f"best_{quiz.pk}"] = Max("tries__percent", filter=Q(tries__quiz=quiz))
         annotations[f"passes_{quiz.pk}"] = Count(
-            "tries", filter=Q(tries__quiz=quiz, tries__passed=True)
+            "tries", filter=Q(tries__quiz=quiz) & rules.through("tries", rules.PASSING)
         )
     enrollments = Enrollment.objects.filter(course=outline.course)
     if only is not None:
@@ -372,10 +372,8 @@ def gradebook_learners(
         .annotate(
             tries=FilteredRelation(
                 "learner__attempts",
-                condition=Q(
-                    learner__attempts__quiz__in=outline.quizzes,
-                    learner__attempts__submitted_at__isnull=False,
-                ),
+                condition=Q(learner__attempts__quiz__in=outline.quizzes)
+                & rules.through("learner__attempts", USED),
             ),
             **annotations,
         )
