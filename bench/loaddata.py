@@ -343,11 +343,14 @@ def load_learners_create(
     prefix: str = "load-",
     anchor: datetime,
     password: str | None = None,
+    before_final_exam: bool = False,
 ) -> SeedReport:
     """Create learners ``prefix000001``… enrolled in ``course``, skipping those that exist.
 
     Passwords are unusable unless ``password`` is given; either way it is hashed
-    once and the hash shared, since hashing is deliberately slow.
+    once and the hash shared, since hashing is deliberately slow. With
+    ``before_final_exam`` every learner sets out to take every step but the final exam
+    (some still stop at a module quiz they run out of attempts at): the exam-day bench's.
     """
     User = get_user_model()
     plan = course_plan(course=course)
@@ -371,6 +374,8 @@ def load_learners_create(
             roll = rng.random()
             # 10% just enrolled, 25% set out to finish, the rest stop somewhere on the way.
             goal = 0 if roll < 0.10 else plan.steps if roll < 0.35 else rng.randint(1, plan.steps)
+            if before_final_exam:
+                goal = plan.steps - (plan.final_exam is not None)
             journey.walk(goal)
             journey.date(anchor)
             journeys.append(journey)

@@ -11,7 +11,6 @@ the same run. docs/benchmarks.md explains the scenarios and the figures.
 """
 
 import argparse
-import http.client
 import json
 import os
 import resource
@@ -30,6 +29,17 @@ from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench import exam_day  # noqa: E402 (found once the line above puts the project on the path)
+from bench.server import (  # noqa: E402 (found once the line above puts the project on the path)
+    Server,
+    cpu_busy,
+    cpu_seconds,
+    database_backends,
+    line,
+    per_request,
+    rss_kib,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/courseware_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -54,11 +64,6 @@ class Scenario:
     download: bool = False  # one large response: time it and watch the worker's memory
     skipped: str = ""
     result: dict = field(default_factory=dict)
-
-
-def line(path: str, browser=None, *, method: str = "GET", body: str = "", htmx=False) -> str:
-    cookie, csrf = (browser.cookie, browser.csrf) if browser else ("", "")
-    return "\t".join([method, path, cookie, csrf, "htmx" if htmx else "", body])
 
 
 # --- Setting up -------------------------------------------------------------------------
@@ -236,117 +241,25 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
     return [scenario for scenario in built if scenario is not None]
 
 
+def exam_day_prepared(args) -> dict:
+    """What ``exam_day.run`` needs: the course, its final exam and learners ready to sit it."""
+    from bench import prepare
+    from lessons.models import Course
+
+    course = Course.objects.get(slug="military-diplomacy")
+    exam = course.quizzes.get(kind="final")
+    print(f"Preparing {args.exam_learners} learners for {exam_day.NAME}…", flush=True)
+    return {
+        "course": course,
+        "exam": exam,
+        "takers": prepare.exam_takers(course, exam, args.exam_learners),
+        "plan": exam_day.Plan(
+            learners=args.exam_learners, window=args.exam_window, pace=args.exam_pace
+        ),
+    }
+
+
 # --- Measuring -------------------------------------------------------------------------
-
-
-class Server:
-    """gunicorn on 127.0.0.1 with the project's gunicorn.conf.py (two workers by default)."""
-
-    def __init__(self, port: int, log: Path, workers: int = 2):
-        self.port, self.log, self.worker_count = port, log, workers
-
-    def __enter__(self):
-        env = {
-            **os.environ,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": str(self.worker_count),
-            # No worker recycling mid-measurement: at 1,000 requests/s it would restart
-            # each worker every few seconds (see docs/benchmarks.md).
-            "GUNICORN_MAX_REQUESTS": "0",
-            # Database connections that outlive a run, so that the CPU time of the
-            # backends serving it can be read (a closed backend takes its figures along).
-            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
-        }
-        command = [sys.executable, "-m", "gunicorn", "courseware.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.worker_count)]
-        command += ["--max-requests", "0"]
-        self.process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                self.request(line("/"))
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not start: see {self.log}")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def workers(self) -> list[int]:
-        master = str(self.process.pid)
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if stat.read_text().rsplit(")", 1)[1].split()[1] == master:
-                    pids.append(int(stat.parent.name))
-            except (OSError, IndexError):
-                continue
-        return pids
-
-    def request(self, request_line: str, *, chunks: list | None = None) -> int:
-        """Send one request line; returns the status (and the body's chunks, if asked)."""
-        method, path, cookie, csrf, htmx, body = request_line.split("\t")
-        headers = {"Cookie": cookie} if cookie else {}
-        if method == "POST":
-            headers |= {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf}
-        if htmx:
-            headers["HX-Request"] = "true"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        connection.request(method, path, body=body or None, headers=headers)
-        response = connection.getresponse()
-        while chunk := response.read(65536):
-            if chunks is not None:
-                chunks.append((time.perf_counter(), len(chunk)))
-        connection.close()
-        return response.status
-
-
-def rss_kib(pid: int) -> int:
-    for row in Path(f"/proc/{pid}/status").read_text().split("\n"):
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1])
-    return 0
-
-
-def cpu_seconds(pids: list[int]) -> float | None:
-    """CPU time used so far by ``pids``; None if one has gone (its figures went with it)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def database_backends() -> list[int]:
-    """The PostgreSQL processes serving the benchmark database, but for the runner's own."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-        return [pid for (pid,) in cursor.fetchall()]
-
-
-def cpu_busy(seconds: float = 1.0) -> float:
-    """Share of all CPUs in use over ``seconds``, by anything: before a scenario, not ours."""
-
-    def sample():
-        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return sum(values), values[3] + values[4]  # total, idle + iowait
-
-    total, idle = sample()
-    time.sleep(seconds)
-    total2, idle2 = sample()
-    return 100 * (1 - (idle2 - idle) / max(total2 - total, 1))
 
 
 def wrk(server: Server, scenario: Scenario, duration: float) -> dict:
@@ -387,12 +300,6 @@ def watch_memory(pids: list[int], peak: dict[int, int], stop: threading.Event) -
         for pid in pids:
             peak[pid] = max(peak[pid], rss_kib(pid))
         time.sleep(0.005)
-
-
-def per_request(before: float | None, after: float | None, requests: int) -> float | None:
-    if before is None or after is None or not requests:
-        return None
-    return 1000 * (after - before) / requests
 
 
 def download(server: Server, scenario: Scenario, repeats: int = 3) -> dict:
@@ -512,6 +419,15 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=500, help="Logged-in learners cycled.")
     parser.add_argument("--only", help="Run only scenarios whose name contains this text.")
     parser.add_argument(
+        "--exam-learners", type=int, default=300, help="Exam day: learners who sit the exam."
+    )
+    parser.add_argument(
+        "--exam-window", type=float, default=60, help="Exam day: seconds the starts spread over."
+    )
+    parser.add_argument(
+        "--exam-pace", type=float, default=5, help="Exam day: seconds between answers, on average."
+    )
+    parser.add_argument(
         "--wait-idle",
         type=float,
         default=0,
@@ -544,6 +460,9 @@ def main() -> None:
     print(json.dumps(machine, indent=1))
     print(f"Preparing scenarios… ({time.perf_counter() - started:.0f} s so far)")
     todo = scenarios(args.readers, args.only)
+    wanted = args.only is None or args.only in exam_day.NAME
+    sitting = exam_day_prepared(args) if wanted else None
+    exam = None
 
     RESULTS.mkdir(exist_ok=True)
     with Server(args.port, RESULTS / "gunicorn.log", args.workers) as server:
@@ -554,13 +473,20 @@ def main() -> None:
                     run(server, scenario, args.duration, args.wait_idle)
                 except Unavailable as reason:
                     scenario.skipped = str(reason)
+        if sitting is not None:
+            print(f"Running {exam_day.NAME} ({len(sitting['takers'])} learners)…", flush=True)
+            busy = quiet(args.wait_idle)
+            exam = exam_day.run(server, **sitting) | {"machine_busy_percent": busy}
     report = table(todo)
+    if exam is not None:
+        report += "\n\n" + exam_day.table(exam)
     print(report)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{stamp}.json").write_text(
         json.dumps(
             {"machine": machine, "args": vars(args), "table": report,
-             "scenarios": [{"name": s.name, "skipped": s.skipped, **s.result} for s in todo]},
+             "scenarios": [{"name": s.name, "skipped": s.skipped, **s.result} for s in todo],
+             "exam_day": exam},
             indent=1,
         )
     )  # fmt: skip
