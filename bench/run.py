@@ -152,8 +152,16 @@ def machine_facts(redis_url: str, wrk_version: str) -> dict:
 # --- The scenarios ---------------------------------------------------------------------
 
 
+def chosen(name: str, only: str | None) -> bool:
+    """Whether ``--only`` (texts separated by commas, any of which the name contains) runs
+    the scenario ``name``; the baseline always runs."""
+    if only is None or name.startswith("baseline"):
+        return True
+    return any(text.strip() in name for text in only.split(","))
+
+
 def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
-    """Every scenario (or those with ``only`` in their name, and the baseline), with its
+    """Every scenario (or those ``--only`` names, and the baseline), with its
     requests or the reason it cannot run."""
     from django.urls import NoReverseMatch, reverse
 
@@ -178,7 +186,7 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
             raise Unavailable(f"no URL named {name!r} yet") from None
 
     def build(name, make, **options) -> Scenario | None:
-        if only and only not in name and not name.startswith("baseline"):
+        if not chosen(name, only):
             return None
         scenario = Scenario(name=name, **options)
         try:
@@ -417,7 +425,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
     parser.add_argument("--readers", type=int, default=500, help="Logged-in learners cycled.")
-    parser.add_argument("--only", help="Run only scenarios whose name contains this text.")
+    parser.add_argument(
+        "--only",
+        help="Run only the scenarios whose name contains this text (or one of these texts, "
+        "separated by commas), and the baseline.",
+    )
     parser.add_argument(
         "--exam-learners", type=int, default=300, help="Exam day: learners who sit the exam."
     )
@@ -460,8 +472,7 @@ def main() -> None:
     print(json.dumps(machine, indent=1))
     print(f"Preparing scenarios… ({time.perf_counter() - started:.0f} s so far)")
     todo = scenarios(args.readers, args.only)
-    wanted = args.only is None or args.only in exam_day.NAME
-    sitting = exam_day_prepared(args) if wanted else None
+    sitting = exam_day_prepared(args) if chosen(exam_day.NAME, args.only) else None
     exam = None
 
     RESULTS.mkdir(exist_ok=True)
