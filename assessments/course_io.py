@@ -37,6 +37,7 @@ from assessments.models import Choice, Question, Quiz
 from assessments.moodle_xml import TOP_CATEGORY, MoodleXmlError, dump_moodle_xml, parse_moodle_xml
 from assessments.selectors import quiz_group_sizes
 from assessments.services import quiz_attempts_close_follow
+from courseware.events import Event, event_log
 from lessons.course_folder import (
     COURSE_FILE,
     FINAL_EXAM_NAME,
@@ -153,6 +154,7 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
             content_remove(stale, report=report, kind="quizzes")
         course_prune(course=course, spec=spec, report=report)
         report.references = _references_moved(passages_before, course_slug=spec.slug)
+        event_log(Event.IMPORT_APPLIED, what="course", course_id=course.pk, changes=str(report))
     return course, report
 
 
@@ -218,6 +220,14 @@ def quiz_questions_import(quiz: Quiz, text: str, *, source: str) -> SyncReport:
     report = SyncReport()
     with transaction.atomic():
         _questions_sync(quiz, questions, lessons, quiz_file, report)
+        event_log(
+            Event.IMPORT_APPLIED,
+            what="questions",
+            course_id=quiz.course_id,
+            quiz_id=quiz.pk,
+            source=source,
+            changes=str(report),
+        )
     return report
 
 

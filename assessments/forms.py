@@ -13,7 +13,7 @@ is mapped back to choices here (``answer_from_public``).
 Field names: ``q<slot>`` for every kind but matching, which has one
 ``q<slot>-<left token>`` select per item. Beside them, ``shown-q<slot>``
 carries a fingerprint of the answer the page showed as saved, so that a POST
-saves only what the learner changed on that page (see ``AttemptForm``).
+saves only what the learner changed on that page (see ``AttemptAnswers``).
 """
 
 import hashlib
@@ -181,8 +181,13 @@ def question_form(
     return QuestionForm(**common, fields=fields)
 
 
-class AttemptForm:
+class AttemptAnswers:
     """All the answers of an attempt: the page's fields, and what a POST of them changes.
+
+    Not a Django form: each kind of question reads its own fields from the POST
+    (``answer_from_post``) and the saving service validates each answer, so this only
+    keeps track of which answers the page showed, which the learner changed, and the
+    errors to show beside their questions.
 
     Unbound (``data`` None, or a POST without the answers marker) it shows the
     saved answers; bound it shows what the learner changed and the saved answers

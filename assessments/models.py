@@ -340,13 +340,16 @@ class Choice(models.Model):
 # pass until an instructor grades it (Moodle's "Finished, requires grading"). Told by the
 # percent, which every attempt submitted before had (``submitted_attempt_is_graded...``).
 AWAITING_GRADING = Q(submitted_at__isnull=False, percent__isnull=True)
+# Attempts that count against the quiz's attempt limit, and the only ones that count for
+# progress, the gradebook and the statistics: submitted ones. An open attempt is resumed, so
+# it uses none up.
+USED = Q(submitted_at__isnull=False)
 
 
 class AttemptQuerySet(models.QuerySet):
     def used(self):
-        """Attempts that count against the quiz's attempt limit, and the only ones that count
-        for progress: submitted ones. An open attempt is resumed, so it uses none up."""
-        return self.filter(submitted_at__isnull=False)
+        """The attempts that count (``USED``)."""
+        return self.filter(USED)
 
     def awaiting_grading(self):
         """Submitted attempts whose written answers an instructor has still to grade."""
@@ -356,7 +359,7 @@ class AttemptQuerySet(models.QuerySet):
 class Attempt(models.Model):
     """One sitting of a quiz. Its responses keep what was shown, so it never changes later."""
 
-    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
+    # PROTECT: an account with records is deactivated, never deleted (courseware/admin.py).
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
     )

@@ -37,6 +37,7 @@ from assessments.selectors import (
     quiz_is_closed,
     quiz_override_for,
 )
+from courseware.events import Event, event_log
 from lessons.models import Status
 
 logger = logging.getLogger(__name__)
@@ -324,6 +325,17 @@ def attempt_submit(
         locked.submitted_at = max(locked.deadline if late else now, locked.started_at)
         locked.auto_submitted = auto or late
         locked.save(update_fields=["score", "percent", "passed", "submitted_at", "auto_submitted"])
+        event_log(
+            Event.ATTEMPT_AUTO_SUBMITTED if locked.auto_submitted else Event.ATTEMPT_SUBMITTED,
+            attempt_id=locked.pk,
+            learner_id=locked.learner_id,
+            course_id=locked.quiz.course_id,
+            quiz_id=locked.quiz_id,
+            number=locked.number,
+            percent=locked.percent,
+            passed=locked.passed,
+            submitted_at=locked.submitted_at.isoformat(),
+        )
     return locked
 
 
@@ -445,6 +457,18 @@ def quiz_override_grant(
         },
     )
     quiz_attempts_close_follow(quiz=quiz, learner=learner)
+    event_log(
+        Event.QUIZ_OVERRIDE_GRANTED,
+        override_id=override.pk,
+        learner_id=override.learner_id,
+        course_id=quiz.course_id,
+        quiz_id=quiz.pk,
+        granted_by_id=override.granted_by_id,
+        extra_attempts=extra_attempts,
+        time_limit_minutes=time_limit_minutes,
+        time_multiplier=time_multiplier,
+        closes_at=closes_at,
+    )
     return override
 
 

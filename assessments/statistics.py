@@ -103,7 +103,7 @@ def chosen_attempts(quiz: Quiz, which: Which) -> QuerySet[Attempt]:
 
     Best is the highest percent, then the earliest, as ``best_attempts_for_learner`` picks it.
     """
-    submitted = Attempt.objects.filter(quiz=quiz, submitted_at__isnull=False)
+    submitted = Attempt.objects.used().filter(quiz=quiz)
     if which == "all":
         return submitted
     # Each learner's attempt that none of theirs comes before. Said as "no earlier one

@@ -18,7 +18,6 @@ the username prefix and the learner's number: learner 42 is the same whichever
 run or batch creates it, and a second run creates only the learners missing.
 """
 
-import io
 import itertools
 import json
 import random
@@ -35,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
 from assessments.grading import question_snapshot, validate_answer
+from assessments.kinds import kind_for
 from assessments.models import Attempt, Question, Quiz, Response
 from assessments.services import attempt_result, max_score_of, questions_drawn, submitted_grade
 from lessons.models import Course, Lesson
@@ -150,24 +150,10 @@ def _quiz_plan(quiz: Quiz, keys: Iterator[int]) -> QuizPlan:
 
 
 def answer_for(shown: dict, *, right: bool):
-    """An answer as the quiz page would store it: full marks when ``right``, else none."""
-    kind, choices = shown["kind"], shown["choices"]
-    best = max(choices, key=lambda c: Decimal(c["weight"])) if choices else None
-    if kind in ("single", "true_false"):
-        return best["id"] if right else min(choices, key=lambda c: Decimal(c["weight"]))["id"]
-    if kind == "multiple":
-        return [c["id"] for c in choices if (Decimal(c["weight"]) > 0) == right]
-    if kind == "short":
-        return best["text"] if right else "I do not remember"
-    if kind == "numerical":
-        return best["value"] if right else "-1"
-    if kind == "matching":
-        lefts = [c for c in choices if c["text"]]
-        shift = 0 if right else 1
-        return {
-            str(c["id"]): lefts[(i + shift) % len(lefts)]["match"] for i, c in enumerate(lefts)
-        }
-    return "My essay."
+    """An answer as the quiz page would store it, from the question's kind: full marks when
+    ``right``, else none."""
+    kind = kind_for(shown)
+    return kind.right_answer(shown) if right else kind.wrong_answer(shown)
 
 
 @dataclass(slots=True)
@@ -360,11 +346,14 @@ def load_learners_create(
     prefix: str = "load-",
     anchor: datetime,
     password: str | None = None,
+    before_final_exam: bool = False,
 ) -> SeedReport:
     """Create learners ``prefix000001``… enrolled in ``course``, skipping those that exist.
 
     Passwords are unusable unless ``password`` is given; either way it is hashed
-    once and the hash shared, since hashing is deliberately slow.
+    once and the hash shared, since hashing is deliberately slow. With
+    ``before_final_exam`` every learner sets out to take every step but the final exam
+    (some still stop at a module quiz they run out of attempts at): the exam-day bench's.
     """
     User = get_user_model()
     plan = course_plan(course=course)
@@ -388,6 +377,8 @@ def load_learners_create(
             roll = rng.random()
             # 10% just enrolled, 25% set out to finish, the rest stop somewhere on the way.
             goal = 0 if roll < 0.10 else plan.steps if roll < 0.35 else rng.randint(1, plan.steps)
+            if before_final_exam:
+                goal = plan.steps - (plan.final_exam is not None)
             journey.walk(goal)
             journey.date(anchor)
             journeys.append(journey)
@@ -504,19 +495,11 @@ def _copy_completions_and_responses(completions: list[tuple], attempts: list[Att
 
 
 def _copy(cursor, target: str, rows: list[tuple]) -> None:
-    """COPY ``rows`` into ``target`` ("table (columns)"), in CSV: an empty field is NULL."""
-    lines = (",".join(_csv_field(value) for value in row) for row in rows)
-    cursor.copy_expert(
-        f"COPY {target} FROM STDIN WITH (FORMAT csv)", io.StringIO("\n".join(lines))
-    )
-
-
-def _csv_field(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    return str(value)
+    """COPY ``rows`` into ``target`` ("table (columns)"): psycopg writes each value in
+    COPY's text format (None as NULL), so no value needs quoting by hand."""
+    with cursor.copy(f"COPY {target} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _analyze() -> None:

@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from assessments.forms import answer_as_posted
 from assessments.models import Attempt, Choice, Question, Quiz
-from bench.loaddata import open_attempts_create
+from bench.loaddata import load_learners_create, open_attempts_create
 from courseware.roles import instructors_group
 from lessons.models import Course, Status
-from progress.selectors import course_progress_for_learner, lesson_is_open
+from progress.models import Certificate, Enrollment
+from progress.selectors import course_progress_for_learner, lesson_is_open, quiz_is_open
 from progress.services import (
     enrollment_create,
     quiz_attempt_start,
@@ -33,6 +34,9 @@ from progress.services import (
 
 INSTRUCTOR = "bench-instructor"
 WRITTEN_COURSE = "bench-written-answers"
+# The exam-day learners: apart from the load learners, so the cohort the other scenarios read
+# stays as seeded.
+EXAM_PREFIX = "exam-"
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,38 @@ def writers(course: Course, quiz: Quiz, *, prefix: str = "load-") -> list[tuple[
         course=course, quiz=quiz, learners=learners, seed=0, now=timezone.now()
     )
     return [(browser_for(a.learner), a) for a in attempts]
+
+
+def exam_takers(course: Course, exam: Quiz, count: int) -> list[tuple]:
+    """``count`` learners, each logged in, who have done every module and never sat ``exam``
+    (the final exam): for the exam-day scenario.
+
+    They are seeded the first time, half as many again since some stop at a module quiz they
+    run out of attempts at. Each run puts them back as seeded: their exam attempts and the
+    certificates those earned are removed (one by one, so their cached progress follows).
+    """
+    User = get_user_model()
+    wanted = count + count // 2
+    if User.objects.filter(username__startswith=EXAM_PREFIX).count() < wanted:
+        load_learners_create(
+            course=course, learners=wanted, prefix=EXAM_PREFIX, anchor=timezone.now(),
+            before_final_exam=True,
+        )  # fmt: skip
+    learners = list(User.objects.filter(username__startswith=EXAM_PREFIX).order_by("username"))
+    Attempt.objects.filter(learner__in=learners, quiz=exam).delete()
+    Certificate.objects.filter(learner__in=learners, course=course).delete()
+    completed = Enrollment.objects.filter(learner__in=learners, course=course)
+    for enrollment in completed.exclude(completed_at=None):
+        enrollment.completed_at = None
+        enrollment.save(update_fields=["completed_at"])
+    ready = [
+        learner
+        for learner in learners
+        if quiz_is_open(course_progress_for_learner(learner=learner, course=course), exam)
+    ][:count]
+    if len(ready) < count:
+        raise ValueError(f"only {len(ready)} of {len(learners)} exam learners may sit the exam")
+    return [(learner, browser_for(learner)) for learner in ready]
 
 
 def instructor(course: Course):

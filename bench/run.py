@@ -11,7 +11,6 @@ the same run. docs/benchmarks.md explains the scenarios and the figures.
 """
 
 import argparse
-import http.client
 import json
 import os
 import resource
@@ -30,6 +29,17 @@ from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+
+from bench import exam_day  # noqa: E402 (found once the line above puts the project on the path)
+from bench.server import (  # noqa: E402 (found once the line above puts the project on the path)
+    Server,
+    cpu_busy,
+    cpu_seconds,
+    database_backends,
+    line,
+    per_request,
+    rss_kib,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/courseware_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -58,33 +68,20 @@ class Scenario:
     result: dict = field(default_factory=dict)
 
 
-def line(path: str, browser=None, *, method: str = "GET", body: str = "", htmx=False) -> str:
-    cookie, csrf = (browser.cookie, browser.csrf) if browser else ("", "")
-    return "\t".join([method, path, cookie, csrf, "htmx" if htmx else "", body])
-
-
 # --- Setting up -------------------------------------------------------------------------
 
 
 def database_create(url: str) -> None:
-    import psycopg2
+    import psycopg
+    from psycopg import sql
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = dict(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username,
-        password=parts.password, dbname="postgres",
-    )  # fmt: skip
-    connection = psycopg2.connect(**server)
-    connection.autocommit = True  # CREATE DATABASE cannot run in a transaction
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(f'CREATE DATABASE "{name}"')
-                print(f"Created database {name}.")
-    finally:
-        connection.close()
+    name = urlsplit(url).path.lstrip("/")
+    # CREATE DATABASE cannot run in a transaction; the server's own database is always there.
+    with psycopg.connect(url, dbname="postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"Created database {name}.")
 
 
 def redis_answering(url: str) -> bool:
@@ -110,11 +107,13 @@ def dataset(learners: int, seed: int) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
+    from bench.seed_load import seed_load
+
     call_command("migrate", verbosity=0)
     have = get_user_model().objects.filter(username__startswith="load-").count()
     if have < learners:
         print(f"Seeding {learners - have} load learners…")
-        call_command("seed_load", learners=learners, seed=seed, anchor=None)
+        seed_load(learners=learners, seed=seed)
     else:
         print(f"Reusing {have} load learners.")
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -155,13 +154,21 @@ def machine_facts(redis_url: str, wrk_version: str) -> dict:
 # --- The scenarios ---------------------------------------------------------------------
 
 
+def chosen(name: str, only: str | None) -> bool:
+    """Whether ``--only`` (texts separated by commas, any of which the name contains) runs
+    the scenario ``name``; the baseline always runs."""
+    if only is None or name.startswith("baseline"):
+        return True
+    return any(text.strip() in name for text in only.split(","))
+
+
 def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
-    """Every scenario (or those with ``only`` in their name, and the baseline), with its
+    """Every scenario (or those ``--only`` names, and the baseline), with its
     requests or the reason it cannot run."""
-    from django.db.models import Count, Q
     from django.urls import NoReverseMatch, reverse
 
     from assessments.models import Quiz
+    from assessments.statistics import chosen_attempts
     from bench import prepare
     from lessons.models import Course
 
@@ -170,12 +177,9 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
     teacher = prepare.browser_for(prepare.instructor(course))
     first_quiz = Quiz.objects.filter(course=course, module__isnull=False)
     first_quiz = first_quiz.order_by("module__position").first()
-    most_taken = (
-        Quiz.objects.filter(course=course)
-        .annotate(n=Count("attempts", filter=Q(attempts__submitted_at__isnull=False)))
-        .order_by("-n")
-        .first()
-    )
+    # The quiz whose statistics read the most attempts, counted as its statistics page does.
+    taken = {quiz: chosen_attempts(quiz, "all").count() for quiz in course.quizzes.all()}
+    most_taken = max(taken, key=taken.get)
 
     def url(name, **kwargs):
         try:
@@ -184,7 +188,7 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
             raise Unavailable(f"no URL named {name!r} yet") from None
 
     def build(name, make, **options) -> Scenario | None:
-        if only and only not in name and not name.startswith("baseline"):
+        if not chosen(name, only):
             return None
         scenario = Scenario(name=name, **options)
         try:
@@ -237,7 +241,7 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
               lambda: [line(url("teach_course", course_slug=slug), teacher)], connections=1),
         build("gradebook page (first page of 50)",
               lambda: [line(url("teach_gradebook", course_slug=slug), teacher)], connections=1),
-        build(f"question statistics ({most_taken.n:,} attempts, all)",
+        build(f"question statistics ({taken[most_taken]:,} attempts, all)",
               lambda: [line(url("teach_quiz_stats", course_slug=slug, quiz_slug=most_taken.slug)
                             + "?attempts=all", teacher)], connections=1),
         build(f"grading queue ({GRADING_BACKLOG:,} answers awaiting, first page of 20)",
@@ -251,120 +255,25 @@ def scenarios(readers: int, only: str | None = None) -> list[Scenario]:
     return [scenario for scenario in built if scenario is not None]
 
 
+def exam_day_prepared(args) -> dict:
+    """What ``exam_day.run`` needs: the course, its final exam and learners ready to sit it."""
+    from bench import prepare
+    from lessons.models import Course
+
+    course = Course.objects.get(slug="military-diplomacy")
+    exam = course.quizzes.get(kind="final")
+    print(f"Preparing {args.exam_learners} learners for {exam_day.NAME}…", flush=True)
+    return {
+        "course": course,
+        "exam": exam,
+        "takers": prepare.exam_takers(course, exam, args.exam_learners),
+        "plan": exam_day.Plan(
+            learners=args.exam_learners, window=args.exam_window, pace=args.exam_pace
+        ),
+    }
+
+
 # --- Measuring -------------------------------------------------------------------------
-
-
-class Server:
-    """gunicorn on 127.0.0.1 with the project's gunicorn.conf.py (two workers by default)."""
-
-    def __init__(self, port: int, log: Path, workers: int = 2):
-        self.port, self.log, self.worker_count = port, log, workers
-
-    def __enter__(self):
-        env = {
-            **os.environ,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": str(self.worker_count),
-            # No worker recycling mid-measurement: at 1,000 requests/s it would restart
-            # each worker every few seconds (see docs/benchmarks.md).
-            "GUNICORN_MAX_REQUESTS": "0",
-            # Database connections that outlive a run, so that the CPU time of the
-            # backends serving it can be read (a closed backend takes its figures along).
-            "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "600"),
-        }
-        command = [sys.executable, "-m", "gunicorn", "courseware.wsgi:application"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--workers", str(self.worker_count)]
-        command += ["--max-requests", "0"]
-        self.process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            # Gone already (the port taken, say): whatever answers there is not this server.
-            if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn stopped at start: see {self.log}")
-            try:
-                self.request(line("/"))
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not start: see {self.log}")
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def workers(self) -> list[int]:
-        master = str(self.process.pid)
-        pids = []
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                if stat.read_text().rsplit(")", 1)[1].split()[1] == master:
-                    pids.append(int(stat.parent.name))
-            except (OSError, IndexError):
-                continue
-        return pids
-
-    def request(self, request_line: str, *, chunks: list | None = None) -> int:
-        """Send one request line; returns the status (and the body's chunks, if asked)."""
-        method, path, cookie, csrf, htmx, body = request_line.split("\t")
-        headers = {"Cookie": cookie} if cookie else {}
-        if method == "POST":
-            headers |= {"Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": csrf}
-        if htmx:
-            headers["HX-Request"] = "true"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        connection.request(method, path, body=body or None, headers=headers)
-        response = connection.getresponse()
-        while chunk := response.read(65536):
-            if chunks is not None:
-                chunks.append((time.perf_counter(), len(chunk)))
-        connection.close()
-        return response.status
-
-
-def rss_kib(pid: int) -> int:
-    for row in Path(f"/proc/{pid}/status").read_text().split("\n"):
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1])
-    return 0
-
-
-def cpu_seconds(pids: list[int]) -> float | None:
-    """CPU time used so far by ``pids``; None if one has gone (its figures went with it)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def database_backends() -> list[int]:
-    """The PostgreSQL processes serving the benchmark database, but for the runner's own."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-        return [pid for (pid,) in cursor.fetchall()]
-
-
-def cpu_busy(seconds: float = 1.0) -> float:
-    """Share of all CPUs in use over ``seconds``, by anything: before a scenario, not ours."""
-
-    def sample():
-        values = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return sum(values), values[3] + values[4]  # total, idle + iowait
-
-    total, idle = sample()
-    time.sleep(seconds)
-    total2, idle2 = sample()
-    return 100 * (1 - (idle2 - idle) / max(total2 - total, 1))
 
 
 def wrk(server: Server, scenario: Scenario, duration: float) -> dict:
@@ -405,12 +314,6 @@ def watch_memory(pids: list[int], peak: dict[int, int], stop: threading.Event) -
         for pid in pids:
             peak[pid] = max(peak[pid], rss_kib(pid))
         time.sleep(0.005)
-
-
-def per_request(before: float | None, after: float | None, requests: int) -> float | None:
-    if before is None or after is None or not requests:
-        return None
-    return 1000 * (after - before) / requests
 
 
 def download(server: Server, scenario: Scenario, repeats: int = 3) -> dict:
@@ -523,12 +426,25 @@ def main() -> None:
         f"{DEFAULT_DATABASE_URL}).",
     )
     parser.add_argument("--learners", type=int, default=10_000, help="Load learners wanted.")
-    parser.add_argument("--seed", type=int, default=1, help="seed_load's seed.")
+    parser.add_argument("--seed", type=int, default=1, help="bench.seed_load's seed.")
     parser.add_argument("--duration", type=int, default=10, help="Seconds per scenario.")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers.")
     parser.add_argument("--readers", type=int, default=500, help="Logged-in learners cycled.")
-    parser.add_argument("--only", help="Run only scenarios whose name contains this text.")
+    parser.add_argument(
+        "--only",
+        help="Run only the scenarios whose name contains this text (or one of these texts, "
+        "separated by commas), and the baseline.",
+    )
+    parser.add_argument(
+        "--exam-learners", type=int, default=300, help="Exam day: learners who sit the exam."
+    )
+    parser.add_argument(
+        "--exam-window", type=float, default=60, help="Exam day: seconds the starts spread over."
+    )
+    parser.add_argument(
+        "--exam-pace", type=float, default=5, help="Exam day: seconds between answers, on average."
+    )
     parser.add_argument(
         "--wait-idle",
         type=float,
@@ -562,6 +478,8 @@ def main() -> None:
     print(json.dumps(machine, indent=1))
     print(f"Preparing scenarios… ({time.perf_counter() - started:.0f} s so far)")
     todo = scenarios(args.readers, args.only)
+    sitting = exam_day_prepared(args) if chosen(exam_day.NAME, args.only) else None
+    exam = None
 
     RESULTS.mkdir(exist_ok=True)
     with Server(args.port, RESULTS / "gunicorn.log", args.workers) as server:
@@ -572,13 +490,20 @@ def main() -> None:
                     run(server, scenario, args.duration, args.wait_idle)
                 except Unavailable as reason:
                     scenario.skipped = str(reason)
+        if sitting is not None:
+            print(f"Running {exam_day.NAME} ({len(sitting['takers'])} learners)…", flush=True)
+            busy = quiet(args.wait_idle)
+            exam = exam_day.run(server, **sitting) | {"machine_busy_percent": busy}
     report = table(todo)
+    if exam is not None:
+        report += "\n\n" + exam_day.table(exam)
     print(report)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{stamp}.json").write_text(
         json.dumps(
             {"machine": machine, "args": vars(args), "table": report,
-             "scenarios": [{"name": s.name, "skipped": s.skipped, **s.result} for s in todo]},
+             "scenarios": [{"name": s.name, "skipped": s.skipped, **s.result} for s in todo],
+             "exam_day": exam},
             indent=1,
         )
     )  # fmt: skip

@@ -9,17 +9,25 @@ depending on INSTALLED_APPS order), each app offers its part and the project com
 the page once: one reads this file to know what the course page is made of, and the
 apps keep their arrows pointing down (lessons ← assessments ← progress).
 
-The guarded "View on site" lives here too: it serves every registered model.
+Django's own accounts and groups are the project's too (courseware/accounts.py signs people
+up, courseware/roles.py makes the Instructors group): Django registers them, so this is the
+one place that unregisters anything, to register them again with the text rule of every
+admin form and accounts that are deactivated, never deleted. The guarded "View on site"
+lives here as well: it serves every registered model.
 """
 
-from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib import admin, messages
+from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
 
 from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
 from lessons import admin as lessons_admin
+from lessons.admin import PlainTextMixin, deleted_objects_or_refusals
 from lessons.models import Course, Module
 from progress.admin import CourseRecordsBackupMixin
 
@@ -37,6 +45,54 @@ class CourseAdmin(CourseRecordsBackupMixin, CourseExamAndZipsMixin, lessons_admi
 @admin.register(Module)
 class ModuleAdmin(ModuleQuizMixin, lessons_admin.ModuleAdmin):
     pass
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(PlainTextMixin, GroupAdmin):
+    """Django's groups (the Instructors role), with the text rule of every admin form."""
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(PlainTextMixin, UserAdmin):
+    """Accounts with learning records are deactivated, never deleted.
+
+    The records point at the account with PROTECT, so deleting it is refused (here
+    and in code); deactivating it stops the login and keeps every record.
+    """
+
+    actions = ["deactivate"]
+
+    @admin.action(
+        description="Deactivate selected users (no more login, records kept)",
+        permissions=["change"],
+    )
+    def deactivate(self, request, queryset):
+        accounts = list(queryset.filter(is_active=True))
+        for account in accounts:
+            account.is_active = False
+            account.save(update_fields=["is_active"])
+            self.log_change(request, account, "Deactivated.")
+        self.message_user(
+            request,
+            f"{len(accounts)} {model_ngettext(self.opts, len(accounts))} deactivated: they can "
+            "no longer log in, and everything they did is kept.",
+            messages.SUCCESS,
+        )
+
+    def get_deleted_objects(self, objs, request):
+        return deleted_objects_or_refusals(
+            super(),
+            objs,
+            request,
+            instead="deactivate the account instead (untick “Active”, or the action "
+            "“Deactivate selected users”)",
+        )
 
 
 def view_on_site(request, content_type_id, object_id):

@@ -64,7 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "courseware.request_log.RequestLogMiddleware",
+    "courseware.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -248,8 +248,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "courseware.request_log.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "courseware.logs.JsonFormatter"},
+        "text": {"()": "courseware.logs.TextFormatter"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
@@ -261,5 +261,8 @@ LOGGING = {
         # as the draft's own message.
         "trafilatura": {"level": "ERROR"},
         "htmldate": {"level": "ERROR"},
+        # Certificates issued, attempts handed in, imports, overrides (courseware/events.py):
+        # kept whatever LOG_LEVEL quiets, since operators look back through them.
+        "courseware.events": {"level": "INFO"},
     },
 }

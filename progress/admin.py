@@ -1,15 +1,11 @@
-"""Learners' records in the admin (read-only), accounts and roles, and the course page's
-records backup, which courseware/admin.py composes into the Course admin."""
+"""Learners' records in the admin (read-only), and the course page's records backup, which
+courseware/admin.py composes into the Course admin."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
 from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from lessons.admin import CourseScopedAdmin, PlainTextMixin, deleted_objects_or_refusals
+from lessons.admin import CourseScopedAdmin
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.records import course_records_zip
 
@@ -49,54 +45,6 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_display = ("code", "learner_name", "course_title", "issued_at")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("code", "learner_name")
-
-
-admin.site.unregister(Group)
-
-
-@admin.register(Group)
-class RoleAdmin(PlainTextMixin, GroupAdmin):
-    """Django's groups (the Instructors role), with the text rule of every admin form."""
-
-
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class AccountAdmin(PlainTextMixin, UserAdmin):
-    """Accounts with learning records are deactivated, never deleted.
-
-    The records point at the account with PROTECT, so deleting it is refused (here
-    and in code); deactivating it stops the login and keeps every record.
-    """
-
-    actions = ["deactivate"]
-
-    @admin.action(
-        description="Deactivate selected users (no more login, records kept)",
-        permissions=["change"],
-    )
-    def deactivate(self, request, queryset):
-        accounts = list(queryset.filter(is_active=True))
-        for account in accounts:
-            account.is_active = False
-            account.save(update_fields=["is_active"])
-            self.log_change(request, account, "Deactivated.")
-        self.message_user(
-            request,
-            f"{len(accounts)} {model_ngettext(self.opts, len(accounts))} deactivated: they can "
-            "no longer log in, and everything they did is kept.",
-            messages.SUCCESS,
-        )
-
-    def get_deleted_objects(self, objs, request):
-        return deleted_objects_or_refusals(
-            super(),
-            objs,
-            request,
-            instead="deactivate the account instead (untick “Active”, or the action "
-            "“Deactivate selected users”)",
-        )
 
 
 class CourseRecordsBackupMixin:

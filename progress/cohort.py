@@ -28,7 +28,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from assessments.forms import is_unanswered
-from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
+from assessments.models import USED, Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
 from assessments.text_formats import question_text_html
@@ -416,7 +416,7 @@ def gradebook_learners(
     for quiz in outline.quizzes:
         annotations[f"best_{quiz.pk}"] = Max("tries__percent", filter=Q(tries__quiz=quiz))
         annotations[f"passes_{quiz.pk}"] = Count(
-            "tries", filter=Q(tries__quiz=quiz, tries__passed=True)
+            "tries", filter=Q(tries__quiz=quiz) & rules.through("tries", rules.PASSING)
         )
         # Among submitted attempts, no result yet is ``AWAITING_GRADING``.
         annotations[f"awaiting_{quiz.pk}"] = Count(
@@ -430,10 +430,8 @@ def gradebook_learners(
         .annotate(
             tries=FilteredRelation(
                 "learner__attempts",
-                condition=Q(
-                    learner__attempts__quiz__in=outline.quizzes,
-                    learner__attempts__submitted_at__isnull=False,
-                ),
+                condition=Q(learner__attempts__quiz__in=outline.quizzes)
+                & rules.through("learner__attempts", USED),
             ),
             **annotations,
         )

@@ -17,7 +17,7 @@ def new_certificate_code() -> str:
 
 
 class Enrollment(models.Model):
-    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
+    # PROTECT: an account with records is deactivated, never deleted (courseware/admin.py).
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
     )
@@ -40,7 +40,7 @@ class Enrollment(models.Model):
 
 
 class LessonCompletion(models.Model):
-    # PROTECT: an account with records is deactivated, never deleted (progress/admin.py).
+    # PROTECT: an account with records is deactivated, never deleted (courseware/admin.py).
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lesson_completions"
     )

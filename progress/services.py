@@ -27,6 +27,7 @@ from assessments.services import (
     quiz_override_grant,
     response_save,
 )
+from courseware.events import Event, event_log
 from lessons.models import Course, Lesson, Status
 from progress import rules
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -316,7 +317,7 @@ def course_completion_check(
         # Two requests finishing the course at once queue here; the second finds the
         # certificate (and the unique constraint backs this up).
         enrollment = Enrollment.objects.select_for_update().get(pk=progress.enrollment.pk)
-        certificate, _ = Certificate.objects.get_or_create(
+        certificate, issued = Certificate.objects.get_or_create(
             learner=learner,
             course=course,
             defaults={
@@ -328,4 +329,12 @@ def course_completion_check(
         if enrollment.completed_at is None:
             enrollment.completed_at = certificate.issued_at
             enrollment.save(update_fields=["completed_at"])
+        if issued:
+            event_log(
+                Event.CERTIFICATE_ISSUED,
+                certificate_id=certificate.pk,
+                code=certificate.code,
+                learner_id=learner.pk,
+                course_id=course.pk,
+            )
     return certificate

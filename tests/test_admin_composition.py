@@ -1,5 +1,6 @@
 """The admin is composed once: every model of ours has one registration, made by one class,
-in one place, whatever the order of INSTALLED_APPS; and no domain code leans on an admin module.
+in one place, whatever the order of INSTALLED_APPS; and no domain code leans on an admin module,
+nor the site on the benchmarks.
 """
 
 import ast
@@ -106,6 +107,25 @@ def test_each_of_our_models_is_registered_once_and_never_unregistered():
     assert sorted(registered) == sorted(label.split(".")[1] for label in EXPECTED_ADMIN)
 
 
+def test_djangos_accounts_and_groups_are_taken_over_once_by_the_project():
+    """Django registers its users and groups itself, so the project must unregister them to
+    add its rules (text, deactivate instead of delete): that happens in one place only."""
+    User = apps.get_model(settings.AUTH_USER_MODEL)
+    Group = apps.get_model("auth", "Group")
+    assert type(admin.site._registry[User]).__qualname__ == "AccountAdmin"
+    assert type(admin.site._registry[User]).__module__ == "courseware.admin"
+    assert type(admin.site._registry[Group]).__module__ == "courseware.admin"
+    unregistering = set()
+    for file in source_files():
+        tree = ast.parse(file.read_text())
+        if "tests" not in file.parts and any(
+            isinstance(node, ast.Attribute) and node.attr == "unregister"
+            for node in ast.walk(tree)
+        ):
+            unregistering.add(module_name(file))
+    assert unregistering == {"courseware.admin"}
+
+
 def test_no_domain_code_imports_an_admin_module():
     # The URLconf mounts the admin (and its guarded "View on site"): wiring, not domain code.
     wiring = {settings.ROOT_URLCONF}
@@ -119,6 +139,21 @@ def test_no_domain_code_imports_an_admin_module():
             f"{name} imports {imported}"
             for imported in imported_modules(tree)
             if is_admin_module(imported)
+        ]
+    assert offenders == []
+
+
+def test_the_site_never_imports_the_benchmarks():
+    """bench/ (the load simulator, the bench settings) is not shipped as part of the site."""
+    offenders = []
+    for file in source_files():
+        if "tests" in file.parts:
+            continue
+        tree = ast.parse(file.read_text())
+        offenders += [
+            f"{module_name(file)} imports {imported}"
+            for imported in imported_modules(tree)
+            if imported.split(".")[0] == "bench"
         ]
     assert offenders == []
 

@@ -86,3 +86,42 @@ def test_the_grading_backlog_is_written_answers_awaiting_a_grade_made_once(clien
         client.cookies[name] = value
     queue = client.get(reverse("teach_grading", args=[course.slug]))
     assert queue.content.decode().count("Save grade") == 3
+
+
+def test_exam_day_learners_may_sit_the_final_exam_and_are_put_back_after_each_run():
+    """Every learner the exam-day scenario gets has done every module and never sat the final
+    exam; one who sat it and earned a certificate in a run is handed back as seeded."""
+    from assessments.course_io import course_import
+    from bench.prepare import exam_takers
+    from progress.models import Certificate, Enrollment
+    from progress.selectors import course_progress_for_learner, quiz_is_open
+    from progress.services import quiz_attempt_start, quiz_attempt_submit
+    from tests.factories import right_answer
+    from tests.test_shipped_course import COURSE_FOLDER
+
+    course, _ = course_import(COURSE_FOLDER)
+    exam = course.quizzes.get(kind="final")
+
+    takers = exam_takers(course, exam, 4)
+
+    assert len(takers) == 4
+    for learner, _ in takers:
+        progress = course_progress_for_learner(learner=learner, course=course)
+        assert all(module.is_complete for module in progress.modules), learner.username
+        assert quiz_is_open(progress, exam) and not learner.attempts.filter(quiz=exam).exists()
+    learner = takers[0][0]
+    attempt = quiz_attempt_start(learner=learner, quiz=exam)
+    for response in attempt.responses.all():
+        response.answer = right_answer(response.shown)
+        response.save()
+    quiz_attempt_submit(attempt=attempt)
+    assert Certificate.objects.filter(learner=learner, course=course).exists()
+
+    again = exam_takers(course, exam, 4)
+
+    assert [taker.pk for taker, _ in again] == [taker.pk for taker, _ in takers]
+    assert not learner.attempts.filter(quiz=exam).exists()
+    assert not Certificate.objects.filter(learner=learner, course=course).exists()
+    assert Enrollment.objects.get(learner=learner, course=course).completed_at is None
+    progress = course_progress_for_learner(learner=learner, course=course)
+    assert quiz_is_open(progress, exam) and not progress.is_complete

@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from courseware.request_log import JsonFormatter
+from courseware.logs import JsonFormatter
 
 pytestmark = pytest.mark.django_db
 

@@ -1,15 +1,18 @@
-"""seed_load: load-test learners whose records obey the course's rules."""
+"""bench.seed_load: load-test learners whose records obey the course's rules."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from assessments.grading import grade, validate_answer
 from assessments.models import Attempt, Quiz
 from assessments.services import attempt_submit
+from bench import seed_load as script
 from bench.loaddata import PATIENCE, load_learners_create, open_attempts_create
 from lessons.models import Course
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -22,8 +25,9 @@ ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def seed_load(*args):
+    """The script as run from the shell, in this process (Django is set up already)."""
     out = StringIO()
-    call_command("seed_load", "--anchor", "2026-01-01", *args, stdout=out)
+    script.seed_load(**vars(script.arguments(["--anchor", "2026-01-01", *args])), out=out)
     return out.getvalue()
 
 
@@ -161,6 +165,24 @@ def test_a_password_can_be_given_for_logging_in_as_load_learners():
     first, second = load_learners()
     assert first.check_password("load-test-password")
     assert first.password == second.password  # hashed once, shared
+
+
+def test_the_script_says_what_is_wrong_with_its_arguments(capsys):
+    with pytest.raises(SystemExit):
+        script.arguments(["--learners", "0"])
+    assert "--learners must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="No course 'no-such-course': import it first"):
+        seed_load("--learners", "2", "--course", "no-such-course")
+    assert not load_learners()
+
+
+def test_the_script_runs_from_the_shell():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.seed_load", "--help"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--learners" in done.stdout
 
 
 def test_a_course_without_a_final_exam_is_completed_by_its_modules_alone():

@@ -6,7 +6,7 @@ from django.http import QueryDict
 
 from assessments.forms import (
     ANSWERS_MARKER,
-    AttemptForm,
+    AttemptAnswers,
     answer_changed,
     answer_from_post,
     question_form,
@@ -177,7 +177,7 @@ def test_points_read_as_a_learner_would_say_them():
     assert question_form(half, slot=1, answer=None).points_label == "0.5 points"
 
 
-# --- The whole attempt's form ----------------------------------------------------------
+# --- The whole attempt's answers -------------------------------------------------------
 
 
 def responses_for(*questions):
@@ -191,11 +191,11 @@ def test_only_changed_answers_need_saving():
     responses = responses_for(short_question(), numerical_question(), essay_question())
     responses[0].answer = "Helsinki"
 
-    form = AttemptForm(
+    answers = AttemptAnswers(
         responses, data=post(**{ANSWERS_MARKER: "1", "q1": " Helsinki ", "q2": "3.14", "q3": ""})
     )
 
-    assert form.changed() == {2: "3.14"}
+    assert answers.changed() == {2: "3.14"}
 
 
 def test_an_invalid_answer_counts_as_changed_so_saving_reports_it():
@@ -209,27 +209,27 @@ def test_a_post_without_the_answers_marker_changes_nothing():
     responses = responses_for(short_question())
     responses[0].answer = "Helsinki"
 
-    form = AttemptForm(responses, data=post(confirm="1"))
+    answers = AttemptAnswers(responses, data=post(confirm="1"))
 
-    assert form.changed() == {}
-    assert form.questions()[0].value == "Helsinki"
+    assert answers.changed() == {}
+    assert answers.questions()[0].value == "Helsinki"
 
 
 def test_unanswered_questions_are_those_left_blank():
     responses = responses_for(short_question(), multiple_question(), matching_question())
 
-    form = AttemptForm(responses, data=post(**{ANSWERS_MARKER: "1", "q1": "Oslo"}))
+    answers = AttemptAnswers(responses, data=post(**{ANSWERS_MARKER: "1", "q1": "Oslo"}))
 
-    assert [question.slot for question in form.unanswered()] == [2, 3]
+    assert [question.slot for question in answers.unanswered()] == [2, 3]
 
 
 def test_a_posted_answer_with_an_error_is_shown_as_typed():
     responses = responses_for(numerical_question())
-    form = AttemptForm(responses, data=post(**{ANSWERS_MARKER: "1", "q1": "three"}))
+    answers = AttemptAnswers(responses, data=post(**{ANSWERS_MARKER: "1", "q1": "three"}))
 
-    form.add_error(1, "Type a number.")
+    answers.add_error(1, "Type a number.")
 
-    (question,) = form.questions()
+    (question,) = answers.questions()
     assert (question.value, question.error) == ("three", "Type a number.")
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
 
 from assessments.grading import question_snapshot
 from assessments.models import Quiz
@@ -483,3 +484,16 @@ def test_a_module_with_no_visible_lessons_and_no_quiz_is_done_for_everyone(learn
     progress = course_progress_for_learner(learner=learner, course=course)
     assert [c.state for c in row.cells] == [m.state for m in progress.modules]
     assert [c.state for c in row.cells] == ["done", "not_started"]
+
+
+def test_a_rule_stated_on_attempts_reads_the_same_through_a_join():
+    """The gradebook joins attempts rather than asking subqueries; ``through`` moves a rule
+    onto the join, keeping its and/or/not."""
+    condition = Q(passed=True) & ~Q(percent__lt=50) | Q(submitted_at__isnull=False)
+
+    moved = rules.through("learner__attempts", condition)
+
+    assert moved == (
+        Q(learner__attempts__passed=True) & ~Q(learner__attempts__percent__lt=50)
+        | Q(learner__attempts__submitted_at__isnull=False)
+    )

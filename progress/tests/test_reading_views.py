@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from lessons.models import Status
 from progress.models import Enrollment, LessonCompletion
+from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, lesson_complete
 from tests.factories import CourseFactory, LessonFactory, UserFactory, course_with_modules
 
@@ -33,6 +34,27 @@ def test_catalogue_lists_published_courses_with_counts_and_own_courses_first(cli
     assert "2 modules · 6 lessons" in page
     assert "1 of 6 lessons read" in page
     assert other.title in page
+
+
+def test_catalogue_counts_the_lessons_read_as_the_course_page_does(client, learner):
+    """A lesson read, then drafted or left in a drafted module, no longer counts anywhere."""
+    course = course_with_modules(modules=2, lessons=2, title="Zulu course")
+    enrollment_create(learner=learner, course=course)
+    for lesson in course.lessons.all():
+        lesson_complete(learner=learner, lesson=lesson)
+    first, second = course.modules.order_by("position")
+    drafted = first.lessons.order_by("position").first()
+    drafted.status = Status.DRAFT
+    drafted.save()
+    second.status = Status.DRAFT
+    second.save()
+    client.force_login(learner)
+
+    card = client.get("/").content.decode()
+    progress = course_progress_for_learner(learner=learner, course=course)
+
+    assert (progress.lessons_done, progress.lessons_total) == (1, 1)
+    assert "1 of 1 lessons read" in card
 
 
 def test_catalogue_query_count_does_not_grow_with_courses_or_lessons(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.forms import (
-    AttemptForm,
+    AttemptAnswers,
     answer_from_post,
     plain_number,
     points_label,
@@ -109,21 +109,22 @@ def _closed(request, attempt: Attempt):
     return None
 
 
-def _save_answers(attempt: Attempt, form: AttemptForm) -> None:
-    """Save what the learner changed; an answer that cannot be saved becomes a form error.
+def _save_answers(attempt: Attempt, answers: AttemptAnswers) -> None:
+    """Save what the learner changed; an answer that cannot be saved gets its error, shown
+    beside its question.
 
     Raises ``AttemptClosed`` when the time ran out meanwhile (the attempt is then submitted).
     """
-    responses = {response.slot: response for response in form.responses}
-    for slot, answer in form.changed().items():
+    responses = {response.slot: response for response in answers.responses}
+    for slot, answer in answers.changed().items():
         try:
             response = services.quiz_response_save(
                 attempt=attempt, slot=slot, answer=answer, response=responses[slot]
             )
         except InvalidAnswer as error:
-            form.add_error(slot, str(error))
+            answers.add_error(slot, str(error))
         else:
-            form.mark_saved(slot, response.answer)
+            answers.mark_saved(slot, response.answer)
 
 
 def _timer(attempt: Attempt) -> dict | None:
@@ -144,7 +145,7 @@ def _timer(attempt: Attempt) -> dict | None:
     }
 
 
-def _render_attempt(request, attempt: Attempt, form: AttemptForm):
+def _render_attempt(request, attempt: Attempt, answers: AttemptAnswers):
     quiz = attempt.quiz
     return render(
         request,
@@ -153,8 +154,8 @@ def _render_attempt(request, attempt: Attempt, form: AttemptForm):
             "attempt": attempt,
             "quiz": quiz,
             "course": quiz.course,
-            "questions": form.questions(),
-            "errors": form.errors,
+            "questions": answers.questions(),
+            "errors": answers.errors,
             "timer": _timer(attempt),
         },
     )
@@ -234,19 +235,19 @@ def attempt_detail(request, pk):
     attempt = _own_attempt(request, pk)
     if closed := _closed(request, attempt):
         return closed
-    form = AttemptForm(attempt.responses.all(), data=request.POST or None)
-    if form.is_bound:
+    answers = AttemptAnswers(attempt.responses.all(), data=request.POST or None)
+    if answers.is_bound:
         try:
-            _save_answers(attempt, form)
+            _save_answers(attempt, answers)
         except AttemptClosed as error:
             messages.error(request, str(error))
             return _to_result(attempt)
         except services.AttemptOffLine:
             raise Http404(OFF_LINE) from None
-        if not form.errors:
+        if not answers.errors:
             messages.success(request, "Your answers are saved.")
             return redirect("attempt_detail", pk=attempt.pk)
-    return _render_attempt(request, attempt, form)
+    return _render_attempt(request, attempt, answers)
 
 
 @login_required
@@ -297,17 +298,17 @@ def attempt_submit(request, pk):
     attempt = _own_attempt(request, pk)
     if closed := _closed(request, attempt):
         return closed
-    form = AttemptForm(attempt.responses.all(), data=request.POST)
+    answers = AttemptAnswers(attempt.responses.all(), data=request.POST)
     try:
-        _save_answers(attempt, form)
+        _save_answers(attempt, answers)
     except AttemptClosed as error:
         messages.error(request, str(error))
         return _to_result(attempt)
     except services.AttemptOffLine:
         raise Http404(OFF_LINE) from None
-    if form.errors:
-        return _render_attempt(request, attempt, form)
-    unanswered = form.unanswered()
+    if answers.errors:
+        return _render_attempt(request, attempt, answers)
+    unanswered = answers.unanswered()
     if unanswered and "confirm" not in request.POST:
         return render(
             request,
@@ -317,7 +318,7 @@ def attempt_submit(request, pk):
                 "quiz": attempt.quiz,
                 "course": attempt.quiz.course,
                 "unanswered": unanswered,
-                "total": len(form.responses),
+                "total": len(answers.responses),
                 "timer": _timer(attempt),
             },
         )

@@ -57,8 +57,7 @@ def catalogue(request):
                 LessonCompletion.objects.filter(
                     learner=learner,
                     lesson__course=OuterRef("pk"),
-                    lesson__status=Status.PUBLISHED,
-                    lesson__module__status=Status.PUBLISHED,
+                    lesson__in=Lesson.objects.visible(),
                 ),
                 per="lesson__course",
             ),
