@@ -548,11 +548,18 @@ def split_feedback(item: Source) -> tuple[str, str]:
     return item[:hash_at].strip().text, item[hash_at + 1 :].strip().text
 
 
+def written_number(text: str) -> Decimal | None:
+    """The number ``text`` writes, as GIFT and Moodle XML files may write one (an exponent of
+    at most three digits), or None: the one rule for numbers read from a file."""
+    text = text.strip()
+    return Decimal(text) if _NUMBER_RE.fullmatch(text) else None
+
+
 def read_number(src: Source, what: str) -> Decimal:
-    text = src.text.strip()
-    if not _NUMBER_RE.fullmatch(text):
-        raise GiftError(f"{what} {text!r} is not a number", line=src.line)
-    return Decimal(text)
+    value = written_number(src.text)
+    if value is None:
+        raise GiftError(f"{what} {src.text.strip()!r} is not a number", line=src.line)
+    return value
 
 
 def answer_text(item: Source) -> tuple[str, str]:

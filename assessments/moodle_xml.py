@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from xml.etree import ElementTree as ET
 
 from defusedxml import DefusedXmlException
@@ -48,6 +48,7 @@ from assessments.gift import (
     own_format,
     take_format,
     write_number,
+    written_number,
 )
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -227,11 +228,8 @@ def number(element: ET.Element | None, what: str, *, default: Decimal | None = N
 
 
 def read_decimal(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise MoodleXmlError(f"{what} {text!r} is not a number") from None
-    if not value.is_finite():
+    value = written_number(text)
+    if value is None:
         raise MoodleXmlError(f"{what} {text!r} is not a number")
     return value.normalize() + 0  # 1.0000000 → 1, and never -0
 

@@ -147,6 +147,22 @@ REFUSED = {
         ),
         "<units>: Courseware numerical questions have no units",
     ),
+    "a weight with a huge exponent": (
+        one_question(
+            "<questiontext><text>x</text></questiontext>"
+            "<answer fraction='100'><text>a</text></answer>"
+            "<answer fraction='1e999999999'><text>b</text></answer>"
+        ),
+        "<answer fraction=\"…\"> '1e999999999' is not a number",
+    ),
+    "points with a huge exponent": (
+        one_question(
+            "<questiontext><text>x</text></questiontext><defaultgrade>1e999999999</defaultgrade>"
+            "<answer fraction='100'><text>a</text></answer>"
+            "<answer fraction='0'><text>b</text></answer>"
+        ),
+        "<defaultgrade> '1e999999999' is not a number",
+    ),
     "a weight finer than Moodle's": (
         one_question(
             "<questiontext><text>x</text></questiontext>"
