@@ -153,7 +153,8 @@ def answer_for(shown: dict, *, right: bool):
     """An answer as the quiz page would store it, from the question's kind: full marks when
     ``right``, else none."""
     kind = kind_for(shown)
-    return kind.right_answer(shown) if right else kind.wrong_answer(shown)
+    # Stored as the page stores it: a blank answer (an essay left empty) is none at all.
+    return validate_answer(shown, kind.right_answer(shown) if right else kind.wrong_answer(shown))
 
 
 @dataclass(slots=True)

@@ -262,6 +262,7 @@ def test_an_override_is_logged_with_who_granted_what_and_a_refused_one_is_not(
                 "extra_attempts": 1,
                 "time_limit_minutes": None,
                 "time_multiplier": None,
+                "closes_at": None,
             },
         )
     ]
