@@ -7,7 +7,6 @@ same code as the import_course/export_course commands), and courseware/admin.py
 composes each page once. A quiz takes a GIFT file.
 """
 
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -714,8 +713,8 @@ class CourseZipForm(forms.Form):
 
 
 class CourseExamAndZipsMixin:
-    """The course page's part from assessments: a link to the final exam, import of a
-    course zip and export as one (the action ``export_zip``). Composed into the Course
+    """The course page's part from assessments: a link to the final exam, importing a
+    course zip (``course_zip_import``) and exporting one (the action ``export_zip``). Composed into the Course
     admin in courseware/admin.py."""
 
     readonly_fields = ("final_exam",)
@@ -737,11 +736,6 @@ class CourseExamAndZipsMixin:
     def get_urls(self):
         urls = [
             path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="lessons_course_import",
-            ),
-            path(
                 "<path:object_id>/export/",
                 self.admin_site.admin_view(self.export_view),
                 name="lessons_course_export",
@@ -749,44 +743,12 @@ class CourseExamAndZipsMixin:
         ]
         return urls + super().get_urls()
 
-    def import_view(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        form = CourseZipForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["archive"]
-            with tempfile.TemporaryDirectory() as folder:
-                try:
-                    course, report, created = self._import(request, upload, Path(folder))
-                except CourseFormatError as error:
-                    form.add_error("archive", located(error, Path(folder)))
-                else:
-                    if created:
-                        self.log_addition(request, course, f"Imported from {upload.name}.")
-                    else:
-                        self.log_change(request, course, f"Imported {upload.name}: {report}.")
-                    self.message_user(
-                        request, f"Imported “{course}” from {upload.name}: {report}."
-                    )
-                    return redirect("admin:lessons_course_change", course.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import a course (zip)",
-            "form": form,
-            "submit_label": "Import",
-            "intro": [
-                "A course already here (the same slug in course.yaml) is updated in place: "
-                "modules, lessons and questions are matched by slug and title, so learners "
-                "keep their progress; content no longer in the folder is removed, or "
-                "archived when learners have records in it.",
-                "A file with an error changes nothing; the error names the file and line.",
-            ],
-        }
-        return TemplateResponse(request, "admin/upload_form.html", context)
-
-    def _import(self, request, upload, folder: Path) -> tuple[Course, object, bool]:
-        root = course_zip_extract(upload, folder)
+    def course_zip_import(self, request, archive, folder: Path) -> tuple[Course, object, bool]:
+        """Import the zip ``archive`` (unpacked into ``folder``) as ``request.user``: a new
+        course is theirs; a course that exists must be one they teach. CourseFormatError,
+        and nothing written, otherwise. The upload itself, with its plan first, is
+        progress's part of the page (``CourseZipImportMixin``)."""
+        root = course_zip_extract(archive, folder)
         with transaction.atomic():
             course, report = course_import(root)
             created = bool(report.counts["courses", "created"])

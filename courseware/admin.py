@@ -3,7 +3,7 @@
 Each app registers the models only it knows (lessons the lesson, assessments quizzes,
 questions and attempts, progress the learners' records). The course and module pages
 carry parts of every app: lessons gives the page, assessments the final exam, the module
-quiz and course zips, progress the records backup. Rather than each app taking the page
+quiz and course zips, progress the records backup and the zip import's plan. Rather than each app taking the page
 over from the one below (registered, unregistered, registered again, the live class
 depending on INSTALLED_APPS order), each app offers its part and the project composes
 the page once: one reads this file to know what the course page is made of, and the
@@ -29,11 +29,16 @@ from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
 from lessons import admin as lessons_admin
 from lessons.admin import PlainTextMixin, deleted_objects_or_refusals
 from lessons.models import Course, Module
-from progress.admin import CourseRecordsBackupMixin
+from progress.admin import CourseRecordsBackupMixin, CourseZipImportMixin
 
 
 @admin.register(Course)
-class CourseAdmin(CourseRecordsBackupMixin, CourseExamAndZipsMixin, lessons_admin.CourseAdmin):
+class CourseAdmin(
+    CourseZipImportMixin,
+    CourseRecordsBackupMixin,
+    CourseExamAndZipsMixin,
+    lessons_admin.CourseAdmin,
+):
     actions = [
         *lessons_admin.CourseAdmin.actions,
         "export_zip",

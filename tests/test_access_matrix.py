@@ -401,6 +401,8 @@ ADMIN_SITE = [
                                                     post="login login login login 200   200   200"),
     Row("admin:lessons_course_import",       "",    get="login login login login 200   200   200",
                                                     post="login login login login 200   200   200"),
+    Row("admin:lessons_course_import_apply", "",   get="login login login login 405   405   405",
+                                                    post="login login login login 302   302   302"),
     Row("admin:lessons_course_from_document", "",   get="login login login login 200   200   200",
                                                     post="login login login login 200   200   200"),
     Row("admin:lessons_course_export",       "course object",

@@ -447,14 +447,19 @@ def test_question_page_query_count_does_not_grow_with_choices(client, ines, atte
 # --- Course zips -------------------------------------------------------------------------------
 
 
+def import_zip(client, archive, **options):
+    """Upload a course zip, then apply the plan it shows."""
+    plan = client.post(url("lessons_course_import"), {"archive": archive})
+    token = plan.context["token"]
+    return client.post(url("lessons_course_import_apply"), {"token": token}, **options)
+
+
 def test_instructor_imports_a_course_zip_and_teaches_it(client, ines):
     client.force_login(ines)
     page = client.get(url("lessons_course_changelist")).content.decode()
     assert url("lessons_course_import") in page
 
-    response = client.post(
-        url("lessons_course_import"), {"archive": folder_zip(COURSE_FOLDER, "military-diplomacy")}
-    )
+    response = import_zip(client, folder_zip(COURSE_FOLDER, "military-diplomacy"))
 
     course = Course.objects.get(slug="military-diplomacy")
     assert response.status_code == 302
@@ -467,7 +472,7 @@ def test_superuser_imports_a_course_zip_with_its_files_at_the_top(client, admin_
     client.force_login(admin_user)
     files = {name.removeprefix("small/"): text for name, text in SMALL_COURSE.items()}
 
-    response = client.post(url("lessons_course_import"), {"archive": zipped(files)})
+    response = import_zip(client, zipped(files))
 
     assert response.status_code == 302
     course = Course.objects.get(slug="small")
@@ -529,7 +534,7 @@ def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
 
 def test_export_as_zip_reimports_unchanged(client, ines, admin_user):
     client.force_login(admin_user)
-    client.post(url("lessons_course_import"), {"archive": folder_zip(COURSE_FOLDER, "md")})
+    import_zip(client, folder_zip(COURSE_FOLDER, "md"))
     course = Course.objects.get(slug="military-diplomacy")
     course.instructors.add(ines)
     client.force_login(ines)
@@ -544,7 +549,7 @@ def test_export_as_zip_reimports_unchanged(client, ines, admin_user):
             name = f"military-diplomacy/{path.relative_to(COURSE_FOLDER).as_posix()}"
             assert archive.read(name).decode() == path.read_text(encoding="utf-8"), name
     again = SimpleUploadedFile("again.zip", response.content)
-    follow = client.post(url("lessons_course_import"), {"archive": again}, follow=True)
+    follow = import_zip(client, again, follow=True)
     assert "nothing changed" in follow.content.decode()
 
 

@@ -195,9 +195,9 @@ def preview_as_learner(page, course: Course, audit) -> None:
     preview.close()
 
 
-def publish(page, course: Course) -> None:
+def publish(page, course: Course, *, title: str = TITLE) -> None:
     page.goto("/admin/lessons/course/")
-    page.get_by_role("row", name=TITLE).get_by_role("checkbox").check()
+    page.get_by_role("row", name=title).get_by_role("checkbox").check()
     page.get_by_role("combobox", name="Action").select_option(label="Publish selected courses")
     submit(page, page.get_by_role("button", name="Go"))
     expect(page.locator("ul.messagelist")).to_contain_text("1 course set to published.")

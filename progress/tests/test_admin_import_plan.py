@@ -1,0 +1,123 @@
+"""The admin's course zip import shows its plan first and writes nothing until applied."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assessments.models import Choice, Question, Quiz
+from assessments.tests.test_admin import SMALL_COURSE, url, zipped
+from lessons.models import Course, Lesson, Module
+from progress.services import enrollment_create
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CONTENT = (Course, Module, Lesson, Quiz, Question, Choice)
+
+
+def content_rows() -> dict[str, list[dict]]:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in CONTENT}
+
+
+def upload(client, files=SMALL_COURSE):
+    return client.post(url("lessons_course_import"), {"archive": zipped(files)})
+
+
+def test_the_upload_shows_the_plan_and_writes_nothing(client, ines):
+    client.force_login(ines)
+
+    response = upload(client)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Plan: the course small is new. Nothing has been written." in page
+    assert "added    only" in page
+    assert "Apply this import" in page and "Cancel" in page
+    assert not Course.objects.exists()
+
+
+def test_applying_writes_what_the_plan_listed_and_forgets_the_upload(client, ines):
+    client.force_login(ines)
+    token = upload(client).context["token"]
+
+    response = client.post(url("lessons_course_import_apply"), {"token": token})
+
+    course = Course.objects.get(slug="small")
+    assert response.url == url("lessons_course_change", course.pk)
+    assert list(course.instructors.all()) == [ines]
+    assert course.quizzes.get().questions.count() == 1
+    # Applied once: the same token applies nothing again.
+    again = client.post(url("lessons_course_import_apply"), {"token": token}, follow=True)
+    assert "no longer waiting" in again.content.decode()
+
+
+def test_cancelling_writes_nothing_and_forgets_the_upload(client, ines):
+    client.force_login(ines)
+    token = upload(client).context["token"]
+
+    client.post(url("lessons_course_import_apply"), {"token": token, "cancel": "Cancel"})
+    client.post(url("lessons_course_import_apply"), {"token": token})
+
+    assert not Course.objects.exists()
+
+
+def test_another_user_cannot_apply_someones_pending_upload(client, ines, otto):
+    client.force_login(ines)
+    token = upload(client).context["token"]
+    client.force_login(otto)
+
+    response = client.post(url("lessons_course_import_apply"), {"token": token}, follow=True)
+
+    assert "no longer waiting" in response.content.decode()
+    assert not Course.objects.exists()
+
+
+def test_a_plan_for_a_course_someone_else_teaches_is_a_form_error(client, ines, otto):
+    client.force_login(otto)
+    client.post(url("lessons_course_import_apply"), {"token": upload(client).context["token"]})
+    before = content_rows()
+    client.force_login(ines)
+
+    response = upload(
+        client,
+        {**SMALL_COURSE, "small/course.yaml": "slug: small\ntitle: Mine\nmodules:\n- one\n"},
+    )
+
+    assert response.context["form"].errors["archive"] == [
+        "small/course.yaml: the course 'small' exists and you do not teach it"
+    ]
+    assert content_rows() == before
+
+
+def test_a_bad_zip_is_a_form_error_and_keeps_nothing(client, ines):
+    client.force_login(ines)
+
+    response = upload(client, {**SMALL_COURSE, "small/quizzes/one.gift": "::Q1::Bad{=\n"})
+
+    assert "small/quizzes/one.gift, line 1: '{' is not closed" in " ".join(
+        response.context["form"].errors["archive"]
+    )
+    assert "token" not in response.context
+    assert not client.session.get("pending_course_imports")
+    assert not Course.objects.exists()
+
+
+def test_the_plan_page_costs_the_same_queries_however_many_learners(client, ines):
+    client.force_login(ines)
+    client.post(url("lessons_course_import_apply"), {"token": upload(client).context["token"]})
+    course = Course.objects.get(slug="small")
+    changed = {
+        **SMALL_COURSE,
+        "small/quizzes/one.gift": "// lesson: only#passage-1\n::Q1::Is it really?{T}\n",
+    }
+
+    def plan_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert upload(client, changed).status_code == 200
+        return len(queries)
+
+    enrollment_create(learner=UserFactory(), course=course)
+    few = plan_queries()
+    for _ in range(5):
+        enrollment_create(learner=UserFactory(), course=course)
+    assert plan_queries() == few
