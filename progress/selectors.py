@@ -150,6 +150,11 @@ class CourseProgress:
     is_complete: bool
     next_step: Lesson | Quiz | None
 
+    @property
+    def first_open_preview(self) -> LessonProgress | None:
+        """The first lesson anyone may read before enrolling, to offer a visitor."""
+        return next((item for m in self.modules for item in m.lessons if item.is_preview), None)
+
 
 def percent_label(percent: Decimal | int | None) -> str:
     """85.00 -> "85%", 62.50 -> "62.5%"."""

@@ -433,6 +433,8 @@ def test_the_course_page_links_a_visitor_to_the_open_previews_without_learner_st
     linked = re.findall(r'<a href="/courses/[^"]+/lessons/[^"]+/">([^<]+)</a>', page)
     assert linked == ["Lesson 1.1", "Lesson 2.1"]
     assert page.count("Open preview</span>") == 2
+    first_url = first_lesson(course).get_absolute_url()
+    assert f'href="{first_url}">Read the first lesson' in page
     for enrolled_only in ("Not started", "Locked", "In progress", "Opens when you complete"):
         assert enrolled_only not in page
 

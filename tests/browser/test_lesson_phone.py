@@ -54,7 +54,8 @@ def test_a_visitor_on_a_phone_reads_the_first_lesson_and_is_asked_to_enrol(page,
     audit(page, "course-visitor")
 
     first = reading_order(course)[0]
-    page.get_by_role("link", name=first.title, exact=True).click()
+    expect(page.get_by_role("link", name=first.title, exact=True)).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Read the first lesson")).click()
     page.wait_for_url(f"**{first.get_absolute_url()}")
     position = page.locator("#lesson-position")
     expect(position).to_have_text("Lesson 1 of 18 · open preview")
