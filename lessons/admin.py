@@ -352,7 +352,7 @@ class ModuleInline(PlainTextMixin, SortableTabularInline):
 class LessonInline(PlainTextMixin, SortableTabularInline):
     model = Lesson
     form = LessonForm
-    fields = ("title", "slug", "status", "word_count")
+    fields = ("title", "slug", "status", "is_preview", "word_count")
     readonly_fields = ("word_count",)
     prepopulated_fields = {"slug": ("title",)}
     ordering = BY_POSITION
@@ -489,7 +489,7 @@ class ModuleAdmin(PublishableAdmin):
 class LessonAdmin(PublishableAdmin):
     form = LessonForm
     position_within = "module"
-    list_display = ("title", "module", "course", "position", "status", "word_count")
+    list_display = ("title", "module", "course", "position", "status", "is_preview", "word_count")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
     search_fields = ("title", "slug", "body")
     list_select_related = ("module", "course")

@@ -41,6 +41,8 @@ COURSE_KEYS = (
 MODULE_KEYS = ("title", "status", "objectives", "quiz")
 STATUSES = ("draft", "published", "archived")
 
+# A lesson heading's markers, in the order the export writes them.
+LESSON_MARKERS = (".draft", ".preview")
 _LESSON_HEADING = re.compile(
     r"^#[ \t]+(?P<title>.*?)(?:[ \t]+\{#(?P<slug>[^\s}]+)(?P<classes>(?:[ \t]+\.[\w-]+)*)\})?[ \t]*$"
 )
@@ -83,6 +85,7 @@ class LessonSpec:
     title: str
     body: str
     status: str = "published"
+    is_preview: bool = False
     line: int = field(default=0, compare=False)
 
 
@@ -248,10 +251,10 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
             )
         end = headings[index + 1] if index + 1 < len(headings) else len(body_lines)
         classes = set(match["classes"].split()) if match["classes"] else set()
-        unknown = classes - {".draft"}
+        unknown = classes - set(LESSON_MARKERS)
         if unknown:
             raise CourseFormatError(
-                f"unknown lesson marker {sorted(unknown)[0]} (only .draft is known)",
+                f"unknown lesson marker {sorted(unknown)[0]} (known: {', '.join(LESSON_MARKERS)})",
                 path=path,
                 line=line_number,
             )
@@ -273,6 +276,7 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
                 title=match["title"],
                 body=body,
                 status="draft" if ".draft" in classes else "published",
+                is_preview=".preview" in classes,
                 line=line_number,
             )
         )
@@ -509,7 +513,8 @@ def module_markdown(module: ModuleSpec) -> str:
         front["quiz"] = module.quiz
     parts = ["---\n", _dump_yaml(front), "---\n"]
     for lesson in module.lessons:
-        marker = " .draft" if lesson.status == "draft" else ""
+        markers = {".draft": lesson.status == "draft", ".preview": lesson.is_preview}
+        marker = "".join(f" {name}" for name in LESSON_MARKERS if markers[name])
         parts.append(f"\n# {lesson.title} {{#{lesson.slug}{marker}}}\n")
         if lesson.body:
             parts.append(f"\n{lesson.body}\n")

@@ -123,6 +123,11 @@ class Lesson(models.Model):
     reading_minutes = models.PositiveIntegerField(default=1, editable=False)
     passage_count = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    is_preview = models.BooleanField(
+        "open preview",
+        default=False,
+        help_text="Visitors may read it before enrolling. The course's first lesson always may.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LessonQuerySet.as_manager()

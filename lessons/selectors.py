@@ -58,7 +58,11 @@ def course_spec(*, course: Course) -> CourseSpec:
     for lesson in course.lessons.exclude(status=Status.ARCHIVED).order_by("position", "id"):
         lessons_by_module.setdefault(lesson.module_id, []).append(
             LessonSpec(
-                slug=lesson.slug, title=lesson.title, body=lesson.body, status=lesson.status
+                slug=lesson.slug,
+                title=lesson.title,
+                body=lesson.body,
+                status=lesson.status,
+                is_preview=lesson.is_preview,
             )
         )
     for module in course.modules.exclude(status=Status.ARCHIVED).order_by("position", "id"):

@@ -188,6 +188,7 @@ def course_sync(*, spec: CourseSpec, report: SyncReport) -> Course:
                     "position": lesson_position,
                     "body": lesson_spec.body,
                     "status": lesson_spec.status,
+                    "is_preview": lesson_spec.is_preview,
                 },
                 report=report,
                 kind="lessons",

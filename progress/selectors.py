@@ -51,6 +51,14 @@ class CourseOutline:
     quizzes: list[Quiz]
     urls: dict[tuple[str, int], str]  # ("lesson" or "quiz", pk) -> URL
 
+    @property
+    def open_previews(self) -> set[int]:
+        """The lessons anyone may read before enrolling (``Lesson.is_preview``), and the
+        course's first lesson always: a visitor sees how the course reads before deciding.
+        Only visible lessons of the outline, so a draft is never one."""
+        first = {lesson.pk for lesson in self.lessons[:1]}
+        return first | {lesson.pk for lesson in self.lessons if lesson.is_preview}
+
     def lessons_of(self, module: Module) -> list[Lesson]:
         return [lesson for lesson in self.lessons if lesson.module_id == module.pk]
 
@@ -87,6 +95,7 @@ class LessonProgress:
     done: bool
     completed_at: datetime | None
     url: str = ""
+    is_preview: bool = False  # open to anyone before enrolling (``CourseOutline.open_previews``)
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,11 @@ class CourseProgress:
     percent: int
     is_complete: bool
     next_step: Lesson | Quiz | None
+
+    @property
+    def first_open_preview(self) -> LessonProgress | None:
+        """The first lesson anyone may read before enrolling, to offer a visitor."""
+        return next((item for m in self.modules for item in m.lessons if item.is_preview), None)
 
 
 def percent_label(percent: Decimal | int | None) -> str:
@@ -368,6 +382,7 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
     no_attempts = QuizRecord()
 
     lessons_by_module: dict[int, list[LessonProgress]] = {m.pk: [] for m in outline.modules}
+    open_previews = outline.open_previews
     for lesson in outline.lessons:
         completed_at = mine.completed.get(lesson.pk)
         lessons_by_module[lesson.module_id].append(
@@ -376,6 +391,7 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
                 done=completed_at is not None,
                 completed_at=completed_at,
                 url=outline.urls["lesson", lesson.pk],
+                is_preview=lesson.pk in open_previews,
             )
         )
     quiz_by_module = {q.module_id: q for q in outline.quizzes if q.module_id is not None}
@@ -501,6 +517,24 @@ def lesson_is_open(progress: CourseProgress, lesson: Lesson) -> bool:
         if module.module.pk == lesson.module_id:
             return module.is_open and any(item.lesson.pk == lesson.pk for item in module.lessons)
     return False
+
+
+def lesson_is_open_preview(progress: CourseProgress, lesson: Lesson) -> bool:
+    """Whether anyone, enrolled or not, may read ``lesson`` (``CourseOutline.open_previews``).
+    Reading it so records nothing: marking it read still needs ``lesson_is_open``."""
+    return any(
+        item.is_preview
+        for module in progress.modules
+        for item in module.lessons
+        if item.lesson.pk == lesson.pk
+    )
+
+
+def learner_states_shown(*, progress: CourseProgress, preview: bool) -> bool:
+    """Whether a page shows the learner's states (done, in progress, not started, locked,
+    the progress bar): they mean something once enrolled, and an instructor's preview shows
+    the course as a learner sees it. A visitor sees the course as it is."""
+    return progress.enrollment is not None or preview
 
 
 def quiz_is_open(progress: CourseProgress, quiz: Quiz) -> bool:

@@ -29,7 +29,7 @@ from courseware.roles import INSTRUCTORS
 from lessons.models import Course, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import UserFactory, course_with_modules
+from tests.factories import LessonFactory, UserFactory, course_with_modules
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,8 @@ ROLES = ("anonymous", "outsider", "owner", "peer", "other_instructor", "instruct
 def world(learner, ines, otto, admin_user, complete_module, now):
     course = course_with_modules(modules=1, lessons=1, final_exam=False, slug="diplomacy")
     course.instructors.add(ines)
+    # The first lesson is an open preview, as every course's first lesson is; this one is not.
+    closed = LessonFactory(module=course.modules.get(), position=2, title="Members only")
     course_with_modules(modules=1, lessons=1, final_exam=False).instructors.add(otto)
     draft = course_with_modules(modules=1, lessons=1, final_exam=False, status=Status.DRAFT)
     draft.instructors.add(ines)
@@ -78,14 +80,15 @@ def world(learner, ines, otto, admin_user, complete_module, now):
         course=course,
         draft=draft,
         module=module,
-        lesson=module.lessons.get(),
+        lesson=module.lessons.exclude(pk=closed.pk).get(),
+        closed=closed,
         quiz=quiz,
         question=quiz.questions.get(),
         open_attempt=open_attempt,
         submitted=submitted,
         certificate=Certificate.objects.get(learner=learner, course=course),
         enrollment=Enrollment.objects.get(learner=learner, course=course),
-        completion=LessonCompletion.objects.get(learner=learner),
+        completion=LessonCompletion.objects.get(learner=learner, lesson=closed),
         owner=learner,
         override=quiz_override_grant(
             quiz=quiz, learner=learner, granted_by=ines, reason="Ill", time_limit_minutes=30
@@ -99,6 +102,7 @@ ARGS: dict[str, Callable[[SimpleNamespace], dict]] = {
     "course": lambda w: {"slug": w.course.slug},
     "draft": lambda w: {"slug": w.draft.slug},
     "lesson": lambda w: {"course_slug": w.course.slug, "slug": w.lesson.slug},
+    "closed lesson": lambda w: {"course_slug": w.course.slug, "slug": w.closed.slug},
     "draft lesson": lambda w: {"course_slug": w.draft.slug, "slug": w.draft.lessons.get().slug},
     "quiz": lambda w: {"course_slug": w.course.slug, "slug": w.quiz.slug},
     "open attempt": lambda w: {"pk": w.open_attempt.pk},
@@ -169,16 +173,24 @@ SITE = [
                                              post="login 302   302   302   302   302   302"),
     Row("course_enrol@draft",       "draft", get="405   405   405   405   405   405   405",
                                              post="404   404   404   404   404   404   404"),
-    Row("lesson_detail",            "lesson", get="login 302  200   200   302   302   302",
+    # The course's first lesson: an open preview, read by anyone, marked read by the enrolled.
+    Row("lesson_detail",            "lesson", get="200   200   200   200   200   200   200",
+                                             post="200   200   200   200   200   200   200"),
+    Row("lesson_detail@closed",     "closed lesson",
+                                             get="login 302   200   200   302   302   302",
                                              post="login 302   200   200   302   302   302"),
+    # A draft is not found for a visitor either, as its course page is not: never previewable.
     Row("lesson_detail@draft",      "draft lesson",
-                                             get="login 404   404   404   404   404   404",
-                                             post="login 404   404   404   404   404   404"),
+                                             get="404   404   404   404   404   404   404",
+                                             post="404   404   404   404   404   404   404"),
     Row("lesson_detail@preview",    "draft lesson",
-                                             get="login 404   404   404   404   200   200",
-                                             post="login 404   404   404   404   200   200",
+                                             get="404   404   404   404   404   200   200",
+                                             post="404   404   404   404   404   200   200",
                                              query="preview=1"),
     Row("lesson_complete",          "lesson", get="login 405  405   405   405   405   405",
+                                             post="login 403   302   302   403   403   403"),
+    Row("lesson_complete@closed",   "closed lesson",
+                                             get="login 405   405   405   405   405   405",
                                              post="login 403   302   302   403   403   403"),
     Row("lesson_complete@draft",    "draft lesson",
                                              get="login 405   405   405   405   405   405",

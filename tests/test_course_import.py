@@ -215,6 +215,31 @@ def test_a_module_quiz_drawn_per_category_round_trips_byte_for_byte(folder, tmp_
     assert course.quizzes.get(slug="foundations").draw_per == Quiz.DrawPer.CATEGORY
 
 
+def test_open_previews_round_trip_byte_for_byte_in_either_marker_order(folder, tmp_path):
+    module = folder / "modules" / "foundations.md"
+    number, _ = line_starting(module, "# ")
+    second = next(
+        line for line in module.read_text().split("\n")[number:] if line.startswith("# ")
+    )
+    slug = re.search(r"\{#([\w-]+)\}", second)[1]
+    edit(module, second, second.replace("}", " .preview}"))
+
+    course, _ = course_import(folder)
+    assert list(course.lessons.filter(is_preview=True).values_list("slug", flat=True)) == [slug]
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        assert (exported / path.relative_to(folder)).read_bytes() == path.read_bytes(), path
+
+    # Written in another order, the markers read the same and export in the canonical one.
+    edit(module, f"{{#{slug} .preview}}", f"{{#{slug} .preview .draft}}")
+    course, _ = course_import(folder)
+    lesson = course.lessons.get(slug=slug)
+    assert (lesson.is_preview, lesson.status) == (True, Status.DRAFT)
+    course_export(course, exported)
+    assert f"{{#{slug} .draft .preview}}" in (exported / "modules" / "foundations.md").read_text()
+
+
 @pytest.mark.parametrize(
     ("front_matter", "message"),
     [

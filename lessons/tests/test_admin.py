@@ -309,6 +309,18 @@ def test_lesson_slug_taken_in_the_course_is_an_error_on_the_form(client, ines, m
     assert "slug" in response.context["adminform"].form.errors
 
 
+def test_an_instructor_opens_a_lesson_to_visitors_from_its_page(client, ines, mine):
+    client.force_login(ines)
+    _, second = mine.lessons.order_by("position")
+    page = client.get(url("lessons_lesson_change", second.pk))
+    assert "Open preview" in page.content.decode()
+
+    client.post(url("lessons_lesson_change", second.pk), form_data(page) | {"is_preview": "on"})
+
+    second.refresh_from_db()
+    assert second.is_preview
+
+
 def test_text_is_saved_with_plain_newlines(client, ines, mine):
     client.force_login(ines)
     lesson = mine.lessons.first()

@@ -37,6 +37,10 @@ First paragraph.
 # Second lesson {#second .draft}
 
 Text.
+
+# Third lesson {#third .preview}
+
+Open to visitors.
 """
 
 
@@ -58,9 +62,12 @@ def test_reads_modules_and_lessons_from_headings(tmp_path):
     [module] = spec.modules
     assert module.slug == "basics"
     assert module.objectives == ["Explain the basics."]
-    assert [(lesson.slug, lesson.title, lesson.status) for lesson in module.lessons] == [
-        ("welcome", "Welcome", "published"),
-        ("second", "Second lesson", "draft"),
+    assert [
+        (lesson.slug, lesson.title, lesson.status, lesson.is_preview) for lesson in module.lessons
+    ] == [
+        ("welcome", "Welcome", "published", False),
+        ("second", "Second lesson", "draft", False),
+        ("third", "Third lesson", "published", True),
     ]
     assert "# not a lesson heading" in module.lessons[0].body
 
@@ -80,6 +87,8 @@ def test_written_folder_reads_back_equal_and_rewrites_identically(tmp_path):
                 lessons=[
                     LessonSpec(slug="a", title="A", body="Para.\n\n- item"),
                     LessonSpec(slug="b", title="B", body="", status="draft"),
+                    LessonSpec(slug="c", title="C", body="Open.", is_preview=True),
+                    LessonSpec(slug="d", title="D", body="", status="draft", is_preview=True),
                 ],
             )
         ],
@@ -89,6 +98,8 @@ def test_written_folder_reads_back_equal_and_rewrites_identically(tmp_path):
     (first / "quizzes").mkdir()
     (first / "quizzes" / "basics.gift").write_text("Q{T}\n")
 
+    basics = (first / "modules" / "basics.md").read_text()
+    assert "# C {#c .preview}\n" in basics and "# D {#d .draft .preview}\n" in basics
     again = read_course_folder(first)
     again.quiz_files = {}
     assert again == spec
@@ -118,6 +129,14 @@ def test_written_folder_reads_back_equal_and_rewrites_identically(tmp_path):
             },
             "basics.md:7",
             "lesson slug 'a' is already used",
+        ),
+        (
+            {
+                "course.yaml": COURSE_YAML,
+                "modules/basics.md": "---\ntitle: B\n---\n\n# A {#a .open}\n",
+            },
+            "basics.md:5",
+            "unknown lesson marker .open (known: .draft, .preview)",
         ),
         (
             {"course.yaml": COURSE_YAML, "modules/basics.md": "---\ntitle: B\nquiz: 3\n---\n"},

@@ -132,7 +132,7 @@ def test_lesson_page_shows_the_body_with_passage_anchors_and_navigation(client, 
 
 def ways_forward(page: str) -> dict[str, list[str]]:
     """The buttons and button-styled links of the lesson's column, primary or not, by label."""
-    column = page.split("<main")[1].split('<div class="col-lg-4">')[0]
+    column = page.split('<div class="col-lg-8">')[1].split("</main>")[0]
     found = {"primary": [], "other": []}
     for _tag, classes, label in re.findall(
         r'<(a|button)\b[^>]*class="(btn [^"]*)"[^>]*>\s*([^<]*?)\s*</\1>', column, re.S
@@ -185,11 +185,11 @@ def test_a_table_keeps_its_column_alignment_under_the_content_security_policy(cl
     assert '<th class="text-end">Population</th>' in table
 
 
-def test_lesson_page_needs_enrolment(client, learner):
-    course = course_with_modules(modules=1, lessons=1)
+def test_a_lesson_that_is_no_open_preview_needs_enrolment(client, learner):
+    course = course_with_modules(modules=1, lessons=2)
     client.force_login(learner)
 
-    response = client.get(first_lesson(course).get_absolute_url())
+    response = client.get(course.lessons.get(title="Lesson 1.2").get_absolute_url())
 
     assert response.status_code == 302
     assert response["Location"] == course.get_absolute_url()
@@ -346,3 +346,118 @@ def test_without_the_preview_flag_the_instructor_sees_what_learners_see(client):
 
     assert client.get(course.get_absolute_url()).status_code == 404
     assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+# --- Open previews: lessons anyone may read before enrolling -------------------------------
+
+
+def open_preview_course(**fields):
+    """A course whose first lesson is an open preview by default and whose Lesson 2.1 is
+    marked one; Lesson 1.2 is not."""
+    course = course_with_modules(modules=2, lessons=2, **fields)
+    course.lessons.filter(title="Lesson 2.1").update(is_preview=True)
+    return course
+
+
+def test_a_visitor_reads_the_open_previews_with_a_call_to_enrol_and_nothing_recorded(client):
+    course = open_preview_course()
+
+    for title, position in (("Lesson 1.1", 1), ("Lesson 2.1", 3)):
+        response = client.get(course.lessons.get(title=title).get_absolute_url())
+        page = response.content.decode()
+        assert response.status_code == 200, title
+        assert '<p id="passage-1">First passage.</p>' in page
+        assert ways_forward(page) == {"primary": ["Enrol to continue"], "other": []}
+        assert f"Lesson {position} of 4 · open preview" in page
+        assert 'role="progressbar"' not in page
+    assert not LessonCompletion.objects.exists()
+    assert not Enrollment.objects.exists()
+
+
+def test_a_visitor_is_asked_to_log_in_for_any_other_lesson(client):
+    course = open_preview_course()
+    url = course.lessons.get(title="Lesson 1.2").get_absolute_url()
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_a_learner_not_enrolled_reads_an_open_preview_but_cannot_mark_it_read(client, learner):
+    course = open_preview_course()
+    lesson = course.lessons.get(title="Lesson 2.1")
+    client.force_login(learner)
+
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Enrol to continue" in page and "Complete and continue" not in page
+    response = client.post(reverse("lesson_complete", args=[course.slug, lesson.slug]))
+
+    assert response.status_code == 403
+    assert not LessonCompletion.objects.exists()
+
+
+def test_an_enrolled_learner_reads_an_open_preview_of_a_locked_module_without_marking_it(
+    client, learner
+):
+    course = open_preview_course(sequential=True)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+
+    page = client.get(course.lessons.get(title="Lesson 2.1").get_absolute_url()).content.decode()
+
+    assert "Opens when you complete “Module 1”" in page
+    assert "Complete and continue" not in page and "Enrol to continue" not in page
+
+
+def test_a_draft_is_never_an_open_preview(client):
+    course = open_preview_course()
+    marked = course.lessons.get(title="Lesson 2.1")
+    marked.status = Status.DRAFT
+    marked.save()
+    first = course.lessons.get(title="Lesson 1.1")
+    first.status = Status.DRAFT
+    first.save()
+
+    assert client.get(marked.get_absolute_url()).status_code == 404
+    assert client.get(first.get_absolute_url()).status_code == 404
+    # The first lesson a learner sees is the one open by default.
+    assert client.get(course.lessons.get(title="Lesson 1.2").get_absolute_url()).status_code == 200
+
+
+def test_the_course_page_links_a_visitor_to_the_open_previews_without_learner_states(client):
+    course = open_preview_course(sequential=True)
+
+    page = client.get(course.get_absolute_url()).content.decode()
+
+    linked = re.findall(r'<a href="/courses/[^"]+/lessons/[^"]+/">([^<]+)</a>', page)
+    assert linked == ["Lesson 1.1", "Lesson 2.1"]
+    assert page.count("Open preview</span>") == 2
+    first_url = first_lesson(course).get_absolute_url()
+    assert f'href="{first_url}">Read the first lesson' in page
+    for enrolled_only in ("Not started", "Locked", "In progress", "Opens when you complete"):
+        assert enrolled_only not in page
+
+
+def test_an_enrolled_learner_keeps_the_states_and_no_preview_badges(client, learner):
+    course = open_preview_course(sequential=True)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+
+    page = client.get(course.get_absolute_url()).content.decode()
+
+    assert "Not started" in page and "Locked" in page
+    assert "Open preview" not in page
+
+
+def test_an_open_preview_costs_a_visitor_one_query_once_the_outline_is_cached(
+    client, django_assert_num_queries
+):
+    for course in (open_preview_course(), course_with_modules(modules=4, lessons=5)):
+        url = first_lesson(course).get_absolute_url()
+        cache.clear()
+        # The lesson with its course; then the outline's 3 until it is cached.
+        with django_assert_num_queries(1 + 3):
+            client.get(url)
+        with django_assert_num_queries(1):
+            assert client.get(url).status_code == 200

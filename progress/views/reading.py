@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -14,7 +15,12 @@ from lessons.models import Course, Lesson, Module, Status
 from lessons.selectors import course_teaches
 from progress import services
 from progress.models import Enrollment, LessonCompletion
-from progress.selectors import course_progress_for_learner, lesson_is_open
+from progress.selectors import (
+    course_progress_for_learner,
+    learner_states_shown,
+    lesson_is_open,
+    lesson_is_open_preview,
+)
 
 
 def _learner(request):
@@ -97,7 +103,12 @@ def _course_for(request, slug: str) -> tuple[Course, bool]:
 def course_detail(request, slug):
     course, preview = _course_for(request, slug)
     progress = course_progress_for_learner(learner=_learner(request), course=course)
-    context = {"course": course, "progress": progress, "preview": preview}
+    context = {
+        "course": course,
+        "progress": progress,
+        "preview": preview,
+        "states_shown": learner_states_shown(progress=progress, preview=preview),
+    }
     return render(request, "progress/course_detail.html", context)
 
 
@@ -112,7 +123,12 @@ def course_enrol(request, slug):
 
 
 def _lesson_context(request, course_slug: str, slug: str) -> dict:
-    """The lesson with the learner's progress; refuses what the learner may not open."""
+    """The lesson with the learner's progress; refuses what the reader may not open.
+
+    An enrolled learner reads the lessons of the modules open to them. Anyone else, logged
+    in or not, reads the course's open previews (``lesson_is_open_preview``) and records
+    nothing; any other lesson sends a visitor to log in and a learner to enrol.
+    """
     if request.GET.get("preview") == "1":
         course, preview = _course_for(request, course_slug)
         lessons = Lesson.objects.all() if preview else Lesson.objects.visible()
@@ -128,10 +144,14 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
             slug=slug,
         )
         course, preview = lesson.course, False
-    progress = course_progress_for_learner(learner=request.user, course=course)
-    if not preview and progress.enrollment is None:
-        return {"redirect": course}
-    if not preview and not lesson_is_open(progress, lesson):
+    progress = course_progress_for_learner(learner=_learner(request), course=course)
+    reads_as_learner = progress.enrollment is not None and lesson_is_open(progress, lesson)
+    open_preview = not preview and not reads_as_learner
+    if open_preview and not lesson_is_open_preview(progress, lesson):
+        if not request.user.is_authenticated:
+            return {"login": True}
+        if progress.enrollment is None:
+            return {"redirect": course}
         reason = next(m.reasons[0] for m in progress.modules if m.module.pk == lesson.module_id)
         raise PermissionDenied(f"“{lesson.module.title}” is locked. {reason}.")
     ordered = [item for module in progress.modules for item in module.lessons]
@@ -144,7 +164,11 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         "lesson": lesson,
         "progress": progress,
         "preview": preview,
+        "open_preview": open_preview,
+        "states_shown": learner_states_shown(progress=progress, preview=preview),
         "module_progress": module,
+        # "Lesson 4 of 18", at the top of the page on a phone.
+        "position": index + 1 if index is not None else None,
         "done": index is not None and ordered[index].done,
         "previous": ordered[index - 1].lesson if index else None,
         "next": ordered[index + 1].lesson
@@ -154,9 +178,10 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
     }
 
 
-@login_required
 def lesson_detail(request, course_slug, slug):
     context = _lesson_context(request, course_slug, slug)
+    if "login" in context:
+        return redirect_to_login(request.get_full_path())
     if "redirect" in context:
         messages.info(request, "Enrol in the course to start reading.")
         return redirect(context["redirect"])
