@@ -47,7 +47,8 @@ WEIGHT_TOLERANCE = 0.015
 SHORT_ANSWERS = {
     "Showing commitment": (
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
-         "Joint training", "military exercises", "talks between defence ministries"],
+         "Joint training", "military exercises", "talks between defence ministries",
+         "joint manoeuvres", "war games"],
         ["military attachés", "mutual defense pacts", "sanctions"],
     ),
     "Security dilemmas": (
@@ -57,7 +58,7 @@ SHORT_ANSWERS = {
     ),
     "The officer in the embassy": (
         ["military attaché", "Defence attache", "army attachés", "a liaison officer",
-         "military liaison"],
+         "military liaison", "defence adviser"],
         ["ambassador", "national security advisor", "spy"],
     ),
     "A standing office": (
