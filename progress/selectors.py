@@ -257,8 +257,13 @@ def _module_reasons(
     return reasons
 
 
+# Bumped whenever CourseOutline gains or loses a field: a server upgraded while outlines of
+# the old shape sit in Redis then never reads one (open previews added the second shape).
+OUTLINE_SHAPE = 2
+
+
 def outline_cache_key(course_id: int, content_version: str) -> str:
-    return f"course-outline:{course_id}:{content_version}"
+    return f"course-outline:v{OUTLINE_SHAPE}:{course_id}:{content_version}"
 
 
 def _cached(key: str, found: dict, read):
