@@ -768,6 +768,8 @@ class CourseExamAndZipsMixin:
                     self.message_user(
                         request, f"Imported “{course}” from {upload.name}: {report}."
                     )
+                    for warning in report.warnings:
+                        self.message_user(request, warning, messages.WARNING)
                     return redirect("admin:lessons_course_change", course.pk)
         context = {
             **self.admin_site.each_context(request),
