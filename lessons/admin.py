@@ -27,6 +27,7 @@ from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
+from lessons.figures import lesson_figure_warnings
 from lessons.intake import refuse_too_large
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
@@ -502,6 +503,11 @@ class LessonAdmin(PublishableAdmin):
         if db_field.name == "module":
             field.label_from_instance = course_label
         return field
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in lesson_figure_warnings(body=obj.body, course_id=obj.course_id):
+            self.message_user(request, warning, messages.WARNING)
 
     def get_urls(self):
         preview = path(

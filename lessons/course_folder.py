@@ -25,6 +25,7 @@ from lessons.figures import (
     FigureError,
     figure_clean,
     figure_references,
+    no_alt_text,
 )
 from lessons.markdown import validate_lesson_body
 
@@ -336,12 +337,10 @@ def _read_figures(folder: Path, spec: CourseSpec) -> tuple[dict[str, FigureFile]
         for lesson in module.lessons:
             for reference in figure_references(lesson.body):
                 where = {"path": module.path, "line": lesson.body_line + reference.line - 1}
-                shown = f"{MEDIA_DIR}/{reference.name}"
                 if not reference.alt:
                     warnings.append(
-                        f"{MODULES_DIR}/{module.path.name}, line {where['line']}: the figure "
-                        f"{shown} has no alt text: say what it shows, for readers who "
-                        "cannot see it"
+                        f"{MODULES_DIR}/{module.path.name}, line {where['line']}: "
+                        + no_alt_text(reference.name)
                     )
                 if reference.name not in figures:
                     figures[reference.name] = _read_figure(folder, reference.name, where)

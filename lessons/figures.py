@@ -63,6 +63,32 @@ def figure_references(body: str) -> list[FigureReference]:
     return found
 
 
+def no_alt_text(name: str) -> str:
+    """What is said of a figure without alt text, at import and in the admin."""
+    return (
+        f"the figure {MEDIA_DIR}/{name} has no alt text: say what it shows, "
+        "for readers who cannot see it"
+    )
+
+
+def lesson_figure_warnings(*, body: str, course_id: int) -> list[str]:
+    """What the admin flags in a lesson body: figures without alt text, and figures not
+    stored for the course (they come with the course folder or its zip)."""
+    warnings = []
+    for reference in figure_references(body):
+        where = f"Line {reference.line} of the body"
+        if not reference.alt:
+            warnings.append(f"{where}: {no_alt_text(reference.name)}.")
+        if not FIGURE_NAME.fullmatch(reference.name) or (
+            figure_read(course_id=course_id, name=reference.name) is None
+        ):
+            warnings.append(
+                f"{where}: {MEDIA_DIR}/{reference.name} is not among the course's figures, "
+                "so learners see its alt text: import it with the course folder or zip."
+            )
+    return warnings
+
+
 def figure_clean(data: bytes) -> bytes:
     """The image in ``data`` re-encoded in its own format; FigureError for anything else.
 

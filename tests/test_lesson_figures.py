@@ -2,11 +2,13 @@
 
 import io
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -305,3 +307,26 @@ def test_format_course_writes_figures_and_checks_them(tmp_path):
 def test_media_is_not_served_for_a_missing_file_or_outside_media_root(client, media_root):
     assert client.get(reverse("media", kwargs={"path": "figures/1/none.png"})).status_code == 404
     assert client.get("/media/../courseware/settings.py").status_code == 400
+
+
+def test_the_admin_imports_a_zip_with_figures_and_shows_the_warnings(
+    tmp_path, client, ines, django_capture_on_commit_callbacks
+):
+    folder = make_folder(tmp_path, "![](media/scale-bar.png)", {"scale-bar.png": picture()})
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    upload = SimpleUploadedFile("maps.zip", buffer.getvalue(), content_type="application/zip")
+    client.force_login(ines)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:lessons_course_import"), {"archive": upload}, follow=True
+        )
+
+    course = Course.objects.get(slug="maps")
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("media/scale-bar.png has no alt text" in message for message in shown)
+    assert default_storage.exists(f"figures/{course.pk}/scale-bar.png")
