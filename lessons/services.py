@@ -264,7 +264,9 @@ def course_draft_create(
                 f"a course with the slug '{spec.slug}' exists already: give this one another",
                 path=name,
             )
-        course = course_sync(spec=spec, report=SyncReport())
+        report_sync = SyncReport()
+        course = course_sync(spec=spec, report=report_sync)
+        course_figures_sync(course=course, spec=spec, report=report_sync)
         if not owner.is_superuser:
             course.instructors.add(owner)
     return course, report
