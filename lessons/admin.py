@@ -517,6 +517,18 @@ class LessonAdmin(PublishableAdmin):
         )
         return [preview, *super().get_urls()]
 
+    def _preview_course_id(self, request) -> int | None:
+        """The course of the module chosen on the form, when the user teaches it: its
+        figures are shown in the preview."""
+        module_id = request.POST.get("module", "")
+        if not module_id.isdigit():
+            return None
+        return (
+            Module.objects.filter(pk=module_id, course__in=courses_taught(request.user))
+            .values_list("course_id", flat=True)
+            .first()
+        )
+
     def markdown_preview(self, request):
         """The body being edited, rendered as learners will see it (nothing is saved).
 
@@ -534,7 +546,8 @@ class LessonAdmin(PublishableAdmin):
             # Refused before rendering; answered with 200 so htmx shows the message.
             rendered, refusal = None, error.message
         else:
-            rendered, refusal = render_markdown(body), None
+            course_id = self._preview_course_id(request)
+            rendered, refusal = render_markdown(body, course_id=course_id), None
         template = (
             "admin/lessons/lesson/_preview.html"
             if request.htmx

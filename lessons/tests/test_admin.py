@@ -609,3 +609,20 @@ def test_saving_a_lesson_flags_figures_without_alt_text_or_not_stored(
     assert not any("Line 7" in m for m in shown)  # stored, with its alt text
     lesson.refresh_from_db()
     assert lesson.body == body  # flagged, not refused
+
+
+def test_the_preview_shows_the_figures_of_the_course_the_lesson_is_in(client, ines, mine, theirs):
+    client.force_login(ines)
+    body = "![A map](media/map.png)"
+
+    def preview(module) -> str:
+        data = {"body": body, "module": module.pk}
+        return client.post(
+            url("lessons_lesson_preview"), data, HTTP_HX_REQUEST="true"
+        ).content.decode()
+
+    assert f'<img src="/media/figures/{mine.pk}/map.png" alt="A map">' in preview(
+        mine.modules.first()
+    )
+    # Another instructor's module names no course: its figures are not looked up.
+    assert "<img" not in preview(theirs.modules.first())
