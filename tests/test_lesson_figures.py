@@ -330,3 +330,24 @@ def test_the_admin_imports_a_zip_with_figures_and_shows_the_warnings(
     shown = [str(message) for message in response.context["messages"]]
     assert any("media/scale-bar.png has no alt text" in message for message in shown)
     assert default_storage.exists(f"figures/{course.pk}/scale-bar.png")
+
+
+def test_a_records_backup_carries_the_figures_and_its_restore_brings_them_back(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    from progress.records import course_records_import, course_records_zip
+
+    folder = make_folder(
+        tmp_path, "![A scale bar](media/scale-bar.png)", {"scale-bar.png": picture()}
+    )
+    course, _ = import_committed(folder, django_capture_on_commit_callbacks)
+    stored_at = f"figures/{course.pk}/scale-bar.png"
+    stored = default_storage.open(stored_at).read()
+    backup = tmp_path / "backup.zip"
+    backup.write_bytes(course_records_zip(course=course))
+    default_storage.delete(stored_at)  # the media folder lost
+
+    with django_capture_on_commit_callbacks(execute=True):
+        course_records_import(backup)
+
+    assert default_storage.open(stored_at).read() == stored
