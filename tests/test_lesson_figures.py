@@ -351,3 +351,20 @@ def test_a_records_backup_carries_the_figures_and_its_restore_brings_them_back(
         course_records_import(backup)
 
     assert default_storage.open(stored_at).read() == stored
+
+
+def test_the_import_plan_counts_the_figures_says_what_to_check_and_stores_nothing(
+    tmp_path, media_root, capsys, django_capture_on_commit_callbacks
+):
+    folder = make_folder(tmp_path, "![](media/scale-bar.png)", {"scale-bar.png": picture()})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_course", str(folder), "--plan")
+
+    printed = capsys.readouterr().out
+    assert "1 figures stored" in printed
+    assert "To check\n  modules/basics.md, line 9: the figure media/scale-bar.png has no alt" in (
+        printed
+    )
+    assert stored_files(media_root) == []
+    assert not Course.objects.exists()
