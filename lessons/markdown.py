@@ -109,6 +109,17 @@ def passage_anchor(number: int) -> str:
     return f"passage-{number}"
 
 
+# What the sanitiser leaves of an image from elsewhere: an <img> without a source (nh3
+# writes attributes double-quoted, and escapes the quotes inside them).
+_IMAGE_WITHOUT_SOURCE = re.compile(r'<img((?:\s+(?!src=)[a-z]+="[^"]*")*)\s*/?>')
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _alt_text_instead(image: re.Match) -> str:
+    alt = _ALT.search(image[1])
+    return alt[1] if alt else ""
+
+
 def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
     # A page loads no image from another host (it would tell that host who reads what,
     # and the site works offline): an image keeps its source only if it is a stored figure.
@@ -121,7 +132,7 @@ def sanitise_html(html: str, *, fragment: bool = False) -> str:
     """The one sanitiser for HTML that reaches a page: allowed tags, attributes and link
     schemes only, images from the course's stored figures only; a ``fragment`` (a text
     within a page) keeps no ids."""
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=FRAGMENT_ATTRIBUTES if fragment else ALLOWED_ATTRIBUTES,
@@ -130,6 +141,8 @@ def sanitise_html(html: str, *, fragment: bool = False) -> str:
         allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
     )
+    # An image that lost its source would show as a broken picture: its alt text stands in.
+    return _IMAGE_WITHOUT_SOURCE.sub(_alt_text_instead, clean)
 
 
 def validate_lesson_body(body: str) -> None:

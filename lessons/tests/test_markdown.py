@@ -78,3 +78,14 @@ def test_no_image_is_loaded_from_anywhere_but_the_stored_figures():
     assert "tracker.example" not in html and "../" not in html
     assert '<img src="/media/figures/7/map.png" alt="Map">' in html
     assert "Pixel" in html and "Up" in html  # shown as their alt text
+
+
+def test_an_html_image_from_elsewhere_is_its_alt_text_not_a_broken_picture():
+    html = render_markdown(
+        'See <img src="https://tracker.example/p.gif" alt="the &quot;net&quot; diagram"> '
+        '<img title="x" src="javascript:alert(1)"> and <img src="/media/figures/7/a.png" alt="A">'
+    ).html
+    assert html == (
+        '<p id="passage-1">See the &quot;net&quot; diagram  and '
+        '<img src="/media/figures/7/a.png" alt="A"></p>\n'
+    )
