@@ -50,6 +50,7 @@ from lessons.course_folder import (
     read_course_folder,
     write_course_folder,
 )
+from lessons.figures import MAX_FIGURE_BYTES
 from lessons.markdown import passage_sources
 from lessons.models import Course, Lesson, Status
 from lessons.selectors import course_spec
@@ -57,6 +58,7 @@ from lessons.services import (
     SyncReport,
     content_label,
     content_remove,
+    course_figures_sync,
     course_prune,
     course_sync,
     instance_apply,
@@ -93,7 +95,8 @@ _LESSON_REFERENCE = re.compile(r"^(?P<slug>[-\w]+)(?:#passage-(?P<passage>\d+))?
 # zipfile unpacks no more than they say (and fails the checksum if the data differ).
 ZIP_MAX_BYTES = 20 * 1024 * 1024  # the upload itself
 ZIP_MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all files together, unpacked
-ZIP_MAX_FILE_BYTES = MAX_TEXT_BYTES  # each file, unpacked: the largest text a course reads
+# Each file, unpacked: the largest text or figure a course reads.
+ZIP_MAX_FILE_BYTES = max(MAX_TEXT_BYTES, MAX_FIGURE_BYTES)
 ZIP_MAX_MEMBERS = 1000
 # Text compresses about 3 to 10 times; a zip bomb thousands of times.
 ZIP_MAX_RATIO = 100
@@ -153,6 +156,7 @@ def course_import(folder: Path | str) -> tuple[Course, SyncReport]:
         for stale in course.quizzes.exclude(pk__in=wanted):
             content_remove(stale, report=report, kind="quizzes")
         course_prune(course=course, spec=spec, report=report)
+        course_figures_sync(course=course, spec=spec, report=report)
         report.references = _references_moved(passages_before, course_slug=spec.slug)
         event_log(Event.IMPORT_APPLIED, what="course", course_id=course.pk, changes=str(report))
     return course, report
@@ -546,7 +550,7 @@ def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.Zi
 # Format -------------------------------------------------------------------
 
 
-def course_folder_formatted(folder: Path | str) -> dict[Path, str]:
+def course_folder_formatted(folder: Path | str) -> dict[Path, str | bytes]:
     """The files of ``folder`` in the canonical layout: what ``export_course`` writes after
     ``import_course`` reads the folder, made without a database. Raises CourseFormatError
     for a folder the import would refuse on reading it."""

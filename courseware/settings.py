@@ -186,6 +186,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# Lesson figures (lessons/figures.py), stored through the default storage.
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
+# The app serves MEDIA_ROOT itself unless the web server in front does (docs/deploy.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -224,7 +229,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVGs
+        # Bootstrap draws its icons as data: SVGs; lesson figures are served from MEDIA_URL.
+        "img-src": [SELF, "data:"],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],

@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from courseware import accounts, health
+from courseware import accounts, health, media
 from courseware.admin import view_on_site
 
 urlpatterns = [
@@ -19,3 +20,14 @@ urlpatterns = [
     path("teach/", include("progress.urls_teach")),
     path("", include("progress.urls")),
 ]
+
+if settings.SERVE_MEDIA:
+    # Lesson figures, checked and re-encoded on import (lessons/figures.py). In production
+    # the web server in front can serve MEDIA_ROOT instead (docs/deploy.md).
+    urlpatterns.append(
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$",
+            media.media,
+            name="media",
+        )
+    )

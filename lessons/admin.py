@@ -27,6 +27,7 @@ from django.utils.text import get_text_list
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
+from lessons.figures import lesson_figure_warnings
 from lessons.intake import refuse_too_large
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
@@ -503,6 +504,11 @@ class LessonAdmin(PublishableAdmin):
             field.label_from_instance = course_label
         return field
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in lesson_figure_warnings(body=obj.body, course_id=obj.course_id):
+            self.message_user(request, warning, messages.WARNING)
+
     def get_urls(self):
         preview = path(
             "preview/",
@@ -510,6 +516,18 @@ class LessonAdmin(PublishableAdmin):
             name="lessons_lesson_preview",
         )
         return [preview, *super().get_urls()]
+
+    def _preview_course_id(self, request) -> int | None:
+        """The course of the module chosen on the form, when the user teaches it: its
+        figures are shown in the preview."""
+        module_id = request.POST.get("module", "")
+        if not module_id.isdigit():
+            return None
+        return (
+            Module.objects.filter(pk=module_id, course__in=courses_taught(request.user))
+            .values_list("course_id", flat=True)
+            .first()
+        )
 
     def markdown_preview(self, request):
         """The body being edited, rendered as learners will see it (nothing is saved).
@@ -528,7 +546,8 @@ class LessonAdmin(PublishableAdmin):
             # Refused before rendering; answered with 200 so htmx shows the message.
             rendered, refusal = None, error.message
         else:
-            rendered, refusal = render_markdown(body), None
+            course_id = self._preview_course_id(request)
+            rendered, refusal = render_markdown(body, course_id=course_id), None
         template = (
             "admin/lessons/lesson/_preview.html"
             if request.htmx

@@ -17,6 +17,16 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
+from lessons.figures import (
+    FIGURE_FORMATS,
+    FIGURE_NAME,
+    MAX_FIGURE_BYTES,
+    MEDIA_DIR,
+    FigureError,
+    figure_clean,
+    figure_references,
+    no_alt_text,
+)
 from lessons.markdown import validate_lesson_body
 
 COURSE_FILE = "course.yaml"
@@ -87,6 +97,7 @@ class LessonSpec:
     status: str = "published"
     is_preview: bool = False
     line: int = field(default=0, compare=False)
+    body_line: int = field(default=0, compare=False)  # where the body starts in its file
 
 
 @dataclass
@@ -109,6 +120,14 @@ class QuizFile:
 
 
 @dataclass
+class FigureFile:
+    name: str  # in media/
+    data: bytes = field(repr=False)  # as stored: re-encoded (lessons/figures.py)
+    # As the folder holds it: a figure already stored with these bytes is kept as it is.
+    original: bytes = field(default=b"", repr=False, compare=False)
+
+
+@dataclass
 class CourseSpec:
     slug: str
     title: str
@@ -121,6 +140,9 @@ class CourseSpec:
     quiz_files: dict[str, QuizFile] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
     final_exam_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    figures: dict[str, FigureFile] = field(default_factory=dict)
+    # Problems worth a look that do not stop the import (a figure without alt text).
+    warnings: list[str] = field(default_factory=list, compare=False)
 
 
 # Reading ------------------------------------------------------------------
@@ -188,6 +210,7 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
             )
     _check_lesson_slugs_unique(spec)
     spec.quiz_files = _read_quiz_files(folder, spec)
+    spec.figures, spec.warnings = _read_figures(folder, spec)
     return spec
 
 
@@ -258,7 +281,9 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
                 path=path,
                 line=line_number,
             )
-        body = "\n".join(body_lines[heading + 1 : end]).strip("\n")
+        raw_body = "\n".join(body_lines[heading + 1 : end])
+        body = raw_body.strip("\n")
+        body_line = line_number + 1 + len(raw_body) - len(raw_body.lstrip("\n"))
         try:
             validate_lesson_body(body)
         except ValidationError as error:
@@ -278,6 +303,7 @@ def _read_lessons(lines: list[str], *, start: int, path: Path) -> list[LessonSpe
                 status="draft" if ".draft" in classes else "published",
                 is_preview=".preview" in classes,
                 line=line_number,
+                body_line=body_line,
             )
         )
     return lessons
@@ -303,6 +329,52 @@ def _read_quiz_files(folder: Path, spec: CourseSpec) -> dict[str, QuizFile]:
                 path=settings_path,
             )
     return files
+
+
+def _read_figures(folder: Path, spec: CourseSpec) -> tuple[dict[str, FigureFile], list[str]]:
+    """The figures the lessons name, each checked and re-encoded, and the warnings: figures
+    without alt text, files in media/ no lesson names. A missing or unusable file is a
+    CourseFormatError at the first line naming it."""
+    figures: dict[str, FigureFile] = {}
+    warnings = []
+    for module in spec.modules:
+        for lesson in module.lessons:
+            for reference in figure_references(lesson.body):
+                where = {"path": module.path, "line": lesson.body_line + reference.line - 1}
+                if not reference.alt:
+                    warnings.append(
+                        f"{MODULES_DIR}/{module.path.name}, line {where['line']}: "
+                        + no_alt_text(reference.name)
+                    )
+                if reference.name not in figures:
+                    figures[reference.name] = _read_figure(folder, reference.name, where)
+    media = folder / MEDIA_DIR
+    for unused in sorted(media.iterdir() if media.is_dir() else ()):
+        if unused.name not in figures:
+            warnings.append(f"{MEDIA_DIR}/{unused.name}: no lesson shows it, so it is left out")
+    return figures, warnings
+
+
+def _read_figure(folder: Path, name: str, where: dict) -> FigureFile:
+    shown = f"{MEDIA_DIR}/{name}"
+    if not FIGURE_NAME.fullmatch(name):
+        kinds = ", ".join(FIGURE_FORMATS.values())
+        raise CourseFormatError(
+            f"{shown}: a figure is a file in {MEDIA_DIR}/ (no subfolder) named with letters, "
+            f"digits, '.', '-' or '_' and ending .png, .jpg, .jpeg, .gif or .webp ({kinds})",
+            **where,
+        )
+    path = folder / MEDIA_DIR / name
+    if not path.is_file():
+        raise CourseFormatError(f"{shown} does not exist", **where)
+    if path.stat().st_size > MAX_FIGURE_BYTES:  # before reading it into memory
+        raise CourseFormatError(f"{shown}: larger than {MAX_FIGURE_BYTES // 2**20} MB", **where)
+    original = path.read_bytes()
+    try:
+        data = figure_clean(original)
+    except FigureError as error:
+        raise CourseFormatError(f"{shown}: {error}", **where) from None
+    return FigureFile(name=name, data=data, original=original)
 
 
 def _check_lesson_slugs_unique(spec: CourseSpec) -> None:
@@ -521,26 +593,34 @@ def module_markdown(module: ModuleSpec) -> str:
     return "".join(parts)
 
 
-def course_folder_files(spec: CourseSpec, folder: Path | str) -> dict[Path, str]:
-    """The folder's files in the canonical layout (docs/course-format.md): path → text."""
+def course_folder_files(spec: CourseSpec, folder: Path | str) -> dict[Path, str | bytes]:
+    """The folder's files in the canonical layout (docs/course-format.md): path → text, or
+    the bytes of a figure."""
     folder = Path(folder)
-    files = {folder / COURSE_FILE: course_yaml(spec)}
+    files: dict[Path, str | bytes] = {folder / COURSE_FILE: course_yaml(spec)}
     for module in spec.modules:
         files[folder / MODULES_DIR / f"{module.slug}.md"] = module_markdown(module)
     for quiz_file in spec.quiz_files.values():
         files[folder / QUIZZES_DIR / f"{quiz_file.name}.gift"] = quiz_file.text
+    for figure in spec.figures.values():
+        files[folder / MEDIA_DIR / figure.name] = figure.data
     return files
+
+
+def file_bytes(content: str | bytes) -> bytes:
+    """A file of the folder as written: text in UTF-8, a figure as it is."""
+    return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
 def write_course_folder(spec: CourseSpec, folder: Path | str) -> list[Path]:
     """Write the folder; files of modules or quizzes no longer in the course are removed."""
     folder = Path(folder)
     files = course_folder_files(spec, folder)
-    for subfolder, pattern in ((MODULES_DIR, "*.md"), (QUIZZES_DIR, "*.gift")):
+    for subfolder, pattern in ((MODULES_DIR, "*.md"), (QUIZZES_DIR, "*.gift"), (MEDIA_DIR, "*")):
         for stale in (folder / subfolder).glob(pattern):
-            if stale not in files:
+            if stale not in files and stale.is_file():
                 stale.unlink()
-    for path, text in files.items():
+    for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        path.write_bytes(file_bytes(content))
     return list(files)

@@ -1,8 +1,8 @@
 """Lesson Markdown → sanitised HTML, with an anchor on every passage.
 
 A *passage* is a top-level block of the lesson body (paragraph, list,
-quote, table, heading). Each gets ``id="passage-N"`` so quiz feedback can
-link a learner to the exact place to re-read.
+quote, table, heading, raw HTML block; a figure is the paragraph it stands in). Each gets
+``id="passage-N"`` so quiz feedback can link a learner to the exact place to re-read.
 """
 
 import re
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import nh3
 from django.core.exceptions import ValidationError
 from markdown_it import MarkdownIt
+
+from lessons.figures import FIGURE_NAME, MEDIA_DIR, figure_url, figures_url_prefix
 
 WORDS_PER_MINUTE = 200
 
@@ -53,6 +55,7 @@ ALLOWED_TAGS = {
     "h6",
     "hr",
     "i",
+    "img",
     "ins",
     "li",
     "mark",
@@ -77,6 +80,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"id"},
     "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
 }
 # A text shown inside a page (a question on the attempt page) names no element: an id of its
 # own could take the place of one the page's scripts and links look for.
@@ -105,17 +109,40 @@ def passage_anchor(number: int) -> str:
     return f"passage-{number}"
 
 
+# What the sanitiser leaves of an image from elsewhere: an <img> without a source (nh3
+# writes attributes double-quoted, and escapes the quotes inside them).
+_IMAGE_WITHOUT_SOURCE = re.compile(r'<img((?:\s+(?!src=)[a-z]+="[^"]*")*)\s*/?>')
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _alt_text_instead(image: re.Match) -> str:
+    alt = _ALT.search(image[1])
+    return alt[1] if alt else ""
+
+
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    # A page loads no image from another host (it would tell that host who reads what,
+    # and the site works offline): an image keeps its source only if it is a stored figure.
+    if tag == "img" and attribute == "src" and not value.startswith(figures_url_prefix()):
+        return None
+    return value
+
+
 def sanitise_html(html: str, *, fragment: bool = False) -> str:
     """The one sanitiser for HTML that reaches a page: allowed tags, attributes and link
-    schemes only; a ``fragment`` (a text within a page) keeps no ids."""
-    return nh3.clean(
+    schemes only, images from the course's stored figures only; a ``fragment`` (a text
+    within a page) keeps no ids."""
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=FRAGMENT_ATTRIBUTES if fragment else ALLOWED_ATTRIBUTES,
+        attribute_filter=_local_images_only,
         url_schemes=URL_SCHEMES,
         allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
     )
+    # An image that lost its source would show as a broken picture: its alt text stands in.
+    return _IMAGE_WITHOUT_SOURCE.sub(_alt_text_instead, clean)
 
 
 def validate_lesson_body(body: str) -> None:
@@ -162,10 +189,29 @@ def render_markdown_fragment(source: str) -> str:
     return sanitise_html(_parser_for(source).render(source), fragment=True)
 
 
-def render_markdown(source: str) -> RenderedMarkdown:
+def _figure_sources(token, course_id: int | None) -> None:
+    """Point each ``media/<name>`` image at its stored figure; any other image (another
+    host, or no course to look in) is shown as its alt text."""
+    for child in token.children or ():
+        if child.type != "image":
+            continue
+        name = (child.attrGet("src") or "").removeprefix(f"{MEDIA_DIR}/")
+        if (
+            course_id is not None
+            and child.attrGet("src") == f"{MEDIA_DIR}/{name}"
+            and (FIGURE_NAME.fullmatch(name))
+        ):
+            child.attrSet("src", figure_url(course_id=course_id, name=name))
+        else:
+            child.type, child.tag, child.children = "text", "", None
+
+
+def render_markdown(source: str, *, course_id: int | None = None) -> RenderedMarkdown:
+    """A lesson body as sanitised HTML; its figures are those stored for ``course_id``."""
     tokens = _parse(source)
     passages = 0
     for token in tokens:
+        _figure_sources(token, course_id)
         if _starts_passage(token):
             passages += 1
             token.attrSet("id", passage_anchor(passages))

@@ -149,7 +149,7 @@ class Lesson(models.Model):
 
     def save(self, *args, **kwargs):
         self.course_id = self.module.course_id
-        rendered = render_markdown(self.body)
+        rendered = render_markdown(self.body, course_id=self.course_id)
         self.body_html = rendered.html
         self.word_count = rendered.word_count
         self.reading_minutes = rendered.reading_minutes

@@ -2,7 +2,8 @@
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from lessons.course_folder import CourseSpec, LessonSpec, ModuleSpec
+from lessons.course_folder import CourseSpec, FigureFile, LessonSpec, ModuleSpec
+from lessons.figures import FIGURE_NAME, figure_read, figure_references
 from lessons.models import Course, Status
 
 # --- Who teaches a course ---------------------------------------------------------------
@@ -75,4 +76,13 @@ def course_spec(*, course: Course) -> CourseSpec:
                 lessons=lessons_by_module.get(module.id, []),
             )
         )
+    for module in spec.modules:
+        for lesson in module.lessons:
+            for reference in figure_references(lesson.body):
+                name = reference.name
+                if name in spec.figures or not FIGURE_NAME.fullmatch(name):
+                    continue
+                # A figure never stored (named in the admin, say) is left out.
+                if (data := figure_read(course_id=course.pk, name=name)) is not None:
+                    spec.figures[name] = FigureFile(name=name, data=data, original=data)
     return spec

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from lessons.course_folder import CourseFormatError, CourseSpec
+from lessons.figures import figure_read, figure_store
 from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
 from lessons.models import Course, Lesson, Module, Status
 
@@ -50,6 +51,8 @@ class SyncReport:
     changes: list[ContentChange] = field(default_factory=list)
     # Questions whose passage reads otherwise after the import (assessments.course_io).
     references: list = field(default_factory=list)
+    # What the import let through but someone should look at (a figure without alt text).
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, kind: str, action: str, n: int = 1) -> None:
         if n:
@@ -197,6 +200,27 @@ def course_sync(*, spec: CourseSpec, report: SyncReport) -> Course:
     return course
 
 
+def course_figures_sync(*, course: Course, spec: CourseSpec, report: SyncReport) -> None:
+    """Store the folder's figures once the import commits: an import rolled back (a later
+    file refused, or the caller's transaction) leaves the stored figures as they were. A
+    figure already stored with the folder's bytes (as an export wrote them) is kept."""
+    changed = []
+    for figure in spec.figures.values():
+        stored = figure_read(course_id=course.pk, name=figure.name)
+        if stored in (figure.data, figure.original):
+            report.add("figures", "unchanged")
+        else:
+            report.add("figures", "stored")
+            changed.append(figure)
+    report.warnings.extend(spec.warnings)
+
+    def store():
+        for figure in changed:
+            figure_store(course_id=course.pk, name=figure.name, data=figure.data)
+
+    transaction.on_commit(store)
+
+
 def course_prune(*, course: Course, spec: CourseSpec, report: SyncReport) -> None:
     """Remove lessons and modules no longer in ``spec``.
 
@@ -241,7 +265,9 @@ def course_draft_create(
                 f"a course with the slug '{spec.slug}' exists already: give this one another",
                 path=name,
             )
-        course = course_sync(spec=spec, report=SyncReport())
+        report_sync = SyncReport()
+        course = course_sync(spec=spec, report=report_sync)
+        course_figures_sync(course=course, spec=spec, report=report_sync)
         if not owner.is_superuser:
             course.instructors.add(owner)
     return course, report

@@ -201,4 +201,7 @@ class CourseZipImportMixin:
         else:
             self.log_change(request, course, f"Imported {name}: {report}.")
         self.message_user(request, f"Imported “{course}” from {name}: {report}.")
+        # Figures without alt text and the like: imported, but the instructor should look.
+        for warning in report.warnings:
+            self.message_user(request, warning, messages.WARNING)
         return redirect("admin:lessons_course_change", course.pk)

@@ -62,6 +62,8 @@ class ImportPlan:
         if self.report.references:
             out += ["", "Questions whose passage would read otherwise"]
             out += [f"  {reference}" for reference in self.report.references]
+        if self.report.warnings:
+            out += ["", "To check", *(f"  {warning}" for warning in self.report.warnings)]
         return "\n".join(out) + "\n"
 
 

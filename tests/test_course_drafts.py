@@ -10,8 +10,10 @@ import lxml.html
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from PIL import Image
 
 from assessments.course_io import course_import
+from lessons.figures import figure_references
 from lessons.intake import report_path
 from lessons.markdown import render_markdown
 from lessons.models import Course, Lesson, Status
@@ -154,12 +156,15 @@ def word_document_parts(path: Path):
             continue
         paragraph = docx.text.paragraph.Paragraph(element, document)
         style = paragraph.style.name
+        # A picture: its lesson shows it, with its description as the alt text.
+        units.extend(element.xpath(".//wp:docPr/@descr"))
         if style == "Title":
             title = paragraph.text
         elif style.startswith("Heading"):
             headings.append((int(style.split()[-1]), paragraph.text))
         elif style == "Caption":
             caption = paragraph.text
+            units.append(caption)  # shown under its picture
         elif paragraph.text.startswith("Disclaimer:"):
             notice = paragraph.text
         elif paragraph.text:
@@ -167,11 +172,15 @@ def word_document_parts(path: Path):
     return title, notice, headings, units, caption
 
 
-def test_a_word_file_gives_its_headings_lists_and_table_and_lists_its_figure(tmp_path):
+def test_a_word_file_gives_its_headings_lists_table_and_figure(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media-root"
     path = DOCUMENTS / "word-document.docx"
     folder = tmp_path / "draft"
     draft(path, folder)
-    course, _ = course_import(folder)
+    with django_capture_on_commit_callbacks(execute=True):
+        course, _ = course_import(folder)
 
     title, notice, headings, units, caption = word_document_parts(path)
     lessons = lessons_in_order(course)
@@ -187,10 +196,20 @@ def test_a_word_file_gives_its_headings_lists_and_table_and_lists_its_figure(tmp
     bodies = "\n".join(render_markdown(lesson.body).html for lesson in lessons)
     assert bodies.count("<ol") == 1 and bodies.count("<ul") == 1
     assert bodies.count("<table") == 1 and "<th>Procedure word</th>" in bodies
-    # The picture and its caption are not in the lessons yet: both are listed.
+    # The picture is a figure of its lesson, with its description and its caption.
     report = report_path(folder).read_text(encoding="utf-8")
-    assert "“Two radio stations joined by a single channel” (a figure" in report
-    assert caption in report and caption not in bodies
+    assert "Left out: nothing." in report
+    picture = folder / "media" / "figure-1.png"
+    assert Image.open(picture).format == "PNG"
+    [lesson] = [lesson for lesson in lessons if "<img" in lesson.body_html]
+    url = f"/media/figures/{course.pk}/figure-1.png"
+    assert f'<img src="{url}" alt="Two radio stations joined by a single channel">' in (
+        lesson.body_html
+    )
+    assert (settings.MEDIA_ROOT / "figures" / str(course.pk) / "figure-1.png").read_bytes() == (
+        picture.read_bytes()
+    )
+    assert caption in lesson.body_html
 
 
 def test_the_word_file_is_the_one_its_script_writes(tmp_path, monkeypatch):
@@ -217,12 +236,14 @@ def test_a_markdown_file_gives_its_sections_with_their_text_as_written(tmp_path)
     source = path.read_text(encoding="utf-8")
     page = lxml.html.fragment_fromstring(render_markdown(source).html, create_parent="div")
     left_out = ("Important:", "See also:")
+    # Outside a course a figure is shown as its alt text: the draft leaves figures out.
+    figures = {figure.alt for figure in figure_references(source)}
     text = [
         e
         for e in page
         if e.tag not in ("h1", "h2", "h3", "hr")
         and not e.text_content().startswith(left_out)
-        and e.text_content().strip()  # a figure's paragraph: the page shows no pictures
+        and e.text_content() not in figures
     ]
     lessons = lessons_in_order(course)
     assert lesson_units(lesson.body for lesson in lessons) == text_units(text)
@@ -379,11 +400,15 @@ def test_the_upload_form_costs_the_same_few_queries_however_many_courses(
     assert f'href="{reverse(FROM_DOCUMENT)}"' in changelist
 
 
-def test_an_instructor_drafts_a_course_from_a_word_file_and_reads_the_report(client, ines):
+def test_an_instructor_drafts_a_course_from_a_word_file_and_reads_the_report(
+    client, ines, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     client.force_login(ines)
     data = (DOCUMENTS / "word-document.docx").read_bytes()
 
-    response = upload(client, "radio.docx", data)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "radio.docx", data)
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -396,7 +421,9 @@ def test_an_instructor_drafts_a_course_from_a_word_file_and_reads_the_report(cli
     ]  # fmt: skip
     # The report: the outline and what was left out, and where to go next.
     assert "3 modules, 5 lessons" in page
-    assert "“Two radio stations joined by a single channel” (a figure" in page
+    # The picture is kept, so not listed as left out.
+    assert "Two radio stations joined by a single channel" not in page
+    assert Image.open(tmp_path / "figures" / str(course.pk) / "figure-1.png").format == "PNG"
     assert reverse("admin:lessons_course_change", args=[course.pk]) in page
     assert course.get_absolute_url() in page
     # The instructor teaches it: its page opens for them.

@@ -330,9 +330,9 @@ def test_zip_bombs_are_refused_by_ratio_size_total_and_count(tmp_path, monkeypat
     with pytest.raises(CourseFormatError, match="compressed more than 100 times"):
         course_zip_extract(upload(zip_bytes(course_zip(**{"bomb.md": zeros}))), folder)
 
-    big = bytes(range(256)) * (MAX_TEXT_BYTES // 256 + 1)
+    big = bytes(range(256)) * (course_io.ZIP_MAX_FILE_BYTES // 256 + 1)
     stored = zip_bytes(course_zip(**{"big.md": big}), zipfile.ZIP_STORED)
-    with pytest.raises(CourseFormatError, match=r"big\.md: larger than 2 MB unpacked"):
+    with pytest.raises(CourseFormatError, match=r"big\.md: larger than 5 MB unpacked"):
         course_zip_extract(upload(stored), folder)
 
     # The total and the count, with the limits made small so the test stays small.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils.text import slugify
 
-from lessons.course_folder import CourseSpec, write_course_folder
+from lessons.course_folder import CourseSpec, FigureFile, write_course_folder
 from lessons.intake.outline import DraftReport, course_draft
 from lessons.intake.sources import READERS, DocumentError, reader_for
 
@@ -37,7 +37,13 @@ def course_draft_from_bytes(
         )
     reader, _ = reader_for(name)
     refuse_too_large(name, len(data))
-    return course_draft(reader(data, name), name=name, slug=slug, title=title)
+    source = reader(data, name)
+    spec, report = course_draft(source, name=name, slug=slug, title=title)
+    spec.figures = {
+        name: FigureFile(name=name, data=data, original=data)
+        for name, data in source.figures.items()
+    }
+    return spec, report
 
 
 def refuse_too_large(name: str, size: int) -> None:

@@ -24,6 +24,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, decode_text
+from lessons.figures import MEDIA_DIR, FigureError, figure_clean
 
 # A saved web page carries scripts and styles around its text; a Word file carries its
 # pictures. Both limits are far above a long article, small enough to read in a second.
@@ -73,6 +74,8 @@ class Source:
     one_heading_level: bool = False
     left_out: list[LeftOut] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The pictures carried into lessons, by their name in media/: checked and re-encoded.
+    figures: dict[str, bytes] = field(default_factory=dict)
 
 
 # Markdown ------------------------------------------------------------------
@@ -84,11 +87,14 @@ def plain_text(markdown: str) -> str:
     return html.unescape(rendered).strip()
 
 
-def markdown_blocks(source: str, *, with_lines: bool = True) -> tuple[list[Block], list[LeftOut]]:
+def markdown_blocks(
+    source: str, *, with_lines: bool = True, figures: frozenset[str] = frozenset()
+) -> tuple[list[Block], list[LeftOut]]:
     """The top-level blocks of a Markdown text, each with its source lines verbatim.
 
-    A paragraph holding nothing but images is a figure: figures are not carried into
-    lessons yet, so they are left out and listed. A thematic break (``---``) separates
+    A paragraph holding nothing but images is a figure: it is a block of the lesson when
+    every image in it is one of ``figures`` (``media/<name>``, the pictures the reader
+    carried), and otherwise left out and listed. A thematic break (``---``) separates
     nothing once lessons are cut at headings, so it is left out too.
     """
     lines = source.split("\n")
@@ -112,7 +118,7 @@ def markdown_blocks(source: str, *, with_lines: bool = True) -> tuple[list[Block
             )
         elif token.type == "hr":
             left_out.append(LeftOut(lines[start].strip(), "a horizontal rule", line))
-        elif token.type == "paragraph_open" and _only_images(tokens[index + 1]):
+        elif token.type == "paragraph_open" and _only_images(tokens[index + 1], figures):
             for image in tokens[index + 1].children:
                 if image.type == "image":
                     alt = plain_text(image.content) if image.content else ""
@@ -125,7 +131,7 @@ def markdown_blocks(source: str, *, with_lines: bool = True) -> tuple[list[Block
     return blocks, left_out
 
 
-FIGURE = "a figure: lessons do not show pictures yet"
+FIGURE = "a figure: its picture is not in the file (only a Word file's pictures are kept)"
 
 
 def _figure_text(alt: str, src: str | None) -> str:
@@ -133,12 +139,19 @@ def _figure_text(alt: str, src: str | None) -> str:
     return f"{described} ({src})" if src else described
 
 
-def _only_images(inline) -> bool:
+def _only_images(inline, carried: frozenset[str]) -> bool:
+    """Whether the paragraph holds images only, and one at least is not a picture ``carried``
+    (``media/<name>``): such a figure cannot be shown, and is left out."""
     children = inline.children or []
-    return any(child.type == "image" for child in children) and all(
-        child.type in ("image", "softbreak", "hardbreak")
-        or (child.type == "text" and not child.content.strip())
-        for child in children
+    sources = [child.attrGet("src") for child in children if child.type == "image"]
+    return (
+        bool(sources)
+        and not all(source in carried for source in sources)
+        and all(
+            child.type in ("image", "softbreak", "hardbreak")
+            or (child.type == "text" and not child.content.strip())
+            for child in children
+        )
     )
 
 
@@ -360,21 +373,24 @@ def word_source(data: bytes, name: str) -> Source:
             path=name,
         )
     _check_word_package(data, name)
+    pictures = _WordPictures()
     try:
         result = mammoth.convert_to_html(
             io.BytesIO(data),
             style_map=_WORD_STYLES,
-            convert_image=mammoth.images.img_element(_image_placeholder),
+            convert_image=mammoth.images.img_element(pictures.carry),
         )
     except _DAMAGED_WORD_FILE as error:
         raise DocumentError(f"a damaged Word file ({error})", path=name) from None
-    title, figures, body = _word_html(result.value)
+    title, figures, body = _word_html(result.value, refused=pictures.refused)
     markdown = markdownify.markdownify(
         body, heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=True
     )
-    blocks, left_out = markdown_blocks(markdown, with_lines=False)
+    carried = frozenset(f"{MEDIA_DIR}/{picture}" for picture in pictures.figures)
+    blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=carried)
     warnings = [message.message for message in result.messages]
-    return Source("Word file", blocks, title=title, left_out=figures + left_out, warnings=warnings)
+    return Source("Word file", blocks, title=title, left_out=figures + left_out,
+                  warnings=warnings, figures=pictures.figures)  # fmt: skip
 
 
 def _check_word_package(data: bytes, name: str) -> None:
@@ -397,29 +413,65 @@ def _check_word_package(data: bytes, name: str) -> None:
         raise DocumentError("unpacks to far more than a Word file holds", path=name)
 
 
-def _image_placeholder(image) -> dict:
-    # The picture itself is not read: figures are listed, not carried into lessons yet.
-    return {"src": ""}
+# A picture's type in a Word file → the extension of its file in media/.
+_PICTURE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
+                       "image/webp": "webp"}  # fmt: skip
 
 
-def _word_html(body: str) -> tuple[str, list[LeftOut], str]:
-    """The title, the figures (with their captions) left out, and the HTML of the rest."""
+class _WordPictures:
+    """The pictures of a Word file, as mammoth meets them: each one Courseware can show
+    becomes media/figure-<n>.<ext>, checked and re-encoded as an imported figure is; the
+    others (a drawing in Word's own formats, a damaged picture) are left out and listed."""
+
+    def __init__(self):
+        self.figures: dict[str, bytes] = {}
+        self.refused: dict[str, str] = {}  # placeholder src → why
+
+    def carry(self, image) -> dict:
+        extension = _PICTURE_EXTENSIONS.get(image.content_type or "")
+        with image.open() as picture:
+            data = picture.read()
+        try:
+            if extension is None:
+                raise FigureError(f"a picture of type {image.content_type or 'unknown'}")
+            cleaned = figure_clean(data)
+        except FigureError as error:
+            placeholder = f"refused-{len(self.refused) + 1}"
+            self.refused[placeholder] = str(error)
+            return {"src": placeholder}
+        name = f"figure-{len(self.figures) + 1}.{extension}"
+        self.figures[name] = cleaned
+        return {"src": f"{MEDIA_DIR}/{name}"}
+
+
+def _word_html(body: str, *, refused: dict[str, str]) -> tuple[str, list[LeftOut], str]:
+    """The title, the figures left out (with their captions), and the HTML of the rest.
+
+    A caption stays with its figure: in the lesson after a picture that is kept, listed
+    with one that is left out."""
     if not body.strip():
         return "", [], ""
     root = lxml.html.fragment_fromstring(body, create_parent="div")
     title = " ".join(p.text_content().strip() for p in root.find_class("document-title"))
-    figures = []
+    figures, dropped = [], [*root.find_class("document-title")]
+    figure_kept = False
     for element in root.iter("img", "p"):
         if element.tag == "img":
-            alt = element.get("alt", "").strip()
-            figures.append(LeftOut(_figure_text(alt, None), FIGURE))
+            figure_kept = element.get("src", "").startswith(f"{MEDIA_DIR}/")
+            if not figure_kept:
+                alt = element.get("alt", "").strip()
+                why = refused.get(element.get("src", ""), "")
+                figures.append(LeftOut(_figure_text(alt, None), f"a figure: {why}"))
+                dropped.append(element)
         elif "figure-caption" in element.get("class", ""):
-            figures.append(LeftOut(element.text_content().strip(), "the caption of a figure"))
-    dropped = [*root.iter("img"), *root.find_class("document-title")]
-    dropped += root.find_class("figure-caption")
+            if figure_kept:
+                del element.attrib["class"]
+            else:
+                figures.append(LeftOut(element.text_content().strip(), "the caption of a figure"))
+                dropped.append(element)
     for element in dropped:
         element.drop_tree()
-    # A paragraph that held only a picture is empty now.
+    # A paragraph that held only a picture left out is empty now.
     for paragraph in [p for p in root.iter("p") if len(p) == 0 and not p.text_content().strip()]:
         paragraph.drop_tree()
     inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)

@@ -594,3 +594,47 @@ def test_the_preview_refuses_a_body_over_the_size_limit_with_a_message(client, i
     assert response.status_code == 200  # htmx swaps in only successful answers
     assert "split it into several lessons" in html
     assert "[[[[" not in html  # the body was not rendered
+
+
+def test_saving_a_lesson_flags_figures_without_alt_text_or_not_stored(
+    client, ines, mine, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(ines)
+    lesson = mine.lessons.first()
+    figure_path = tmp_path / "figures" / str(mine.pk) / "map.png"
+    figure_path.parent.mkdir(parents=True)
+    figure_path.write_bytes(b"stored")
+    data = form_data(client.get(url("lessons_lesson_change", lesson.pk)))
+    body = "Intro.\n\n![](media/map.png)\n\n![A grid](media/grid.png)\n\n![The map](media/map.png)"
+
+    response = client.post(
+        url("lessons_lesson_change", lesson.pk), {**data, "body": body}, follow=True
+    )
+
+    shown = [str(message) for message in response.context["messages"]]
+    assert (
+        "Line 3 of the body: the figure media/map.png has no alt text: say what it shows, "
+        "for readers who cannot see it."
+    ) in shown
+    assert any(m.startswith("Line 5 of the body: media/grid.png is not among") for m in shown)
+    assert not any("Line 7" in m for m in shown)  # stored, with its alt text
+    lesson.refresh_from_db()
+    assert lesson.body == body  # flagged, not refused
+
+
+def test_the_preview_shows_the_figures_of_the_course_the_lesson_is_in(client, ines, mine, theirs):
+    client.force_login(ines)
+    body = "![A map](media/map.png)"
+
+    def preview(module) -> str:
+        data = {"body": body, "module": module.pk}
+        return client.post(
+            url("lessons_lesson_preview"), data, HTTP_HX_REQUEST="true"
+        ).content.decode()
+
+    assert f'<img src="/media/figures/{mine.pk}/map.png" alt="A map">' in preview(
+        mine.modules.first()
+    )
+    # Another instructor's module names no course: its figures are not looked up.
+    assert "<img" not in preview(theirs.modules.first())

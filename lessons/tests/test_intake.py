@@ -1,7 +1,11 @@
 """The intake's rules on small documents: what is a heading, a list, a notice, debris, and
 how lessons are grouped. Whole documents of each kind are read in tests/test_course_drafts.py."""
 
+import io
+
+import docx
 import pytest
+from PIL import Image
 
 from lessons.course_folder import module_markdown
 from lessons.intake import DocumentError, course_draft_from_bytes
@@ -148,3 +152,42 @@ def test_markdown_in_two_levels_gives_a_module_per_first_level_heading():
 def test_a_bad_slug_is_refused():
     with pytest.raises(DocumentError, match="may hold only lower-case"):
         course_draft_from_bytes(b"Title\n\nText.\n", name="notes.txt", slug="Not A Slug")
+
+
+def word_file_with_picture(image_format: str, description: str) -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (30, 20), (0, 90, 0)).save(picture, image_format)
+    picture.seek(0)
+    document = docx.Document()
+    document.add_heading("Maps", level=1)
+    document.add_paragraph("A map shows the ground from above.")
+    document.add_picture(picture)
+    document.paragraphs[-1].runs[0]._r.xpath(".//wp:docPr")[0].set("descr", description)
+    document.add_paragraph("Figure 1. A green field.", style="Caption")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_word_files_picture_is_kept_checked_and_re_encoded_in_media():
+    spec, report = course_draft_from_bytes(
+        word_file_with_picture("JPEG", "A green field"), name="maps.docx"
+    )
+    [figure] = spec.figures.values()
+    assert figure.name == "figure-1.jpg"
+    assert Image.open(io.BytesIO(figure.data)).format == "JPEG"
+    [body] = bodies(spec)
+    assert "![A green field](media/figure-1.jpg)" in body
+    assert "A green field" not in str(report)  # nothing left out
+
+
+def test_a_word_picture_courseware_cannot_show_is_left_out_with_its_caption_and_why():
+    spec, report = course_draft_from_bytes(
+        word_file_with_picture("BMP", "A green field"), name="maps.docx"
+    )
+    assert spec.figures == {}
+    [body] = bodies(spec)
+    assert "media/" not in body and "Figure 1." not in body
+    listed = str(report)
+    assert "“A green field”" in listed and "a picture of type image/bmp" in listed
+    assert "Figure 1. A green field." in listed

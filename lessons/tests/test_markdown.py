@@ -56,3 +56,36 @@ def test_lessons_rendered_with_inline_alignment_are_rendered_again_with_classes(
     lesson.refresh_from_db()
     assert '<td class="text-end">5.6 M</td>' in lesson.body_html
     assert "style=" not in lesson.body_html
+
+
+def test_a_figure_is_its_own_passage_and_points_at_the_courses_stored_file():
+    rendered = render_markdown(
+        "Before.\n\n![A scale bar](media/scale-bar.png)\n\nAfter.", course_id=7
+    )
+    assert rendered.passage_count == 3
+    assert (
+        '<p id="passage-2"><img src="/media/figures/7/scale-bar.png" alt="A scale bar"></p>'
+        in (rendered.html)
+    )
+
+
+def test_no_image_is_loaded_from_anywhere_but_the_stored_figures():
+    html = render_markdown(
+        '![Pixel](https://tracker.example/p.png)\n\n<img src="https://tracker.example/q.png">\n\n'
+        '<img src="/media/figures/7/map.png" alt="Map">\n\n![Up](media/../../x.png)',
+        course_id=7,
+    ).html
+    assert "tracker.example" not in html and "../" not in html
+    assert '<img src="/media/figures/7/map.png" alt="Map">' in html
+    assert "Pixel" in html and "Up" in html  # shown as their alt text
+
+
+def test_an_html_image_from_elsewhere_is_its_alt_text_not_a_broken_picture():
+    html = render_markdown(
+        'See <img src="https://tracker.example/p.gif" alt="the &quot;net&quot; diagram"> '
+        '<img title="x" src="javascript:alert(1)"> and <img src="/media/figures/7/a.png" alt="A">'
+    ).html
+    assert html == (
+        '<p id="passage-1">See the &quot;net&quot; diagram  and '
+        '<img src="/media/figures/7/a.png" alt="A"></p>\n'
+    )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments.course_io import course_folder_formatted
-from lessons.course_folder import CourseFormatError
+from lessons.course_folder import CourseFormatError, file_bytes
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         changed = [
             path
             for path, text in files.items()
-            if not path.is_file() or path.read_bytes() != text.encode("utf-8")
+            if not path.is_file() or path.read_bytes() != file_bytes(text)
         ]
         if check and changed:
             listed = "\n".join(f"  {path}" for path in changed)
@@ -36,7 +36,8 @@ class Command(BaseCommand):
                 returncode=1,
             )
         for path in changed:
-            path.write_text(files[path], encoding="utf-8", newline="\n")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(file_bytes(files[path]))
             self.stdout.write(f"reformatted {path}")
         unchanged = len(files) - len(changed)
         self.stdout.write(

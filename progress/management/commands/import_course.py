@@ -30,5 +30,7 @@ class Command(BaseCommand):
         except CourseFormatError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"{course.slug}: {report}"))
+        for warning in report.warnings:
+            self.stdout.write(self.style.WARNING(warning))
         for reference in report.references:
             self.stdout.write(self.style.WARNING(f"Check the passage of {reference}"))
