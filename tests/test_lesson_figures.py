@@ -321,9 +321,14 @@ def test_the_admin_imports_a_zip_with_figures_and_shows_the_warnings(
     upload = SimpleUploadedFile("maps.zip", buffer.getvalue(), content_type="application/zip")
     client.force_login(ines)
 
+    plan = client.post(reverse("admin:lessons_course_import"), {"archive": upload})
+    assert "media/scale-bar.png has no alt text" in plan.content.decode()
+    assert not Course.objects.filter(slug="maps").exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("admin:lessons_course_import"), {"archive": upload}, follow=True
+            reverse("admin:lessons_course_import_apply"),
+            {"token": plan.context["token"]},
+            follow=True,
         )
 
     course = Course.objects.get(slug="maps")
