@@ -18,11 +18,12 @@ from pathlib import Path
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError, transaction
 
 from assessments.course_io import course_folder_spec, course_import, courses_zip
 from assessments.grading import answer_to_public, shown_for_learner
-from assessments.models import Attempt, GradeChange, Question, Quiz, Response
+from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from lessons.course_folder import COURSE_FILE, CourseFormatError
 from lessons.markdown import validate_lesson_body
 from lessons.models import Course, Lesson, Module, Status
@@ -53,6 +54,15 @@ GRADE_CHANGE_FIELDS = (
     "is_correct_after",
     "reason",
     "feedback",
+    "created_at",
+)
+# A learner's own terms for a quiz; the backup adds whose and which quiz, and who granted them.
+OVERRIDE_FIELDS = (
+    "extra_attempts",
+    "time_limit_minutes",
+    "time_multiplier",
+    "closes_at",
+    "reason",
     "created_at",
 )
 
@@ -171,13 +181,18 @@ def course_records(*, course: Course) -> dict:
         .order_by("pk")
     )
     certificates = list(Certificate.objects.filter(course=course).select_related("learner"))
+    overrides = list(
+        QuizOverride.objects.filter(quiz__course=course)
+        .select_related("learner", "granted_by", "quiz__module")
+        .order_by("pk")
+    )
     learners = {
         record.learner.username: record.learner
-        for record in [*enrollments, *completions, *attempts, *certificates]
+        for record in [*enrollments, *completions, *attempts, *certificates, *overrides]
         if record.learner is not None
     }
-    # Who changed a grade travels too, so the history keeps its names (restored as plain
-    # accounts: the backup carries no one's rights).
+    # Who changed a grade or granted an override travels too, so the history keeps its
+    # names (restored as plain accounts: the backup carries no one's rights).
     graders = [
         change.by
         for attempt in attempts
@@ -185,7 +200,8 @@ def course_records(*, course: Course) -> dict:
         for change in response.grade_changes.all()
         if change.by is not None
     ]
-    learners |= {user.username: user for user in graders}
+    granters = [override.granted_by for override in overrides]
+    learners |= {user.username: user for user in [*graders, *granters]}
     lessons = {c.lesson.slug: c.lesson for c in completions}
     # A response names its question by its place in the quiz file, where the import puts it.
     in_file = Question.objects.filter(quiz__course=course).order_by("quiz", "position", "id")
@@ -194,7 +210,7 @@ def course_records(*, course: Course) -> dict:
         for _, questions in groupby(in_file.values_list("quiz", "pk"), key=itemgetter(0))
         for place, (_, pk) in enumerate(questions, start=1)
     }
-    quizzes = {attempt.quiz.slug: attempt.quiz for attempt in attempts}
+    quizzes = {record.quiz.slug: record.quiz for record in [*attempts, *overrides]}
     return {
         "format": RECORDS_FORMAT,
         "course": course.slug,
@@ -258,6 +274,15 @@ def course_records(*, course: Course) -> dict:
                 **_fields(c, ("code", "learner_name", "course_title", "issued_at")),
             }
             for c in certificates
+        ],
+        "overrides": [
+            {
+                "learner": o.learner.username,
+                "quiz": o.quiz.slug,
+                **_fields(o, OVERRIDE_FIELDS),
+                "granted_by": o.granted_by.username,
+            }
+            for o in overrides
         ],
     }
 
@@ -365,13 +390,34 @@ class CertificateRecord(forms.Form):
     issued_at = forms.DateTimeField()
 
 
+class OverrideRecord(forms.Form):
+    learner = forms.CharField()
+    quiz = forms.SlugField()
+    extra_attempts = forms.IntegerField(min_value=0)
+    time_limit_minutes = forms.IntegerField(required=False, min_value=1)
+    time_multiplier = forms.DecimalField(
+        required=False, max_digits=4, decimal_places=2, min_value=Decimal("0.01")
+    )
+    closes_at = forms.DateTimeField(required=False)
+    reason = forms.CharField(strip=False)
+    granted_by = forms.CharField()
+    created_at = forms.DateTimeField()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("time_limit_minutes") and data.get("time_multiplier"):
+            raise forms.ValidationError("a time limit or a multiplier, not both")
+        return data
+
+
 def _clean(form_class, data, where: str) -> dict:
     if not isinstance(data, dict):
         raise RecordsError(f"{where}: expected an object")
     form = form_class(data)
     if not form.is_valid():
         name, errors = next(iter(form.errors.items()))
-        raise RecordsError(f"{where}: {name}: {' '.join(errors)}")
+        field = "" if name == NON_FIELD_ERRORS else f"{name}: "
+        raise RecordsError(f"{where}: {field}{' '.join(errors)}")
     return form.cleaned_data
 
 
@@ -554,6 +600,25 @@ def _records_restore(course: Course, data: dict) -> dict:
             with _named_conflict(where):
                 Certificate.objects.create(learner=learner, course=course, **fields)
             wrote("certificates")
+
+    for i, record in enumerate(_section(data, "overrides")):
+        where = f"overrides[{i}]"
+        fields = _clean(OverrideRecord, record, where)
+        learner = learner_of(fields, where)
+        granted_by = learner_of(fields, where, key="granted_by")
+        quiz = quizzes.get(fields["quiz"])
+        if quiz is None:
+            raise RecordsError(f"{where}: no quiz '{fields['quiz']}' in the course")
+        if not QuizOverride.objects.filter(learner=learner, quiz=quiz).exists():
+            created_at = fields.pop("created_at")
+            del fields["learner"], fields["quiz"], fields["granted_by"]
+            with _named_conflict(where):
+                override = QuizOverride.objects.create(
+                    learner=learner, quiz=quiz, granted_by=granted_by, **fields
+                )
+                # created_at is set on creation (auto_now_add): the recorded one is put back.
+                QuizOverride.objects.filter(pk=override.pk).update(created_at=created_at)
+            wrote("overrides")
     return written
 
 

@@ -3,6 +3,8 @@
 import io
 import json
 import zipfile
+from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -12,7 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Attempt, GradeChange, Quiz
+from assessments.models import Attempt, GradeChange, Quiz, QuizOverride
+from assessments.services import quiz_override_grant
 from lessons.course_folder import FINAL_EXAM_NAME
 from lessons.markdown import MAX_LESSON_CHARS
 from lessons.models import Course, Lesson, Module, Status
@@ -138,6 +141,7 @@ def everything_learners_did(slug: str) -> dict:
 def forget_everything():
     """An empty database, as on a new server: records, content and the learners go."""
     GradeChange.objects.all().delete()
+    QuizOverride.objects.all().delete()
     Attempt.objects.all().delete()
     for records in (LessonCompletion, Enrollment, Certificate):
         records.objects.all().delete()
@@ -206,6 +210,75 @@ def test_the_changes_of_grades_and_who_made_them_survive_a_round_trip(course, tm
     assert (everything_learners_did("naval"), grade_history("naval")) == before
     restored = User.objects.get(username="ines")
     assert not restored.is_staff and not restored.has_usable_password()
+
+
+def overrides(slug: str) -> list[tuple]:
+    return list(
+        QuizOverride.objects.filter(quiz__course__slug=slug)
+        .order_by("learner__username", "quiz__slug")
+        .values_list(
+            "learner__username", "quiz__slug", "extra_attempts", "time_limit_minutes",
+            "time_multiplier", "closes_at", "reason", "granted_by__username", "created_at",
+        )
+    )  # fmt: skip
+
+
+@pytest.fixture
+def timed_final(course):
+    final = Quiz.objects.get(course__slug="naval", kind="final")
+    final.time_limit_minutes = 60
+    final.save()
+    return final
+
+
+def test_overrides_and_who_granted_them_survive_a_round_trip(timed_final, tmp_path, now):
+    ines = UserFactory(username="ines", is_staff=True)
+    first = Quiz.objects.get(course__slug="naval", module__position=1)
+    first.max_attempts, first.closes_at = 2, now + timedelta(days=7)
+    first.save()
+    quiz_override_grant(
+        quiz=first,
+        learner=User.objects.get(username="bob"),
+        granted_by=ines,
+        reason="Away on exercise for the second week.",
+        extra_attempts=2,
+        closes_at=now + timedelta(days=30),
+    )
+    quiz_override_grant(
+        quiz=timed_final, learner=User.objects.get(username="cleo"), granted_by=ines,
+        reason="Extra time (accommodation).", extra_attempts=0,
+        time_multiplier=Decimal("1.50"),
+    )  # fmt: skip
+    before = everything_learners_did("naval"), overrides("naval")
+    assert len(before[1]) == 2
+    backup = tmp_path / "naval.zip"
+    run("export_course_records", "naval", str(backup))
+    forget_everything()
+
+    output = run("import_course_records", str(backup))
+
+    assert "overrides: 2" in output
+    assert (everything_learners_did("naval"), overrides("naval")) == before
+    assert not User.objects.get(username="ines").is_staff
+
+
+def test_an_override_with_two_time_limits_is_refused(timed_final, tmp_path):
+    quiz_override_grant(
+        quiz=timed_final,
+        learner=User.objects.get(username="cleo"),
+        granted_by=UserFactory(username="ines", is_staff=True),
+        reason="Extra time.", extra_attempts=0, time_limit_minutes=90,
+    )  # fmt: skip
+    backup = tmp_path / "naval.zip"
+    run("export_course_records", "naval", str(backup))
+    forget_everything()
+    rewrite_records(backup, set_in(["overrides", 0, "time_multiplier"], "1.5"))
+
+    with pytest.raises(CommandError) as error:
+        run("import_course_records", str(backup))
+
+    assert "overrides[0]: a time limit or a multiplier, not both" in str(error.value)
+    assert not Course.objects.exists() and not User.objects.exists()
 
 
 def test_a_second_restore_writes_nothing(course, tmp_path):
