@@ -103,6 +103,8 @@ def _course_for(request, slug: str) -> tuple[Course, bool]:
 def course_detail(request, slug):
     course, preview = _course_for(request, slug)
     progress = course_progress_for_learner(learner=_learner(request), course=course)
+    if progress.enrollment is not None and not preview:
+        services.course_open(learner=request.user, course=course)
     context = {
         "course": course,
         "progress": progress,
