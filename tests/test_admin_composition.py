@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
-OUR_APPS = ("lessons", "assessments", "progress")
+OUR_APPS = ("lessons", "assessments", "progress", "xapi")
 OUR_PACKAGES = (*OUR_APPS, "courseware")
 ROOT = Path(settings.BASE_DIR)
 
@@ -29,6 +29,7 @@ EXPECTED_ADMIN = {
     "progress.Enrollment": "progress.admin.EnrollmentAdmin",
     "progress.LessonCompletion": "progress.admin.LessonCompletionAdmin",
     "progress.Certificate": "progress.admin.CertificateAdmin",
+    "xapi.OutboxStatement": "xapi.admin.OutboxStatementAdmin",
 }
 
 

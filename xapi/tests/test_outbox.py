@@ -1,0 +1,69 @@
+"""Statements are written in the transaction of the step they tell: rolled back with it, and
+written once however often the same step is told."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from progress.services import course_open, enrollment_create, lesson_complete
+from tests.factories import course_with_modules
+from xapi.models import OutboxStatement
+from xapi.tests.conftest import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def lrs_configured(settings):
+    settings.XAPI_ENDPOINT = f"http://127.0.0.1:{free_port()}/xAPI/"
+
+
+@pytest.fixture
+def course(learner):
+    course = course_with_modules(modules=1, lessons=1, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    return course
+
+
+def test_a_step_rolled_back_leaves_no_statement(learner, course, now):
+    with transaction.atomic():
+        lesson_complete(learner=learner, lesson=course.lessons.get(), now=now)
+        assert OutboxStatement.objects.count() == 1  # written with the completion
+        transaction.set_rollback(True)
+
+    assert not OutboxStatement.objects.exists()
+
+
+def test_a_course_opened_again_the_same_day_is_one_launch_and_the_next_day_another(
+    learner, course, now
+):
+    course_open(learner=learner, course=course, now=now)
+    course_open(learner=learner, course=course, now=now + timedelta(hours=3))
+    course_open(learner=learner, course=course, now=now + timedelta(days=1))
+
+    launches = OutboxStatement.objects.filter(verb="launched")
+    assert launches.count() == 2
+    first = launches.first().statement
+    assert first["timestamp"] == now.isoformat()  # the first opening of the day stands
+
+
+def test_a_lesson_marked_read_twice_is_one_statement(learner, course, now):
+    lesson = course.lessons.get()
+    lesson_complete(learner=learner, lesson=lesson, now=now)
+    lesson_complete(learner=learner, lesson=lesson, now=now + timedelta(hours=1))
+
+    assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["experienced"]
+
+
+def test_statement_ids_differ_between_sites(learner, course, now, settings):
+    lesson = course.lessons.get()
+    lesson_complete(learner=learner, lesson=lesson, now=now)
+    here = OutboxStatement.objects.get()
+    settings.SITE_URL = "https://another-academy.example"
+    from xapi.statements import experienced
+
+    there = experienced(learner_id=learner.pk, lesson=lesson, at=now)
+
+    assert there["id"] != str(here.pk)
+    assert there["actor"]["account"]["name"] != here.statement["actor"]["account"]["name"]
