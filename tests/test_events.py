@@ -154,7 +154,7 @@ def test_completing_the_course_logs_the_certificate_once(
         "attempt_submitted",
         "certificate_issued",
     ]
-    assert logged[1][1] == {
+    assert logged[2][1] == {
         "certificate_id": certificate.pk,
         "code": certificate.code,
         "learner_id": enrolled.pk,
@@ -296,3 +296,24 @@ def test_an_event_line_reads_as_key_value_pairs_in_text_and_as_fields_in_json():
         "2 lessons created",
         "70.00",
     )
+
+
+def test_a_lesson_read_is_logged_once_and_a_course_opened_not_at_all(
+    events, enrolled, course, now
+):
+    from progress.services import course_open, lesson_complete
+
+    lesson = course.lessons.get()
+    with events() as logged:
+        course_open(learner=enrolled, course=course, now=now)
+        lesson_complete(learner=enrolled, lesson=lesson, now=now)
+        lesson_complete(learner=enrolled, lesson=lesson, now=now)  # read again: nothing new
+
+    [(event, fields)] = logged
+    assert event == "lesson_completed"
+    assert fields == {
+        "completion_id": lesson.completions.get().pk,
+        "learner_id": enrolled.pk,
+        "course_id": course.pk,
+        "lesson_id": lesson.pk,
+    }
