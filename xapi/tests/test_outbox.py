@@ -67,3 +67,26 @@ def test_statement_ids_differ_between_sites(learner, course, now, settings):
 
     assert there["id"] != str(here.pk)
     assert there["actor"]["account"]["name"] != here.statement["actor"]["account"]["name"]
+
+
+def test_a_regrade_that_changes_a_result_sends_the_new_one_beside_the_old(settings, now):
+    from assessments.tests.test_regrade import fix_key, sit
+    from progress.services import question_regrade
+    from tests.factories import CourseFactory, QuizFactory, UserFactory, single_question
+
+    course = CourseFactory()
+    exam = QuizFactory(final=True, course=course, pass_mark=60)
+    keyed_rome = single_question(quiz=exam, position=1, choices=[("Rome", 100), ("Paris", 0)])
+    single_question(quiz=exam, position=2, choices=[("Yes", 100), ("No", 0)])
+    ada, bob = UserFactory(), UserFactory()
+    sit(ada, exam, ["Paris", "Yes"], now=now)  # 50%: failed
+    sit(bob, exam, ["Paris", "No"], now=now)  # 0%: failed, and still failed at 50% after
+    fix_key(keyed_rome, Rome=0, Paris=100)
+
+    question_regrade(question=keyed_rome, by=UserFactory(is_staff=True), reason="Paris", now=now)
+
+    results = OutboxStatement.objects.filter(verb__in=["passed", "failed"])
+    assert sorted(
+        (row.learner.pk, row.verb, row.statement["result"]["score"]["scaled"]) for row in results
+    ) == sorted([(ada.pk, "failed", 0.5), (ada.pk, "passed", 1.0), (bob.pk, "failed", 0.0),
+                 (bob.pk, "failed", 0.5)])  # fmt: skip
