@@ -31,7 +31,8 @@ from xapi.lrs import statements_send
 from xapi.models import OutboxStatement
 from xapi.tests.conftest import PASSWORD, USERNAME
 
-pytestmark = pytest.mark.django_db
+# One worker runs them all, so one Ralph serves the module rather than one per worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("ralph")]
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 

@@ -90,3 +90,29 @@ def test_a_regrade_that_changes_a_result_sends_the_new_one_beside_the_old(settin
         (row.learner.pk, row.verb, row.statement["result"]["score"]["scaled"]) for row in results
     ) == sorted([(ada.pk, "failed", 0.5), (ada.pk, "passed", 1.0), (bob.pk, "failed", 0.0),
                  (bob.pk, "failed", 0.5)])  # fmt: skip
+
+
+def test_the_launch_costs_the_course_page_two_queries_and_a_visitor_none(
+    settings, client, learner, course
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(learner)
+    page = course.get_absolute_url()
+    queries(page)  # warms the course outline's cache
+    with_lrs = queries(page)
+    settings.XAPI_ENDPOINT = ""
+    without = queries(page)
+
+    assert with_lrs == without + 2  # the course, then the launch's INSERT … ON CONFLICT
+    assert OutboxStatement.objects.filter(verb="launched").count() == 1
+    client.logout()
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
+    queries(page)
+    assert OutboxStatement.objects.count() == 1  # a visitor launches nothing
