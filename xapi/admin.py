@@ -7,11 +7,12 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from lessons.admin import PlainTextMixin, ReadOnlyMixin
 from xapi.models import OutboxStatement
 
 
 @admin.register(OutboxStatement)
-class OutboxStatementAdmin(admin.ModelAdmin):
+class OutboxStatementAdmin(ReadOnlyMixin, PlainTextMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "verb",
@@ -42,21 +43,12 @@ class OutboxStatementAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    # Operators only: statements about every course's learners, nothing to edit.
+    # Operators only: statements about every course's learners.
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_superuser
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("last error"))
     def error(self, obj):

@@ -59,3 +59,10 @@ def test_the_outbox_list_costs_the_same_queries_whatever_its_length(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = admin_client.get(CHANGELIST)
     assert "Waiting (21)" in page.content.decode()
+
+
+@pytest.mark.parametrize("search", ["ada", "5f1e", "\x00"])
+def test_searching_the_outbox_never_fails(lrs_down, admin_client, now, search):
+    learners_read(1, now=now)
+
+    assert admin_client.get(CHANGELIST, {"q": search}).status_code == 200
