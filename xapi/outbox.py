@@ -10,7 +10,6 @@ events before an LRS was configured.
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import timezone
 
 from assessments.models import Attempt, GradeChange
@@ -86,16 +85,17 @@ def _submitted(fields: dict) -> list[dict]:
 
 
 def _rescored(fields: dict) -> list[dict]:
-    """A new result after a grade or a regrade: a new passed or failed statement, named by
-    the grade change that made it, as of now. The earlier one stays in the LRS: it was the
+    """A new result after a grade or a regrade: a new passed or failed statement, named and
+    dated by the grade change that made it. The earlier one stays in the LRS: it was the
     result then."""
     attempt = _attempt(fields["attempt_id"])
     if attempt.passed is None:  # a grade changed, but another written answer still waits
         return []
-    change = GradeChange.objects.filter(response__attempt=attempt).aggregate(last=Max("pk"))
-    return [
-        statements.attempt_result(attempt=attempt, at=timezone.now(), version=change["last"] or 0)
-    ]
+    change = GradeChange.objects.filter(response__attempt=attempt).order_by("-pk").first()
+    if change is None:  # every grade and regrade records a change first; a new rule may not
+        now = timezone.now()
+        return [statements.attempt_result(attempt=attempt, at=now, version=now.isoformat())]
+    return [statements.attempt_result(attempt=attempt, at=change.created_at, version=change.pk)]
 
 
 def _certified(fields: dict) -> list[dict]:

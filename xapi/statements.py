@@ -191,7 +191,7 @@ def answered(*, attempt: Attempt, response: Response) -> dict:
     )
 
 
-def attempt_result(*, attempt: Attempt, at: datetime, version: int) -> dict:
+def attempt_result(*, attempt: Attempt, at: datetime, version: int | str) -> dict:
     """Passed or failed, with the scaled score. ``version`` is 0 for the result given on
     submission, then the id of the grade change that made a new one: each is a statement."""
     quiz = attempt.quiz

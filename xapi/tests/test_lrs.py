@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
@@ -272,7 +272,23 @@ def test_the_command_reports_what_it_sent(lrs, client, learner, course, now, tak
 
     call_command("send_statements", stdout=out)
 
-    assert f"{sum(EXPECTED.values())} statements sent, 0 refused" in out.getvalue()
+    assert out.getvalue() == f"{sum(EXPECTED.values())} statements sent.\n"
+
+
+def test_the_command_fails_loudly_for_a_statement_the_lrs_refused(lrs, learner, course, now):
+    enrollment_create(learner=learner, course=course)
+    for lesson in course.lessons.all():
+        lesson_complete(learner=learner, lesson=lesson, now=now)
+    bad = OutboxStatement.objects.first()
+    bad.statement = {**bad.statement, "actor": {"objectType": "Agent", "name": "nobody"}}
+    bad.save()
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match=f"Refused by the LRS, kept in the outbox: {bad.pk}"):
+        call_command("send_statements", stdout=out)
+
+    assert out.getvalue() == "1 statement sent.\n"
+    call_command("send_statements", stdout=out)  # the refused one is not sent again
 
 
 def test_the_learners_download_holds_the_statements_about_them(
