@@ -159,6 +159,22 @@ def test_the_site_never_imports_the_benchmarks():
     assert offenders == []
 
 
+def test_no_app_below_imports_the_xapi_app():
+    """xapi hears of learners' steps through courseware/events.py's listeners; only the
+    URLconf, which composes the learner's download, names it."""
+    offenders = []
+    for file in source_files():
+        name = module_name(file)
+        if name.startswith("xapi.") or name == settings.ROOT_URLCONF:
+            continue
+        offenders += [
+            f"{name} imports {imported}"
+            for imported in imported_modules(ast.parse(file.read_text()))
+            if imported.split(".")[0] == "xapi"
+        ]
+    assert offenders == []
+
+
 @pytest.mark.django_db
 def test_the_course_page_offers_every_apps_part(admin_client):
     """One Course admin carries lessons' publishing, assessments' final exam and course

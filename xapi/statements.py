@@ -18,7 +18,6 @@ from assessments.review import answer_lines
 from lessons.models import Course, Lesson
 from progress.models import Certificate
 
-VERSION = "1.0.3"
 ADL = "http://adlnet.gov/expapi/verbs/"
 ACTIVITY = "http://adlnet.gov/expapi/activities/"
 # Neither ADL's nor cmi5's vocabulary has a verb for earning a credential: this one is the
@@ -64,11 +63,16 @@ def _verb(iri: str, display: str) -> dict:
     return {"id": iri, "display": {"en-US": display}}
 
 
+def _name(text: str) -> dict:
+    """A course's own words, in the site's language (verbs keep ADL's English displays)."""
+    return {settings.LANGUAGE_CODE: text}
+
+
 def _activity(url: str, kind: str, name: str) -> dict:
     return {
         "objectType": "Activity",
         "id": url,
-        "definition": {"type": kind, "name": {"en-US": name}},
+        "definition": {"type": kind, "name": _name(name)},
     }
 
 
@@ -101,7 +105,6 @@ def _statement(
         "object": obj,
         "timestamp": at.isoformat(),
         "context": context,
-        "version": VERSION,
         **more,
     }
 
@@ -241,7 +244,7 @@ def earned(*, certificate: Certificate) -> dict:
         {
             "objectType": "Activity",
             "id": _url(reverse("certificate_mine", kwargs={"slug": course.slug})),
-            "definition": {"name": {"en-US": f"Certificate: {certificate.course_title}"}},
+            "definition": {"name": _name(certificate.course_title)},
         },
         certificate.issued_at,
         _context(course, learner_id),
