@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 class OutboxStatement(models.Model):
     """An xAPI statement on its way to the LRS, written in the transaction of what it tells.
 
-    Its id is the statement's own (``xapi.statements.statement_id``): the same event writes
+    Its id is the statement's own (``xapi.statements.stable_id``): the same event writes
     it once, and the LRS keeps it once however often it is sent. Rows stay once sent: they
     are the learner's record of what was reported about them.
     """

@@ -1,7 +1,7 @@
 """xAPI 1.0.3 statements of a learner's steps, in the cmi5 / ADL vocabulary.
 
 Each function returns one statement as a dict, with an id derived from what happened
-(``statement_id``): the same event always gives the same statement, so an LRS that
+(``stable_id``): the same event always gives the same statement, so an LRS that
 receives it twice keeps one. The learner is named by an account on this site (the site's
 address and an opaque id), never by e-mail; every activity is named by its page's address.
 """
@@ -42,8 +42,9 @@ def _namespace() -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, settings.SITE_URL)
 
 
-def statement_id(*parts) -> str:
-    """The id of the statement about the event named by ``parts``: the same every time."""
+def stable_id(*parts) -> str:
+    """A uuid5 of ``parts`` within this site: a statement's id (named by the event it tells),
+    a learner's account name, an enrolment's registration. The same every time."""
     return str(uuid.uuid5(_namespace(), "/".join(str(part) for part in parts)))
 
 
@@ -55,7 +56,7 @@ def actor(learner_id: int) -> dict:
     """The learner as an account on this site: an opaque id that stays the same."""
     return {
         "objectType": "Agent",
-        "account": {"homePage": settings.SITE_URL, "name": statement_id("learner", learner_id)},
+        "account": {"homePage": settings.SITE_URL, "name": stable_id("learner", learner_id)},
     }
 
 
@@ -86,7 +87,7 @@ def _context(course: Course, learner_id: int, *, parent: dict | None = None, **e
     if parent is not None:
         activities["parent"] = [parent]
     context = {
-        "registration": statement_id("registration", learner_id, course.pk),
+        "registration": stable_id("registration", learner_id, course.pk),
         "contextActivities": activities,
         "platform": "Courseware",
     }
@@ -112,12 +113,12 @@ def _statement(
 def launched(*, learner_id: int, course: Course, at: datetime) -> dict:
     """Opened the course: one launch a day per learner and course."""
     return _statement(
-        statement_id("launched", learner_id, course.pk, at.date()),
+        stable_id("launched", learner_id, course.pk, at.date()),
         learner_id,
         _verb(ADL + "launched", "launched"),
         course_activity(course),
         at,
-        {"registration": statement_id("registration", learner_id, course.pk)},
+        {"registration": stable_id("registration", learner_id, course.pk)},
     )
 
 
@@ -125,7 +126,7 @@ def experienced(*, learner_id: int, lesson: Lesson, at: datetime) -> dict:
     """Read a lesson (marked it read)."""
     course = lesson.course
     return _statement(
-        statement_id("experienced", learner_id, lesson.pk),
+        stable_id("experienced", learner_id, lesson.pk),
         learner_id,
         _verb(ADL + "experienced", "experienced"),
         _activity(_url(lesson.get_absolute_url()), ACTIVITY + "lesson", lesson.title),
@@ -142,7 +143,7 @@ def quiz_activity(quiz: Quiz) -> dict:
 def attempted(*, attempt: Attempt) -> dict:
     quiz = attempt.quiz
     return _statement(
-        statement_id("attempted", attempt.pk),
+        stable_id("attempted", attempt.pk),
         attempt.learner_id,
         _verb(ADL + "attempted", "attempted"),
         quiz_activity(quiz),
@@ -179,7 +180,7 @@ def answered(*, attempt: Attempt, response: Response) -> dict:
     if response.is_correct is not None:
         result["success"] = response.is_correct
     return _statement(
-        statement_id("answered", response.pk),
+        stable_id("answered", response.pk),
         attempt.learner_id,
         _verb(ADL + "answered", "answered"),
         question,
@@ -200,7 +201,7 @@ def attempt_result(*, attempt: Attempt, at: datetime, version: int | str) -> dic
     quiz = attempt.quiz
     verb = "passed" if attempt.passed else "failed"
     return _statement(
-        statement_id("result", attempt.pk, version),
+        stable_id("result", attempt.pk, version),
         attempt.learner_id,
         _verb(ADL + verb, verb),
         quiz_activity(quiz),
@@ -222,12 +223,12 @@ def completed(*, certificate: Certificate) -> dict:
     course = certificate.course
     learner_id = certificate.learner_id
     return _statement(
-        statement_id("completed", learner_id, course.pk),
+        stable_id("completed", learner_id, course.pk),
         learner_id,
         _verb(ADL + "completed", "completed"),
         course_activity(course),
         certificate.issued_at,
-        {"registration": statement_id("registration", learner_id, course.pk)},
+        {"registration": stable_id("registration", learner_id, course.pk)},
         result={"completion": True},
     )
 
@@ -236,7 +237,7 @@ def earned(*, certificate: Certificate) -> dict:
     course = certificate.course
     learner_id = certificate.learner_id
     return _statement(
-        statement_id("earned", certificate.pk),
+        stable_id("earned", certificate.pk),
         learner_id,
         _verb(EARNED, "earned"),
         # The course's certificate, the same activity for every learner; their own
