@@ -1,7 +1,7 @@
 """Sending the outbox to the Learning Record Store (xAPI 1.0.3, POST /statements).
 
 Statements go in batches, oldest first. A batch the LRS takes is marked sent; one it
-refuses as a bad request (400, or 422 as some LRSs answer) is split in halves until the bad
+refuses as a bad request (400; 422 as some LRSs answer; 413, too large) is split in halves until the bad
 statement stands alone, which is marked refused with the LRS's message, so it never holds
 the others back. A statement the LRS already holds (409) counts as sent. Anything else — the
 LRS down, a 5xx, a timeout, an answer that is not xAPI — leaves the batch waiting with its
@@ -23,8 +23,9 @@ BATCH_SIZE = 100
 FIRST_WAIT = timedelta(minutes=1)
 MAX_WAIT = timedelta(hours=6)
 TIMEOUT = httpx.Timeout(10.0)
-# Answers that say this statement is wrong, not that the LRS is unwell.
-REFUSALS = {400, 422}
+# Answers that say these statements are wrong (or too many at once: 413), not that the LRS
+# is unwell: a batch is split until each refusal stands alone.
+REFUSALS = {400, 413, 422}
 ALREADY_HELD = 409
 
 
