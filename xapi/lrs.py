@@ -1,9 +1,9 @@
 """Sending the outbox to the Learning Record Store (xAPI 1.0.3, POST /statements).
 
 Statements go in batches, oldest first. A batch the LRS takes is marked sent; one it
-refuses as a bad request (400; 422 as some LRSs answer; 413, too large) is split in halves until the bad
-statement stands alone, which is marked refused with the LRS's message, so it never holds
-the others back. A statement the LRS already holds (409) counts as sent. Anything else — the
+refuses as a bad request (400; 422 as some LRSs answer; 413, too large) is split in halves
+until the bad statement stands alone, which is marked refused with the LRS's message, so it
+never holds the others back. A statement the LRS already holds (409) counts as sent. Anything else — the
 LRS down, a 5xx, a timeout, an answer that is not xAPI — leaves the batch waiting with its
 tries counted and its next try later (doubling, up to ``MAX_WAIT``), and ends the run: the
 rest waits for the next one. Statement ids are stable, so sending one twice never makes two.
