@@ -91,8 +91,8 @@ def enrollment_create(*, learner, course: Course) -> Enrollment:
 
 
 def course_open(*, learner, course: Course, now: datetime | None = None) -> None:
-    """An enrolled learner opened the course's page: told to the event listeners (an LRS
-    records the launch), written nowhere here."""
+    """An enrolled learner opened the course, at its page or at a lesson: told to the event
+    listeners (an LRS records the launch), written nowhere here."""
     now = now or timezone.now()
     event_log(Event.COURSE_OPENED, learner_id=learner.pk, course_id=course.pk, at=now.isoformat())
 

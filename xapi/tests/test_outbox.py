@@ -116,3 +116,17 @@ def test_the_launch_costs_the_course_page_two_queries_and_a_visitor_none(
     settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
     queries(page)
     assert OutboxStatement.objects.count() == 1  # a visitor launches nothing
+
+
+def test_a_learner_back_at_a_lesson_launches_the_course_and_a_visitor_of_a_preview_does_not(
+    client, learner, course, now
+):
+    lesson = course.lessons.get()  # the course's first lesson: an open preview
+    assert client.get(lesson.get_absolute_url()).status_code == 200
+    assert not OutboxStatement.objects.exists()
+
+    client.force_login(learner)
+    assert client.get(lesson.get_absolute_url()).status_code == 200
+    assert client.get(course.get_absolute_url()).status_code == 200
+
+    assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["launched"]
