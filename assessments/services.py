@@ -171,6 +171,14 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
             zip(questions, snapshots, strict=True), start=1
         )
     )
+    event_log(
+        Event.ATTEMPT_STARTED,
+        attempt_id=attempt.pk,
+        learner_id=learner.pk,
+        course_id=quiz.course_id,
+        quiz_id=quiz.pk,
+        number=attempt.number,
+    )
     return attempt
 
 
@@ -363,8 +371,19 @@ def attempt_rescore(*, attempt: Attempt) -> Attempt:
         )
         if not locked.is_submitted:
             return locked
+        before = (locked.score, locked.percent, locked.passed)
         _attempt_result_set(locked, scores=list(locked.responses.values_list("score", flat=True)))
         locked.save(update_fields=["score", "percent", "passed"])
+        if (locked.score, locked.percent, locked.passed) != before:
+            event_log(
+                Event.ATTEMPT_RESCORED,
+                attempt_id=locked.pk,
+                learner_id=locked.learner_id,
+                course_id=locked.quiz.course_id,
+                quiz_id=locked.quiz_id,
+                percent=locked.percent,
+                passed=locked.passed,
+            )
     return locked
 
 

@@ -4,9 +4,15 @@ The logger is ``courseware.events``, the message the event's name, the fields id
 figures (never a reason typed by an instructor or an answer typed by a learner). The line
 is written when the transaction around the action commits, so an action that is refused
 or rolled back logs nothing. docs/deploy.md lists the events for operators.
+
+Other apps hear of every event through ``event_listen``: a listener is called at once, inside
+the transaction of the action, so what it writes (the xAPI outbox, xapi/outbox.py) commits
+or rolls back with the action itself. This is the one place where the apps below learn of
+an app above them without importing it.
 """
 
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 
 from django.db import transaction
@@ -22,9 +28,34 @@ class Event(StrEnum):
     CERTIFICATE_ISSUED = "certificate_issued"
     IMPORT_APPLIED = "import_applied"
     QUIZ_OVERRIDE_GRANTED = "quiz_override_granted"
+    # A learner's steps, for the listeners (the LRS's statements) more than for operators.
+    COURSE_OPENED = "course_opened"
+    LESSON_COMPLETED = "lesson_completed"
+    ATTEMPT_STARTED = "attempt_started"
+    # A submitted attempt's score or pass changed: an instructor's grade or a regrade.
+    ATTEMPT_RESCORED = "attempt_rescored"
+
+
+# Told to the listeners, never logged: a line for every visit of a course page would drown
+# the lines operators look back through.
+UNLOGGED = {Event.COURSE_OPENED}
+
+Listener = Callable[[Event, dict], None]
+_listeners: list[Listener] = []
+
+
+def event_listen(listener: Listener) -> Listener:
+    """Call ``listener(event, fields)`` for every event from now on, inside the action's
+    transaction (an app's ``ready()`` registers it once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
 
 
 def event_log(event: Event, /, **fields) -> None:
-    """Log ``event`` with ``fields`` once the current transaction commits (at once outside
-    one)."""
-    transaction.on_commit(lambda: logger.info(str(event), extra={"fields": fields}))
+    """Tell the listeners of ``event`` now, and log it with ``fields`` once the current
+    transaction commits (at once outside one)."""
+    for listener in _listeners:
+        listener(event, fields)
+    if event not in UNLOGGED:
+        transaction.on_commit(lambda: logger.info(str(event), extra={"fields": fields}))

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "progress",
     # Last: its admin module composes the pages that gather parts of every app above.
     "courseware",
+    # xAPI statements to a Learning Record Store: hears the apps' events
+    # (courseware/events.py), none of them imports it.
+    "xapi",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +173,19 @@ AXES_VERBOSE = False  # no banner on every manage.py command; failures are still
 # the app. 0 trusts only the connection's own address: behind nginx that is nginx's, so
 # lock-out falls back to counting per username (still safe, just coarser).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# The site's address as learners reach it, without a final slash: the home page of the
+# learners' accounts and the start of every activity id in xAPI statements.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The Learning Record Store that learners' steps are sent to as xAPI statements
+# (xapi/, docs/deploy.md): its base address, ending in /xAPI/, and HTTP basic auth. Unset,
+# no statement is written or sent.
+XAPI_ENDPOINT = os.environ.get("XAPI_ENDPOINT", "").strip()
+if XAPI_ENDPOINT and not XAPI_ENDPOINT.endswith("/"):
+    XAPI_ENDPOINT += "/"
+XAPI_USERNAME = os.environ.get("XAPI_USERNAME", "")
+XAPI_PASSWORD = os.environ.get("XAPI_PASSWORD", "")
 
 # Anyone may create a learner account unless SIGNUP_OPEN=0.
 SIGNUP_OPEN = env_bool("SIGNUP_OPEN", True)

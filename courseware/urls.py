@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from courseware import accounts, health, media
 from courseware.admin import view_on_site
+from xapi.views import my_data
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teach/", include("progress.urls_teach")),
+    # The learner's records (progress) and the statements sent about them (xapi).
+    path("dashboard/my-data.json", my_data, name="my_data"),
     path("", include("progress.urls")),
 ]
 

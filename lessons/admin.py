@@ -81,6 +81,19 @@ class PlainTextMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+class ReadOnlyMixin:
+    """Records nobody edits by hand: shown in the admin, never added, changed or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CourseScopedAdmin(ScopedChoicesMixin, PlainTextMixin, admin.ModelAdmin):
     """An admin that shows a non-superuser only the objects of the courses they teach.
 

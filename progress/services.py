@@ -90,6 +90,13 @@ def enrollment_create(*, learner, course: Course) -> Enrollment:
     return enrollment
 
 
+def course_open(*, learner, course: Course, now: datetime | None = None) -> None:
+    """An enrolled learner opened the course, at its page or at a lesson: told to the event
+    listeners (an LRS records the launch), written nowhere here."""
+    now = now or timezone.now()
+    event_log(Event.COURSE_OPENED, learner_id=learner.pk, course_id=course.pk, at=now.isoformat())
+
+
 def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> LessonCompletion:
     """Mark a lesson read. Marking it again keeps the first completion."""
     now = now or timezone.now()
@@ -103,10 +110,18 @@ def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> 
     if not lesson_is_open(progress, lesson):
         raise LessonLocked(_lesson_locked_message(progress, lesson))
     with transaction.atomic():
-        completion, _ = LessonCompletion.objects.get_or_create(
+        completion, created = LessonCompletion.objects.get_or_create(
             learner=learner, lesson=lesson, defaults={"completed_at": now}
         )
         _touch(learner=learner, course_id=course.pk, now=now)
+        if created:
+            event_log(
+                Event.LESSON_COMPLETED,
+                completion_id=completion.pk,
+                learner_id=learner.pk,
+                course_id=course.pk,
+                lesson_id=lesson.pk,
+            )
     course_completion_check(learner=learner, course=course, now=now)
     return completion
 

@@ -2,12 +2,11 @@ from django.urls import path
 
 from assessments.urls import quiz_page_patterns
 from lessons.urls import course_page_patterns
-from progress.views import certificates, dashboard, my_data, quizzes, reading
+from progress.views import certificates, dashboard, quizzes, reading
 
 urlpatterns = [
     path("", reading.catalogue, name="catalogue"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dashboard/my-data.json", my_data.my_data, name="my_data"),
     # The course, lesson and quiz pages are named by the apps whose objects link to them.
     *course_page_patterns(course_view=reading.course_detail, lesson_view=reading.lesson_detail),
     *quiz_page_patterns(quiz_view=quizzes.quiz_detail),

@@ -30,6 +30,7 @@ from lessons.models import Course, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
 from tests.factories import LessonFactory, UserFactory, course_with_modules
+from xapi.models import OutboxStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,9 @@ ROLES = ("anonymous", "outsider", "owner", "peer", "other_instructor", "instruct
 
 
 @pytest.fixture
-def world(learner, ines, otto, admin_user, complete_module, now):
+def world(learner, ines, otto, admin_user, complete_module, now, settings):
+    # An LRS configured (never reached): the learner's steps leave statements in the outbox.
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
     course = course_with_modules(modules=1, lessons=1, final_exam=False, slug="diplomacy")
     course.instructors.add(ines)
     # The first lesson is an open preview, as every course's first lesson is; this one is not.
@@ -304,6 +307,8 @@ ADMIN_MODELS = {
     "assessments.attempt": "record", "progress.enrollment": "record",
     "assessments.quizoverride": "grant",
     "progress.lessoncompletion": "record", "progress.certificate": "record",
+    # The xAPI statements waiting for the LRS, or sent: operators only, read-only.
+    "xapi.outboxstatement": "outbox",
 }  # fmt: skip
 
 # fmt: off
@@ -366,6 +371,18 @@ ADMIN_PAGES = {
     ("grant", "version"):       ("login login login login 403   200   200",
                                  "login login login login 403   200   200"),
     ("grant", "object"):        ("login login login login 302   302   302",
+                                 "login login login login 302   302   302"),
+    ("outbox", "changelist"):   ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("outbox", "add"):          ("login login login login 403   403   403",
+                                 "login login login login 403   403   403"),
+    ("outbox", "change"):       ("login login login login 403   403   200",
+                                 "login login login login 403   403   403"),
+    ("outbox", "delete"):       ("login login login login 403   403   403",
+                                 "login login login login 403   403   403"),
+    ("outbox", "history"):      ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("outbox", "object"):       ("login login login login 302   302   302",
                                  "login login login login 302   302   302"),
     ("record", "changelist"):   ("login login login login 200   200   200",
                                  "login login login login 200   200   200"),
@@ -468,6 +485,7 @@ def _admin_object(world, label: str):
         "progress.enrollment": lambda: world.enrollment,
         "progress.lessoncompletion": lambda: world.completion,
         "progress.certificate": lambda: world.certificate,
+        "xapi.outboxstatement": lambda: OutboxStatement.objects.filter(learner=world.owner)[0],
         "axes.accessattempt": lambda: AccessAttempt.objects.get_or_create(
             **LOGIN, failures_since_start=1
         )[0],

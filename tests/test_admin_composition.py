@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
-OUR_APPS = ("lessons", "assessments", "progress")
+OUR_APPS = ("lessons", "assessments", "progress", "xapi")
 OUR_PACKAGES = (*OUR_APPS, "courseware")
 ROOT = Path(settings.BASE_DIR)
 
@@ -29,6 +29,7 @@ EXPECTED_ADMIN = {
     "progress.Enrollment": "progress.admin.EnrollmentAdmin",
     "progress.LessonCompletion": "progress.admin.LessonCompletionAdmin",
     "progress.Certificate": "progress.admin.CertificateAdmin",
+    "xapi.OutboxStatement": "xapi.admin.OutboxStatementAdmin",
 }
 
 
@@ -154,6 +155,22 @@ def test_the_site_never_imports_the_benchmarks():
             f"{module_name(file)} imports {imported}"
             for imported in imported_modules(tree)
             if imported.split(".")[0] == "bench"
+        ]
+    assert offenders == []
+
+
+def test_no_app_below_imports_the_xapi_app():
+    """xapi hears of learners' steps through courseware/events.py's listeners; only the
+    URLconf, which composes the learner's download, names it."""
+    offenders = []
+    for file in source_files():
+        name = module_name(file)
+        if name.startswith("xapi.") or name == settings.ROOT_URLCONF:
+            continue
+        offenders += [
+            f"{name} imports {imported}"
+            for imported in imported_modules(ast.parse(file.read_text()))
+            if imported.split(".")[0] == "xapi"
         ]
     assert offenders == []
 

@@ -149,8 +149,12 @@ def test_completing_the_course_logs_the_certificate_once(
         course_completion_check(learner=enrolled, course=course, now=now)
 
     certificate = Certificate.objects.get(learner=enrolled, course=course)
-    assert [event for event, _ in logged] == ["attempt_submitted", "certificate_issued"]
-    assert logged[1][1] == {
+    assert [event for event, _ in logged] == [
+        "attempt_started",
+        "attempt_submitted",
+        "certificate_issued",
+    ]
+    assert logged[2][1] == {
         "certificate_id": certificate.pk,
         "code": certificate.code,
         "learner_id": enrolled.pk,
@@ -166,7 +170,7 @@ def test_failing_the_final_exam_issues_and_logs_no_certificate(
     with events() as logged:
         take_quiz(enrolled, course.quizzes.get(kind="final"), now=now, right=False)
 
-    assert [event for event, _ in logged] == ["attempt_submitted"]
+    assert [event for event, _ in logged] == ["attempt_started", "attempt_submitted"]
 
 
 def test_a_course_import_logs_what_it_changed(events, tmp_path):
@@ -292,3 +296,24 @@ def test_an_event_line_reads_as_key_value_pairs_in_text_and_as_fields_in_json():
         "2 lessons created",
         "70.00",
     )
+
+
+def test_a_lesson_read_is_logged_once_and_a_course_opened_not_at_all(
+    events, enrolled, course, now
+):
+    from progress.services import course_open, lesson_complete
+
+    lesson = course.lessons.get()
+    with events() as logged:
+        course_open(learner=enrolled, course=course, now=now)
+        lesson_complete(learner=enrolled, lesson=lesson, now=now)
+        lesson_complete(learner=enrolled, lesson=lesson, now=now)  # read again: nothing new
+
+    [(event, fields)] = logged
+    assert event == "lesson_completed"
+    assert fields == {
+        "completion_id": lesson.completions.get().pk,
+        "learner_id": enrolled.pk,
+        "course_id": course.pk,
+        "lesson_id": lesson.pk,
+    }

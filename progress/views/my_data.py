@@ -1,15 +1,14 @@
 """A learner's own data, downloaded as one JSON file."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils import timezone
 
-from progress.records import learner_data, records_json
+from progress.records import records_json
 
 
-@login_required
-def my_data(request):
-    data = learner_data(learner=request.user, absolute_url=request.build_absolute_uri)
+def my_data_response(request, data: dict) -> HttpResponse:
+    """``data`` (``progress.records.learner_data``, with what the apps above add) as the
+    learner's download. The page is composed in xapi/views.py: courseware/urls.py routes it."""
     response = HttpResponse(records_json(data), content_type="application/json; charset=utf-8")
     filename = f"courseware-{request.user.username}-{timezone.localdate():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -103,6 +103,8 @@ def _course_for(request, slug: str) -> tuple[Course, bool]:
 def course_detail(request, slug):
     course, preview = _course_for(request, slug)
     progress = course_progress_for_learner(learner=_learner(request), course=course)
+    if progress.enrollment is not None and not preview:
+        services.course_open(learner=request.user, course=course)
     context = {
         "course": course,
         "progress": progress,
@@ -185,6 +187,9 @@ def lesson_detail(request, course_slug, slug):
     if "redirect" in context:
         messages.info(request, "Enrol in the course to start reading.")
         return redirect(context["redirect"])
+    # A learner back from the dashboard opens the course at a lesson, not its page.
+    if context["progress"].enrollment is not None and not context["preview"]:
+        services.course_open(learner=request.user, course=context["course"])
     return render(request, "progress/lesson_detail.html", context)
 
 

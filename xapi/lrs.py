@@ -1,0 +1,144 @@
+"""Sending the outbox to the Learning Record Store (xAPI 1.0.3, POST /statements).
+
+Statements go in batches, oldest first. A batch the LRS takes is marked sent; one it
+refuses as a bad request (400; 422 as some LRSs answer; 413, too large) is split in halves
+until the bad statement stands alone, which is marked refused with the LRS's message, so it
+never holds the others back. A statement the LRS already holds (409) counts as sent. Anything else — the
+LRS down, a 5xx, a timeout, an answer that is not xAPI — leaves the batch waiting with its
+tries counted and its next try later (doubling, up to ``MAX_WAIT``), and ends the run: the
+rest waits for the next one. Statement ids are stable, so sending one twice never makes two.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from xapi.models import OutboxStatement
+
+BATCH_SIZE = 100
+FIRST_WAIT = timedelta(minutes=1)
+MAX_WAIT = timedelta(hours=6)
+TIMEOUT = httpx.Timeout(10.0)
+# Answers that say these statements are wrong (or too many at once: 413), not that the LRS
+# is unwell: a batch is split until each refusal stands alone.
+REFUSALS = {400, 413, 422}
+ALREADY_HELD = 409
+
+
+@dataclass
+class Sending:
+    sent: int = 0
+    refused: int = 0
+    # Why the run stopped early (the LRS unreachable or unwell), or "" if it emptied the outbox.
+    stopped: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+class LrsUnwell(Exception):
+    """The LRS could not take a batch for a reason that is not the batch's fault."""
+
+
+def lrs_client() -> httpx.Client:
+    return httpx.Client(
+        base_url=settings.XAPI_ENDPOINT,
+        auth=(settings.XAPI_USERNAME, settings.XAPI_PASSWORD),
+        headers={"X-Experience-API-Version": "1.0.3"},
+        timeout=TIMEOUT,
+    )
+
+
+def next_wait(tries: int) -> timedelta:
+    """How long a batch waits after its ``tries``-th failure: 1, 2, 4 … minutes, up to 6 h."""
+    return min(FIRST_WAIT * 2 ** max(tries - 1, 0), MAX_WAIT)
+
+
+def statements_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sending:
+    """Send every statement that is due, batch by batch, until none is left or the LRS
+    fails; return what happened."""
+    now = now or timezone.now()
+    sending = Sending()
+    with lrs_client() as client:
+        while True:
+            batch = list(
+                OutboxStatement.objects.filter(
+                    state=OutboxStatement.State.WAITING, next_try_at__lte=now
+                )[:batch_size]
+            )
+            if not batch:
+                return sending
+            try:
+                _send(client, batch, sending, now=now)
+            except LrsUnwell as unwell:
+                _wait(batch, str(unwell), now=now)
+                sending.stopped = str(unwell)
+                return sending
+
+
+def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, *, now) -> None:
+    try:
+        answer = client.post("statements", json=[row.statement for row in batch])
+    except httpx.HTTPError as error:
+        raise LrsUnwell(f"{type(error).__name__}: {error}") from error
+    if answer.status_code in (200, 204):
+        _check_taken(answer)
+        _mark_sent(batch, now=now)
+        sending.sent += len(batch)
+    elif answer.status_code == ALREADY_HELD and len(batch) == 1:
+        _mark_sent(batch, now=now, note=_message(answer))
+        sending.sent += 1
+    elif answer.status_code in (*REFUSALS, ALREADY_HELD) and len(batch) > 1:
+        half = len(batch) // 2
+        _send(client, batch[:half], sending, now=now)
+        _send(client, batch[half:], sending, now=now)
+    elif answer.status_code in REFUSALS:
+        [row] = batch
+        row.state = OutboxStatement.State.REFUSED
+        row.tries += 1
+        row.last_error = _message(answer)
+        row.save(update_fields=["state", "tries", "last_error"])
+        sending.refused += 1
+        sending.errors.append(f"{row.id}: {row.last_error}")
+    else:
+        raise LrsUnwell(f"HTTP {answer.status_code}: {_message(answer)}")
+
+
+def _check_taken(answer: httpx.Response) -> None:
+    """A 204 (the LRS held them all already) or a 200 with the list of the ids it stored;
+    any other 200 (a proxy's page, a portal) is not the LRS taking anything."""
+    if answer.status_code == 204:
+        return
+    try:
+        ids = answer.json()
+    except ValueError:
+        ids = None
+    if not isinstance(ids, list):
+        raise LrsUnwell(f"HTTP 200 that is not an xAPI answer: {answer.text[:200]!r}")
+
+
+def _message(answer: httpx.Response) -> str:
+    return answer.text[:2000] or answer.reason_phrase
+
+
+def _mark_sent(batch: list[OutboxStatement], *, now, note: str = "") -> None:
+    OutboxStatement.objects.filter(pk__in=[row.pk for row in batch]).update(
+        state=OutboxStatement.State.SENT, sent_at=now, tries=F("tries") + 1, last_error=note
+    )
+
+
+def _wait(batch: list[OutboxStatement], error: str, *, now) -> None:
+    """What the batch still holds waits: its tries counted, its next try later the more it
+    failed (the halves of a split batch sent before the failure are sent)."""
+    waiting = list(
+        OutboxStatement.objects.filter(
+            pk__in=[row.pk for row in batch], state=OutboxStatement.State.WAITING
+        )
+    )
+    for row in waiting:
+        row.tries += 1
+        row.next_try_at = now + next_wait(row.tries)
+        row.last_error = error[:2000]
+    OutboxStatement.objects.bulk_update(waiting, ["tries", "next_try_at", "last_error"])

@@ -1,0 +1,44 @@
+"""Send the xAPI statements waiting in the outbox to the LRS, then exit. Run it from cron or a
+systemd timer every minute, beside submit_expired_attempts.
+
+When the LRS did not take the statements (down, unwell, wrong credentials) or refused one, the
+command ends with an error and exit status 1, so that cron mails it and systemd marks the run
+as failed; the statements wait in the outbox either way, the refused ones for an operator.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from xapi.lrs import statements_send
+from xapi.outbox import lrs_configured
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Send the xAPI statements waiting in the outbox to the Learning Record Store "
+        "(XAPI_ENDPOINT), in batches, and exit."
+    )
+
+    def handle(self, *args, **options):
+        if not lrs_configured():
+            self.stdout.write(
+                _("No Learning Record Store is configured (XAPI_ENDPOINT): nothing to send.")
+            )
+            return
+        sending = statements_send()
+        self.stdout.write(
+            ngettext("%(count)d statement sent.", "%(count)d statements sent.", sending.sent)
+            % {"count": sending.sent}
+        )
+        problems = [
+            _("Refused by the LRS, kept in the outbox: %(error)s") % {"error": error}
+            for error in sending.errors
+        ]
+        if sending.stopped:
+            problems.append(
+                _("The LRS did not take the statements; they wait for a later run: %(why)s")
+                % {"why": sending.stopped}
+            )
+        if problems:
+            raise CommandError("\n".join(problems))

@@ -1,0 +1,117 @@
+"""Domain events become xAPI statements in the outbox, in the event's own transaction.
+
+``event_record`` listens to ``courseware.events``: what a rolled-back action would have told
+the LRS is rolled back with it, and what committed is in the outbox for ``send_statements``.
+With no LRS configured (``XAPI_ENDPOINT`` unset) nothing is written: a site without an LRS
+keeps no statements it would never send, and statements are not made up later for the
+events before an LRS was configured.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from assessments.models import Attempt, GradeChange
+from courseware.events import Event
+from lessons.models import Course, Lesson
+from progress.models import Certificate
+from xapi import statements
+from xapi.models import OutboxStatement
+
+
+def lrs_configured() -> bool:
+    return bool(settings.XAPI_ENDPOINT)
+
+
+def event_record(event: Event, fields: dict) -> None:
+    """The listener: the event's statements into the outbox, if an LRS is configured."""
+    if not lrs_configured():
+        return
+    make = STATEMENTS.get(event)
+    if make is None:
+        return
+    now = timezone.now()
+    OutboxStatement.objects.bulk_create(
+        [
+            OutboxStatement(
+                id=statement["id"],
+                learner_id=fields["learner_id"],
+                verb=statement["verb"]["display"]["en-US"],
+                statement=statement,
+                created_at=now,
+                next_try_at=now,
+            )
+            for statement in make(fields)
+        ],
+        # The same event told twice (a second launch the same day) is the same statement.
+        ignore_conflicts=True,
+    )
+
+
+def _attempt(attempt_id: int) -> Attempt:
+    return Attempt.objects.select_related("quiz__course").get(pk=attempt_id)
+
+
+def _opened(fields: dict) -> list[dict]:
+    course = Course.objects.get(pk=fields["course_id"])
+    at = datetime.fromisoformat(fields["at"])
+    return [statements.launched(learner_id=fields["learner_id"], course=course, at=at)]
+
+
+def _lesson(fields: dict) -> list[dict]:
+    lesson = Lesson.objects.select_related("course").get(pk=fields["lesson_id"])
+    completed_at = lesson.completions.get(pk=fields["completion_id"]).completed_at
+    return [
+        statements.experienced(learner_id=fields["learner_id"], lesson=lesson, at=completed_at)
+    ]
+
+
+def _started(fields: dict) -> list[dict]:
+    return [statements.attempted(attempt=_attempt(fields["attempt_id"]))]
+
+
+def _submitted(fields: dict) -> list[dict]:
+    """Every question answered; then passed or failed, unless a written answer awaits the
+    instructor's grade: that statement follows the grade (``_rescored``)."""
+    attempt = _attempt(fields["attempt_id"])
+    made = [
+        statements.answered(attempt=attempt, response=response)
+        for response in attempt.responses.order_by("slot")
+    ]
+    if attempt.passed is not None:
+        made.append(statements.attempt_result(attempt=attempt, at=attempt.submitted_at, version=0))
+    return made
+
+
+def _rescored(fields: dict) -> list[dict]:
+    """A new result after a grade or a regrade: a new passed or failed statement, named and
+    dated by the grade change that made it. The earlier one stays in the LRS: it was the
+    result then."""
+    attempt = _attempt(fields["attempt_id"])
+    if attempt.passed is None:  # a grade changed, but another written answer still waits
+        return []
+    change = GradeChange.objects.filter(response__attempt=attempt).order_by("-pk").first()
+    if change is None:  # every grade and regrade records a change first; a new rule may not
+        now = timezone.now()
+        return [statements.attempt_result(attempt=attempt, at=now, version=now.isoformat())]
+    return [statements.attempt_result(attempt=attempt, at=change.created_at, version=change.pk)]
+
+
+def _certified(fields: dict) -> list[dict]:
+    certificate = Certificate.objects.select_related("course").get(pk=fields["certificate_id"])
+    return [
+        statements.completed(certificate=certificate),
+        statements.earned(certificate=certificate),
+    ]
+
+
+STATEMENTS = {
+    Event.COURSE_OPENED: _opened,
+    Event.LESSON_COMPLETED: _lesson,
+    Event.ATTEMPT_STARTED: _started,
+    Event.ATTEMPT_SUBMITTED: _submitted,
+    Event.ATTEMPT_AUTO_SUBMITTED: _submitted,
+    Event.ATTEMPT_RESCORED: _rescored,
+    Event.CERTIFICATE_ISSUED: _certified,
+}

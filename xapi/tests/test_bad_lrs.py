@@ -1,0 +1,124 @@
+"""An LRS that is down, slow or talks nonsense never reaches a learner: their pages work as
+ever, and the sender keeps every statement waiting for a later run."""
+
+import io
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from progress.services import enrollment_create
+from tests.factories import course_with_modules
+from xapi.lrs import statements_send
+from xapi.models import OutboxStatement
+from xapi.tests.conftest import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+class BadLrs(BaseHTTPRequestHandler):
+    """Answers every POST as ``server.answer`` says: 500, a 200 that is not xAPI, a 401, or
+    too late."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        answer = self.server.answer
+        if answer == "slow":
+            time.sleep(2)
+            answer = "500"
+        status, body = {
+            "500": (500, b"Internal Server Error"),
+            "garbage": (200, b"<html>Welcome to the captive portal</html>"),
+            "401": (401, b'{"detail": "Invalid authentication credentials"}'),
+        }[answer]
+        try:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender stopped waiting, as it should from a slow LRS
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def bad_lrs(settings, monkeypatch):
+    """``bad_lrs(answer)`` points the site at an LRS that answers so; "refused" at a port
+    nothing listens on."""
+    servers = []
+    monkeypatch.setattr("xapi.lrs.TIMEOUT", httpx.Timeout(0.5))
+
+    def start(answer):
+        port = free_port()
+        if answer != "refused":
+            server = ThreadingHTTPServer(("127.0.0.1", port), BadLrs)
+            server.answer = answer
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            servers.append(server)
+        settings.XAPI_ENDPOINT = f"http://127.0.0.1:{port}/xAPI/"
+        settings.XAPI_USERNAME, settings.XAPI_PASSWORD = "courseware", "secret"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+ANSWERS = ["500", "garbage", "401", "slow", "refused"]
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_a_bad_lrs_never_reaches_a_learners_pages(bad_lrs, answer, client, learner):
+    bad_lrs(answer)
+    course = course_with_modules(modules=1, lessons=1, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+    lesson = course.lessons.get()
+    quiz = course.modules.get().quiz
+    quiz_url = {"course_slug": course.slug, "slug": quiz.slug}
+
+    assert client.get(course.get_absolute_url()).status_code == 200
+    complete = reverse("lesson_complete", kwargs={"course_slug": course.slug, "slug": lesson.slug})
+    assert client.post(complete).status_code == 302
+    started = client.post(reverse("quiz_start", kwargs=quiz_url))
+    assert started.status_code == 302
+    attempt = learner.attempts.get()
+    submitted = client.post(reverse("attempt_submit", kwargs={"pk": attempt.pk}), {"confirm": "1"})
+    assert submitted.status_code == 302
+    assert client.get(submitted["Location"]).status_code == 200
+    assert client.get(reverse("my_data")).status_code == 200
+    # Launched, read, attempted, answered (blank), failed: all kept for a later run.
+    assert OutboxStatement.objects.filter(state="waiting").count() == 5
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_a_bad_lrs_leaves_every_statement_waiting_with_its_reason(bad_lrs, answer, learner, now):
+    bad_lrs(answer)
+    course = course_with_modules(modules=1, lessons=3, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    from progress.services import lesson_complete
+
+    for lesson in course.lessons.all():
+        lesson_complete(learner=learner, lesson=lesson, now=now)
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="wait for a later run"):  # exit status 1
+        call_command("send_statements", stdout=out)
+
+    assert "0 statements sent" in out.getvalue()
+    rows = OutboxStatement.objects.all()
+    assert [row.state for row in rows] == ["waiting"] * 3
+    assert {row.tries for row in rows} == {1}
+    assert all(row.last_error for row in rows)
+    # Waiting longer after each failure: 1 minute, then 2.
+    first_wait = {row.next_try_at - now for row in rows}
+    statements_send(now=max(row.next_try_at for row in rows))
+    rows = OutboxStatement.objects.all()
+    assert {row.tries for row in rows} == {2}
+    assert all(row.next_try_at - now > max(first_wait) for row in rows)

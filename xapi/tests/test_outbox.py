@@ -1,0 +1,132 @@
+"""Statements are written in the transaction of the step they tell: rolled back with it, and
+written once however often the same step is told."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from progress.services import course_open, enrollment_create, lesson_complete
+from tests.factories import course_with_modules
+from xapi.models import OutboxStatement
+from xapi.tests.conftest import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def lrs_configured(settings):
+    settings.XAPI_ENDPOINT = f"http://127.0.0.1:{free_port()}/xAPI/"
+
+
+@pytest.fixture
+def course(learner):
+    course = course_with_modules(modules=1, lessons=1, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    return course
+
+
+def test_a_step_rolled_back_leaves_no_statement(learner, course, now):
+    with transaction.atomic():
+        lesson_complete(learner=learner, lesson=course.lessons.get(), now=now)
+        assert OutboxStatement.objects.count() == 1  # written with the completion
+        transaction.set_rollback(True)
+
+    assert not OutboxStatement.objects.exists()
+
+
+def test_a_course_opened_again_the_same_day_is_one_launch_and_the_next_day_another(
+    learner, course, now
+):
+    course_open(learner=learner, course=course, now=now)
+    course_open(learner=learner, course=course, now=now + timedelta(hours=3))
+    course_open(learner=learner, course=course, now=now + timedelta(days=1))
+
+    launches = OutboxStatement.objects.filter(verb="launched")
+    assert launches.count() == 2
+    first = launches.first().statement
+    assert first["timestamp"] == now.isoformat()  # the first opening of the day stands
+
+
+def test_a_lesson_marked_read_twice_is_one_statement(learner, course, now):
+    lesson = course.lessons.get()
+    lesson_complete(learner=learner, lesson=lesson, now=now)
+    lesson_complete(learner=learner, lesson=lesson, now=now + timedelta(hours=1))
+
+    assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["experienced"]
+
+
+def test_statement_ids_differ_between_sites(learner, course, now, settings):
+    lesson = course.lessons.get()
+    lesson_complete(learner=learner, lesson=lesson, now=now)
+    here = OutboxStatement.objects.get()
+    settings.SITE_URL = "https://another-academy.example"
+    from xapi.statements import experienced
+
+    there = experienced(learner_id=learner.pk, lesson=lesson, at=now)
+
+    assert there["id"] != str(here.pk)
+    assert there["actor"]["account"]["name"] != here.statement["actor"]["account"]["name"]
+
+
+def test_a_regrade_that_changes_a_result_sends_the_new_one_beside_the_old(settings, now):
+    from assessments.tests.test_regrade import fix_key, sit
+    from progress.services import question_regrade
+    from tests.factories import CourseFactory, QuizFactory, UserFactory, single_question
+
+    course = CourseFactory()
+    exam = QuizFactory(final=True, course=course, pass_mark=60)
+    keyed_rome = single_question(quiz=exam, position=1, choices=[("Rome", 100), ("Paris", 0)])
+    single_question(quiz=exam, position=2, choices=[("Yes", 100), ("No", 0)])
+    ada, bob = UserFactory(), UserFactory()
+    sit(ada, exam, ["Paris", "Yes"], now=now)  # 50%: failed
+    sit(bob, exam, ["Paris", "No"], now=now)  # 0%: failed, and still failed at 50% after
+    fix_key(keyed_rome, Rome=0, Paris=100)
+
+    question_regrade(question=keyed_rome, by=UserFactory(is_staff=True), reason="Paris", now=now)
+
+    results = OutboxStatement.objects.filter(verb__in=["passed", "failed"])
+    assert sorted(
+        (row.learner.pk, row.verb, row.statement["result"]["score"]["scaled"]) for row in results
+    ) == sorted([(ada.pk, "failed", 0.5), (ada.pk, "passed", 1.0), (bob.pk, "failed", 0.0),
+                 (bob.pk, "failed", 0.5)])  # fmt: skip
+
+
+def test_the_launch_costs_the_course_page_two_queries_and_a_visitor_none(
+    settings, client, learner, course
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(learner)
+    page = course.get_absolute_url()
+    queries(page)  # warms the course outline's cache
+    with_lrs = queries(page)
+    settings.XAPI_ENDPOINT = ""
+    without = queries(page)
+
+    assert with_lrs == without + 2  # the course, then the launch's INSERT … ON CONFLICT
+    assert OutboxStatement.objects.filter(verb="launched").count() == 1
+    client.logout()
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
+    queries(page)
+    assert OutboxStatement.objects.count() == 1  # a visitor launches nothing
+
+
+def test_a_learner_back_at_a_lesson_launches_the_course_and_a_visitor_of_a_preview_does_not(
+    client, learner, course, now
+):
+    lesson = course.lessons.get()  # the course's first lesson: an open preview
+    assert client.get(lesson.get_absolute_url()).status_code == 200
+    assert not OutboxStatement.objects.exists()
+
+    client.force_login(learner)
+    assert client.get(lesson.get_absolute_url()).status_code == 200
+    assert client.get(course.get_absolute_url()).status_code == 200
+
+    assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["launched"]
