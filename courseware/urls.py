@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from courseware import accounts, health, media
 from courseware.admin import view_on_site
+from lti.urls import teach_urlpatterns as lti_teach_urlpatterns
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teach/", include("progress.urls_teach")),
+    path("teach/", include(lti_teach_urlpatterns)),
+    path("lti/", include("lti.urls")),
     path("", include("progress.urls")),
 ]
 
