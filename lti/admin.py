@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lti.models import Deployment, PendingScore, Platform, PlatformAccount
@@ -28,6 +29,7 @@ class PlatformAdmin(admin.ModelAdmin):
     list_display = ("__str__", "issuer", "client_id")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(PlatformAccount)

@@ -1,0 +1,139 @@
+"""Scores to the platform's gradebook (Assignment and Grade Services): queued with the
+change, sent by ``send_lti_scores``, retried while the platform is down, latest first."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from assessments.models import GradeChange
+from lti.models import PendingScore
+from lti.services import scores_send
+from lti.tests.platform import CLAIM
+from progress.services import quiz_response_grade
+from tests.factories import course_with_modules
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(modules=2, lessons=1, slug="diplomacy")
+
+
+@pytest.fixture
+def module(course):
+    return course.modules.order_by("position").first()
+
+
+@pytest.fixture
+def launched(test_platform, course, module):
+    """A learner launched from the platform's activity opening the first module."""
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+    )
+    assert response.status_code == 302
+    test_platform.requests.clear()  # the launch fetched the platform's keys
+    return response.wsgi_request.user
+
+
+def _waiting():
+    return PendingScore.objects.filter(sent_at=None)
+
+
+def test_a_quiz_passed_is_posted_to_the_gradebook(test_platform, launched, module, take_quiz):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    assert test_platform.requests == []  # the learner waited on no platform
+
+    call_command("send_lti_scores")
+
+    [score] = test_platform.scores  # the launch's first score was replaced by this one
+    assert score["lineitem"] == "/lineitems/1/lineitem/scores"
+    assert score["userId"] == "moodle-user-7"
+    assert score["scoreGiven"] == 100 and score["scoreMaximum"] == 100
+    assert score["gradingProgress"] == "FullyGraded"
+    assert score["activityProgress"] == "InProgress"  # its lesson is still to read
+    assert not _waiting().exists()
+
+
+def test_a_platform_that_is_down_gets_the_score_later_and_once(
+    test_platform, launched, module, take_quiz
+):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    test_platform.down = True
+
+    assert scores_send(now=now).failed == 1
+    waiting = _waiting().get()
+    assert waiting.tries == 1 and waiting.next_try_at == now + timedelta(minutes=1)
+    assert "503" in waiting.last_error
+    assert scores_send(now=now + timedelta(seconds=30)).sent == 0  # not due yet
+    assert scores_send(now=now + timedelta(minutes=1)).failed == 1
+    assert _waiting().get().next_try_at == now + timedelta(minutes=3)  # waits twice as long
+
+    test_platform.down = False
+    assert scores_send(now=now + timedelta(minutes=3)).sent == 1
+    assert scores_send(now=now + timedelta(hours=1)).sent == 0
+    assert len(test_platform.scores) == 1
+    assert test_platform.scores[0]["scoreGiven"] == 100
+
+
+def test_an_instructors_override_sends_the_new_score(
+    test_platform, launched, module, take_quiz, ines
+):
+    now = timezone.now()
+    attempt = take_quiz(launched, module.quiz, now=now)
+    call_command("send_lti_scores")
+
+    response = attempt.responses.get()
+    quiz_response_grade(
+        response=response,
+        score=Decimal(0),
+        by=ines,
+        source=GradeChange.Source.OVERRIDE,
+        expected_version=0,
+        reason="Copied from a neighbour",
+        now=now + timedelta(minutes=5),
+    )
+    assert _waiting().get().score_given == 0
+    scores_send(now=now + timedelta(minutes=5))
+
+    assert [s["scoreGiven"] for s in test_platform.scores] == [100, 0]
+    assert test_platform.scores[1]["timestamp"] > test_platform.scores[0]["timestamp"]
+
+
+def test_a_newer_score_replaces_the_one_waiting(test_platform, launched, module, take_quiz):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now, right=False)
+    take_quiz(launched, module.quiz, now=now + timedelta(minutes=1))
+
+    waiting = _waiting().get()
+    assert waiting.score_given == 100
+    scores_send(now=now + timedelta(minutes=1))
+    assert [s["scoreGiven"] for s in test_platform.scores] == [100]
+
+
+def test_reading_the_modules_lessons_completes_it_in_the_gradebook(
+    test_platform, launched, module, complete_module
+):
+    complete_module(launched, module, now=timezone.now())
+    call_command("send_lti_scores")
+    assert test_platform.scores[-1]["activityProgress"] == "Completed"
+
+
+def test_a_learner_launched_from_no_gradebook_column_queues_nothing(
+    test_platform, course, module, take_quiz
+):
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": None},
+    )
+    take_quiz(response.wsgi_request.user, module.quiz, now=timezone.now())
+    assert not PendingScore.objects.exists()
