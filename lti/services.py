@@ -236,8 +236,9 @@ def _post(score: PendingScore, connectors: dict) -> None:
 
 def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     """Send the scores due, oldest first. A platform that is down or refuses is tried again
-    later, each time after twice as long (at most LONGEST_WAIT); no lock is held while
-    waiting for a platform, so learners' work never waits on it."""
+    later, each time after twice as long (at most LONGEST_WAIT), and its other scores wait
+    for the next run; no lock is held while waiting for a platform, so learners' work never
+    waits on it."""
     now = now or timezone.now()
     outcome = Sent()
     connectors: dict = {}
@@ -246,10 +247,16 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
         .select_related("graded__account", "graded__link__platform")
         .order_by("next_try_at", "pk")[:limit]
     )
+    down: set[int] = set()  # platforms that failed in this run: their other scores wait
     for score in due:
+        if score.graded.link.platform_id in down:
+            continue
         try:
             _post(score, connectors)
         except (LtiException, LtiServiceException, requests.RequestException, ValueError) as error:
+            # One timeout per platform and run, not one per score: the timer's other job
+            # (the expiry of attempts) must not wait on a platform that is down.
+            down.add(score.graded.link.platform_id)
             outcome.failed += 1
             tries = score.tries + 1
             wait = min(timedelta(minutes=2 ** (tries - 1)), LONGEST_WAIT)

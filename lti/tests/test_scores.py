@@ -10,10 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.models import GradeChange
+from assessments.tests.test_regrade import fix_key
 from lti.models import PendingScore
 from lti.services import scores_send
 from lti.tests.platform import CLAIM
-from progress.services import quiz_response_grade
+from progress.services import question_regrade, quiz_response_grade
 from tests.factories import course_with_modules
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,32 @@ def test_a_learner_launched_from_no_gradebook_column_queues_nothing(
     )
     take_quiz(response.wsgi_request.user, module.quiz, now=timezone.now())
     assert not PendingScore.objects.exists()
+
+
+def test_a_regrade_sends_the_score_it_changed(test_platform, launched, module, take_quiz, ines):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now, right=False)
+    scores_send(now=now)
+    question = module.quiz.questions.get()
+    fix_key(question, Right=0, Wrong=100)  # the learner's answer was the right one
+
+    question_regrade(question=question, by=ines, reason="The key was wrong", now=now)
+
+    scores_send(now=now)
+    assert [s["scoreGiven"] for s in test_platform.scores] == [0, 100]
+
+
+def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module):
+    for sub in ("moodle-user-1", "moodle-user-2"):
+        test_platform.launch(  # each first launch queues the learner's score
+            Client(),
+            target="http://testserver/courses/diplomacy/",
+            sub=sub,
+            **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+        )
+    test_platform.down = True
+    test_platform.requests.clear()
+
+    assert scores_send(now=timezone.now()).failed == 1
+    assert len(test_platform.requests) == 1  # the second score did not knock again
+    assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
