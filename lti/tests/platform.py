@@ -6,12 +6,13 @@ The token endpoint checks the tool's signed client assertion against the tool's 
 keys, and the gradebook and roster check the bearer token it issued, as a platform does.
 """
 
+import html
 import json
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -41,7 +42,9 @@ class TestPlatform:
     client_id = "courseware-tool"
     deployment_id = "deployment-1"
 
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        """``host``: the name the platform's addresses use (it listens on 127.0.0.1). A
+        browser test names it ``localhost``, as the live server is: the same site."""
         self.key = rsa_key()
         self.kid = "platform-key-1"
         self.down = False  # every endpoint answers 503
@@ -51,7 +54,9 @@ class TestPlatform:
         self.requests: list[str] = []
         self._tokens: set[str] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self.tool_url = "http://testserver"  # where the platform's browser pages send to
+        self.target = ""  # what a browser launch opens (``/start``)
         self.issuer = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -111,6 +116,11 @@ class TestPlatform:
             claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid}
         )
 
+    def start_url(self, target: str) -> str:
+        """Where a browser opens the activity (the platform's own page)."""
+        self.target = target
+        return f"{self.url}/start?{urlencode({'target': target})}"
+
     def login(self, client: Client, *, target: str, client_id=None):
         """The platform's third-party login: what the tool answers (a redirect to /auth)."""
         return client.post(
@@ -156,10 +166,46 @@ class TestPlatform:
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ")
                 return token in platform._tokens
 
+            def _form(self, action, fields):
+                """A page that posts ``fields`` to ``action`` at once, as a platform does."""
+                inputs = "".join(
+                    f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                    for k, v in fields.items()
+                )
+                page = (
+                    f'<!doctype html><title>Platform</title><form id="f" method="post" '
+                    f'action="{html.escape(action)}">{inputs}</form>'
+                    "<script>document.getElementById('f').submit()</script>"
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
             def do_GET(self):
                 platform.requests.append(f"GET {self.path}")
                 if platform.down:
                     return self._answer(503, {"error": "maintenance"})
+                url = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/start":  # the learner clicks the activity in the course
+                    return self._form(
+                        f"{platform.tool_url}/lti/login/",
+                        {
+                            "iss": platform.issuer,
+                            "login_hint": "hint-7",
+                            "target_link_uri": platform.target,
+                            "client_id": platform.client_id,
+                            "lti_deployment_id": platform.deployment_id,
+                        },
+                    )
+                if url.path == "/auth":  # the tool sent the browser back: sign and post
+                    claims = platform.claims(nonce=query["nonce"], target=platform.target)
+                    return self._form(
+                        query["redirect_uri"],
+                        {"id_token": platform.sign(claims), "state": query["state"]},
+                    )
                 if self.path == "/jwks":
                     return self._answer(200, {"keys": [public_jwk(platform.key, platform.kid)]})
                 if self.path.startswith("/memberships"):
