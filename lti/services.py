@@ -70,7 +70,8 @@ def launch_target(claims: dict) -> Target:
     if not course_slug:
         path = urlsplit(claims.get(CLAIM + "target_link_uri") or "").path
         try:
-            match = resolve(path)
+            # Only a path of this site ("//elsewhere" would be another site's address).
+            match = None if path.startswith("//") else resolve(path)
         except Resolver404:
             match = None
         course_slug = match and (match.kwargs.get("course_slug") or match.kwargs.get("slug"))
@@ -149,6 +150,8 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
     with transaction.atomic():
         account = account_for_launch(platform=platform, claims=claims)
         user = account.user
+        if not user.is_active:
+            raise LaunchRefused(_("This Courseware account is closed."))
         link = link_record(platform=platform, claims=claims, target=target)
         if teaches(claims.get(CLAIM + "roles")):
             if not user.is_staff:

@@ -212,3 +212,17 @@ def test_the_tool_publishes_its_public_key_only(client):
     assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and keys[0]["kid"]
     assert "d" not in keys[0]  # no private part
     assert client.get("/lti/jwks/").json() == {"keys": keys}  # made once
+
+
+def test_a_closed_account_is_not_signed_in(test_platform, course):
+    test_platform.launch(Client(), target=COURSE_PAGE)
+    PlatformAccount.objects.get().user.__class__.objects.update(is_active=False)
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+    _refused_page(response, "This Courseware account is closed.")
+
+
+def test_an_address_of_another_site_names_no_course(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(), target="http://testserver//evil.example/courses/diplomacy/"
+    )
+    _refused(response, "does not name a Courseware course")
