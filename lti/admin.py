@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from lessons.admin import PlainTextMixin
 from lti.models import Deployment, PendingScore, Platform, PlatformAccount
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PlainTextMixin, admin.ModelAdmin):
     """What launches and the score queue write: read here, never edited by hand. Only
     superusers see the platforms' pages: the Instructors group has no permission on them."""
 
@@ -19,13 +20,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class DeploymentInline(admin.TabularInline):
+class DeploymentInline(PlainTextMixin, admin.TabularInline):
     model = Deployment
     extra = 1
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(PlainTextMixin, admin.ModelAdmin):
     list_display = ("__str__", "issuer", "client_id")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
