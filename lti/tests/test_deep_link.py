@@ -96,3 +96,18 @@ def test_a_made_up_launch_id_is_refused(client):
     )
     assert response.status_code == 403
     assert "This page has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize("courses", [1, 3])
+def test_the_picker_reads_the_courses_and_their_modules_at_once(
+    test_platform, course, courses, django_assert_num_queries
+):
+    for n in range(1, courses):
+        course_with_modules(modules=3, lessons=1, slug=f"course-{n}")
+    client = Client()
+    picker = _deep_link_launch(test_platform, client)
+    # The launch kept, its platform, the tool's key; the courses, their modules.
+    with django_assert_num_queries(5):
+        again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
+    # Each course, and each of its modules: 2 in the first, 3 in the others.
+    assert again.content.decode().count('name="target"') == 3 + 4 * (courses - 1)

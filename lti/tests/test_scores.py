@@ -167,3 +167,22 @@ def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module
     assert scores_send(now=timezone.now()).failed == 1
     assert len(test_platform.requests) == 1  # the second score did not knock again
     assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
+
+
+def test_a_course_link_gets_the_final_exam_and_the_course_completed(
+    test_platform, course, complete_module, take_quiz
+):
+    response, _ = test_platform.launch(Client(), target="http://testserver/courses/diplomacy/")
+    learner = response.wsgi_request.user
+    now = timezone.now()
+    scores_send(now=now)
+    assert test_platform.scores[-1]["gradingProgress"] == "Pending"  # no exam taken yet
+    assert "scoreGiven" not in test_platform.scores[-1]
+
+    for module in course.modules.all():
+        complete_module(learner, module, now=now)
+    take_quiz(learner, course.quizzes.get(kind="final"), now=now)
+    scores_send(now=now)
+
+    last = test_platform.scores[-1]
+    assert (last["scoreGiven"], last["activityProgress"]) == (100, "Completed")
