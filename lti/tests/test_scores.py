@@ -15,7 +15,7 @@ from lti.models import PendingScore
 from lti.services import scores_send
 from lti.tests.platform import CLAIM
 from progress.services import question_regrade, quiz_response_grade
-from tests.factories import course_with_modules
+from tests.factories import course_with_modules, essay_question
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +186,26 @@ def test_a_course_link_gets_the_final_exam_and_the_course_completed(
 
     last = test_platform.scores[-1]
     assert (last["scoreGiven"], last["activityProgress"]) == (100, "Completed")
+
+
+def test_written_answers_wait_for_the_instructor_then_their_grade_is_sent(
+    test_platform, launched, module, take_quiz, ines
+):
+    essay_question(quiz=module.quiz, points=1)
+    now = timezone.now()
+    attempt = take_quiz(launched, module.quiz, now=now)
+    scores_send(now=now)
+    assert test_platform.scores[-1]["gradingProgress"] == "PendingManual"
+
+    essay = attempt.responses.get(score=None)
+    quiz_response_grade(
+        response=essay,
+        score=Decimal(1),
+        by=ines,
+        source=GradeChange.Source.GRADED,
+        expected_version=0,
+        now=now,
+    )
+    scores_send(now=now)
+    last = test_platform.scores[-1]
+    assert (last["gradingProgress"], last["scoreGiven"]) == ("FullyGraded", 100)
