@@ -11,6 +11,7 @@ from pylti1p3.service_connector import ServiceConnector
 
 from lessons.models import Course
 from lti.models import Platform, PlatformAccount, ResourceLink
+from lti.services import claim_text
 from lti.tool import PlatformSession, registration
 from progress.models import Enrollment
 
@@ -33,7 +34,9 @@ class Roster:
 
 
 def _role_names(roles) -> list[str]:
-    return sorted({str(role).rsplit("#", 1)[-1] for role in roles or []})
+    if not isinstance(roles, list):
+        return []
+    return sorted({str(role).rsplit("#", 1)[-1] for role in roles})
 
 
 def _members(platform: Platform, memberships_url: str) -> list[dict]:
@@ -65,6 +68,7 @@ def course_rosters(*, course: Course) -> list[Roster]:
         except (LtiException, requests.RequestException, ValueError, TypeError, KeyError):
             roster.error = _("The platform did not give its roster. Try again later.")
             continue
+        found = [m for m in found if isinstance(m, dict) and isinstance(m.get("user_id"), str)]
         accounts = {
             account.sub: account.user
             for account in PlatformAccount.objects.filter(
@@ -80,12 +84,15 @@ def course_rosters(*, course: Course) -> list[Roster]:
             user = accounts.get(member.get("user_id"))
             roster.members.append(
                 Member(
-                    name=member.get("name")
+                    name=claim_text(member.get("name"))
                     or " ".join(
-                        filter(None, [member.get("given_name"), member.get("family_name")])
+                        filter(
+                            None,
+                            [claim_text(member.get(p)) for p in ("given_name", "family_name")],
+                        )
                     )
-                    or str(member.get("user_id", "")),
-                    email=member.get("email") or "",
+                    or member["user_id"],
+                    email=claim_text(member.get("email")),
                     roles=_role_names(member.get("roles")),
                     user=user,
                     enrolled=user is not None and user.pk in enrolled,

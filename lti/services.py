@@ -56,19 +56,32 @@ class Target:
     path: str  # the page to land on, for a learner
 
 
+def _claim(claims: dict, name: str) -> dict:
+    """A claim that should be an object; anything else a platform sends reads as empty."""
+    value = claims.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def claim_text(value, length: int = 255) -> str:
+    """A claim that should be text, cut to ``length``; anything else reads as empty."""
+    return value[:length] if isinstance(value, str) else ""
+
+
 def teaches(roles: list) -> bool:
     """Whether the launch's roles teach (``TEACHING_ROLES``, full URIs or short names)."""
-    return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles or [])
+    if not isinstance(roles, list):
+        return False
+    return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
 
 
 def launch_target(claims: dict) -> Target:
     """The course (or module) a launch names: custom parameters ``course`` and ``module``
     (set by a deep link), else the course page its target_link_uri points to."""
-    custom = claims.get(CLAIM + "custom") or {}
+    custom = _claim(claims, CLAIM + "custom")
     course_slug = custom.get("course")
     path = ""
     if not course_slug:
-        path = urlsplit(claims.get(CLAIM + "target_link_uri") or "").path
+        path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
         try:
             # Only a path of this site ("//elsewhere" would be another site's address).
             match = None if path.startswith("//") else resolve(path)
@@ -77,12 +90,12 @@ def launch_target(claims: dict) -> Target:
         course_slug = match and (match.kwargs.get("course_slug") or match.kwargs.get("slug"))
         if not course_slug or match.url_name == "lti_launch":
             raise LaunchRefused(_("This activity does not name a Courseware course."))
-    course = Course.objects.filter(slug=course_slug).first()
+    course = Course.objects.filter(slug=claim_text(course_slug)).first()
     if course is None:
         raise LaunchRefused(_("The course this activity opens is not on Courseware."))
     module = None
     if custom.get("module"):
-        module = Module.objects.filter(course=course, slug=custom["module"]).first()
+        module = Module.objects.filter(course=course, slug=claim_text(custom["module"])).first()
         if module is None:
             raise LaunchRefused(_("The module this activity opens is not in the course."))
     if not path or module is not None:
@@ -93,7 +106,7 @@ def launch_target(claims: dict) -> Target:
 def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     """The account linked to the platform's user (``sub``), made on the first launch, with
     the name and e-mail the platform sends kept up to date. Never matched by e-mail."""
-    sub = claims.get("sub")
+    sub = claim_text(claims.get("sub"))
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
     User = get_user_model()
@@ -110,33 +123,36 @@ def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
             user.save()
             account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
         user = account.user
-        user.first_name = (claims.get("given_name") or "")[:150]
-        user.last_name = (claims.get("family_name") or "")[:150]
-        user.email = (claims.get("email") or "")[:254]
+        user.first_name = claim_text(claims.get("given_name"), 150)
+        user.last_name = claim_text(claims.get("family_name"), 150)
+        user.email = claim_text(claims.get("email"), 254)
         user.save(update_fields=["first_name", "last_name", "email"])
     return account
 
 
 def link_record(*, platform: Platform, claims: dict, target: Target) -> ResourceLink | None:
     """Keep the platform's resource link, with its gradebook column and roster, if any."""
-    resource = claims.get(CLAIM + "resource_link") or {}
-    if not resource.get("id"):
+    resource = _claim(claims, CLAIM + "resource_link")
+    if not claim_text(resource.get("id")):
         return None
-    context = claims.get(CLAIM + "context") or {}
-    ags = claims.get(AGS_CLAIM) or {}
-    nrps = claims.get(NRPS_CLAIM) or {}
+    context = _claim(claims, CLAIM + "context")
+    ags = _claim(claims, AGS_CLAIM)
+    nrps = _claim(claims, NRPS_CLAIM)
+    scopes = ags.get("scope")
     link, _created = ResourceLink.objects.update_or_create(
         platform=platform,
-        resource_link_id=resource["id"],
+        resource_link_id=claim_text(resource["id"]),
         defaults={
-            "title": (resource.get("title") or "")[:255],
-            "context_id": (context.get("id") or "")[:255],
-            "context_title": (context.get("title") or context.get("label") or "")[:255],
+            "title": claim_text(resource.get("title")),
+            "context_id": claim_text(context.get("id")),
+            "context_title": claim_text(context.get("title")) or claim_text(context.get("label")),
             "course": target.course,
             "module": target.module,
-            "lineitem_url": ags.get("lineitem") or "",
-            "ags_scopes": ags.get("scope") or [],
-            "memberships_url": nrps.get("context_memberships_url") or "",
+            "lineitem_url": claim_text(ags.get("lineitem"), 1024),
+            "ags_scopes": [s for s in scopes if isinstance(s, str)]
+            if isinstance(scopes, list)
+            else [],
+            "memberships_url": claim_text(nrps.get("context_memberships_url"), 1024),
             "updated_at": timezone.now(),
         },
     )

@@ -226,3 +226,21 @@ def test_an_address_of_another_site_names_no_course(test_platform, course):
         Client(), target="http://testserver//evil.example/courses/diplomacy/"
     )
     _refused(response, "does not name a Courseware course")
+
+
+def test_claims_of_the_wrong_shape_are_read_as_missing(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(),
+        target=COURSE_PAGE,
+        given_name=["Lena"],
+        **{
+            CLAIM + "custom": "course=diplomacy",
+            CLAIM + "context": ["context-1"],
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "scope": "all",
+                "lineitem": 7,
+            },
+        },
+    )
+    assert response["Location"] == "/courses/diplomacy/"
+    assert PlatformAccount.objects.get().user.first_name == ""

@@ -58,3 +58,15 @@ def test_a_platform_that_does_not_answer_leaves_the_page_with_a_warning(test_pla
     page = instructor.get("/teach/diplomacy/roster/")
     assert page.status_code == 200
     assert "The platform did not give its roster" in page.content.decode()
+
+
+def test_members_of_the_wrong_shape_are_left_out(test_platform, instructor):
+    test_platform.members = [
+        "moodle-user-7",
+        {"name": "No id"},
+        {**_member("moodle-user-9", ""), "name": ["Sam"], "roles": "Learner"},
+    ]
+    page = instructor.get("/teach/diplomacy/roster/")
+    assert page.status_code == 200
+    [roster] = page.context["contexts"]
+    assert [m.name for m in roster.members] == ["moodle-user-9"]
