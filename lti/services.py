@@ -43,6 +43,8 @@ SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 TEACHING_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
 # A score that could not be sent is tried again after 1, 2, 4… minutes, at most this far apart.
 LONGEST_WAIT = timedelta(hours=6)
+# How long a run holds a score it is sending (longer than the platform's timeout).
+SENDING_LEASE = timedelta(minutes=5)
 
 
 class LaunchRefused(Exception):
@@ -269,6 +271,12 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     down: set[int] = set()  # platforms that failed in this run: their other scores wait
     for score in due:
         if score.graded.link.platform_id in down:
+            continue
+        # Taken for a while, so that a run on another host does not send it too.
+        taken = PendingScore.objects.filter(
+            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=now
+        ).update(next_try_at=now + SENDING_LEASE)
+        if not taken:
             continue
         try:
             _post(score, connectors)

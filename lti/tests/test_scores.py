@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assessments.models import GradeChange
 from assessments.tests.test_regrade import fix_key
+from lti import services
 from lti.models import PendingScore
 from lti.services import scores_send
 from lti.tests.platform import CLAIM
@@ -209,3 +210,21 @@ def test_written_answers_wait_for_the_instructor_then_their_grade_is_sent(
     scores_send(now=now)
     last = test_platform.scores[-1]
     assert (last["gradingProgress"], last["scoreGiven"]) == ("FullyGraded", 100)
+
+
+def test_a_score_being_sent_is_not_sent_by_a_run_on_another_host(
+    test_platform, launched, module, take_quiz, monkeypatch
+):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    other_runs = []
+    post = services._post
+
+    def post_while_another_host_runs(score, connectors):
+        other_runs.append(scores_send(now=now))
+        post(score, connectors)
+
+    monkeypatch.setattr(services, "_post", post_while_another_host_runs)
+    assert scores_send(now=now).sent == 1
+    assert other_runs == [services.Sent(sent=0, failed=0)]
+    assert len(test_platform.scores) == 1
