@@ -81,6 +81,20 @@ class PlainTextMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
+class ReadOnlyMixin:
+    """What the site writes itself (learners' records, what other systems send): read in
+    the admin, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class CourseScopedAdmin(ScopedChoicesMixin, PlainTextMixin, admin.ModelAdmin):
     """An admin that shows a non-superuser only the objects of the courses they teach.
 

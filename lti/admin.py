@@ -2,22 +2,13 @@ from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lessons.admin import PlainTextMixin
+from lessons.admin import PlainTextMixin, ReadOnlyMixin
 from lti.models import Deployment, PendingScore, Platform, PlatformAccount
 
 
-class ReadOnlyAdmin(PlainTextMixin, admin.ModelAdmin):
-    """What launches and the score queue write: read here, never edited by hand. Only
-    superusers see the platforms' pages: the Instructors group has no permission on them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, PlainTextMixin, admin.ModelAdmin):
+    """What launches and the score queue write. Only superusers see the platforms' pages:
+    the Instructors group has no permission on them."""
 
 
 class DeploymentInline(PlainTextMixin, admin.TabularInline):

@@ -13,7 +13,7 @@ from django.urls import path
 
 from assessments.admin import CourseZipForm
 from assessments.course_io import course_zip_extract
-from lessons.admin import CourseScopedAdmin
+from lessons.admin import CourseScopedAdmin, ReadOnlyMixin
 from lessons.course_folder import COURSE_FILE, CourseFormatError, located
 from lessons.models import Course
 from progress.import_plan import ImportPlan, course_import_plan
@@ -26,17 +26,8 @@ from progress.pending_imports import (
 from progress.records import course_records_zip
 
 
-class ReadOnlyAdmin(CourseScopedAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, CourseScopedAdmin):
     """Learners' records: visible to their course's instructors, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Enrollment)
