@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "lessons",
     "assessments",
     "progress",
+    # Learning platforms launching Courseware over LTI 1.3 (lti/): above progress, which
+    # it listens to through progress.signals.
+    "lti",
     # Last: its admin module composes the pages that gather parts of every app above.
     "courseware",
     # xAPI statements to a Learning Record Store: hears the apps' events

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 
 from courseware import accounts, health, media
 from courseware.admin import view_on_site
+from lti.urls import teach_urlpatterns as lti_teach_urlpatterns
 from xapi.views import my_data
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teach/", include("progress.urls_teach")),
+    path("teach/", include(lti_teach_urlpatterns)),
+    path("lti/", include("lti.urls")),
     # The learner's records (progress) and the statements sent about them (xapi).
     path("dashboard/my-data.json", my_data, name="my_data"),
     path("", include("progress.urls")),

@@ -82,9 +82,10 @@ class PlainTextMixin:
 
 
 class ReadOnlyMixin:
-    """Records nobody edits by hand: shown in the admin, never added, changed or deleted."""
+    """What the site writes itself (learners' records, what other systems send): read in
+    the admin, never added, edited or deleted by hand."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -38,6 +38,7 @@ from progress.selectors import (
     quiz_is_open,
     quiz_progress,
 )
+from progress.signals import results_changed
 
 
 class ProgressError(Exception):
@@ -122,7 +123,8 @@ def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> 
                 course_id=course.pk,
                 lesson_id=lesson.pk,
             )
-    course_completion_check(learner=learner, course=course, now=now)
+        course_completion_check(learner=learner, course=course, now=now)
+        results_changed.send(sender=LessonCompletion, learner=learner, course=course, now=now)
     return completion
 
 
@@ -153,8 +155,9 @@ def quiz_attempt_start(
         learner=learner, quiz=quiz, submitted_at__isnull=True, deadline__lt=now
     ).first()
     if expired is not None:
-        attempt_submit(attempt=expired, now=now, auto=True)
-        course_completion_check(learner=learner, course=course, now=now)
+        attempt_result_follow_up(
+            attempt=attempt_submit(attempt=expired, now=now, auto=True), now=now
+        )
     attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
     _touch(learner=learner, course_id=course.pk, now=now)
     return attempt
@@ -211,8 +214,7 @@ def quiz_response_save(
     try:
         return response_save(attempt=attempt, slot=slot, answer=answer, now=now, response=response)
     except AttemptClosed as closed:
-        submitted = closed.attempt
-        course_completion_check(learner=submitted.learner, course=submitted.quiz.course, now=now)
+        attempt_result_follow_up(attempt=closed.attempt, now=now)
         raise
 
 
@@ -224,9 +226,11 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
     """
     now = now or timezone.now()
     _attempt_on_line(attempt)
-    submitted = attempt_submit(attempt=attempt, now=now)
-    _touch(learner=submitted.learner, course_id=submitted.quiz.course_id, now=now)
-    attempt_result_follow_up(attempt=submitted, now=now)
+    # One transaction, so that what listens to ``results_changed`` commits with the result.
+    with transaction.atomic():
+        submitted = attempt_submit(attempt=attempt, now=now)
+        _touch(learner=submitted.learner, course_id=submitted.quiz.course_id, now=now)
+        attempt_result_follow_up(attempt=submitted, now=now)
     return submitted
 
 
@@ -234,9 +238,13 @@ def attempt_result_follow_up(*, attempt: Attempt, now: datetime | None = None) -
     """What an attempt's result earns, after it is submitted or its grade changes: a pass
     may complete the module and the course, and issue the certificate (once: a second pass,
     or a grade changed again, issues nothing more). An attempt awaiting grading, or not
-    passed, earns nothing yet; a certificate already issued stays."""
+    passed, earns nothing yet; a certificate already issued stays. Then ``results_changed``
+    tells whoever listens (a learning platform's gradebook) that the result may have moved."""
+    now = now or timezone.now()
+    course = attempt.quiz.course
     if attempt.passed:  # only a pass can complete a course
-        course_completion_check(learner=attempt.learner, course=attempt.quiz.course, now=now)
+        course_completion_check(learner=attempt.learner, course=course, now=now)
+    results_changed.send(sender=Attempt, learner=attempt.learner, course=course, now=now)
 
 
 def quiz_response_grade(
@@ -253,17 +261,18 @@ def quiz_response_grade(
     """An instructor grades a written answer or overrides a grade
     (``assessments.grades.response_grade``); what the attempt's new result earns follows."""
     now = now or timezone.now()
-    change = response_grade(
-        response=response,
-        score=score,
-        by=by,
-        source=source,
-        expected_version=expected_version,
-        feedback=feedback,
-        reason=reason,
-        now=now,
-    )
-    attempt_result_follow_up(attempt=change.response.attempt, now=now)
+    with transaction.atomic():
+        change = response_grade(
+            response=response,
+            score=score,
+            by=by,
+            source=source,
+            expected_version=expected_version,
+            feedback=feedback,
+            reason=reason,
+            now=now,
+        )
+        attempt_result_follow_up(attempt=change.response.attempt, now=now)
     return change
 
 
@@ -305,12 +314,8 @@ def quiz_attempts_expired_submit(
     if course is not None:
         among &= Q(quiz__course=course)
     submitted = attempts_expired_submit(now=now, among=among)
-    checked = set()
     for attempt in submitted.submitted:
-        key = (attempt.learner_id, attempt.quiz.course_id)
-        if key not in checked:
-            checked.add(key)
-            course_completion_check(learner=attempt.learner, course=attempt.quiz.course, now=now)
+        attempt_result_follow_up(attempt=attempt, now=now)
     return submitted
 
 

@@ -27,6 +27,7 @@ from assessments.models import Quiz
 from assessments.services import quiz_override_grant
 from courseware.roles import INSTRUCTORS
 from lessons.models import Course, Status
+from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
 from tests.factories import LessonFactory, UserFactory, course_with_modules
@@ -139,6 +140,7 @@ ARGS: dict[str, Callable[[SimpleNamespace], dict]] = {
     },
     "reset link": lambda w: {"uidb64": "MQ", "token": "set-password"},
     "regrade": lambda w: {"course_slug": w.course.slug, "question_id": w.question.pk},
+    "ticket": lambda w: {"ticket": "never-issued"},
 }
 
 
@@ -272,6 +274,23 @@ SITE = [
     # The dry run; a POST without what was corrected is refused, nothing regraded.
     Row("teach_question_regrade",   "regrade", get="login 403 403   403   403   200   200",
                                              post="login 403   403   403   403   400   400"),
+    # The platforms' rosters of the course (lti/).
+    Row("teach_roster",             "taught", get="login 403  403   403   403   200   200",
+                                             post="login 403   403   403   403   200   200"),
+    # LTI: what learning platforms call. The tool's public keys are public; a login or
+    # launch without a registered platform's signed request is refused with a page (the
+    # launch and the deep-linking form are CSRF-exempt: the signed id_token protects them);
+    # a ticket to open a framed launch in a window is good once, and this one never was.
+    Row("lti_jwks",                 "",      get="200   200   200   200   200   200   200",
+                                             post="405   405   405   405   405   405   405"),
+    Row("lti_login",                "",      get="403   403   403   403   403   403   403",
+                                             post="403   403   403   403   403   403   403"),
+    Row("lti_launch",               "",      get="405   405   405   405   405   405   405",
+                                             post="403   403   403   403   403   403   403"),
+    Row("lti_continue",             "ticket", get="410  410   410   410   410   410   410",
+                                             post="405   405   405   405   405   405   405"),
+    Row("lti_deep_link",            "",      get="405   405   405   405   405   405   405",
+                                             post="403   403   403   403   403   403   403"),
     # Accounts. Signing up again while logged in goes to the dashboard.
     Row("signup",                   "",      get="200   302   302   302   302   302   302",
                                              post="200   302   302   302   302   302   302"),
@@ -309,6 +328,10 @@ ADMIN_MODELS = {
     "progress.lessoncompletion": "record", "progress.certificate": "record",
     # The xAPI statements waiting for the LRS, or sent: operators only, read-only.
     "xapi.outboxstatement": "outbox",
+    # Learning platforms: registered by administrators; what launches and the score queue
+    # write is read there, never edited.
+    "lti.platform": "platform",
+    "lti.platformaccount": "platform record", "lti.pendingscore": "platform record",
 }  # fmt: skip
 
 # fmt: off
@@ -342,6 +365,32 @@ ADMIN_PAGES = {
                                  "login login login login 403   403   200"),
     ("login log", "object"):    ("login login login login 302   302   302",
                                  "login login login login 302   302   302"),
+    # A platform whose users launched keeps its accounts: deleting it is refused (the
+    # admin's page that lists what protects it).
+    ("platform", "changelist"): ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("platform", "add"):        ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("platform", "change"):     ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("platform", "delete"):     ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("platform", "history"):    ("login login login login 403   403   200",
+                                 "login login login login 403   403   200"),
+    ("platform", "object"):     ("login login login login 302   302   302",
+                                 "login login login login 302   302   302"),
+    ("platform record", "changelist"): ("login login login login 403   403   200",
+                                        "login login login login 403   403   200"),
+    ("platform record", "add"):     ("login login login login 403   403   403",
+                                     "login login login login 403   403   403"),
+    ("platform record", "change"):  ("login login login login 403   403   200",
+                                     "login login login login 403   403   403"),
+    ("platform record", "delete"):  ("login login login login 403   403   403",
+                                     "login login login login 403   403   403"),
+    ("platform record", "history"): ("login login login login 403   403   200",
+                                     "login login login login 403   403   200"),
+    ("platform record", "object"):  ("login login login login 302   302   302",
+                                     "login login login login 302   302   302"),
     ("content", "changelist"):  ("login login login login 200   200   200",
                                  "login login login login 200   200   200"),
     ("content", "add"):         ("login login login login 200   200   200",
@@ -491,7 +540,38 @@ def _admin_object(world, label: str):
         )[0],
         "axes.accesslog": lambda: AccessLog.objects.get_or_create(**LOGIN)[0],
         "axes.accessfailurelog": lambda: AccessFailureLog.objects.get_or_create(**LOGIN)[0],
+        "lti.platform": lambda: _platform_score(world).graded.link.platform,
+        "lti.platformaccount": lambda: _platform_score(world).graded.account,
+        "lti.pendingscore": lambda: _platform_score(world),
     }[label]()
+
+
+def _platform_score(world) -> PendingScore:
+    """A score waiting for a platform's gradebook, with its platform, link and account."""
+    found = PendingScore.objects.first()
+    if found is not None:
+        return found
+    platform = Platform.objects.create(
+        issuer="https://moodle.example.org",
+        client_id="courseware",
+        auth_login_url="https://moodle.example.org/mod/lti/auth.php",
+        auth_token_url="https://moodle.example.org/mod/lti/token.php",
+        keyset_url="https://moodle.example.org/mod/lti/certs.php",
+    )
+    link = ResourceLink.objects.create(
+        platform=platform,
+        resource_link_id="7",
+        course=world.course,
+        lineitem_url="https://moodle.example.org/li",
+    )
+    account = PlatformAccount.objects.create(platform=platform, sub="42", user=world.owner)
+    return PendingScore.objects.create(
+        graded=GradedLearner.objects.create(link=link, account=account),
+        activity=PendingScore.Activity.COMPLETED,
+        grading=PendingScore.Grading.FULLY_GRADED,
+        changed_at=world.certificate.issued_at,
+        next_try_at=world.certificate.issued_at,
+    )
 
 
 # A failed login as django-axes records it.

@@ -1,0 +1,300 @@
+"""What a launch does in Courseware, and the scores that go back to the platform.
+
+pylti1p3 checks the launch (signature, issuer, client, deployment, nonce, state, expiry);
+these functions take the checked claims and do the product's part: the account linked to
+the platform's user, the enrolment or the right to teach, the page to land on, the link
+whose gradebook column gets the learner's score.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.grade import Grade
+from pylti1p3.service_connector import ServiceConnector
+
+from courseware.roles import instructors_group
+from lessons.models import Course, Module
+from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
+from lti.scores import score_of
+from lti.tool import PlatformSession, registration
+from progress.selectors import course_progress_for_learner
+from progress.services import ProgressError, enrollment_create
+
+logger = logging.getLogger(__name__)
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+# The LTI roles (membership, institution or system) that teach: an instructor of the
+# platform's course, its content developer, an administrator.
+TEACHING_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
+# A score that could not be sent is tried again after 1, 2, 4… minutes, at most this far apart.
+LONGEST_WAIT = timedelta(hours=6)
+# How long a run holds a score it is sending (longer than the platform's timeout).
+SENDING_LEASE = timedelta(minutes=5)
+
+
+class LaunchRefused(Exception):
+    """A checked launch Courseware cannot serve; the message is for the person launching."""
+
+
+@dataclass(frozen=True)
+class Target:
+    course: Course
+    module: Module | None
+    path: str  # the page to land on, for a learner
+
+
+def _claim(claims: dict, name: str) -> dict:
+    """A claim that should be an object; anything else a platform sends reads as empty."""
+    value = claims.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def claim_text(value, length: int = 255) -> str:
+    """A claim that should be text, cut to ``length``; anything else reads as empty."""
+    return value[:length] if isinstance(value, str) else ""
+
+
+def teaches(roles: list) -> bool:
+    """Whether the launch's roles teach (``TEACHING_ROLES``, full URIs or short names)."""
+    if not isinstance(roles, list):
+        return False
+    return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
+
+
+def launch_target(claims: dict) -> Target:
+    """The course (or module) a launch names: custom parameters ``course`` and ``module``
+    (set by a deep link), else the course page its target_link_uri points to."""
+    custom = _claim(claims, CLAIM + "custom")
+    course_slug = custom.get("course")
+    path = ""
+    if not course_slug:
+        path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
+        try:
+            # Only a path of this site ("//elsewhere" would be another site's address).
+            match = None if path.startswith("//") else resolve(path)
+        except Resolver404:
+            match = None
+        course_slug = match and (match.kwargs.get("course_slug") or match.kwargs.get("slug"))
+        if not course_slug or match.url_name == "lti_launch":
+            raise LaunchRefused(_("This activity does not name a Courseware course."))
+    course = Course.objects.filter(slug=claim_text(course_slug)).first()
+    if course is None:
+        raise LaunchRefused(_("The course this activity opens is not on Courseware."))
+    module = None
+    if custom.get("module"):
+        module = Module.objects.filter(course=course, slug=claim_text(custom["module"])).first()
+        if module is None:
+            raise LaunchRefused(_("The module this activity opens is not in the course."))
+    if not path or module is not None:
+        path = course.get_absolute_url() + (f"#module-{module.slug}" if module else "")
+    return Target(course=course, module=module, path=path)
+
+
+def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
+    """The account linked to the platform's user (``sub``), made on the first launch, with
+    the name and e-mail the platform sends kept up to date. Never matched by e-mail."""
+    sub = claim_text(claims.get("sub"))
+    if not sub:
+        raise LaunchRefused(_("The platform did not say who is launching."))
+    User = get_user_model()
+    with transaction.atomic():
+        account = (
+            PlatformAccount.objects.select_related("user")
+            .filter(platform=platform, sub=sub)
+            .first()
+        )
+        if account is None:
+            digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
+            user = User(username=f"lti-{digest}")
+            user.set_unusable_password()
+            user.save()
+            account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+        user = account.user
+        user.first_name = claim_text(claims.get("given_name"), 150)
+        user.last_name = claim_text(claims.get("family_name"), 150)
+        user.email = claim_text(claims.get("email"), 254)
+        user.save(update_fields=["first_name", "last_name", "email"])
+    return account
+
+
+def link_record(*, platform: Platform, claims: dict, target: Target) -> ResourceLink | None:
+    """Keep the platform's resource link, with its gradebook column and roster, if any."""
+    resource = _claim(claims, CLAIM + "resource_link")
+    if not claim_text(resource.get("id")):
+        return None
+    context = _claim(claims, CLAIM + "context")
+    ags = _claim(claims, AGS_CLAIM)
+    nrps = _claim(claims, NRPS_CLAIM)
+    scopes = ags.get("scope")
+    link, _created = ResourceLink.objects.update_or_create(
+        platform=platform,
+        resource_link_id=claim_text(resource["id"]),
+        defaults={
+            "title": claim_text(resource.get("title")),
+            "context_id": claim_text(context.get("id")),
+            "context_title": claim_text(context.get("title")) or claim_text(context.get("label")),
+            "course": target.course,
+            "module": target.module,
+            "lineitem_url": claim_text(ags.get("lineitem"), 1024),
+            "ags_scopes": [s for s in scopes if isinstance(s, str)]
+            if isinstance(scopes, list)
+            else [],
+            "memberships_url": claim_text(nrps.get("context_memberships_url"), 1024),
+            "updated_at": timezone.now(),
+        },
+    )
+    return link
+
+
+def launch_accept(*, platform: Platform, claims: dict) -> tuple:
+    """A resource link launch: the user signed in, enrolled (a learner) or teaching the
+    course (an instructor), and the page to land on. Returns ``(user, path)``."""
+    target = launch_target(claims)
+    with transaction.atomic():
+        account = account_for_launch(platform=platform, claims=claims)
+        user = account.user
+        if not user.is_active:
+            raise LaunchRefused(_("This Courseware account is closed."))
+        link = link_record(platform=platform, claims=claims, target=target)
+        if teaches(claims.get(CLAIM + "roles")):
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            user.groups.add(instructors_group())
+            target.course.instructors.add(user)
+            return user, reverse("teach_course", args=[target.course.slug])
+        try:
+            enrollment_create(learner=user, course=target.course)
+        except ProgressError:
+            raise LaunchRefused(_("This course is not open yet.")) from None
+        if link is not None and link.lineitem_url and SCORE_SCOPE in link.ags_scopes:
+            _graded, created = GradedLearner.objects.get_or_create(link=link, account=account)
+            if created:  # what the learner did before this link existed counts too
+                scores_queue(learner=user, course=target.course, now=timezone.now())
+    return user, target.path
+
+
+# --- Scores to the platforms' gradebooks ------------------------------------------------
+
+
+def scores_queue(*, learner, course: Course, now: datetime) -> int:
+    """Queue the learner's score for every gradebook column that follows them in
+    ``course``, replacing one still waiting. Runs in the caller's transaction."""
+    graded = list(
+        GradedLearner.objects.filter(account__user=learner, link__course=course).select_related(
+            "link__module"
+        )
+    )
+    if not graded:
+        return 0
+    progress = course_progress_for_learner(learner=learner, course=course)
+    for one in graded:
+        score = score_of(progress, one.link.module)
+        values = {
+            "score_given": score.given,
+            "score_maximum": score.maximum,
+            "activity": score.activity,
+            "grading": score.grading,
+            "changed_at": now,
+            "next_try_at": now,
+        }
+        waiting = PendingScore.objects.select_for_update().filter(graded=one, sent_at=None).first()
+        if waiting is None:
+            PendingScore.objects.create(graded=one, **values)
+        else:
+            for field, value in values.items():
+                setattr(waiting, field, value)
+            waiting.version += 1
+            waiting.save()
+    return len(graded)
+
+
+@dataclass
+class Sent:
+    sent: int = 0
+    failed: int = 0
+
+
+def _grade(score: PendingScore) -> Grade:
+    grade = (
+        Grade()
+        .set_user_id(score.graded.account.sub)
+        .set_score_maximum(float(score.score_maximum))
+        .set_activity_progress(score.activity)
+        .set_grading_progress(score.grading)
+        .set_timestamp(score.changed_at.isoformat())
+    )
+    if score.score_given is not None:
+        grade.set_score_given(float(score.score_given))
+    return grade
+
+
+def _post(score: PendingScore, connectors: dict) -> None:
+    link = score.graded.link
+    platform = link.platform
+    if platform.pk not in connectors:
+        connectors[platform.pk] = ServiceConnector(registration(platform), PlatformSession())
+    service = AssignmentsGradesService(
+        connectors[platform.pk], {"scope": link.ags_scopes, "lineitem": link.lineitem_url}
+    )
+    service.put_grade(_grade(score))
+
+
+def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
+    """Send the scores due, oldest first. A platform that is down or refuses is tried again
+    later, each time after twice as long (at most LONGEST_WAIT), and its other scores wait
+    for the next run; no lock is held while waiting for a platform, so learners' work never
+    waits on it."""
+    now = now or timezone.now()
+    outcome = Sent()
+    connectors: dict = {}
+    due = (
+        PendingScore.objects.filter(sent_at=None, next_try_at__lte=now)
+        .select_related("graded__account", "graded__link__platform")
+        .order_by("next_try_at", "pk")[:limit]
+    )
+    down: set[int] = set()  # platforms that failed in this run: their other scores wait
+    for score in due:
+        if score.graded.link.platform_id in down:
+            continue
+        # Taken for a while, so that a run on another host does not send it too.
+        taken = PendingScore.objects.filter(
+            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=now
+        ).update(next_try_at=now + SENDING_LEASE)
+        if not taken:
+            continue
+        try:
+            _post(score, connectors)
+        except (LtiException, LtiServiceException, requests.RequestException, ValueError) as error:
+            # One timeout per platform and run, not one per score: the timer's other job
+            # (the expiry of attempts) must not wait on a platform that is down.
+            down.add(score.graded.link.platform_id)
+            outcome.failed += 1
+            tries = score.tries + 1
+            wait = min(timedelta(minutes=2 ** (tries - 1)), LONGEST_WAIT)
+            PendingScore.objects.filter(pk=score.pk, sent_at=None).update(
+                tries=tries, next_try_at=now + wait, last_error=str(error)[:2000]
+            )
+            logger.warning("lti score %s not sent (try %s): %s", score.pk, tries, error)
+            continue
+        # Marked sent only if no newer score replaced it meanwhile: that one goes next run.
+        PendingScore.objects.filter(pk=score.pk, version=score.version).update(
+            sent_at=timezone.now()
+        )
+        outcome.sent += 1
+    return outcome

@@ -1,0 +1,113 @@
+"""Deep Linking: the platform's instructor picks a course or module; the tool answers with
+a signed response the platform can check against the tool's published key."""
+
+import jwt
+import pytest
+from django.test import Client
+
+from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER
+from lti.tool import tool_jwks
+from tests.factories import course_with_modules
+
+pytestmark = pytest.mark.django_db
+
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(modules=2, lessons=1, slug="diplomacy", title="Military diplomacy")
+
+
+def _deep_link_launch(test_platform, client, roles=(INSTRUCTOR,)):
+    return test_platform.launch(
+        client,
+        target="http://testserver/lti/launch/",
+        **{
+            CLAIM + "message_type": "LtiDeepLinkingRequest",
+            CLAIM + "roles": list(roles),
+            CLAIM + "resource_link": None,
+            DL + "deep_linking_settings": {
+                "deep_link_return_url": f"{test_platform.url}/deep-links/return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "data": "platform-opaque-7",
+            },
+        },
+    )[0]
+
+
+def test_an_instructor_picks_a_module_and_the_platform_gets_a_signed_link(test_platform, course):
+    client = Client()
+    picker = _deep_link_launch(test_platform, client)
+    assert picker.status_code == 200
+    assert "X-Frame-Options" not in picker  # shown in the platform's frame
+    page = picker.content.decode()
+    module = course.modules.order_by("position").last()
+    assert "Military diplomacy" in page and f"Module: {module.title}" in page
+
+    returned = client.post(
+        "/lti/deep-link/",
+        {"launch_id": picker.context["launch_id"], "target": f"module:{module.pk}"},
+    )
+
+    assert returned.status_code == 200
+    assert f"{test_platform.url}/deep-links/return" in returned.content.decode()
+    assert f"form-action 'self' {test_platform.url}" in returned["Content-Security-Policy"]
+    token = returned.context["jwt"]
+    key = jwt.PyJWKSet.from_dict(tool_jwks()).keys[0]
+    assert jwt.get_unverified_header(token)["kid"] == key.key_id
+    message = jwt.decode(token, key.key, algorithms=["RS256"], audience=test_platform.issuer)
+    assert message["iss"] == test_platform.client_id
+    assert message[CLAIM + "message_type"] == "LtiDeepLinkingResponse"
+    assert message[CLAIM + "deployment_id"] == test_platform.deployment_id
+    assert message[DL + "data"] == "platform-opaque-7"
+    [item] = message[DL + "content_items"]
+    assert item["type"] == "ltiResourceLink"
+    assert item["url"] == "http://testserver/courses/diplomacy/"
+    assert item["custom"] == {"course": "diplomacy", "module": module.slug}
+    assert item["lineItem"]["scoreMaximum"] == 100
+    assert item["title"] == f"Military diplomacy: {module.title}"
+
+    again = client.post(
+        "/lti/deep-link/",
+        {"launch_id": picker.context["launch_id"], "target": f"module:{module.pk}"},
+    )
+    assert again.status_code == 403  # a pick is returned once
+
+
+def test_a_pick_of_nothing_shows_the_page_again(test_platform, course):
+    client = Client()
+    picker = _deep_link_launch(test_platform, client)
+    again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
+    assert again.status_code == 400
+    assert "Choose a course or a module." in again.content.decode()
+
+
+def test_a_learner_cannot_add_an_activity(test_platform, course):
+    response = _deep_link_launch(test_platform, Client(), roles=(LEARNER,))
+    assert response.status_code == 403
+    assert "Only instructors can add Courseware" in response.content.decode()
+
+
+def test_a_made_up_launch_id_is_refused(client):
+    response = client.post(
+        "/lti/deep-link/", {"launch_id": "lti1p3-launch-x", "target": "course:1"}
+    )
+    assert response.status_code == 403
+    assert "This page has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize("courses", [1, 3])
+def test_the_picker_reads_the_courses_and_their_modules_at_once(
+    test_platform, course, courses, django_assert_num_queries
+):
+    for n in range(1, courses):
+        course_with_modules(modules=3, lessons=1, slug=f"course-{n}")
+    client = Client()
+    picker = _deep_link_launch(test_platform, client)
+    # The launch kept, its platform, the tool's key; the courses, their modules.
+    with django_assert_num_queries(5):
+        again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
+    # Each course, and each of its modules: 2 in the first, 3 in the others.
+    assert again.content.decode().count('name="target"') == 3 + 4 * (courses - 1)

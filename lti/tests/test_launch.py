@@ -1,0 +1,246 @@
+"""Full launches from the test platform: login, signed id_token, landing page; and every
+way a launch can be wrong, each refused with a page that says so (never a 500)."""
+
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from lessons.selectors import course_teaches
+from lti.models import PlatformAccount
+from lti.tests.platform import CLAIM, INSTRUCTOR, rsa_key
+from progress.models import Enrollment
+from tests.factories import UserFactory, course_with_modules
+
+pytestmark = pytest.mark.django_db
+
+COURSE_PAGE = "http://testserver/courses/diplomacy/"
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(modules=2, lessons=1, slug="diplomacy", title="Military diplomacy")
+
+
+def test_a_first_launch_makes_the_linked_account_enrols_it_and_lands_on_the_course(
+    test_platform, course
+):
+    client = Client()
+    response, _ = test_platform.launch(client, target=COURSE_PAGE)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/courses/diplomacy/"
+    account = PlatformAccount.objects.get(platform=test_platform.model, sub="moodle-user-7")
+    assert account.user.get_full_name() == "Lena Marsh"
+    assert not account.user.has_usable_password()
+    assert Enrollment.objects.filter(learner=account.user, course=course).exists()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert page.context["user"] == account.user
+    assert "Military diplomacy" in page.content.decode()
+
+
+def test_a_second_launch_signs_in_the_same_account(test_platform, course):
+    test_platform.launch(Client(), target=COURSE_PAGE)
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, given_name="Helena")
+
+    assert response.status_code == 302
+    assert PlatformAccount.objects.count() == 1
+    assert get_user_model().objects.filter(first_name="Helena").count() == 1
+
+
+def test_an_account_with_the_same_e_mail_is_never_taken_over(test_platform, course):
+    existing = UserFactory(username="lena", email="lena.marsh@academy.example")
+    client = Client()
+    test_platform.launch(client, target=COURSE_PAGE)
+
+    account = PlatformAccount.objects.get()
+    assert account.user != existing
+    assert client.get("/dashboard/").context["user"] != existing
+
+
+def test_a_custom_module_parameter_lands_on_that_module(test_platform, course):
+    module = course.modules.order_by("position").last()
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/lti/launch/",
+        **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+    )
+    assert response["Location"] == f"/courses/diplomacy/#module-{module.slug}"
+
+
+def test_a_lesson_address_lands_on_that_lesson(test_platform, course):
+    lesson = course.modules.order_by("position").first().lessons.get()
+    target = f"http://testserver{lesson.get_absolute_url()}"
+    response, _ = test_platform.launch(Client(), target=target)
+    assert response["Location"] == lesson.get_absolute_url()
+
+
+def test_an_instructor_lands_in_the_instructor_area_teaching_the_course(test_platform, course):
+    client = Client()
+    response, _ = test_platform.launch(
+        client, target=COURSE_PAGE, **{CLAIM + "roles": [INSTRUCTOR]}
+    )
+
+    assert response["Location"] == "/teach/diplomacy/"
+    user = PlatformAccount.objects.get().user
+    assert course_teaches(user=user, course=course)
+    assert not Enrollment.objects.filter(learner=user).exists()
+    assert client.get("/teach/diplomacy/").status_code == 200
+    other = course_with_modules(modules=1, lessons=1, slug="other")
+    assert not course_teaches(user=user, course=other)
+
+
+def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(), target=COURSE_PAGE, headers={"Sec-Fetch-Dest": "iframe"}
+    )
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors *" in response["Content-Security-Policy"]
+    ticket = response.context["url"]
+
+    window = Client()
+    opened = window.get(ticket)
+    assert opened.status_code == 302 and opened["Location"] == "/courses/diplomacy/"
+    assert window.get("/courses/diplomacy/").context["user"] == PlatformAccount.objects.get().user
+    assert Client().get(ticket).status_code == 410  # used once
+
+
+def _refused_page(response, words: str):
+    assert 400 <= response.status_code < 500, response.status_code
+    page = response.content.decode()
+    assert "Courseware could not open this activity" in page
+    assert words in page
+    assert "_auth_user_id" not in response.wsgi_request.session  # nobody signed in
+
+
+def _refused(response, words: str):
+    _refused_page(response, words)
+    assert not PlatformAccount.objects.exists()
+    assert not Enrollment.objects.exists()
+
+
+def test_an_unknown_platform_is_refused(test_platform, course):
+    response = test_platform.login(Client(), target=COURSE_PAGE, client_id="someone-else")
+    _refused(response, "not registered with Courseware")
+
+
+def test_a_token_for_another_client_is_refused(test_platform, course):
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, aud="someone-else")
+    _refused(response, "could not be verified")
+
+
+def test_a_token_from_an_unknown_issuer_is_refused(test_platform, course):
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, iss="https://forged.example")
+    _refused(response, "could not be verified")
+
+
+def test_an_expired_token_is_refused(test_platform, course):
+    long_ago = int(time.time()) - 3600
+    response, _ = test_platform.launch(
+        Client(), target=COURSE_PAGE, iat=long_ago, exp=long_ago + 300
+    )
+    _refused(response, "expired")
+
+
+def test_a_token_without_an_expiry_is_refused(test_platform, course):
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, exp=None)
+    _refused(response, "exp")
+
+
+def test_a_replayed_token_is_refused(test_platform, course):
+    client = Client()
+    first, posted = test_platform.launch(client, target=COURSE_PAGE)
+    assert first.status_code == 302
+
+    _refused_page(Client(cookies=client.cookies).post("/lti/launch/", posted), "Invalid Nonce")
+
+
+def test_a_token_signed_with_another_key_is_refused(test_platform, course):
+    stranger = rsa_key()
+    response, _ = test_platform.launch(
+        Client(), target=COURSE_PAGE, sign=lambda claims: test_platform.sign(claims, key=stranger)
+    )
+    _refused(response, "Signature verification failed")
+
+
+def test_a_token_for_another_deployment_is_refused(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(), target=COURSE_PAGE, **{CLAIM + "deployment_id": "deployment-9"}
+    )
+    _refused(response, "deployment")
+
+
+def test_a_launch_without_the_login_state_is_refused(test_platform, course):
+    client = Client()
+    answer = test_platform.login(client, target=COURSE_PAGE)
+    nonce = answer["Location"].split("nonce=")[1].split("&")[0]
+    token = test_platform.sign(test_platform.claims(nonce=nonce, target=COURSE_PAGE))
+    stranger = Client()  # another browser: no state cookie
+    _refused(stranger.post("/lti/launch/", {"id_token": token, "state": "state-1"}), "State")
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [{}, {"id_token": "not.a.jwt", "state": "x"}, {"id_token": "a.b", "state": "x"}],
+    ids=["nothing", "garbage", "two parts"],
+)
+def test_garbage_is_refused_with_a_page(test_platform, course, posted):
+    client = Client()
+    test_platform.login(client, target=COURSE_PAGE)
+    response = client.post("/lti/launch/", posted)
+    assert response.status_code == 403
+    assert "Courseware could not open this activity" in response.content.decode()
+
+
+def test_a_platform_whose_keys_cannot_be_fetched_is_refused(test_platform, course):
+    test_platform.down = True
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+    _refused(response, "could not be verified")
+
+
+def test_an_activity_naming_no_course_is_refused(test_platform, course):
+    response, _ = test_platform.launch(Client(), target="http://testserver/courses/nowhere/")
+    _refused(response, "not on Courseware")
+
+
+def test_the_tool_publishes_its_public_key_only(client):
+    keys = client.get("/lti/jwks/").json()["keys"]
+    assert len(keys) == 1
+    assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and keys[0]["kid"]
+    assert "d" not in keys[0]  # no private part
+    assert client.get("/lti/jwks/").json() == {"keys": keys}  # made once
+
+
+def test_a_closed_account_is_not_signed_in(test_platform, course):
+    test_platform.launch(Client(), target=COURSE_PAGE)
+    PlatformAccount.objects.get().user.__class__.objects.update(is_active=False)
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+    _refused_page(response, "This Courseware account is closed.")
+
+
+def test_an_address_of_another_site_names_no_course(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(), target="http://testserver//evil.example/courses/diplomacy/"
+    )
+    _refused(response, "does not name a Courseware course")
+
+
+def test_claims_of_the_wrong_shape_are_read_as_missing(test_platform, course):
+    response, _ = test_platform.launch(
+        Client(),
+        target=COURSE_PAGE,
+        given_name=["Lena"],
+        **{
+            CLAIM + "custom": "course=diplomacy",
+            CLAIM + "context": ["context-1"],
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "scope": "all",
+                "lineitem": 7,
+            },
+        },
+    )
+    assert response["Location"] == "/courses/diplomacy/"
+    assert PlatformAccount.objects.get().user.first_name == ""

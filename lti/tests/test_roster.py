@@ -1,0 +1,72 @@
+"""Names and Role Provisioning: the platform's roster on the instructor's pages."""
+
+import pytest
+from django.test import Client
+
+from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER
+from tests.factories import course_with_modules
+
+pytestmark = pytest.mark.django_db
+
+COURSE_PAGE = "http://testserver/courses/diplomacy/"
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(modules=1, lessons=1, slug="diplomacy")
+
+
+def _member(sub, name, role=LEARNER):
+    return {"user_id": sub, "name": name, "email": f"{sub}@academy.example", "roles": [role]}
+
+
+@pytest.fixture
+def instructor(test_platform, course):
+    test_platform.launch(Client(), target=COURSE_PAGE)  # moodle-user-7 launches as a learner
+    client = Client()
+    test_platform.launch(
+        client, target=COURSE_PAGE, sub="moodle-teacher-1", **{CLAIM + "roles": [INSTRUCTOR]}
+    )
+    return client
+
+
+@pytest.mark.parametrize("others", [1, 30])
+def test_the_roster_lists_the_platforms_members_and_who_has_an_account(
+    test_platform, instructor, django_assert_num_queries, others
+):
+    test_platform.members = [
+        _member("moodle-user-7", "Lena Marsh"),
+        _member("moodle-teacher-1", "Ada Ruiz", INSTRUCTOR),
+        *(_member(f"moodle-user-{100 + n}", f"Sam Okafor {n:02}") for n in range(others)),
+    ]
+    # Session, user, course, teaching; the links; accounts and enrolments of the context.
+    with django_assert_num_queries(7):
+        page = instructor.get("/teach/diplomacy/roster/")
+
+    assert page.status_code == 200
+    members = {m.name: m for roster in page.context["contexts"] for m in roster.members}
+    assert len(members) == 2 + others
+    assert members["Lena Marsh"].enrolled
+    assert members["Ada Ruiz"].user is not None and not members["Ada Ruiz"].enrolled
+    assert members["Sam Okafor 00"].user is None
+    text = page.content.decode()
+    assert "Staff course 2026" in text and "Yes, enrolled" in text and "Not yet" in text
+
+
+def test_a_platform_that_does_not_answer_leaves_the_page_with_a_warning(test_platform, instructor):
+    test_platform.down = True
+    page = instructor.get("/teach/diplomacy/roster/")
+    assert page.status_code == 200
+    assert "The platform did not give its roster" in page.content.decode()
+
+
+def test_members_of_the_wrong_shape_are_left_out(test_platform, instructor):
+    test_platform.members = [
+        "moodle-user-7",
+        {"name": "No id"},
+        {**_member("moodle-user-9", ""), "name": ["Sam"], "roles": "Learner"},
+    ]
+    page = instructor.get("/teach/diplomacy/roster/")
+    assert page.status_code == 200
+    [roster] = page.context["contexts"]
+    assert [m.name for m in roster.members] == ["moodle-user-9"]

@@ -1,0 +1,230 @@
+"""Scores to the platform's gradebook (Assignment and Grade Services): queued with the
+change, sent by ``send_lti_scores``, retried while the platform is down, latest first."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from assessments.models import GradeChange
+from assessments.tests.test_regrade import fix_key
+from lti import services
+from lti.models import PendingScore
+from lti.services import scores_send
+from lti.tests.platform import CLAIM
+from progress.services import question_regrade, quiz_response_grade
+from tests.factories import course_with_modules, essay_question
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(db):
+    return course_with_modules(modules=2, lessons=1, slug="diplomacy")
+
+
+@pytest.fixture
+def module(course):
+    return course.modules.order_by("position").first()
+
+
+@pytest.fixture
+def launched(test_platform, course, module):
+    """A learner launched from the platform's activity opening the first module."""
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+    )
+    assert response.status_code == 302
+    test_platform.requests.clear()  # the launch fetched the platform's keys
+    return response.wsgi_request.user
+
+
+def _waiting():
+    return PendingScore.objects.filter(sent_at=None)
+
+
+def test_a_quiz_passed_is_posted_to_the_gradebook(test_platform, launched, module, take_quiz):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    assert test_platform.requests == []  # the learner waited on no platform
+
+    call_command("send_lti_scores")
+
+    [score] = test_platform.scores  # the launch's first score was replaced by this one
+    assert score["lineitem"] == "/lineitems/1/lineitem/scores"
+    assert score["userId"] == "moodle-user-7"
+    assert score["scoreGiven"] == 100 and score["scoreMaximum"] == 100
+    assert score["gradingProgress"] == "FullyGraded"
+    assert score["activityProgress"] == "InProgress"  # its lesson is still to read
+    assert not _waiting().exists()
+
+
+def test_a_platform_that_is_down_gets_the_score_later_and_once(
+    test_platform, launched, module, take_quiz
+):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    test_platform.down = True
+
+    assert scores_send(now=now).failed == 1
+    waiting = _waiting().get()
+    assert waiting.tries == 1 and waiting.next_try_at == now + timedelta(minutes=1)
+    assert "503" in waiting.last_error
+    assert scores_send(now=now + timedelta(seconds=30)).sent == 0  # not due yet
+    assert scores_send(now=now + timedelta(minutes=1)).failed == 1
+    assert _waiting().get().next_try_at == now + timedelta(minutes=3)  # waits twice as long
+
+    test_platform.down = False
+    assert scores_send(now=now + timedelta(minutes=3)).sent == 1
+    assert scores_send(now=now + timedelta(hours=1)).sent == 0
+    assert len(test_platform.scores) == 1
+    assert test_platform.scores[0]["scoreGiven"] == 100
+
+
+def test_an_instructors_override_sends_the_new_score(
+    test_platform, launched, module, take_quiz, ines
+):
+    now = timezone.now()
+    attempt = take_quiz(launched, module.quiz, now=now)
+    call_command("send_lti_scores")
+
+    response = attempt.responses.get()
+    quiz_response_grade(
+        response=response,
+        score=Decimal(0),
+        by=ines,
+        source=GradeChange.Source.OVERRIDE,
+        expected_version=0,
+        reason="Copied from a neighbour",
+        now=now + timedelta(minutes=5),
+    )
+    assert _waiting().get().score_given == 0
+    scores_send(now=now + timedelta(minutes=5))
+
+    assert [s["scoreGiven"] for s in test_platform.scores] == [100, 0]
+    assert test_platform.scores[1]["timestamp"] > test_platform.scores[0]["timestamp"]
+
+
+def test_a_newer_score_replaces_the_one_waiting(test_platform, launched, module, take_quiz):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now, right=False)
+    take_quiz(launched, module.quiz, now=now + timedelta(minutes=1))
+
+    waiting = _waiting().get()
+    assert waiting.score_given == 100
+    scores_send(now=now + timedelta(minutes=1))
+    assert [s["scoreGiven"] for s in test_platform.scores] == [100]
+
+
+def test_reading_the_modules_lessons_completes_it_in_the_gradebook(
+    test_platform, launched, module, complete_module
+):
+    complete_module(launched, module, now=timezone.now())
+    call_command("send_lti_scores")
+    assert test_platform.scores[-1]["activityProgress"] == "Completed"
+
+
+def test_a_learner_launched_from_no_gradebook_column_queues_nothing(
+    test_platform, course, module, take_quiz
+):
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": None},
+    )
+    take_quiz(response.wsgi_request.user, module.quiz, now=timezone.now())
+    assert not PendingScore.objects.exists()
+
+
+def test_a_regrade_sends_the_score_it_changed(test_platform, launched, module, take_quiz, ines):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now, right=False)
+    scores_send(now=now)
+    question = module.quiz.questions.get()
+    fix_key(question, Right=0, Wrong=100)  # the learner's answer was the right one
+
+    question_regrade(question=question, by=ines, reason="The key was wrong", now=now)
+
+    scores_send(now=now)
+    assert [s["scoreGiven"] for s in test_platform.scores] == [0, 100]
+
+
+def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module):
+    for sub in ("moodle-user-1", "moodle-user-2"):
+        test_platform.launch(  # each first launch queues the learner's score
+            Client(),
+            target="http://testserver/courses/diplomacy/",
+            sub=sub,
+            **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+        )
+    test_platform.down = True
+    test_platform.requests.clear()
+
+    assert scores_send(now=timezone.now()).failed == 1
+    assert len(test_platform.requests) == 1  # the second score did not knock again
+    assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
+
+
+def test_a_course_link_gets_the_final_exam_and_the_course_completed(
+    test_platform, course, complete_module, take_quiz
+):
+    response, _ = test_platform.launch(Client(), target="http://testserver/courses/diplomacy/")
+    learner = response.wsgi_request.user
+    now = timezone.now()
+    scores_send(now=now)
+    assert test_platform.scores[-1]["gradingProgress"] == "Pending"  # no exam taken yet
+    assert "scoreGiven" not in test_platform.scores[-1]
+
+    for module in course.modules.all():
+        complete_module(learner, module, now=now)
+    take_quiz(learner, course.quizzes.get(kind="final"), now=now)
+    scores_send(now=now)
+
+    last = test_platform.scores[-1]
+    assert (last["scoreGiven"], last["activityProgress"]) == (100, "Completed")
+
+
+def test_written_answers_wait_for_the_instructor_then_their_grade_is_sent(
+    test_platform, launched, module, take_quiz, ines
+):
+    essay_question(quiz=module.quiz, points=1)
+    now = timezone.now()
+    attempt = take_quiz(launched, module.quiz, now=now)
+    scores_send(now=now)
+    assert test_platform.scores[-1]["gradingProgress"] == "PendingManual"
+
+    essay = attempt.responses.get(score=None)
+    quiz_response_grade(
+        response=essay,
+        score=Decimal(1),
+        by=ines,
+        source=GradeChange.Source.GRADED,
+        expected_version=0,
+        now=now,
+    )
+    scores_send(now=now)
+    last = test_platform.scores[-1]
+    assert (last["gradingProgress"], last["scoreGiven"]) == ("FullyGraded", 100)
+
+
+def test_a_score_being_sent_is_not_sent_by_a_run_on_another_host(
+    test_platform, launched, module, take_quiz, monkeypatch
+):
+    now = timezone.now()
+    take_quiz(launched, module.quiz, now=now)
+    other_runs = []
+    post = services._post
+
+    def post_while_another_host_runs(score, connectors):
+        other_runs.append(scores_send(now=now))
+        post(score, connectors)
+
+    monkeypatch.setattr(services, "_post", post_while_another_host_runs)
+    assert scores_send(now=now).sent == 1
+    assert other_runs == [services.Sent(sent=0, failed=0)]
+    assert len(test_platform.scores) == 1

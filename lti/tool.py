@@ -1,0 +1,165 @@
+"""pylti1p3's view of Courseware: the registered platforms, the tool's key, where a launch
+keeps its nonce and state, and how the tool speaks to a platform.
+
+pylti1p3 ships a database tool configuration (``DjangoDbToolConf``); this one is over
+Courseware's own models instead, because its models keep the deployments as JSON text in
+one column (no constraint, no admin inline), keep any number of tool keys whose private
+half its admin shows and edits, and its app's migrations would sit outside the project's.
+Here the platforms, their deployments and the one tool key are the project's tables, and
+the rest is pylti1p3's.
+"""
+
+from datetime import timedelta
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config.abstract import ToolConfAbstract
+
+from lti.models import LaunchData, Platform, ToolKey
+
+# A platform that does not answer within this long is taken as down: a launch is refused
+# with a clear page, a score waits for the next run.
+PLATFORM_TIMEOUT_SECONDS = 10
+LAUNCH_DATA_SECONDS = 60 * 60
+
+
+def tool_key() -> ToolKey:
+    """The tool's key pair, made the first time it is asked for (once, whoever asks first)."""
+    key = ToolKey.objects.filter(pk=1).first()
+    if key is not None:
+        return key
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    try:
+        with transaction.atomic():
+            return ToolKey.objects.create(
+                pk=1,
+                private_key=private.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ).decode(),
+                public_key=private.public_key()
+                .public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+                .decode(),
+            )
+    except IntegrityError:  # another process made it first
+        return ToolKey.objects.get(pk=1)
+
+
+def tool_jwks() -> dict:
+    return {"keys": [Registration.get_jwk(tool_key().public_key)]}
+
+
+def registration(platform: Platform) -> Registration:
+    key = tool_key()
+    return (
+        Registration()
+        .set_issuer(platform.issuer)
+        .set_client_id(platform.client_id)
+        .set_auth_login_url(platform.auth_login_url)
+        .set_auth_token_url(platform.auth_token_url)
+        .set_auth_audience(platform.auth_audience or None)
+        .set_key_set_url(platform.keyset_url)
+        .set_tool_private_key(key.private_key)
+        .set_tool_public_key(key.public_key)
+    )
+
+
+def platform_for(iss: str, client_id: str | None) -> Platform | None:
+    """The platform ``iss`` with ``client_id``; without a client id (some login requests
+    carry none), the issuer's only registration."""
+    platforms = Platform.objects.filter(issuer=iss)
+    if client_id is not None:
+        return platforms.filter(client_id=client_id).first()
+    found = list(platforms[:2])
+    return found[0] if len(found) == 1 else None
+
+
+class ToolConf(ToolConfAbstract):
+    def check_iss_has_one_client(self, iss):
+        return False
+
+    def check_iss_has_many_clients(self, iss):
+        return True
+
+    def find_registration_by_issuer(self, iss, *args, **kwargs):
+        return self.find_registration_by_params(iss, None)
+
+    def find_registration_by_params(self, iss, client_id, *args, **kwargs):
+        platform = platform_for(iss, client_id)
+        return registration(platform) if platform else None
+
+    def find_deployment(self, iss, deployment_id):
+        return self.find_deployment_by_params(iss, deployment_id, None)
+
+    def find_deployment_by_params(self, iss, deployment_id, client_id, *args, **kwargs):
+        platform = platform_for(iss, client_id)
+        if platform is None or not platform.deployments.filter(deployment_id=deployment_id):
+            return None
+        return LtiDeployment().set_deployment_id(deployment_id)
+
+    def get_jwks(self, iss=None, client_id=None, **kwargs):
+        return tool_jwks()
+
+
+class DatabaseLaunchStorage(LaunchDataStorage):
+    """Launch data in the database, so the login and the launch may reach different app
+    servers. A nonce is used up when it is checked: the same id_token posted again is a
+    replay and is refused. No session cookie: the state cookie already ties the launch to
+    the browser that logged in."""
+
+    def get_session_cookie_name(self):
+        return None
+
+    def can_set_keys_expiration(self):
+        return True
+
+    def _live(self):
+        return LaunchData.objects.filter(expires_at__gt=timezone.now())
+
+    def get_value(self, key):
+        found = self._live().filter(key=self._prepare_key(key)).first()
+        return found.value if found else None
+
+    def set_value(self, key, value, exp=None):
+        LaunchData.objects.update_or_create(
+            key=self._prepare_key(key),
+            defaults={
+                "value": value,
+                "expires_at": timezone.now() + timedelta(seconds=exp or LAUNCH_DATA_SECONDS),
+            },
+        )
+
+    def check_value(self, key):
+        # pylti1p3 asks this of nonces only: the one who deletes it is the one who may use it.
+        deleted, _ = self._live().filter(key=self._prepare_key(key)).delete()
+        return deleted > 0
+
+    def pop_value(self, key):
+        """The value, used up (one-time tickets)."""
+        with transaction.atomic():
+            found = self._live().select_for_update().filter(key=self._prepare_key(key)).first()
+            if found is None:
+                return None
+            found.delete()
+            return found.value
+
+
+def launch_data_expired_delete() -> int:
+    return LaunchData.objects.filter(expires_at__lte=timezone.now()).delete()[0]
+
+
+class PlatformSession(requests.Session):
+    """HTTP to a platform, never waiting longer than PLATFORM_TIMEOUT_SECONDS."""
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", PLATFORM_TIMEOUT_SECONDS)
+        return super().request(*args, **kwargs)

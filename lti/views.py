@@ -1,0 +1,232 @@
+"""The tool's addresses for the platforms: its keys, the OIDC login, the launch, the
+deep-linking page, and the roster in the instructor area.
+
+A launch arrives as a cross-site POST from the platform's page, so the login, the launch
+and the deep-linking form are exempt from CSRF: what protects them is pylti1p3's check of
+the platform's signed id_token, its single-use nonce and the state cookie set at login
+(and, for the deep-linking form, the unguessable id of a checked launch, used once). The
+session cookie stays SameSite=Lax: the launch answers with a redirect, and the page it
+lands on is a same-site request that carries it. Courseware pages refuse to be framed;
+only the few launch pages meant to show inside the platform may be (docs/lti.md).
+"""
+
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.lineitem import LineItem
+
+from lessons.models import Course, Module, Status
+from lti import roster as roster_read
+from lti import services
+from lti.tool import (
+    LAUNCH_DATA_SECONDS,
+    DatabaseLaunchStorage,
+    PlatformSession,
+    ToolConf,
+    platform_for,
+    tool_jwks,
+)
+from progress.views.teach import teaches_course
+
+logger = logging.getLogger(__name__)
+
+# What a malformed or forged request can make pylti1p3 raise besides its own exceptions
+# (a body that is JSON but not an object, a claim of the wrong type): refused, never a 500.
+LAUNCH_ERRORS = (LtiException, OIDCException, ValueError, TypeError, KeyError, AttributeError)
+TICKET_SECONDS = 120
+USER_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _refused(request, reason: str, detail: str = "", status: int = 403):
+    logger.warning("lti launch refused: %s %s", reason, detail)
+    return render(request, "lti/refused.html", {"reason": reason, "detail": detail}, status=status)
+
+
+def _framable(response, *, form_to: str = ""):
+    """Let the platform show ``response`` in its frame (and post a form to ``form_to``).
+    Only pages answering a checked launch are framable: no one else can make them."""
+    response.xframe_options_exempt = True
+    response._csp_replace = {"frame-ancestors": ["*"]}
+    if form_to:
+        parts = urlsplit(form_to)
+        response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+    return response
+
+
+def _launch(request, **kwargs):
+    launch = DjangoMessageLaunch(
+        request,
+        ToolConf(),
+        launch_data_storage=DatabaseLaunchStorage(),
+        requests_session=PlatformSession(),
+        **kwargs,
+    )
+    # The audience is checked by pylti1p3 against the registered client id; an id_token
+    # without an expiry or issue time is refused.
+    launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})
+    return launch.set_launch_data_lifetime(LAUNCH_DATA_SECONDS)
+
+
+@require_GET
+def jwks(request):
+    return JsonResponse(tool_jwks())
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def oidc_login(request):
+    """Step one: the platform says who wants in; the tool sends the browser back to the
+    platform's authorisation endpoint with a fresh state (in a cookie) and nonce."""
+    login = DjangoOIDCLogin(request, ToolConf(), launch_data_storage=DatabaseLaunchStorage())
+    try:
+        return login.redirect(request.build_absolute_uri(reverse("lti_launch")))
+    except LAUNCH_ERRORS as error:
+        return _refused(
+            request, _("This learning platform is not registered with Courseware."), str(error)
+        )
+
+
+@csrf_exempt
+@require_POST
+def launch(request):
+    """Step two: the platform posts its signed id_token. Checked, it signs the learner in
+    and lands them on the course, an instructor on the course's instructor pages, or shows
+    an instructor the deep-linking page."""
+    message = _launch(request)
+    try:
+        claims = message.get_launch_data()
+        platform = platform_for(claims["iss"], message.get_client_id())
+        deep_link = message.is_deep_link_launch()
+    except LAUNCH_ERRORS as error:
+        return _refused(request, _("This launch could not be verified."), str(error))
+    if deep_link:
+        if not services.teaches(claims.get(services.CLAIM + "roles")):
+            return _refused(request, _("Only instructors can add Courseware to a course."))
+        return _framable(_deep_link_picker(request, message.get_launch_id()))
+    if not message.is_resource_launch():
+        return _refused(request, _("Courseware cannot open this kind of launch."))
+    try:
+        user, path = services.launch_accept(platform=platform, claims=claims)
+    except services.LaunchRefused as refused:
+        return _refused(request, str(refused))
+    if request.headers.get("Sec-Fetch-Dest") == "iframe":
+        # In the platform's frame the session cookie would be a third-party cookie, which
+        # browsers drop: the learner opens Courseware in a window of its own instead,
+        # with a ticket good for one use and two minutes.
+        ticket = secrets.token_urlsafe(32)
+        DatabaseLaunchStorage().set_value(
+            f"ticket-{ticket}", {"user": user.pk, "path": path}, exp=TICKET_SECONDS
+        )
+        url = reverse("lti_continue", args=[ticket])
+        return _framable(render(request, "lti/open_window.html", {"url": url}))
+    auth_login(request, user, backend=USER_BACKEND)
+    return HttpResponseRedirect(path)
+
+
+@require_GET
+def launch_continue(request, ticket: str):
+    """A launch that arrived in a frame, opened in its own window."""
+    found = DatabaseLaunchStorage().pop_value(f"ticket-{ticket}")
+    user = found and get_user_model().objects.filter(pk=found["user"], is_active=True).first()
+    if not user:
+        return _refused(
+            request,
+            _("This link has expired. Open the activity again from your course."),
+            status=410,
+        )
+    auth_login(request, user, backend=USER_BACKEND)
+    return HttpResponseRedirect(found["path"])
+
+
+def _deep_link_picker(request, launch_id: str, error: str = ""):
+    modules = Module.objects.filter(status=Status.PUBLISHED).order_by("position", "pk")
+    courses = (
+        Course.objects.filter(status=Status.PUBLISHED)
+        .order_by("title")
+        .prefetch_related(Prefetch("modules", queryset=modules))
+    )
+    return render(
+        request,
+        "lti/deep_link.html",
+        {"launch_id": launch_id, "courses": courses, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@csrf_exempt
+@require_POST
+def deep_link(request):
+    """The instructor's pick, returned to the platform as a signed deep-linking response."""
+    launch_id = request.POST.get("launch_id", "")
+    try:
+        message = DjangoMessageLaunch.from_cache(
+            launch_id,
+            request,
+            ToolConf(),
+            launch_data_storage=DatabaseLaunchStorage(),
+            requests_session=PlatformSession(),
+        )
+        claims = message.get_launch_data()
+        if not message.is_deep_link_launch() or not services.teaches(
+            claims.get(services.CLAIM + "roles")
+        ):
+            raise LtiException("not an instructor's deep-linking launch")
+    except LAUNCH_ERRORS as error:
+        return _refused(
+            request, _("This page has expired. Start again from your course."), str(error)
+        )
+    kind, _sep, pk = request.POST.get("target", "").partition(":")
+    course = module = None
+    if kind == "course" and pk.isdigit():
+        course = Course.objects.filter(pk=pk, status=Status.PUBLISHED).first()
+    elif kind == "module" and pk.isdigit():
+        module = (
+            Module.objects.select_related("course")
+            .filter(pk=pk, status=Status.PUBLISHED, course__status=Status.PUBLISHED)
+            .first()
+        )
+        course = module and module.course
+    if course is None:
+        return _framable(_deep_link_picker(request, launch_id, _("Choose a course or a module.")))
+    title = f"{course.title}: {module.title}" if module else course.title
+    custom = {"course": course.slug, **({"module": module.slug} if module else {})}
+    resource = (
+        DeepLinkResource()
+        .set_url(request.build_absolute_uri(course.get_absolute_url()))
+        .set_title(title)
+        .set_custom_params(custom)
+        .set_lineitem(LineItem().set_label(title).set_score_maximum(100))
+    )
+    settings = claims[services.DEEP_LINKING_CLAIM]
+    token = message.get_deep_link().get_response_jwt([resource])
+    DatabaseLaunchStorage().pop_value(launch_id)  # used once
+    return_url = settings["deep_link_return_url"]
+    response = render(
+        request,
+        "lti/deep_link_return.html",
+        {"return_url": return_url, "jwt": token, "title": title},
+    )
+    return _framable(response, form_to=return_url)
+
+
+@teaches_course
+def roster(request, course):
+    """The members of the platforms' courses that open this one, and who has an account."""
+    return render(
+        request,
+        "lti/roster.html",
+        {"course": course, "contexts": roster_read.course_rosters(course=course)},
+    )
