@@ -12,7 +12,6 @@ from functools import cache
 from pathlib import Path
 from random import Random
 
-from adminsortable2.admin import CustomInlineFormSet, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -59,8 +58,10 @@ from lessons.admin import (
     ContentAdmin,
     ContentForm,
     CourseScopedAdmin,
+    LabelledRowsFormSet,
     PlainTextMixin,
     PublishableAdmin,
+    RowsInline,
     course_label,
     taught_course_ids,
 )
@@ -182,7 +183,7 @@ class AnswerForm(ContentForm):
         return super().has_changed() or (self.instance.pk is None and bool(self.initial))
 
 
-class AnswersFormSet(CustomInlineFormSet):
+class AnswersFormSet(LabelledRowsFormSet):
     """A question's answers, checked together as its kind says (``answers_problem``), with
     the question as it is being saved: a question is never saved with answers learners could
     not be graded on."""
@@ -219,7 +220,7 @@ class AnswersFormSet(CustomInlineFormSet):
             raise ValidationError(problem)
 
 
-class ChoiceInline(NumberRangesMixin, PlainTextMixin, SortableTabularInline):
+class ChoiceInline(NumberRangesMixin, RowsInline):
     """The answers of a question of one kind: its fields, labels and rows, as the kind's
     editor says (``answers_inline``)."""
 
@@ -262,7 +263,7 @@ def answers_inline(kind: QuestionKind) -> type[ChoiceInline]:
     )
 
 
-class QuestionInline(PlainTextMixin, SortableTabularInline):
+class QuestionInline(RowsInline):
     """The quiz's questions, to reorder, retitle and delete. A question is added and its kind
     changed on its own page, where its answers are edited with it (“Add a question”)."""
 
