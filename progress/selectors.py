@@ -34,7 +34,7 @@ from assessments.models import (
 )
 from assessments.selectors import attempt_limit, quiz_closes_at
 from lessons.markdown import passage_anchor
-from lessons.models import Course, Lesson, Module
+from lessons.models import Course, Lesson, Module, Previews
 from progress import rules
 from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -54,9 +54,12 @@ class CourseOutline:
     @property
     def open_previews(self) -> set[int]:
         """The lessons anyone may read before enrolling (``Lesson.is_preview``), and the
-        course's first lesson always: a visitor sees how the course reads before deciding.
+        course's first lesson unless the course opens only those marked
+        (``Course.previews``): a visitor sees how the course reads before deciding.
         Only visible lessons of the outline, so a draft is never one."""
-        first = {lesson.pk for lesson in self.lessons[:1]}
+        first = {
+            lesson.pk for lesson in self.lessons[:1] if lesson.course.previews == Previews.FIRST
+        }
         return first | {lesson.pk for lesson in self.lessons if lesson.is_preview}
 
     def lessons_of(self, module: Module) -> list[Lesson]:
@@ -154,6 +157,13 @@ class CourseProgress:
     def first_open_preview(self) -> LessonProgress | None:
         """The first lesson anyone may read before enrolling, to offer a visitor."""
         return next((item for m in self.modules for item in m.lessons if item.is_preview), None)
+
+    @property
+    def first_lesson_is_open(self) -> bool:
+        """Whether the course's first lesson is the open preview offered to a visitor (the
+        course may open only lessons further on)."""
+        first = next((item for m in self.modules for item in m.lessons), None)
+        return first is not None and first is self.first_open_preview
 
 
 def percent_label(percent: Decimal | int | None) -> str:
@@ -257,9 +267,10 @@ def _module_reasons(
     return reasons
 
 
-# Bumped whenever CourseOutline gains or loses a field: a server upgraded while outlines of
-# the old shape sit in Redis then never reads one (open previews added the second shape).
-OUTLINE_SHAPE = 2
+# Bumped whenever CourseOutline, or a model it holds, gains or loses a field: a server
+# upgraded while outlines of the old shape sit in Redis then never reads one (open previews
+# added the second shape, the course's own previews setting the third).
+OUTLINE_SHAPE = 3
 
 
 def outline_cache_key(course_id: int, content_version: str) -> str:
