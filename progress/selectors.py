@@ -136,6 +136,14 @@ class ModuleProgress:
     def is_open(self) -> bool:
         return self.state != "locked"
 
+    @property
+    def lessons_done(self) -> int:
+        return sum(1 for item in self.lessons if item.done)
+
+    @property
+    def all_read(self) -> bool:
+        return bool(self.lessons) and self.lessons_done == len(self.lessons)
+
 
 @dataclass(frozen=True)
 class CourseProgress:
@@ -152,6 +160,12 @@ class CourseProgress:
     percent: int
     is_complete: bool
     next_step: Lesson | Quiz | None
+
+    @property
+    def next_step_module_id(self) -> int | None:
+        """The module the next step is in (none for the final exam): the syllabus shows its
+        lessons, and folds the others' on a phone."""
+        return getattr(self.next_step, "module_id", None)
 
     @property
     def first_open_preview(self) -> LessonProgress | None:
