@@ -190,16 +190,22 @@ class AnswersFormSet(LabelledRowsFormSet):
 
     kind: QuestionKind
 
+    def _answer_forms(self) -> list:
+        """The rows that are answers: valid, not deleted, and not a blank row left unused."""
+        return [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+
     def answers(self) -> list[Choice]:
         """The answers the question will have, with the fields the kind does not show set
         as it says; read after validation."""
         editor = self.kind.editor
         kept = []
-        for form in self.forms:
-            if not form.is_valid() or self._should_delete_form(form):
-                continue
-            if form.instance.pk is None and not form.has_changed():
-                continue
+        for form in self._answer_forms():
             for name in ANSWER_FIELDS:
                 if name not in editor.fields:
                     column = Choice._meta.get_field(name)
@@ -210,6 +216,13 @@ class AnswersFormSet(LabelledRowsFormSet):
 
     def clean(self):
         super().clean()
+        if any(self.errors):
+            return
+        required = self.kind.editor.required
+        for choice, form in zip(self.answers(), self._answer_forms(), strict=True):
+            for name in required:
+                if getattr(choice, name) in ("", None):
+                    form.add_error(name, gettext("Every answer of this kind needs this."))
         if any(self.errors):
             return
         answers = [
@@ -648,9 +661,16 @@ class QuestionAdmin(ContentAdmin):
         formsets, _ = self._create_formsets(request, question, change=obj is not None)
         choices, problems = [], []
         for formset in formsets:
-            if formset.is_valid():
-                choices += formset.answers()
+            formset.is_valid()
+            choices += formset.answers()  # the rows that are valid
             problems += formset.non_form_errors()
+            problems += [
+                f"{form.fields[name].label}: {error}"
+                for form in formset.forms
+                for name, errors in form.errors.items()
+                if name in form.fields
+                for error in errors
+            ]
         # Answers not saved yet have no id; the page names them by token either way.
         for number, choice in enumerate(choices, start=1):
             choice.pk = choice.pk or -number

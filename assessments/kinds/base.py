@@ -282,6 +282,8 @@ class AnswerEditor:
     fields: tuple[str, ...] = ()
     #: Labels of those fields in the kind's words (a matching pair's "Left side").
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: The fields every answer row must fill (refused on the row's field otherwise).
+    required: tuple[str, ...] = ()
     #: Rows the question needs at least (shown empty on a new question), and may have at most.
     min_answers: int = 0
     max_answers: int | None = None

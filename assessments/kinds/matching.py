@@ -54,6 +54,8 @@ class Matching(QuestionKind):
             "text": gettext_lazy("Item (left side)"),
             "match_text": gettext_lazy("Its match (right side)"),
         },
+        # A pair without an item is allowed (a wrong match more), never one without a match.
+        required=("match_text",),
         min_answers=2,
         # Every pair is worth the same share: Moodle gives no pair a weight of its own.
         fixed={"weight": 100},

@@ -42,6 +42,7 @@ class ShortAnswer(QuestionKind):
             "text": gettext_lazy("Accepted answer"),
             "weight": gettext_lazy("Grade (% of the points)"),
         },
+        required=("text",),
         min_answers=1,
         heading=gettext_lazy("Accepted answers (* stands for any characters)"),
     )

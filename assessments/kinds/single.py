@@ -38,6 +38,7 @@ class SingleChoice(ChoiceKind):
     editor = AnswerEditor(
         fields=CHOICE_FIELDS,
         labels={"text": gettext_lazy("Choice"), "weight": gettext_lazy("Grade (% of the points)")},
+        required=("text",),
         min_answers=2,
         heading=gettext_lazy("Choices"),
     )

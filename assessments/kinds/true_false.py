@@ -18,6 +18,7 @@ class TrueFalse(SingleChoice):
     editor = AnswerEditor(
         fields=("text", "weight", "feedback", "feedback_format"),
         labels={"text": gettext_lazy("Answer"), "weight": gettext_lazy("Grade (% of the points)")},
+        required=("text",),
         min_answers=2,
         max_answers=2,
         starting_rows=({"text": "True", "weight": 100}, {"text": "False", "weight": 0}),

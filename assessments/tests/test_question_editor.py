@@ -72,7 +72,7 @@ EXAMPLES = {
     "matching": (
         [{"text": "France", "match_text": "Paris"}, {"text": "Italy", "match_text": "Rome"}],
         [{"text": "France", "match_text": "Paris"}, {"text": "Italy", "match_text": ""}],
-        "has no right side",
+        "Every answer of this kind needs this.",
     ),
     "essay": ([], None, None),
 }
@@ -156,9 +156,27 @@ def test_answers_learners_could_not_be_graded_on_are_refused_and_nothing_is_writ
 
     assert response.status_code == 200
     (formset,) = response.context["inline_admin_formsets"]
-    assert problem in " ".join(formset.formset.non_form_errors())
+    errors = [*formset.formset.non_form_errors()] + [
+        error
+        for form in formset.formset.forms
+        for errors in form.errors.values()
+        for error in errors
+    ]
+    assert problem in " ".join(errors)
     assert problem in html.unescape(response.content.decode())
     assert (Question.objects.count(), Choice.objects.count()) == before
+
+
+def test_an_answer_missing_what_its_kind_needs_is_refused_on_its_field(client, ines, quiz):
+    client.force_login(ines)
+    _, rows, _ = EXAMPLES["matching"]
+
+    response = client.post(url("add"), new_question(client, quiz, "matching", rows))
+
+    forms = response.context["inline_admin_formsets"][0].formset.forms
+    assert not forms[0].errors
+    assert forms[1].errors["match_text"] == ["Every answer of this kind needs this."]
+    assert not quiz.questions.filter(kind="matching").exists()
 
 
 def test_a_field_the_question_needs_is_refused_on_the_field(client, ines, quiz):
@@ -251,7 +269,9 @@ def test_the_preview_says_why_learners_could_not_answer_yet(client, ines, quiz):
 
     response = client.post(url("preview"), data, headers={"HX-Request": "true"})
 
-    assert "has no right side" in html.unescape(response.content.decode())
+    assert "Its match (right side): Every answer of this kind needs this." in html.unescape(
+        response.content.decode()
+    )
 
 
 def test_the_preview_of_a_question_one_does_not_teach_is_refused(client, otto, quiz):

@@ -141,10 +141,13 @@ def test_a_matching_question_is_written_with_its_pairs_and_previewed_as_learners
         expect(select).to_have_value("")
 
     # A pair without its right side is refused, on the page, and nothing is written.
-    inline_row(page, "choices", 2).get_by_label("Its match (right side)").fill("")
-    expect(preview).to_contain_text("has no right side")
+    missing = inline_row(page, "choices", 2).get_by_label("Its match (right side)")
+    missing.fill("")
+    expect(preview).to_contain_text("Its match (right side): Every answer of this kind needs")
     submit(page, page.get_by_role("button", name="Save", exact=True))
-    expect(page.locator(".inline-group .errorlist")).to_contain_text("has no right side")
+    # The refusal sits on the field itself.
+    refusal = inline_row(page, "choices", 2).locator(".errorlist")
+    expect(refusal).to_have_text("Every answer of this kind needs this.")
     assert not quiz.questions.filter(kind="matching").exists()
 
     inline_row(page, "choices", 2).get_by_label("Its match (right side)").fill("Madrid")
