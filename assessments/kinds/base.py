@@ -267,6 +267,9 @@ class Fields:
 
 # --- The editor -------------------------------------------------------------------------
 
+# The fields of an answer ticked among listed choices: its text, its grade, its feedback.
+CHOICE_FIELDS = ("text", "text_format", "weight", "feedback", "feedback_format")
+
 
 @dataclass(frozen=True)
 class AnswerEditor:
@@ -279,7 +282,7 @@ class AnswerEditor:
     (a weight a matching pair cannot have, a number a choice does not)."""
 
     #: The ``Choice`` fields of one answer row, in order.
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] = CHOICE_FIELDS
     #: Labels of those fields in the kind's words (a matching pair's "Left side").
     labels: Mapping[str, str] = field(default_factory=dict)
     #: The fields every answer row must fill (refused on the row's field otherwise).
@@ -295,9 +298,6 @@ class AnswerEditor:
     question_fields: tuple[str, ...] = ()
     #: What the answers' part of the page is called.
     heading: str = gettext_lazy("Answers")
-
-
-CHOICE_FIELDS = ("text", "text_format", "weight", "feedback", "feedback_format")
 
 
 # --- The interface -----------------------------------------------------------------------
