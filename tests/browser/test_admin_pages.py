@@ -154,3 +154,13 @@ def test_a_matching_question_is_written_with_its_pairs_and_previewed_as_learners
     save(page, "Save and continue editing")
     question = quiz.questions.get(kind="matching")
     assert list(question.choices.order_by("position").values_list("text", "match_text")) == pairs
+
+
+def test_the_quiz_add_form_fills_the_slug_from_the_title(page, live_server):
+    make_instructor("ines")
+    admin_log_in(page, "ines")
+    page.goto("/admin/assessments/quiz/add/")
+
+    page.locator("#id_title").press_sequentially("Water discipline")
+
+    expect(page.locator("#id_slug")).to_have_value("water-discipline")
