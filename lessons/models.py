@@ -52,6 +52,9 @@ class Course(models.Model):
         max_length=10,
         choices=Previews.choices,
         default=Previews.FIRST,
+        # In the database too: a server still running the code before this column (a
+        # rolling upgrade of several app servers) adds courses without naming it.
+        db_default=Previews.FIRST,
         help_text=gettext_lazy("The lessons visitors may read before enrolling."),
     )
     instructors = models.ManyToManyField(
