@@ -8,22 +8,24 @@ composes each page once. A quiz takes a GIFT file.
 """
 
 from collections import Counter
+from functools import cache
 from pathlib import Path
+from random import Random
 
-from adminsortable2.admin import SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.course_io import (
@@ -31,13 +33,17 @@ from assessments.course_io import (
     course_moodle_xml,
     course_zip_extract,
     courses_zip,
+    gift_answer,
     gift_question,
     quiz_gift,
     quiz_questions_import,
     quiz_questions_import_moodle_xml,
 )
+from assessments.forms import question_form
 from assessments.gift import dump_gift
-from assessments.kinds import kind_for
+from assessments.grading import question_snapshot
+from assessments.kinds import KINDS, kind_choices, kind_for
+from assessments.kinds.base import QuestionKind
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
 from assessments.selectors import draw_shortfalls, grade_changes_of
@@ -52,8 +58,10 @@ from lessons.admin import (
     ContentAdmin,
     ContentForm,
     CourseScopedAdmin,
+    LabelledRowsFormSet,
     PlainTextMixin,
     PublishableAdmin,
+    RowsInline,
     course_label,
     taught_course_ids,
 )
@@ -128,6 +136,10 @@ class TagsField(forms.CharField):
         return list(dict.fromkeys(tag for tag in tags if tag))
 
 
+# The button that shows the answers of the kind just chosen, saving nothing.
+KIND_SWITCH = "_kind_switch"
+
+
 class QuestionForm(ContentForm):
     tags = TagsField(
         required=False,
@@ -136,6 +148,14 @@ class QuestionForm(ContentForm):
 
     def clean(self):
         cleaned = super().clean()
+        if KIND_SWITCH in self.data and (kind := cleaned.get("kind")):
+            raise ValidationError(
+                gettext(
+                    "Nothing is saved yet: the answers below are now those of a %(kind)s "
+                    "question. Fill them in, then save."
+                )
+                % {"kind": kind_for(kind).label.lower()}
+            )
         quiz, lesson, passage = cleaned.get("quiz"), cleaned.get("lesson"), cleaned.get("passage")
         if quiz and lesson and lesson.course_id != quiz.course_id:
             self.add_error("lesson", "This lesson belongs to another course.")
@@ -144,30 +164,126 @@ class QuestionForm(ContentForm):
         return cleaned
 
 
-class ChoiceInline(NumberRangesMixin, PlainTextMixin, SortableTabularInline):
+# The Choice fields an editor may show; those a kind's editor does not show are reset.
+ANSWER_FIELDS = (
+    "text",
+    "text_format",
+    "weight",
+    "feedback",
+    "feedback_format",
+    "match_text",
+    "numeric_value",
+    "tolerance",
+)
+
+
+class AnswerForm(ContentForm):
+    def has_changed(self):
+        # A new question's starting rows (true/false's True and False) are answers as shown.
+        return super().has_changed() or (self.instance.pk is None and bool(self.initial))
+
+
+class AnswersFormSet(LabelledRowsFormSet):
+    """A question's answers, checked together as its kind says (``answers_problem``), with
+    the question as it is being saved: a question is never saved with answers learners could
+    not be graded on."""
+
+    kind: QuestionKind
+
+    def _answer_forms(self) -> list:
+        """The rows that are answers: valid, not deleted, and not a blank row left unused."""
+        return [
+            form
+            for form in self.forms
+            if form.is_valid()
+            and not self._should_delete_form(form)
+            and (form.instance.pk is not None or form.has_changed())
+        ]
+
+    def answers(self) -> list[Choice]:
+        """The answers the question will have, with the fields the kind does not show set
+        as it says; read after validation."""
+        editor = self.kind.editor
+        kept = []
+        for form in self._answer_forms():
+            for name in ANSWER_FIELDS:
+                if name not in editor.fields:
+                    column = Choice._meta.get_field(name)
+                    value = editor.fixed.get(name, column.get_default())
+                    setattr(form.instance, name, column.to_python(value))
+            kept.append(form.instance)
+        return kept
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        required = self.kind.editor.required
+        for choice, form in zip(self.answers(), self._answer_forms(), strict=True):
+            for name in required:
+                if getattr(choice, name) in ("", None):
+                    form.add_error(name, gettext("Every answer of this kind needs this."))
+        if any(self.errors):
+            return
+        answers = [
+            gift_answer(choice, kind=self.kind.name, question_format=self.instance.text_format)
+            for choice in self.answers()
+        ]
+        if problem := self.kind.answers_problem(answers):
+            raise ValidationError(problem)
+
+
+class ChoiceInline(NumberRangesMixin, RowsInline):
+    """The answers of a question of one kind: its fields, labels and rows, as the kind's
+    editor says (``answers_inline``)."""
+
     model = Choice
     number_ranges = {"weight": (-100, 100), "tolerance": (0, None)}
-    form = ContentForm
-    fields = (
-        "text",
-        "text_format",
-        "weight",
-        "feedback",
-        "feedback_format",
-        "match_text",
-        "numeric_value",
-        "tolerance",
-    )
+    form = AnswerForm
+    formset = AnswersFormSet
     ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
-    extra = 0
+    kind: QuestionKind
+
+    def get_formset(self, request, obj=None, **kwargs):
+        editor = self.kind.editor
+        formset = super().get_formset(request, obj, labels=dict(editor.labels), **kwargs)
+        formset.kind = self.kind
+        return formset
+
+    def get_extra(self, request, obj=None, **kwargs):
+        editor = self.kind.editor
+        if obj is not None and obj.pk:
+            return 0 if editor.max_answers is not None else 1
+        return max(editor.min_answers, len(editor.starting_rows))
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return self.kind.editor.max_answers
 
 
-class QuestionInline(PlainTextMixin, SortableTabularInline):
+@cache
+def answers_inline(kind: QuestionKind) -> type[ChoiceInline]:
+    """The inline that edits the answers of ``kind``'s questions, built from its editor."""
+    return type(
+        f"{kind.name.title().replace('_', '')}AnswersInline",
+        (ChoiceInline,),
+        {
+            "kind": kind,
+            "fields": kind.editor.fields,
+            "verbose_name": gettext_lazy("answer"),
+            "verbose_name_plural": kind.editor.heading,
+        },
+    )
+
+
+class QuestionInline(RowsInline):
+    """The quiz's questions, to reorder, retitle and delete. A question is added and its kind
+    changed on its own page, where its answers are edited with it (“Add a question”)."""
+
     model = Question
     form = ContentForm
     fields = ("title", "kind", "text", "points", "answered")
-    readonly_fields = ("answered",)
+    readonly_fields = ("kind", "answered")
     ordering = BY_POSITION
     formfield_overrides = SMALL_TEXT
     extra = 0
@@ -179,6 +295,9 @@ class QuestionInline(PlainTextMixin, SortableTabularInline):
     @admin.display(description="Answered")
     def answered(self, question):
         return answered_label(question) if question.pk else "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class GiftUploadForm(forms.Form):
@@ -200,6 +319,7 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
     list_select_related = ("course", "module")
     search_fields = ("title",)
     readonly_fields = ("attempt_summary",)
+    prepopulated_fields = {"slug": ("title",)}
     inlines = [QuestionInline]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -448,7 +568,6 @@ class QuestionAdmin(ContentAdmin):
         "points",
         "explanation",
         "explanation_format",
-        "rubric",
         "lesson",
         "passage",
         "category",
@@ -456,8 +575,127 @@ class QuestionAdmin(ContentAdmin):
         "tags",
     )
     readonly_fields = ("answered",)
-    inlines = [ChoiceInline]
     object_history_template = "admin/assessments/question/object_history.html"
+
+    # --- The editor: the question and its answers as its kind says, with a preview ---
+
+    def editing_kind(self, request, obj=None) -> QuestionKind:
+        """The kind whose editor the page shows: the one chosen on the form just posted,
+        else the one the address asks for (``?kind=``), else the question's, else the first."""
+        for name in (request.POST.get("kind"), request.GET.get("kind"), getattr(obj, "kind", "")):
+            if name in KINDS:
+                return KINDS[name]
+        return KINDS[kind_choices()[0][0]]
+
+    def get_fields(self, request, obj=None):
+        kind = self.editing_kind(request, obj)
+        position = self.fields.index("explanation_format") + 1
+        return (*self.fields[:position], *kind.editor.question_fields, *self.fields[position:])
+
+    def get_inlines(self, request, obj=None):
+        kind = self.editing_kind(request, obj)
+        if kind.editor.max_answers == 0 and not (obj is not None and obj.choices.exists()):
+            return []  # no answers, and none left from another kind to delete
+        return [answers_inline(kind)]
+
+    def get_changeform_initial_data(self, request):
+        return {
+            "kind": self.editing_kind(request).name,
+            **super().get_changeform_initial_data(request),
+        }
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if KIND_SWITCH in request.POST:
+            # The answers as the chosen kind shows them, not the rows posted for another.
+            kwargs.pop("data", None)
+            kwargs.pop("files", None)
+        if (request.method != "POST" or KIND_SWITCH in request.POST) and obj.pk is None:
+            kwargs["initial"] = [dict(row) for row in inline.kind.editor.starting_rows]
+        return kwargs
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        kind = self.editing_kind(request, obj)
+        context.update(
+            editing_kind=kind,
+            kind_switch=KIND_SWITCH,
+            preview_url=reverse(
+                "admin:assessments_question_preview",
+                kwargs={"object_id": obj.pk} if obj is not None and obj.pk else {},
+            ),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.preview_view)
+        name = "assessments_question_preview"
+        return [
+            path("preview/", view, name=name),
+            path("<path:object_id>/preview/", view, name=name),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id=None):
+        """The question being edited as the learner's quiz page shows it, drawn by the
+        same template from what the page may know (no key); nothing is saved.
+
+        htmx swaps the fragment in beside the editor; without JavaScript the preview
+        button opens it as a page of its own."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = None
+        if object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:  # or not one the user teaches: not found, as on its own page
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            if not self.has_view_or_change_permission(request, obj):
+                raise PermissionDenied
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        form = self.get_form(request, obj, change=obj is not None)(
+            request.POST, instance=obj or Question()
+        )
+        form.is_valid()  # what is valid is shown; the editor says what is not
+        question = form.instance
+        question.kind = self.editing_kind(request, obj).name
+        formsets, _ = self._create_formsets(request, question, change=obj is not None)
+        choices, problems = [], []
+        for formset in formsets:
+            formset.is_valid()
+            choices += formset.answers()  # the rows that are valid
+            problems += formset.non_form_errors()
+            problems += [
+                f"{form.fields[name].label}: {error}"
+                for form in formset.forms
+                for name, errors in form.errors.items()
+                if name in form.fields
+                for error in errors
+            ]
+        # Answers not saved yet have no id; the page names them by token either way.
+        for number, choice in enumerate(choices, start=1):
+            choice.pk = choice.pk or -number
+        quiz = question.quiz if question.quiz_id else None
+        shown = question_snapshot(
+            question,
+            rng=Random(),
+            shuffle_choices=bool(quiz and quiz.shuffle_choices),
+            choices=choices,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Preview: %(question)s")
+            % {"question": str(question) or gettext("question")},
+            "question": question_form(shown, slot=1, answer=None),
+            "attempt": None,
+            "problems": problems,
+        }
+        template = (
+            "admin/assessments/question/_preview.html"
+            if request.htmx
+            else "admin/assessments/question/preview.html"
+        )
+        return TemplateResponse(request, template, context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("responses"))

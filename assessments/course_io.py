@@ -690,23 +690,26 @@ def gift_question(question: Question) -> GiftQuestion:
         rubric=question.rubric,
         lesson=reference,
         answers=[
-            GiftAnswer(
-                text=choice.text,
-                # Short answers and numbers keep no format of their own (as in Moodle).
-                text_format=own_format(choice.text_format, text_format, choice.text)
-                if kind_for(question.kind).answer_text_format
-                else "",
-                weight=plain_decimal(choice.weight),
-                feedback=choice.feedback,
-                feedback_format=own_format(choice.feedback_format, text_format, choice.feedback),
-                match=choice.match_text,
-                value=None
-                if choice.numeric_value is None
-                else plain_decimal(choice.numeric_value),
-                tolerance=plain_decimal(choice.tolerance),
-            )
+            gift_answer(choice, kind=question.kind, question_format=text_format)
             for choice in question.choices.all()
         ],
+    )
+
+
+def gift_answer(choice: Choice, *, kind: str, question_format: str) -> GiftAnswer:
+    """One answer of a question of ``kind`` as GIFT holds it (saved or being edited)."""
+    return GiftAnswer(
+        text=choice.text,
+        # Short answers and numbers keep no format of their own (as in Moodle).
+        text_format=own_format(choice.text_format, question_format, choice.text)
+        if kind_for(kind).answer_text_format
+        else "",
+        weight=plain_decimal(choice.weight),
+        feedback=choice.feedback,
+        feedback_format=own_format(choice.feedback_format, question_format, choice.feedback),
+        match=choice.match_text,
+        value=None if choice.numeric_value is None else plain_decimal(choice.numeric_value),
+        tolerance=plain_decimal(choice.tolerance),
     )
 
 

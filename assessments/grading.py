@@ -83,17 +83,22 @@ WEIGHT_QUANTUM = Decimal(1).scaleb(-WEIGHT_PLACES)
 EARLIER_KEYS = "earlier_keys"
 
 
-def question_snapshot(question: Question, *, rng: Random, shuffle_choices: bool) -> dict:
+def question_snapshot(
+    question: Question, *, rng: Random, shuffle_choices: bool, choices: list | None = None
+) -> dict:
     """The question, its choices and its key, frozen as they are shown in one attempt.
 
     Choices are listed as the kind orders them (shuffled or sorted, never in the order they
     were written, where it matters), each named by a token drawn for this attempt.
 
     ``question`` should come with ``prefetch_related("choices")`` and
-    ``select_related("lesson")``, or this costs two queries per question.
+    ``select_related("lesson")``, or this costs two queries per question. ``choices``, when
+    given, stand for its saved ones (a question being edited, not saved yet).
     """
     kind = kind_for(question.kind)
-    choices = kind.order_choices(list(question.choices.all()), rng=rng, shuffle=shuffle_choices)
+    if choices is None:
+        choices = list(question.choices.all())
+    choices = kind.order_choices(choices, rng=rng, shuffle=shuffle_choices)
     lesson = question.lesson
     snapshot = {
         "question_id": question.pk,

@@ -10,10 +10,11 @@ nothing of the apps above it.
 
 from collections import Counter
 
-from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
@@ -23,7 +24,8 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.text import get_text_list
+from django.utils.text import format_lazy, get_text_list
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
@@ -65,14 +67,30 @@ class ScopedChoicesMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def name_the_parts(field):
+    """A date and time drawn as two inputs under one label (Django's split widget, which
+    writes "Date:" and "Time:" as bare text): each input named for screen readers."""
+    if field is not None and isinstance(field.widget, AdminSplitDateTime):
+        date, time = field.widget.widgets
+        date.attrs.setdefault(
+            "aria-label", format_lazy("{}: {}", field.label, gettext_lazy("date"))
+        )
+        time.attrs.setdefault(
+            "aria-label", format_lazy("{}: {}", field.label, gettext_lazy("time"))
+        )
+    return field
+
+
 class PlainTextMixin:
     """Every text field the admin builds from a model refuses control characters (see
     lessons/validators.py), and a search holding one lists nothing and says why rather than
     reaching the database. For every ModelAdmin and inline of the site: a test walks them all.
+    Each input of a field drawn as several is named (``name_the_parts``).
     """
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        return guard_text_field(super().formfield_for_dbfield(db_field, request, **kwargs))
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        return name_the_parts(guard_text_field(field))
 
     def get_search_results(self, request, queryset, search_term):
         if message := control_character_message(search_term):
@@ -354,7 +372,24 @@ class LessonForm(ContentForm):
 BY_POSITION = ("position", "id")
 
 
-class ModuleInline(PlainTextMixin, SortableTabularInline):
+class LabelledRowsFormSet(CustomInlineFormSet):
+    """Rows of a table of the admin whose fields each carry their name: a column's header
+    is not the label of the fields below it, so screen readers (and axe) would find none."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", field.label)
+
+
+class RowsInline(PlainTextMixin, SortableTabularInline):
+    """Content listed in its parent's page as rows to reorder by dragging, each field named."""
+
+    formset = LabelledRowsFormSet
+
+
+class ModuleInline(RowsInline):
     model = Module
     form = ContentForm
     fields = ("title", "slug", "status")
@@ -364,7 +399,7 @@ class ModuleInline(PlainTextMixin, SortableTabularInline):
     show_change_link = True
 
 
-class LessonInline(PlainTextMixin, SortableTabularInline):
+class LessonInline(RowsInline):
     model = Lesson
     form = LessonForm
     fields = ("title", "slug", "status", "is_preview", "word_count")

@@ -44,12 +44,16 @@ COURSE_KEYS = (
     "summary",
     "notice",
     "sequential",
+    "previews",
     "status",
     "modules",
     "final_exam",
 )
 MODULE_KEYS = ("title", "status", "objectives", "quiz")
 STATUSES = ("draft", "published", "archived")
+# Which lessons visitors may read (``Course.previews``): the first, as when not said, and
+# those marked ``.preview``; or only those marked.
+PREVIEWS = ("first", "marked")
 
 # A lesson heading's markers, in the order the export writes them.
 LESSON_MARKERS = (".draft", ".preview")
@@ -134,6 +138,8 @@ class CourseSpec:
     summary: str = ""
     notice: str = ""
     sequential: bool = False
+    # Which lessons visitors may read: "first" (it, and those marked .preview) or "marked".
+    previews: str = "first"
     status: str = "published"
     modules: list[ModuleSpec] = field(default_factory=list)
     final_exam: dict | None = None
@@ -174,6 +180,9 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
         summary=_str(data, "summary", text=text, path=course_path),
         notice=_str(data, "notice", text=text, path=course_path),
         sequential=_bool(data, "sequential", text=text, path=course_path),
+        previews=_one_of(
+            data, "previews", PREVIEWS, default=PREVIEWS[0], text=text, path=course_path
+        ),
         status=_status(data, text=text, path=course_path),
         final_exam=_settings(data, "final_exam", text=text, path=course_path),
         path=folder,
@@ -531,12 +540,17 @@ def _bool(data: dict, key: str, *, text: str, path: Path) -> bool:
 
 
 def _status(data: dict, *, text: str, path: Path) -> str:
-    value = data.get("status", "published")
-    if value not in STATUSES:
+    return _one_of(data, "status", STATUSES, default="published", text=text, path=path)
+
+
+def _one_of(
+    data: dict, key: str, values: tuple[str, ...], *, default: str, text: str, path: Path
+) -> str:
+    """The setting ``key``, one of ``values`` (``default`` when it is not given)."""
+    value = data.get(key, default)
+    if value not in values:
         raise CourseFormatError(
-            f"'status' must be one of {', '.join(STATUSES)}",
-            path=path,
-            line=_key_line(text, "status"),
+            f"'{key}' must be one of {', '.join(values)}", path=path, line=_key_line(text, key)
         )
     return value
 
@@ -568,6 +582,8 @@ def course_yaml(spec: CourseSpec) -> str:
     if spec.notice:
         data["notice"] = spec.notice
     data["sequential"] = spec.sequential
+    if spec.previews != PREVIEWS[0]:  # the default is not written, as folders leave it out
+        data["previews"] = spec.previews
     data["status"] = spec.status
     data["modules"] = [module.slug for module in spec.modules]
     if spec.final_exam is not None:

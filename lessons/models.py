@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from lessons.markdown import render_markdown
@@ -17,6 +18,14 @@ class Status(models.TextChoices):
 
 
 STATUS_IS_VALID = Q(status__in=Status.values)
+
+
+class Previews(models.TextChoices):
+    """Which lessons of a course visitors may read before enrolling (``previews`` in
+    course.yaml, the same words)."""
+
+    FIRST = "first", gettext_lazy("The first lesson, and the lessons marked as open previews")
+    MARKED = "marked", gettext_lazy("Only the lessons marked as open previews")
 
 
 class ContentQuerySet(models.QuerySet):
@@ -38,6 +47,16 @@ class Course(models.Model):
         default=False, help_text="A module opens only when the module before it is complete."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    previews = models.CharField(
+        gettext_lazy("open previews"),
+        max_length=10,
+        choices=Previews.choices,
+        default=Previews.FIRST,
+        # In the database too: a server still running the code before this column (a
+        # rolling upgrade of several app servers) adds courses without naming it.
+        db_default=Previews.FIRST,
+        help_text=gettext_lazy("The lessons visitors may read before enrolling."),
+    )
     instructors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught"
     )
@@ -51,6 +70,9 @@ class Course(models.Model):
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=STATUS_IS_VALID, name="course_status_valid"),
+            models.CheckConstraint(
+                condition=Q(previews__in=Previews.values), name="course_previews_valid"
+            ),
         ]
 
     def __str__(self):
@@ -126,7 +148,10 @@ class Lesson(models.Model):
     is_preview = models.BooleanField(
         "open preview",
         default=False,
-        help_text="Visitors may read it before enrolling. The course's first lesson always may.",
+        help_text=gettext_lazy(
+            "Visitors may read it before enrolling. So may they the course's first lesson, "
+            "unless the course opens only the lessons marked."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

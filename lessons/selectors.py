@@ -53,6 +53,7 @@ def course_spec(*, course: Course) -> CourseSpec:
         summary=course.summary,
         notice=course.notice,
         sequential=course.sequential,
+        previews=course.previews,
         status=course.status,
     )
     lessons_by_module: dict[int, list[LessonSpec]] = {}

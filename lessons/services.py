@@ -157,6 +157,7 @@ def course_sync(*, spec: CourseSpec, report: SyncReport) -> Course:
             "summary": spec.summary,
             "notice": spec.notice,
             "sequential": spec.sequential,
+            "previews": spec.previews,
             "status": spec.status,
         },
         report=report,

@@ -34,7 +34,7 @@ from assessments.models import (
 )
 from assessments.selectors import attempt_limit, quiz_closes_at
 from lessons.markdown import passage_anchor
-from lessons.models import Course, Lesson, Module
+from lessons.models import Course, Lesson, Module, Previews
 from progress import rules
 from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
 from progress.models import Certificate, Enrollment, LessonCompletion
@@ -54,9 +54,12 @@ class CourseOutline:
     @property
     def open_previews(self) -> set[int]:
         """The lessons anyone may read before enrolling (``Lesson.is_preview``), and the
-        course's first lesson always: a visitor sees how the course reads before deciding.
+        course's first lesson unless the course opens only those marked
+        (``Course.previews``): a visitor sees how the course reads before deciding.
         Only visible lessons of the outline, so a draft is never one."""
-        first = {lesson.pk for lesson in self.lessons[:1]}
+        first = {
+            lesson.pk for lesson in self.lessons[:1] if lesson.course.previews == Previews.FIRST
+        }
         return first | {lesson.pk for lesson in self.lessons if lesson.is_preview}
 
     def lessons_of(self, module: Module) -> list[Lesson]:
@@ -133,6 +136,14 @@ class ModuleProgress:
     def is_open(self) -> bool:
         return self.state != "locked"
 
+    @property
+    def lessons_done(self) -> int:
+        return sum(1 for item in self.lessons if item.done)
+
+    @property
+    def all_read(self) -> bool:
+        return bool(self.lessons) and self.lessons_done == len(self.lessons)
+
 
 @dataclass(frozen=True)
 class CourseProgress:
@@ -151,9 +162,22 @@ class CourseProgress:
     next_step: Lesson | Quiz | None
 
     @property
+    def next_step_module_id(self) -> int | None:
+        """The module the next step is in (none for the final exam): the syllabus shows its
+        lessons, and folds the others' on a phone."""
+        return getattr(self.next_step, "module_id", None)
+
+    @property
     def first_open_preview(self) -> LessonProgress | None:
         """The first lesson anyone may read before enrolling, to offer a visitor."""
         return next((item for m in self.modules for item in m.lessons if item.is_preview), None)
+
+    @property
+    def first_lesson_is_open(self) -> bool:
+        """Whether the course's first lesson is the open preview offered to a visitor (the
+        course may open only lessons further on)."""
+        first = next((item for m in self.modules for item in m.lessons), None)
+        return first is not None and first is self.first_open_preview
 
 
 def percent_label(percent: Decimal | int | None) -> str:
@@ -257,9 +281,10 @@ def _module_reasons(
     return reasons
 
 
-# Bumped whenever CourseOutline gains or loses a field: a server upgraded while outlines of
-# the old shape sit in Redis then never reads one (open previews added the second shape).
-OUTLINE_SHAPE = 2
+# Bumped whenever CourseOutline, or a model it holds, gains or loses a field: a server
+# upgraded while outlines of the old shape sit in Redis then never reads one (open previews
+# added the second shape, the course's own previews setting the third).
+OUTLINE_SHAPE = 3
 
 
 def outline_cache_key(course_id: int, content_version: str) -> str:

@@ -482,6 +482,13 @@ ADMIN_SITE = [
                                                     post="login login login login 404   404   404"),
     Row("admin:lessons_lesson_preview",      "",    get="login login login login 405   405   405",
                                                     post="login login login login 200   200   200"),
+    # The question editor's preview: a blank form for anyone who may add one; a question
+    # the instructor does not teach is not found, as on its own page.
+    Row("admin:assessments_question_preview", "",   get="login login login login 405   405   405",
+                                                    post="login login login login 200   200   200"),
+    Row("admin:assessments_question_preview@question", "question object",
+                                                    get="login login login login 405   405   405",
+                                                    post="login login login login index 200   200"),
     Row("admin:lessons_course_import",       "",    get="login login login login 200   200   200",
                                                     post="login login login login 200   200   200"),
     Row("admin:lessons_course_import_apply", "",   get="login login login login 405   405   405",
@@ -584,6 +591,7 @@ ARGS |= {
     "nowhere": lambda w: {"url": "nowhere/"},
     "course object": lambda w: {"object_id": w.course.pk},
     "quiz object": lambda w: {"object_id": w.quiz.pk},
+    "question object": lambda w: {"object_id": w.question.pk},
     "user object": lambda w: {"id": w.owner.pk},
     "draft object": lambda w: {
         "content_type_id": _content_type_id(Course),

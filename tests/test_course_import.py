@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from assessments.course_io import course_export, course_import
 from assessments.models import Attempt, Question, Quiz
 from lessons.course_folder import CourseFormatError
-from lessons.models import Lesson, Status
+from lessons.models import Lesson, Previews, Status
 from progress.models import LessonCompletion
 from progress.services import enrollment_create, lesson_complete
 
@@ -238,6 +238,34 @@ def test_open_previews_round_trip_byte_for_byte_in_either_marker_order(folder, t
     assert (lesson.is_preview, lesson.status) == (True, Status.DRAFT)
     course_export(course, exported)
     assert f"{{#{slug} .draft .preview}}" in (exported / "modules" / "foundations.md").read_text()
+
+
+def test_a_course_that_opens_only_its_marked_lessons_round_trips_byte_for_byte(folder, tmp_path):
+    edit(folder / "course.yaml", "sequential: true\n", "sequential: true\npreviews: marked\n")
+
+    course, _ = course_import(folder)
+    assert course.previews == Previews.MARKED
+    exported = tmp_path / "exported"
+    course_export(course, exported)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        assert (exported / path.relative_to(folder)).read_bytes() == path.read_bytes(), path
+
+    # Left out again, the key means the first lesson opens, as before.
+    edit(folder / "course.yaml", "previews: marked\n", "")
+    course, _ = course_import(folder)
+    assert course.previews == Previews.FIRST
+    course_export(course, exported)
+    assert "previews" not in (exported / "course.yaml").read_text()
+
+
+def test_a_previews_setting_the_folder_does_not_know_is_refused_with_its_line(folder):
+    edit(folder / "course.yaml", "sequential: true\n", "sequential: true\npreviews: none\n")
+
+    with pytest.raises(CourseFormatError) as error:
+        course_import(folder)
+
+    assert str(error.value).endswith("course.yaml:6: 'previews' must be one of first, marked")
+    assert not Lesson.objects.exists()
 
 
 @pytest.mark.parametrize(

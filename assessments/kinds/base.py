@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext, gettext_lazy
+
 from assessments import gift
 from lessons.validators import control_character_message
 
@@ -263,6 +265,41 @@ class Fields:
     value: str = ""
 
 
+# --- The editor -------------------------------------------------------------------------
+
+# The fields of an answer ticked among listed choices: its text, its grade, its feedback.
+CHOICE_FIELDS = ("text", "text_format", "weight", "feedback", "feedback_format")
+
+
+@dataclass(frozen=True)
+class AnswerEditor:
+    """What the admin's question editor shows of a kind's answers (``Choice`` rows) and of
+    the question beyond the fields every kind has. The admin builds the answers' inline from
+    this and never asks which kind it edits.
+
+    A ``Choice`` field the kind does not show is saved as ``fixed`` says, else as the
+    column's default, so a question whose kind changed keeps nothing another kind needed
+    (a weight a matching pair cannot have, a number a choice does not)."""
+
+    #: The ``Choice`` fields of one answer row, in order.
+    fields: tuple[str, ...] = CHOICE_FIELDS
+    #: Labels of those fields in the kind's words (a matching pair's "Left side").
+    labels: Mapping[str, str] = field(default_factory=dict)
+    #: The fields every answer row must fill (refused on the row's field otherwise).
+    required: tuple[str, ...] = ()
+    #: Rows the question needs at least (shown empty on a new question), and may have at most.
+    min_answers: int = 0
+    max_answers: int | None = None
+    #: Values of fields the row does not show.
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    #: The rows a new question starts with, filled in (true/false's True and False).
+    starting_rows: tuple[Mapping[str, Any], ...] = ()
+    #: ``Question`` fields only this kind uses (an essay's rubric).
+    question_fields: tuple[str, ...] = ()
+    #: What the answers' part of the page is called.
+    heading: str = gettext_lazy("Answers")
+
+
 # --- The interface -----------------------------------------------------------------------
 
 
@@ -299,6 +336,8 @@ class QuestionKind(ABC):
     #: the ones they saw and takes only their key from the question as it is now; the
     #: accepted answers of a kind that shows none (short, numerical) are the key itself.
     choices_shown: bool = True
+    #: What the admin's question editor shows (``AnswerEditor``).
+    editor: AnswerEditor = AnswerEditor()
 
     # --- Snapshot ---
 
@@ -406,6 +445,23 @@ class QuestionKind(ABC):
         """(text, is the key, times picked) for each choice, for the statistics; picks are
         counted by choice id from ``Response.answer_tally``."""
         return []
+
+    # --- Editing ---
+
+    def answers_problem(self, answers: list["gift.GiftAnswer"]) -> str | None:
+        """Why learners could not answer the question with these answers, or None.
+
+        GIFT's rules are the test: what it cannot hold, learners cannot be graded on. A kind
+        without GIFT syntax checks its answers itself, or takes any."""
+        if self.gift_order is None:
+            return None
+        try:
+            self.gift_check(answers)
+        except gift.Unrepresentable as problem:
+            return gettext("Learners could not answer this question: %(problem)s.") % {
+                "problem": problem
+            }
+        return None
 
     # --- Answers for tests and demo data ---
 

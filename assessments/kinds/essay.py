@@ -3,9 +3,12 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     ESSAY_MAX_LENGTH,
+    AnswerEditor,
     Grade,
     QuestionKind,
     typed_text,
@@ -16,6 +19,12 @@ class Essay(QuestionKind):
     name = "essay"
     label = "Essay (graded by an instructor)"
     position = 70
+    editor = AnswerEditor(
+        fields=("text",),
+        max_answers=0,
+        question_fields=("rubric",),
+        heading=gettext_lazy("Answers (an essay has none: delete those left from another kind)"),
+    )
     template = "progress/kinds/essay.html"
     hint = "Your instructor reads and grades this answer; your result waits for the grade."
     graded_automatically = False

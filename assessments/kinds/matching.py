@@ -6,10 +6,13 @@ Moodle's extra wrong right sides, not items.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     CENT,
     UNKNOWN_OPTION,
+    AnswerEditor,
     Fields,
     Grade,
     InvalidAnswer,
@@ -45,6 +48,19 @@ class Matching(QuestionKind):
     name = "matching"
     label = "Matching"
     position = 60
+    editor = AnswerEditor(
+        fields=("text", "text_format", "match_text"),
+        labels={
+            "text": gettext_lazy("Item (left side)"),
+            "match_text": gettext_lazy("Its match (right side)"),
+        },
+        # A pair without an item is allowed (a wrong match more), never one without a match.
+        required=("match_text",),
+        min_answers=2,
+        # Every pair is worth the same share: Moodle gives no pair a weight of its own.
+        fixed={"weight": 100},
+        heading=gettext_lazy("Matching pairs (a pair without an item adds a wrong match)"),
+    )
     template = "progress/kinds/matching.html"
     answer_text_format = True
     hint = "Choose the matching answer for each item."

@@ -3,8 +3,11 @@
 import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
+    AnswerEditor,
     Grade,
     InvalidAnswer,
     QuestionKind,
@@ -81,6 +84,18 @@ class Numerical(QuestionKind):
     name = "numerical"
     label = "Numerical"
     position = 50
+    editor = AnswerEditor(
+        fields=("numeric_value", "tolerance", "weight", "feedback", "feedback_format"),
+        labels={
+            "numeric_value": gettext_lazy("Value"),
+            "tolerance": gettext_lazy("Tolerance (±)"),
+            "weight": gettext_lazy("Grade (% of the points)"),
+        },
+        min_answers=1,
+        heading=gettext_lazy(
+            "Accepted values (a last row without a value gives feedback to any other)"
+        ),
+    )
     hint = TYPE_A_NUMBER
     input_type = "decimal"
 

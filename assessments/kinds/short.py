@@ -4,9 +4,12 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     SHORT_ANSWER_MAX_LENGTH,
+    AnswerEditor,
     QuestionKind,
     best_of,
     typed_text,
@@ -33,6 +36,16 @@ class ShortAnswer(QuestionKind):
     name = "short"
     label = "Short answer"
     position = 40
+    editor = AnswerEditor(
+        fields=("text", "weight", "feedback", "feedback_format"),
+        labels={
+            "text": gettext_lazy("Accepted answer"),
+            "weight": gettext_lazy("Grade (% of the points)"),
+        },
+        required=("text",),
+        min_answers=1,
+        heading=gettext_lazy("Accepted answers (* stands for any characters)"),
+    )
 
     choices_shown = False
 

@@ -2,9 +2,13 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift
 from assessments.kinds.base import (
+    CHOICE_FIELDS,
     HUNDRED,
+    AnswerEditor,
     Grade,
     InvalidAnswer,
     choice_id,
@@ -31,6 +35,13 @@ class SingleChoice(ChoiceKind):
     name = "single"
     label = "Single choice"
     position = 10
+    editor = AnswerEditor(
+        fields=CHOICE_FIELDS,
+        labels={"text": gettext_lazy("Choice"), "weight": gettext_lazy("Grade (% of the points)")},
+        required=("text",),
+        min_answers=2,
+        heading=gettext_lazy("Choices"),
+    )
 
     def order_choices(self, choices, *, rng, shuffle):
         # Never in the order they were written: files commonly put the right answer first.

@@ -2,7 +2,10 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
+from assessments.kinds.base import AnswerEditor
 from assessments.kinds.single import SingleChoice
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -12,6 +15,15 @@ class TrueFalse(SingleChoice):
     name = "true_false"
     label = "True/false"
     position = 30
+    editor = AnswerEditor(
+        fields=("text", "weight", "feedback", "feedback_format"),
+        labels={"text": gettext_lazy("Answer"), "weight": gettext_lazy("Grade (% of the points)")},
+        required=("text",),
+        min_answers=2,
+        max_answers=2,
+        starting_rows=({"text": "True", "weight": 100}, {"text": "False", "weight": 0}),
+        heading=gettext_lazy("True and False: the right one is graded 100"),
+    )
 
     def order_choices(self, choices, *, rng, shuffle):
         return choices

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from lessons.models import Status
+from lessons.models import Previews, Status
 from progress.models import Enrollment, LessonCompletion
 from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, lesson_complete
@@ -437,6 +437,43 @@ def test_the_course_page_links_a_visitor_to_the_open_previews_without_learner_st
     assert f'href="{first_url}">Read the first lesson' in page
     for enrolled_only in ("Not started", "Locked", "In progress", "Opens when you complete"):
         assert enrolled_only not in page
+
+
+def test_a_course_can_open_only_the_lessons_it_marks(client):
+    course = open_preview_course(previews=Previews.MARKED)
+    first = course.lessons.get(title="Lesson 1.1")
+
+    response = client.get(first.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert client.get(course.lessons.get(title="Lesson 2.1").get_absolute_url()).status_code == 200
+
+    page = client.get(course.get_absolute_url()).content.decode()
+    linked = re.findall(r'<a href="/courses/[^"]+/lessons/[^"]+/">([^<]+)</a>', page)
+    assert linked == ["Lesson 2.1"]
+    assert "Read the first lesson" not in page
+    assert "Read an open preview" in page
+
+
+def test_a_course_that_marks_none_opens_none(client):
+    course = course_with_modules(modules=1, lessons=2, previews=Previews.MARKED)
+
+    page = client.get(course.get_absolute_url()).content.decode()
+
+    assert "/lessons/" not in page
+    assert "Open preview" not in page and "Read an open preview" not in page
+    assert client.get(first_lesson(course).get_absolute_url()).status_code == 302
+
+
+def test_the_first_lesson_opens_again_when_the_course_says_so(client):
+    course = open_preview_course(previews=Previews.MARKED)
+    url = course.lessons.get(title="Lesson 1.1").get_absolute_url()
+    assert client.get(url).status_code == 302
+
+    course.previews = Previews.FIRST
+    course.save()  # the outline in the cache follows the course
+
+    assert client.get(url).status_code == 200
 
 
 def test_an_enrolled_learner_keeps_the_states_and_no_preview_badges(client, learner):

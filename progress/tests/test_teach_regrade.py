@@ -221,13 +221,14 @@ def test_saving_an_answered_question_in_the_admin_links_to_the_dry_run(
     client.force_login(instructor)
     change_url = reverse("admin:assessments_question_change", args=[question.pk])
     data = form_data(client.get(change_url))
-    rome = question.choices.get(text="Rome")
-    index = next(
-        key.split("-")[1]
-        for key, value in data.items()
-        if key.endswith("-id") and str(value) == str(rome.pk)
-    )
-    data[f"choices-{index}-weight"] = "0"
+    rome, paris = question.choices.get(text="Rome"), question.choices.get(text="Paris")
+    for choice, weight in ((rome, "0"), (paris, "100")):
+        index = next(
+            key.split("-")[1]
+            for key, value in data.items()
+            if key.endswith("-id") and str(value) == str(choice.pk)
+        )
+        data[f"choices-{index}-weight"] = weight
 
     saved = client.post(change_url, data, follow=True)
 
