@@ -12,6 +12,7 @@ its PDF are public by code: the code is the secret its holder shares.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -29,7 +30,14 @@ from courseware.roles import INSTRUCTORS
 from lessons.models import Course, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import LessonFactory, UserFactory, course_with_modules
+from tests.factories import (
+    LessonFactory,
+    UserFactory,
+    built_once,
+    complete_module,
+    course_with_modules,
+    make_instructor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +58,19 @@ ROLES = ("anonymous", "outsider", "owner", "peer", "other_instructor", "instruct
 # --- The world the URLs point into -------------------------------------------------------
 
 
-@pytest.fixture
-def world(learner, ines, otto, admin_user, complete_module, now):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module's ~400 tests, which only read it: each request is rolled
+    back (``request_as``), and a POST without its token is checked to write nothing."""
+    with built_once(django_db_blocker):
+        yield _world_build()
+
+
+def _world_build() -> SimpleNamespace:
+    now = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    learner = UserFactory(first_name="Ada", last_name="Lovelace")
+    ines, otto = make_instructor("ines"), make_instructor("otto")
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     course = course_with_modules(modules=1, lessons=1, final_exam=False, slug="diplomacy")
     course.instructors.add(ines)
     # The first lesson is an open preview, as every course's first lesson is; this one is not.
