@@ -2,7 +2,6 @@
 
 import os
 import random
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -35,7 +34,7 @@ def _empty_cache():
 @pytest.fixture
 def now():
     """A fixed moment; services take ``now=`` so tests move time without sleeping."""
-    return datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    return factories.NOW
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ see. Pass ``status=Status.DRAFT`` for the rest.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import factory
@@ -17,6 +18,10 @@ from assessments.grading import answer_to_public
 from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
 from lessons.models import Course, Lesson, Module, Status
+
+# The tests' fixed moment (the ``now`` fixture): services take ``now=`` so tests move time
+# without sleeping.
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 # Test accounts' passwords are hashed with a fast hasher, as Django's testing docs advise: the
 # production hasher costs a quarter of a second per account. PBKDF2 stays available for

@@ -12,7 +12,6 @@ its PDF are public by code: the code is the secret its holder shares.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -31,6 +30,7 @@ from lessons.models import Course, Status
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
 from tests.factories import (
+    NOW,
     LessonFactory,
     UserFactory,
     built_once,
@@ -67,7 +67,7 @@ def world(django_db_setup, django_db_blocker):
 
 
 def _world_build() -> SimpleNamespace:
-    now = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    now = NOW
     learner = UserFactory(first_name="Ada", last_name="Lovelace")
     ines, otto = make_instructor("ines"), make_instructor("otto")
     admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
