@@ -2,12 +2,12 @@
 
 import os
 import random
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests.factories import UserFactory, make_instructor, right_answer, wrong_answer
+from tests import factories
+from tests.factories import CHEAP_PASSWORD_HASHERS, UserFactory, make_instructor
 
 # In CI the property-based tests draw the same examples on every run: a red build is the
 # code's doing, never the luck of the draw. Locally they keep exploring.
@@ -18,13 +18,8 @@ if os.environ.get("CI"):
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(settings):
-    """Hash test accounts' passwords with a fast hasher, as Django's testing docs advise: the
-    production hasher costs a quarter of a second per account. PBKDF2 stays available for
-    accounts that a server started in another process must log in."""
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    ]
+    """Hash test accounts' passwords with a fast hasher (``CHEAP_PASSWORD_HASHERS``)."""
+    settings.PASSWORD_HASHERS = CHEAP_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +34,7 @@ def _empty_cache():
 @pytest.fixture
 def now():
     """A fixed moment; services take ``now=`` so tests move time without sleeping."""
-    return datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+    return factories.NOW
 
 
 @pytest.fixture
@@ -55,43 +50,19 @@ def learner(db):
 @pytest.fixture
 def answer_all(db):
     """Save an answer to every question of an open attempt: right, wrong, or by slot."""
-    from assessments.services import response_save
-
-    def answer(attempt, *, now, right=True):
-        for response in attempt.responses.order_by("slot"):
-            correct = right(response.slot) if callable(right) else right
-            chosen = right_answer(response.shown) if correct else wrong_answer(response.shown)
-            response_save(attempt=attempt, slot=response.slot, answer=chosen, now=now)
-
-    return answer
+    return factories.answer_all
 
 
 @pytest.fixture
-def take_quiz(answer_all):
+def take_quiz(db):
     """Take a quiz through the progress services, as a learner would: start, answer, submit."""
-    from progress.services import quiz_attempt_start, quiz_attempt_submit
-
-    def take(learner, quiz, *, now, right=True):
-        attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
-        answer_all(attempt, now=now, right=right)
-        return quiz_attempt_submit(attempt=attempt, now=now)
-
-    return take
+    return factories.take_quiz
 
 
 @pytest.fixture
-def complete_module(take_quiz):
+def complete_module(db):
     """Read every visible lesson of a module and pass its quiz, through the services."""
-    from lessons.models import Lesson
-    from progress.services import lesson_complete
-
-    def complete(learner, module, *, now, quiz=True):
-        for lesson in Lesson.objects.visible().filter(module=module):
-            lesson_complete(learner=learner, lesson=lesson, now=now)
-        if quiz and hasattr(module, "quiz"):
-            take_quiz(learner, module.quiz, now=now)
-
-    return complete
+    return factories.complete_module
 
 
 # Admin and instructor tests: two instructors and a superuser.

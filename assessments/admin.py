@@ -39,7 +39,7 @@ from assessments.course_io import (
     quiz_questions_import,
     quiz_questions_import_moodle_xml,
 )
-from assessments.forms import question_form
+from assessments.forms import question_fieldset
 from assessments.gift import dump_gift
 from assessments.grading import question_snapshot
 from assessments.kinds import KINDS, kind_choices, kind_for
@@ -686,7 +686,7 @@ class QuestionAdmin(ContentAdmin):
             "opts": self.opts,
             "title": gettext("Preview: %(question)s")
             % {"question": str(question) or gettext("question")},
-            "question": question_form(shown, slot=1, answer=None),
+            "question": question_fieldset(shown, slot=1, answer=None),
             "attempt": None,
             "problems": problems,
         }

@@ -95,8 +95,11 @@ def answer_changed(shown: dict, saved: Any, posted: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class QuestionForm:
-    """One question of an attempt as its fieldset shows it: built from the public snapshot only."""
+class QuestionFieldset:
+    """One question of an attempt as its fieldset shows it: built from the public snapshot only.
+
+    Not a Django form (nor the admin's ``QuestionForm``, which edits a question): what the
+    question's partial template reads to draw its fields; ``AttemptAnswers`` reads them back."""
 
     slot: int
     kind: str
@@ -160,9 +163,9 @@ class QuestionForm:
         return points_label(self.points)
 
 
-def question_form(
+def question_fieldset(
     shown: dict, *, slot: int, answer: Any, error: str = "", saved: Any = None
-) -> QuestionForm:
+) -> QuestionFieldset:
     """The fields of one question, pre-filled with ``answer`` (saved, or as just posted);
     ``saved`` is what is stored for it, as far as this page knows."""
     public = shown_for_learner(shown)
@@ -178,7 +181,7 @@ def question_form(
         "shown_fingerprint": answer_fingerprint(shown, saved),
     }
     fields = kind_for(shown).fields(public, slot=slot, answer=answer_to_public(shown, answer))
-    return QuestionForm(**common, fields=fields)
+    return QuestionFieldset(**common, fields=fields)
 
 
 class AttemptAnswers:
@@ -234,12 +237,12 @@ class AttemptAnswers:
     def add_error(self, slot: int, message: str) -> None:
         self.errors[slot] = message
 
-    def unanswered(self) -> list[QuestionForm]:
+    def unanswered(self) -> list[QuestionFieldset]:
         return [question for question in self.questions() if not question.answered]
 
-    def questions(self) -> list[QuestionForm]:
+    def questions(self) -> list[QuestionFieldset]:
         return [
-            question_form(
+            question_fieldset(
                 response.shown,
                 slot=response.slot,
                 answer=self.answers[response.slot],

@@ -97,8 +97,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
-from assessments import kinds
-from assessments.kinds.base import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
+from assessments.limits import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 
 TEXT_FORMATS = ("html", "markdown", "plain", "moodle")
 BLANK = "_____"
@@ -118,11 +117,23 @@ _RUBRIC_UNESCAPE_RE = re.compile(r"\\(.)")
 _ESCAPES = str.maketrans({c: "\\" + c for c in "\\~=#{}:"} | {"\n": "\\n"})
 
 
+def question_kinds():
+    """The registry of question kinds (``assessments.kinds``), for reading and writing files.
+
+    The kinds build on the file formats (this module's ``Source``, ``GiftAnswer`` and errors,
+    ``moodle_xml``'s elements), so the formats ask for the registry only when a file is read
+    or written, never while they load: whichever module a process imports first, each is
+    whole before anything takes a name from it."""
+    from assessments import kinds
+
+    return kinds
+
+
 def __getattr__(name: str):
-    # KINDS, the kinds GIFT can hold, is read from the registry when asked: the registry
-    # imports this module while it is being filled.
+    # KINDS, the kinds GIFT can hold, is read from the registry when asked.
     if name == "KINDS":
-        return tuple(name for name, kind in kinds.KINDS.items() if kind.gift_order is not None)
+        registry = question_kinds().KINDS
+        return tuple(name for name, kind in registry.items() if kind.gift_order is not None)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -423,7 +434,7 @@ def _parse_question(block: _Block) -> GiftQuestion:
     explanation_format, explanation = take_format(explanation)
     kind, answers = _parse_answers(content.strip())
     for answer in answers:
-        _take_answer_formats(kinds.KINDS[kind], answer, text_format)
+        _take_answer_formats(question_kinds().KINDS[kind], answer, text_format)
 
     lesson = block.directives.get("lesson", (0, ""))[1]
     points = Decimal(block.directives.get("points", (0, "1"))[1])
@@ -448,7 +459,8 @@ def _parse_question(block: _Block) -> GiftQuestion:
     try:
         check_question(question)
     except Unrepresentable as problem:
-        raise GiftError(str(problem), line=block.start) from None
+        line = block.directives.get(problem.directive, (block.start, ""))[0]
+        raise GiftError(str(problem), line=line) from None
     return question
 
 
@@ -466,7 +478,7 @@ def _take_answer_formats(kind, answer: GiftAnswer, question_format: str) -> None
 def _parse_answers(body: Source) -> tuple[str, list[GiftAnswer]]:
     """The kind of an answer block, as Moodle decides it (see above), and its answers: each
     kind says which blocks are its own, asked in turn."""
-    for kind in kinds.gift_kinds():
+    for kind in question_kinds().gift_kinds():
         if kind.gift_claims(body):
             return kind.name, kind.gift_answers(body)
     raise GiftError("the answer block is no kind of question", line=body.line)
@@ -573,12 +585,17 @@ def answer_text(item: Source) -> tuple[str, str]:
 
 
 class Unrepresentable(ValueError):
-    pass
+    """A question GIFT cannot hold; ``directive`` names the ``// name:`` line at fault, if
+    one is."""
+
+    def __init__(self, message: str, *, directive: str = ""):
+        super().__init__(message)
+        self.directive = directive
 
 
 def check_question(q: GiftQuestion) -> None:
     """Raise Unrepresentable unless q is a valid question that GIFT writes back exactly."""
-    kind = kinds.KINDS.get(q.kind) if isinstance(q.kind, str) else None
+    kind = question_kinds().KINDS.get(q.kind) if isinstance(q.kind, str) else None
     if kind is None:
         raise Unrepresentable(f"unknown kind {q.kind!r}")
     text_formats = [q.text_format, q.explanation_format]
@@ -613,6 +630,13 @@ def check_question(q: GiftQuestion) -> None:
         raise Unrepresentable("a tag is empty")
     if problem := points_problem(Decimal(q.points)):
         raise Unrepresentable(problem)
+    if q.rubric and kind.graded_automatically:
+        # Nobody grades this answer by hand, so nobody would read a rubric for it.
+        raise Unrepresentable(
+            "'// rubric:' is for written answers (essays), graded by a person; "
+            "this question is graded by its key",
+            directive="rubric",
+        )
     if q.points == 0 and kind.graded_automatically:
         # A written answer worth nothing is read and commented on, and no result waits for
         # it; a question graded by its key must count for something.
@@ -723,7 +747,7 @@ def _with_explicit_formats(q: GiftQuestion) -> GiftQuestion:
 
 def _dump_block(q: GiftQuestion) -> str:
     general = f"#### {written_text(q.explanation, q.explanation_format)}" if q.explanation else ""
-    return kinds.kind_for(q.kind).gift_block(q, general)
+    return question_kinds().kind_for(q.kind).gift_block(q, general)
 
 
 def written_text(text: str, text_format: str) -> str:

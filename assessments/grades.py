@@ -111,7 +111,9 @@ def response_grade(
     )
     if errors:
         raise ValidationError(errors)
-    score = Decimal(score).quantize(CENT)
+    # "-0" is a person's zero: kept as 0, never as a signed zero that pages would write "-0".
+    # (Any other negative score was refused above.)
+    score = Decimal(score).quantize(CENT).copy_abs()
     with transaction.atomic():
         # Every grade of an attempt queues on its row: two saves of one response, or of two
         # responses of one attempt, never work its result out from half of the other's.

@@ -33,7 +33,6 @@ from assessments.kinds.base import (
     HUNDRED,
     SHORT_ANSWER_MAX_LENGTH,
     UNKNOWN_OPTION,
-    WEIGHT_PLACES,
     Grade,
     InvalidAnswer,
     choice_id,
@@ -45,6 +44,7 @@ from assessments.kinds.base import (
     to_decimal,
     wrong,
 )
+from assessments.limits import WEIGHT_PLACES
 from assessments.models import Question
 
 # Re-exported: the quiz engine, migrations and tests import these from here.

@@ -9,8 +9,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
-from assessments.kinds.base import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 from assessments.kinds.numerical import NUMBER_DECIMALS
+from assessments.limits import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 from assessments.urls import QUIZ_PAGE
 from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 

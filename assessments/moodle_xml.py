@@ -39,13 +39,13 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from assessments import kinds
 from assessments.gift import (
     GiftQuestion,
     Unrepresentable,
     check_question,
     effective_format,
     own_format,
+    question_kinds,
     take_format,
     write_number,
     written_number,
@@ -144,7 +144,9 @@ def _category(path: str) -> str:
 
 
 def _question(element: ET.Element, qtype: str, title: str, category: str) -> GiftQuestion:
-    kind = next((k for k in kinds.moodle_kinds(qtype) if k.moodle_claims(element)), None)
+    kind = next(
+        (k for k in question_kinds().moodle_kinds(qtype) if k.moodle_claims(element)), None
+    )
     if kind is None:
         raise MoodleXmlError(f'Courseware has no “{qtype}” questions (<question type="{qtype}">)')
     refuse_files(element)
@@ -264,7 +266,7 @@ def dump_moodle_xml(
         if q.category != category:
             _category_element(root, q.category, (category_idnumbers or {}).get(q.category, ""))
             category = q.category
-        kind = kinds.kind_for(q.kind)
+        kind = question_kinds().kind_for(q.kind)
         element = ET.SubElement(root, "question", type=kind.moodle_type)
         add_text(element, "name", q.title)
         add_text(element, "questiontext", q.text, q.text_format)

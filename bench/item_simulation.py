@@ -33,7 +33,7 @@ from statistics import mean
 from django.contrib.auth import get_user_model
 from django.utils.datastructures import MultiValueDict
 
-from assessments.forms import answer_from_post, question_form
+from assessments.forms import answer_from_post, question_fieldset
 from assessments.grading import grade, is_graded, question_snapshot, validate_answer
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Quiz, Response
@@ -63,7 +63,7 @@ def page_answers(shown: dict) -> list:
     """Every answer a learner can give on the page without typing: each option, each set of
     ticked boxes, each choice of an option per matching item; blank for a typed answer.
     Read from the page's own fields and posted back as a browser would."""
-    form = question_form(shown, slot=1, answer=None)
+    form = question_fieldset(shown, slot=1, answer=None)
     if form.items:
         fields = [[(item.name, option.value) for option in item.options] for item in form.items]
         posts = itertools.islice(itertools.product(*fields), _ENUMERATION_LIMIT)

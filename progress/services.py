@@ -247,31 +247,15 @@ def attempt_result_follow_up(*, attempt: Attempt, now: datetime | None = None) -
     results_changed.send(sender=Attempt, learner=attempt.learner, course=course, now=now)
 
 
-def quiz_response_grade(
-    *,
-    response: Response,
-    score,
-    by,
-    source: str,
-    expected_version: int,
-    feedback: str = "",
-    reason: str = "",
-    now: datetime | None = None,
-) -> GradeChange:
-    """An instructor grades a written answer or overrides a grade
-    (``assessments.grades.response_grade``); what the attempt's new result earns follows."""
+def quiz_response_grade(*, now: datetime | None = None, **grade) -> GradeChange:
+    """An instructor grades a written answer or overrides a grade: ``grade`` holds
+    ``assessments.grades.response_grade``'s keywords (``response``, ``score``, ``by``,
+    ``source``, ``expected_version``, ``feedback``, ``reason``), passed on as they are; what
+    the attempt's new result earns follows."""
     now = now or timezone.now()
+    # One transaction: the gradebook's score is queued with the grade that changes it.
     with transaction.atomic():
-        change = response_grade(
-            response=response,
-            score=score,
-            by=by,
-            source=source,
-            expected_version=expected_version,
-            feedback=feedback,
-            reason=reason,
-            now=now,
-        )
+        change = response_grade(now=now, **grade)
         attempt_result_follow_up(attempt=change.response.attempt, now=now)
     return change
 

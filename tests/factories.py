@@ -4,15 +4,47 @@ Content factories make published content by default: that is what learners
 see. Pass ``status=Status.DRAFT`` for the rest.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
 
 from assessments.grading import answer_to_public
 from assessments.kinds import kind_for
 from assessments.models import Choice, Question, Quiz
 from lessons.models import Course, Lesson, Module, Status
+
+# The tests' fixed moment (the ``now`` fixture): services take ``now=`` so tests move time
+# without sleeping.
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+# Test accounts' passwords are hashed with a fast hasher, as Django's testing docs advise: the
+# production hasher costs a quarter of a second per account. PBKDF2 stays available for
+# accounts that a server started in another process must log in.
+CHEAP_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+@contextmanager
+def built_once(django_db_blocker) -> Iterator[None]:
+    """For a module-scoped fixture that builds what many tests only read: the database open
+    (as for a test), cheap password hashing, and one transaction, rolled back when the
+    fixture ends. Each test then runs in a savepoint of that transaction and meets the data
+    as built, whatever the tests before it wrote."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=CHEAP_PASSWORD_HASHERS),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -237,6 +269,40 @@ def answer_fields(shown: dict, slot: int, answer) -> dict:
     """The POST fields a browser sends for ``answer`` (as stored: choice ids, right side texts)
     to question ``slot``: options named by their tokens, as the attempt page names them."""
     return kind_for(shown).fields_posted(slot, answer_to_public(shown, answer))
+
+
+# --- A learner's way through a course, through the services -----------------
+
+
+def answer_all(attempt, *, now, right=True) -> None:
+    """Save an answer to every question of an open attempt: right, wrong, or by slot
+    (``right`` a function of the slot)."""
+    from assessments.services import response_save
+
+    for response in attempt.responses.order_by("slot"):
+        correct = right(response.slot) if callable(right) else right
+        chosen = right_answer(response.shown) if correct else wrong_answer(response.shown)
+        response_save(attempt=attempt, slot=response.slot, answer=chosen, now=now)
+
+
+def take_quiz(learner, quiz, *, now, right=True):
+    """Take a quiz as a learner would: start, answer, submit. Returns the submitted attempt."""
+    from progress.services import quiz_attempt_start, quiz_attempt_submit
+
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+    answer_all(attempt, now=now, right=right)
+    return quiz_attempt_submit(attempt=attempt, now=now)
+
+
+def complete_module(learner, module, *, now, quiz=True) -> None:
+    """Read every visible lesson of a module and pass its quiz."""
+    from lessons.models import Lesson
+    from progress.services import lesson_complete
+
+    for lesson in Lesson.objects.visible().filter(module=module):
+        lesson_complete(learner=learner, lesson=lesson, now=now)
+    if quiz and hasattr(module, "quiz"):
+        take_quiz(learner, module.quiz, now=now)
 
 
 # --- Whole courses -----------------------------------------------------------

@@ -20,7 +20,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import Quiz
@@ -30,7 +30,15 @@ from lessons.models import Course, Status
 from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import LessonFactory, UserFactory, course_with_modules
+from tests.factories import (
+    NOW,
+    LessonFactory,
+    UserFactory,
+    built_once,
+    complete_module,
+    course_with_modules,
+    make_instructor,
+)
 from xapi.models import OutboxStatement
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +60,23 @@ ROLES = ("anonymous", "outsider", "owner", "peer", "other_instructor", "instruct
 # --- The world the URLs point into -------------------------------------------------------
 
 
-@pytest.fixture
-def world(learner, ines, otto, admin_user, complete_module, now, settings):
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module's ~400 tests, which only read it: each request is rolled
+    back (``request_as``), and a POST without its token is checked to write nothing."""
     # An LRS configured (never reached): the learner's steps leave statements in the outbox.
-    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
+    with (
+        built_once(django_db_blocker),
+        override_settings(XAPI_ENDPOINT="http://127.0.0.1:9/xAPI/"),
+    ):
+        yield _world_build()
+
+
+def _world_build() -> SimpleNamespace:
+    now = NOW
+    learner = UserFactory(first_name="Ada", last_name="Lovelace")
+    ines, otto = make_instructor("ines"), make_instructor("otto")
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
     course = course_with_modules(modules=1, lessons=1, final_exam=False, slug="diplomacy")
     course.instructors.add(ines)
     # The first lesson is an open preview, as every course's first lesson is; this one is not.

@@ -25,7 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from assessments.course_io import course_import
-from assessments.forms import answer_from_post, question_form
+from assessments.forms import answer_from_post, question_fieldset
 from assessments.grading import grade, listing_order, question_snapshot, validate_answer
 from assessments.models import Attempt, Choice, Question, Quiz, Response
 from assessments.services import attempt_start
@@ -106,7 +106,7 @@ def _graded_right(shown: dict, fields: dict, slot: int) -> bool:
 
 def _try_every_ordering(shown: dict, tallies: dict[str, Tally], *, slot: int = 1) -> None:
     """Pick by each ordering on one question as its page shows it, and count the right picks."""
-    page = question_form(shown, slot=slot, answer=None)
+    page = question_fieldset(shown, slot=slot, answer=None)
     kind = shown["kind"]
     if kind in ("single", "true_false", "multiple"):
         options = [(place, option.value) for place, option in enumerate(page.options)]
@@ -245,7 +245,7 @@ def test_no_ordering_of_generated_questions_options_beats_chance(bank, shuffle, 
 def _assert_listed_by_text_alone(shown: dict) -> None:
     """The page lists the options alphabetically: whatever the file's order or the key, the
     same texts give the same page."""
-    page = question_form(shown, slot=1, answer=None)
+    page = question_fieldset(shown, slot=1, answer=None)
     options = page.items[0].options if page.items else page.options
     labels = [option.label for option in options]
     assert labels == sorted(labels, key=listing_order)

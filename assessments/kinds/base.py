@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift
+from assessments.limits import WEIGHT_PLACES
 from lessons.validators import control_character_message
 
 if TYPE_CHECKING:
@@ -34,10 +35,8 @@ if TYPE_CHECKING:
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-# Weights, percents of the points, are kept to Moodle's precision: 7 decimals (Moodle writes
-# a third as 33.33333 %). Three right answers of 33.33333 % add up to 99.99999 %: within
-# this much of 100 % counts as full marks.
-WEIGHT_PLACES = 7
+# Weights are kept to WEIGHT_PLACES decimals: three right answers of 33.33333 % add up to
+# 99.99999 %. Within this much of 100 % counts as full marks.
 FULL_MARKS_SLACK = Decimal("0.01")
 SHORT_ANSWER_MAX_LENGTH = 500
 ESSAY_MAX_LENGTH = 20_000
@@ -45,10 +44,6 @@ ESSAY_MAX_LENGTH = 20_000
 # Keys of a snapshot's choice a learner must not see before submitting: they give the
 # answer away.
 ANSWER_KEYS = ("weight", "feedback", "feedback_format", "match", "value", "tolerance")
-# What the database keeps of a question's points (Question.points); GIFT files and course
-# folders asking for more are refused, never rounded.
-POINTS_PLACES = 2
-MAX_POINTS = Decimal("9999.99")
 
 
 class InvalidAnswer(ValueError):
@@ -319,7 +314,7 @@ class QuestionKind(ABC):
     #: Where the kind comes in the lists instructors pick from, lowest first.
     position: int
     #: The partial under ``templates/`` that renders the fields, given ``question`` (a
-    #: ``QuestionForm``) and ``attempt``.
+    #: ``QuestionFieldset``) and ``attempt``.
     template: str = "progress/kinds/text.html"
     #: Shown under the question text while answering.
     hint: str = ""

@@ -9,7 +9,7 @@ from assessments.forms import (
     AttemptAnswers,
     answer_changed,
     answer_from_post,
-    question_form,
+    question_fieldset,
 )
 from assessments.grading import question_snapshot, shown_for_learner, validate_answer
 from assessments.models import Question, Response
@@ -126,12 +126,12 @@ def test_question_fields_carry_no_key_feedback_or_explanation():
     ]
 
     for slot, question in enumerate(questions, start=1):
-        fields = question_form(snapshot(question), slot=slot, answer=None)
+        fields = question_fieldset(snapshot(question), slot=slot, answer=None)
         text = json.dumps(fields, default=lambda o: vars(o))
         for secret in ("KEY-FEEDBACK", "KEY-EXPLANATION", "KEY-ACCEPTED", "271828", "100.0000"):
             assert secret not in text
     # The matching options are the right sides: shown, but not paired with their items.
-    fields = question_form(snapshot(questions[3]), slot=4, answer=None)
+    fields = question_fieldset(snapshot(questions[3]), slot=4, answer=None)
     assert [option.label for option in fields.items[0].options] == ["KEY-MATCH"]
     assert not any(option.selected for option in fields.items[0].options)
 
@@ -144,37 +144,43 @@ def test_saved_answers_are_pre_filled():
     a, c = ids(multiple, "Right A", "Wrong C")
     (riga,) = ids(matching, "Riga")
 
-    assert [o.selected for o in question_form(single, slot=1, answer=b).options] == [False, True]
-    assert [o.selected for o in question_form(multiple, slot=2, answer=[a, c]).options] == [
+    assert [o.selected for o in question_fieldset(single, slot=1, answer=b).options] == [
+        False,
+        True,
+    ]
+    assert [o.selected for o in question_fieldset(multiple, slot=2, answer=[a, c]).options] == [
         True,
         False,
         True,
     ]
-    items = question_form(matching, slot=3, answer={str(riga): "Latvia"}).items
+    items = question_fieldset(matching, slot=3, answer={str(riga): "Latvia"}).items
     assert [item.label for item in items] == ["Helsinki", "Tallinn", "Riga"]
     assert [[o.label for o in i.options if o.selected] for i in items] == [[], [], ["Latvia"]]
-    assert question_form(snapshot(essay_question()), slot=4, answer="Draft").value == "Draft"
+    assert question_fieldset(snapshot(essay_question()), slot=4, answer="Draft").value == "Draft"
 
 
 def test_field_names_and_ids_tie_labels_to_inputs():
     matching = snapshot(matching_question())
     lefts = tokens(matching, "Helsinki", "Tallinn", "Riga")
 
-    fields = question_form(matching, slot=7, answer=None)
+    fields = question_fieldset(matching, slot=7, answer=None)
 
     assert fields.field_names == [f"q7-{left}" for left in lefts]
     assert [item.id for item in fields.items] == [f"q7-item-{left}" for left in lefts]
-    assert question_form(snapshot(short_question()), slot=2, answer=None).field_names == ["q2"]
-    single = question_form(snapshot(single_question()), slot=2, answer=None)
+    assert question_fieldset(snapshot(short_question()), slot=2, answer=None).field_names == ["q2"]
+    single = question_fieldset(snapshot(single_question()), slot=2, answer=None)
     assert len({option.id for option in single.options}) == 2
 
 
 def test_points_read_as_a_learner_would_say_them():
-    assert question_form(snapshot(short_question()), slot=1, answer=None).points_label == "1 point"
+    assert (
+        question_fieldset(snapshot(short_question()), slot=1, answer=None).points_label
+        == "1 point"
+    )
     two = snapshot(short_question(points=2))
     half = snapshot(short_question(points="0.5"))
-    assert question_form(two, slot=1, answer=None).points_label == "2 points"
-    assert question_form(half, slot=1, answer=None).points_label == "0.5 points"
+    assert question_fieldset(two, slot=1, answer=None).points_label == "2 points"
+    assert question_fieldset(half, slot=1, answer=None).points_label == "0.5 points"
 
 
 # --- The whole attempt's answers -------------------------------------------------------

@@ -539,6 +539,22 @@ def test_a_rubric_keeps_its_lines_and_backslashes_on_one_comment_line():
     assert parse_gift(written) == [question]
 
 
+@pytest.mark.parametrize(
+    "question", ["Who?{=Ada ~Bob}", "Is it?{T}", "How many?{#3}", "Name one.{=Ada}"]
+)
+def test_a_rubric_on_a_question_graded_by_its_key_is_refused_with_its_line(question):
+    source = f"// points: 2\n// rubric: Full marks for Ada.\n{question}\n"
+    with pytest.raises(GiftError, match="rubric:' is for written answers") as refused:
+        parse_gift(source, source="bank.gift")
+
+    assert str(refused.value).startswith("bank.gift:2: ")
+
+
+def test_a_rubric_on_a_question_graded_by_its_key_is_not_written():
+    with pytest.raises(ValueError, match="rubric:' is for written answers"):
+        dump_gift([GiftQuestion("true_false", "Is it?", [GiftAnswer("true", D(100))], rubric="x")])
+
+
 def test_an_empty_rubric_line_is_refused_with_its_line():
     with pytest.raises(GiftError, match="rubric:' is empty") as refused:
         parse_gift("// rubric:   \nExplain.{}\n")
@@ -734,7 +750,8 @@ def questions(draw) -> GiftQuestion:
         ),
         points=draw(st.just(D(1)) | st.decimals(min_value=D("0.01"), max_value=9999, places=2)),
         text_format=text_format,
-        rubric=draw(maybe_texts),
+        # Only an answer graded by a person has a rubric.
+        rubric=draw(maybe_texts) if kind == "essay" else "",
     )
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from assessments.forms import plain_number
 from assessments.grades import GradeConflict
 from assessments.grading import is_read_and_commented, read_and_commented_sql
 from assessments.models import Attempt, GradeChange, Response
@@ -153,6 +154,16 @@ def test_a_grade_outside_the_questions_points_is_refused(submitted, ines, now, s
     assert not GradeChange.objects.exists()
     assert essay_of(submitted).score is None
     assert Attempt.objects.get(pk=submitted.pk).is_awaiting_grading
+
+
+@pytest.mark.parametrize("score", ["-0", "-0.00", "-.0"])
+def test_minus_zero_is_graded_as_zero(submitted, ines, now, score):
+    change = grade_essay(submitted, score, by=ines, now=now, feedback="Off topic.")
+
+    essay = essay_of(Attempt.objects.get(pk=submitted.pk))
+    for kept in (change.score_after, essay.score, GradeChange.objects.get().score_after):
+        assert plain_number(kept) == "0"
+    assert essay.is_correct is False
 
 
 def test_an_override_needs_a_reason_and_keeps_the_automatic_grade_in_the_history(

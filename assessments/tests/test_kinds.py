@@ -14,7 +14,7 @@ from pytest_django.asserts import assertContains
 
 from assessments import gift
 from assessments.course_io import quiz_gift, quiz_questions_import
-from assessments.forms import answer_from_post, question_form
+from assessments.forms import answer_from_post, question_fieldset
 from assessments.gift import GiftAnswer, GiftError, parse_gift
 from assessments.grading import (
     answer_from_public,
@@ -123,7 +123,7 @@ def test_every_registered_kind_is_taken_through_the_whole_interface(name):
     for choice in public["choices"]:
         assert not set(choice) & set(ANSWER_KEYS)
         assert choice["id"] not in {str(c["id"]) for c in shown["choices"]}
-    form = question_form(shown, slot=3, answer=right, saved=right)
+    form = question_fieldset(shown, slot=3, answer=right, saved=right)
     assert form.answered
     get_template(kind.template)
     html = get_template("progress/_question.html").render(

@@ -26,11 +26,14 @@ from progress.services import (
     quiz_attempt_start,
 )
 from tests.factories import (
+    NOW,
     CourseFactory,
     LessonFactory,
     ModuleFactory,
     QuizFactory,
     UserFactory,
+    built_once,
+    complete_module,
     course_with_modules,
     essay_question,
     matching_question,
@@ -38,6 +41,7 @@ from tests.factories import (
     numerical_question,
     short_question,
     single_question,
+    take_quiz,
     true_false_question,
 )
 
@@ -52,11 +56,19 @@ def lessons_of(module):
     return list(module.lessons.order_by("position"))
 
 
-@pytest.fixture(params=[True, False], ids=["sequential", "open order"])
-def cohort_course(request, now, complete_module, take_quiz, answer_all):
+@pytest.fixture(scope="class", params=[True, False], ids=["sequential", "open order"])
+def cohort_course(request, django_db_setup, django_db_blocker):
     """Three modules (the third with a draft lesson), a draft fourth module, a final exam,
-    and learners at every stage. Returns (course, {name: learner})."""
-    course = course_with_modules(modules=3, lessons=2, sequential=request.param)
+    and learners at every stage. Returns (course, {name: learner}).
+
+    Built once for the tests of ``TestOneCohort``, which only read it."""
+    with built_once(django_db_blocker):
+        yield _cohort_build(sequential=request.param)
+
+
+def _cohort_build(*, sequential: bool):
+    now = NOW
+    course = course_with_modules(modules=3, lessons=2, sequential=sequential)
     first, second, third = modules_of(course)
     LessonFactory(module=third, position=9, title="Draft lesson", status=Status.DRAFT)
     draft = ModuleFactory(course=course, position=4, title="Draft module", status=Status.DRAFT)
@@ -120,195 +132,194 @@ def cohort_course(request, now, complete_module, take_quiz, answer_all):
     return course, learners
 
 
-def test_matrix_cells_agree_with_each_learners_own_progress(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
+class TestOneCohort:
+    """Every rule read by the cohort pages, against one cohort built for the class."""
 
-    rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
+    def test_matrix_cells_agree_with_each_learners_own_progress(self, cohort_course):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
 
-    assert len(rows) == len(learners)
-    for row in rows:
-        progress = course_progress_for_learner(learner=row.learner, course=course)
-        name = row.learner.first_name
-        assert [c.state for c in row.cells] == [m.state for m in progress.modules], name
-        assert [c.lessons_read for c in row.cells] == [
-            sum(item.done for item in m.lessons) for m in progress.modules
-        ], name
-        assert [c.best_percent for c in row.cells] == [
-            m.quiz.best_percent for m in progress.modules
-        ], name
-        assert row.percent == progress.percent, name
+        rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
 
+        assert len(rows) == len(learners)
+        for row in rows:
+            progress = course_progress_for_learner(learner=row.learner, course=course)
+            name = row.learner.first_name
+            assert [c.state for c in row.cells] == [m.state for m in progress.modules], name
+            assert [c.lessons_read for c in row.cells] == [
+                sum(item.done for item in m.lessons) for m in progress.modules
+            ], name
+            assert [c.best_percent for c in row.cells] == [
+                m.quiz.best_percent for m in progress.modules
+            ], name
+            assert row.percent == progress.percent, name
 
-def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
-    enrollments = Enrollment.objects.filter(course=course)
-    progress = {
-        learner.pk: course_progress_for_learner(learner=learner, course=course)
-        for learner in learners.values()
-    }
+    def test_each_module_fact_and_its_sql_twin_agree_learner_by_learner(self, cohort_course):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
+        enrollments = Enrollment.objects.filter(course=course)
+        progress = {
+            learner.pk: course_progress_for_learner(learner=learner, course=course)
+            for learner in learners.values()
+        }
 
-    def who(condition):
-        return set(enrollments.filter(condition).values_list("learner", flat=True))
+        def who(condition):
+            return set(enrollments.filter(condition).values_list("learner", flat=True))
 
-    for index, module in enumerate(outline.modules):
-        facts = {"lesson_ids": module.lesson_ids, "quiz": module.visible_quiz}
-        mine = {pk: p.modules[index] for pk, p in progress.items()}
-        assert who(rules.module_done_sql(**facts)) == {
-            pk for pk, m in mine.items() if m.is_complete
-        }, module.title
-        assert who(rules.module_started_sql(**facts)) == {
-            pk
-            for pk, m in mine.items()
-            if any(item.done for item in m.lessons) or (m.quiz and m.quiz.attempts_used)
-        }, module.title
-        assert who(rules.quiz_passed_sql(module.visible_quiz)) == {
-            pk for pk, m in mine.items() if m.quiz.passed
-        }, module.title
-        assert who(rules.out_of_attempts_sql(module.visible_quiz)) == {
-            pk for pk, m in mine.items() if m.quiz.attempts_left == 0
-        }, module.title
-        assert who(rules.awaiting_grading_sql(module.visible_quiz)) == {
-            pk for pk, m in mine.items() if m.quiz.awaiting_grading
-        }, module.title
-        assert who(rules.stuck_sql(module.visible_quiz)) == {
-            pk
-            for pk, m in mine.items()
-            if rules.quiz_stuck(
-                passed=m.quiz.passed,
-                awaiting_grading=m.quiz.awaiting_grading,
-                attempts_left=m.quiz.attempts_left,
-            )
-        }, module.title
-    assert who(rules.quiz_passed_sql(outline.final_exam)) == {
-        pk for pk, p in progress.items() if p.final_exam.passed
-    }
+        for index, module in enumerate(outline.modules):
+            facts = {"lesson_ids": module.lesson_ids, "quiz": module.visible_quiz}
+            mine = {pk: p.modules[index] for pk, p in progress.items()}
+            assert who(rules.module_done_sql(**facts)) == {
+                pk for pk, m in mine.items() if m.is_complete
+            }, module.title
+            assert who(rules.module_started_sql(**facts)) == {
+                pk
+                for pk, m in mine.items()
+                if any(item.done for item in m.lessons) or (m.quiz and m.quiz.attempts_used)
+            }, module.title
+            assert who(rules.quiz_passed_sql(module.visible_quiz)) == {
+                pk for pk, m in mine.items() if m.quiz.passed
+            }, module.title
+            assert who(rules.out_of_attempts_sql(module.visible_quiz)) == {
+                pk for pk, m in mine.items() if m.quiz.attempts_left == 0
+            }, module.title
+            assert who(rules.awaiting_grading_sql(module.visible_quiz)) == {
+                pk for pk, m in mine.items() if m.quiz.awaiting_grading
+            }, module.title
+            assert who(rules.stuck_sql(module.visible_quiz)) == {
+                pk
+                for pk, m in mine.items()
+                if rules.quiz_stuck(
+                    passed=m.quiz.passed,
+                    awaiting_grading=m.quiz.awaiting_grading,
+                    attempts_left=m.quiz.attempts_left,
+                )
+            }, module.title
+        assert who(rules.quiz_passed_sql(outline.final_exam)) == {
+            pk for pk, p in progress.items() if p.final_exam.passed
+        }
 
+    def test_the_cohort_holds_learners_out_of_attempts_with_and_without_a_grant(
+        self, cohort_course
+    ):
+        """Guards the test above: attempts left is compared where a grant changes it, and stuck
+        where an attempt awaits its grade."""
+        course, learners = cohort_course
+        first = cohort.course_outline(course).modules[0]
 
-def test_the_cohort_holds_learners_out_of_attempts_with_and_without_a_grant(cohort_course):
-    """Guards the test above: attempts left is compared where a grant changes it, and stuck
-    where an attempt awaits its grade."""
-    course, learners = cohort_course
-    first = cohort.course_outline(course).modules[0]
+        left = {
+            name: course_progress_for_learner(learner=learners[name], course=course)
+            .modules[0]
+            .quiz.attempts_left
+            for name in ("stuck", "granted", "granted used")
+        }
 
-    left = {
-        name: course_progress_for_learner(learner=learners[name], course=course)
-        .modules[0]
-        .quiz.attempts_left
-        for name in ("stuck", "granted", "granted used")
-    }
+        assert left == {"stuck": 0, "granted": 1, "granted used": 0}
+        assert first.visible_quiz.overrides.count() == 2
+        waiting = course_progress_for_learner(learner=learners["awaiting grading"], course=course)
+        assert waiting.modules[0].quiz.attempts_left == 0
+        assert waiting.modules[0].quiz.awaiting_grading
 
-    assert left == {"stuck": 0, "granted": 1, "granted used": 0}
-    assert first.visible_quiz.overrides.count() == 2
-    waiting = course_progress_for_learner(learner=learners["awaiting grading"], course=course)
-    assert waiting.modules[0].quiz.attempts_left == 0
-    assert waiting.modules[0].quiz.awaiting_grading
+    def test_the_cohort_holds_every_state(self, cohort_course):
+        """Guards the test above: it compares something in each state."""
+        course, _ = cohort_course
+        outline = cohort.course_outline(course)
+        rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
 
+        states = {cell.state for row in rows for cell in row.cells}
 
-def test_the_cohort_holds_every_state(cohort_course):
-    """Guards the test above: it compares something in each state."""
-    course, _ = cohort_course
-    outline = cohort.course_outline(course)
-    rows = cohort.matrix_rows(outline, list(cohort.cohort_learners(outline)))
+        expected = {"done", "in_progress", "not_started"} | (
+            {"locked"} if course.sequential else set()
+        )
+        assert states == expected
 
-    states = {cell.state for row in rows for cell in row.cells}
+    def test_filtering_by_module_state_finds_the_learners_in_that_state(self, cohort_course):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
+        progress = {
+            learner.pk: course_progress_for_learner(learner=learner, course=course)
+            for learner in learners.values()
+        }
 
-    expected = {"done", "in_progress", "not_started"} | (
-        {"locked"} if course.sequential else set()
-    )
-    assert states == expected
+        for index, module in enumerate(outline.modules):
+            for state in cohort.STATES:
+                found = cohort.cohort_learners(outline, module=module, state=state)
+                expected = {pk for pk, p in progress.items() if p.modules[index].state == state}
+                assert {e.learner_id for e in found} == expected, (module.title, state)
 
+    def test_the_funnel_counts_learners_who_completed_each_step(self, cohort_course):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
+        progress = [
+            course_progress_for_learner(learner=learner, course=course)
+            for learner in learners.values()
+        ]
 
-def test_filtering_by_module_state_finds_the_learners_in_that_state(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
-    progress = {
-        learner.pk: course_progress_for_learner(learner=learner, course=course)
-        for learner in learners.values()
-    }
+        funnel = cohort.course_funnel(outline)
 
-    for index, module in enumerate(outline.modules):
-        for state in cohort.STATES:
-            found = cohort.cohort_learners(outline, module=module, state=state)
-            expected = {pk for pk, p in progress.items() if p.modules[index].state == state}
-            assert {e.learner_id for e in found} == expected, (module.title, state)
+        assert funnel.enrolled == len(learners)
+        assert funnel.completed == 1
+        modules = [sum(p.modules[i].is_complete for p in progress) for i in range(3)]
+        assert [step.learners for step in funnel.steps] == [*modules, 1, 1]
+        assert [step.label for step in funnel.steps] == [
+            "Module 1: Module 1",
+            "Module 2: Module 2",
+            "Module 3: Module 3",
+            "Final exam passed",
+            "Certificate issued",
+        ]
+        assert funnel.steps[0].share == 100 * modules[0] // len(learners)
 
+    def test_sorting_by_progress_and_last_activity(self, cohort_course, now):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
 
-def test_the_funnel_counts_learners_who_completed_each_step(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
-    progress = [
-        course_progress_for_learner(learner=learner, course=course)
-        for learner in learners.values()
-    ]
+        by_progress = list(cohort.cohort_learners(outline, sort="-progress"))
+        least_first = list(cohort.cohort_learners(outline, sort="progress"))
+        by_activity = list(cohort.cohort_learners(outline, sort="-activity"))
 
-    funnel = cohort.course_funnel(outline)
+        percents = [e.percent for e in by_progress]
+        assert percents == sorted(percents, reverse=True)
+        assert percents == [row.percent for row in cohort.matrix_rows(outline, by_progress)]
+        assert by_progress[0].learner == learners["finished"]
+        assert [e.percent for e in least_first] == sorted(percents)
+        # The finisher was last active an hour after everyone else; the fresh learner never.
+        assert by_activity[0].learner == learners["finished"]
+        assert by_activity[-1].learner == learners["fresh"]
 
-    assert funnel.enrolled == len(learners)
-    assert funnel.completed == 1
-    modules = [sum(p.modules[i].is_complete for p in progress) for i in range(3)]
-    assert [step.learners for step in funnel.steps] == [*modules, 1, 1]
-    assert [step.label for step in funnel.steps] == [
-        "Module 1: Module 1",
-        "Module 2: Module 2",
-        "Module 3: Module 3",
-        "Final exam passed",
-        "Certificate issued",
-    ]
-    assert funnel.steps[0].share == 100 * modules[0] // len(learners)
+    def test_searching_by_name_and_sorting_by_name(self, cohort_course):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
 
+        found = cohort.cohort_learners(outline, search="two TESTER")
+        names = [e.learner.first_name for e in cohort.cohort_learners(outline)]
 
-def test_sorting_by_progress_and_last_activity(cohort_course, now):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
+        assert [e.learner for e in found] == [learners["two done"]]
+        assert names == sorted(names)
 
-    by_progress = list(cohort.cohort_learners(outline, sort="-progress"))
-    least_first = list(cohort.cohort_learners(outline, sort="progress"))
-    by_activity = list(cohort.cohort_learners(outline, sort="-activity"))
+    def test_gradebook_shows_best_scores_and_results_as_each_learner_sees_them(
+        self, cohort_course
+    ):
+        course, learners = cohort_course
+        outline = cohort.course_outline(course)
 
-    percents = [e.percent for e in by_progress]
-    assert percents == sorted(percents, reverse=True)
-    assert percents == [row.percent for row in cohort.matrix_rows(outline, by_progress)]
-    assert by_progress[0].learner == learners["finished"]
-    assert [e.percent for e in least_first] == sorted(percents)
-    # The finisher was last active an hour after everyone else; the fresh learner never.
-    assert by_activity[0].learner == learners["finished"]
-    assert by_activity[-1].learner == learners["fresh"]
-
-
-def test_searching_by_name_and_sorting_by_name(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
-
-    found = cohort.cohort_learners(outline, search="two TESTER")
-    names = [e.learner.first_name for e in cohort.cohort_learners(outline)]
-
-    assert [e.learner for e in found] == [learners["two done"]]
-    assert names == sorted(names)
-
-
-def test_gradebook_shows_best_scores_and_results_as_each_learner_sees_them(cohort_course):
-    course, learners = cohort_course
-    outline = cohort.course_outline(course)
-
-    for enrollment in cohort.gradebook_learners(outline):
-        values = cohort.gradebook_values(outline, enrollment)
-        progress = course_progress_for_learner(learner=enrollment.learner, course=course)
-        quizzes = [m.quiz for m in progress.modules] + [progress.final_exam]
-        expected = []
-        for quiz in quizzes:
-            result = None
-            if quiz.passed:
-                result = cohort.PASSED
-            elif quiz.awaiting_grading:
-                result = cohort.AWAITING_GRADING
-            elif quiz.attempts_used:
-                result = cohort.NOT_PASSED
-            expected += [quiz.best_percent, result]
-        assert values[3:-1] == expected, enrollment.learner.first_name
-        finished = enrollment.learner == learners["finished"]
-        assert (values[-1] is not None) == finished
+        for enrollment in cohort.gradebook_learners(outline):
+            values = cohort.gradebook_values(outline, enrollment)
+            progress = course_progress_for_learner(learner=enrollment.learner, course=course)
+            quizzes = [m.quiz for m in progress.modules] + [progress.final_exam]
+            expected = []
+            for quiz in quizzes:
+                result = None
+                if quiz.passed:
+                    result = cohort.PASSED
+                elif quiz.awaiting_grading:
+                    result = cohort.AWAITING_GRADING
+                elif quiz.attempts_used:
+                    result = cohort.NOT_PASSED
+                expected += [quiz.best_percent, result]
+            assert values[3:-1] == expected, enrollment.learner.first_name
+            finished = enrollment.learner == learners["finished"]
+            assert (values[-1] is not None) == finished
 
 
 def test_gradebook_row_reads_like_the_page(learner, now, take_quiz):

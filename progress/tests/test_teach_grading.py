@@ -243,6 +243,17 @@ def test_a_grade_the_question_cannot_take_is_refused_beside_the_field(
     assert Attempt.objects.get(pk=attempt.pk).is_awaiting_grading
 
 
+def test_minus_zero_from_the_grading_form_is_saved_and_shown_as_zero(as_instructor, course, sit):
+    attempt = sit("Zoe")
+    back = reverse("teach_grading", args=[course.slug])
+
+    saved = post_grade(as_instructor, course, essay_of(attempt), score="-0", next=back)
+
+    assertRedirects(saved, back, fetch_redirect_response=False)
+    assert str(GradeChange.objects.get().score_after) == "0.00"
+    assertContains(as_instructor.get(back), "Saved: 0 of 3 points for Zoe Learner’s answer")
+
+
 def test_a_control_character_in_the_feedback_is_refused(as_instructor, course, sit):
     attempt = sit("Zoe")
 
