@@ -269,6 +269,9 @@ SITE = [
     # The dry run; a POST without what was corrected is refused, nothing regraded.
     Row("teach_question_regrade",   "regrade", get="login 403 403   403   403   200   200",
                                              post="login 403   403   403   403   400   400"),
+    # The language switcher: anyone may choose, and is sent back to the page they were on.
+    Row("set_language",             "",      get="302   302   302   302   302   302   302",
+                                             post="302   302   302   302   302   302   302"),
     # Accounts. Signing up again while logged in goes to the dashboard.
     Row("signup",                   "",      get="200   302   302   302   302   302   302",
                                              post="200   302   302   302   302   302   302"),
