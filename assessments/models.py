@@ -6,6 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
@@ -572,9 +573,9 @@ class GradeChange(models.Model):
     deleted: the history of a grade is the list of its changes."""
 
     class Source(models.TextChoices):
-        GRADED = "graded", "Graded by an instructor"
-        OVERRIDE = "override", "Grade overridden"
-        REGRADE = "regrade", "Regraded after a key fix"
+        GRADED = "graded", gettext_lazy("Graded by an instructor")
+        OVERRIDE = "override", gettext_lazy("Grade overridden")
+        REGRADE = "regrade", gettext_lazy("Regraded after a key fix")
 
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="grade_changes")
     source = models.CharField(max_length=10, choices=Source.choices)

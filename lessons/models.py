@@ -2,18 +2,20 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from lessons.markdown import render_markdown
 from lessons.urls import COURSE_PAGE, LESSON_PAGE
+from lessons.validators import validate_language_tag
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", gettext_lazy("Draft")
+    PUBLISHED = "published", gettext_lazy("Published")
     # Content that learners have history with is archived instead of deleted:
     # hidden from the course, kept for the records that point at it.
-    ARCHIVED = "archived", "Archived"
+    ARCHIVED = "archived", gettext_lazy("Archived")
 
 
 STATUS_IS_VALID = Q(status__in=Status.values)
@@ -36,6 +38,14 @@ class Course(models.Model):
     notice = models.TextField(blank=True, help_text="Shown on every page of the course.")
     sequential = models.BooleanField(
         default=False, help_text="A module opens only when the module before it is complete."
+    )
+    # The language of the course's own text, whatever the interface around it speaks: the
+    # pages mark the content with it, so that screen readers read it right.
+    language = models.CharField(
+        max_length=16,
+        default="en",
+        validators=[validate_language_tag],
+        help_text="The language the course is written in, as a language tag (en, fr, de…).",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     instructors = models.ManyToManyField(

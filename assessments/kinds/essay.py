@@ -3,6 +3,8 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     ESSAY_MAX_LENGTH,
@@ -14,10 +16,12 @@ from assessments.kinds.base import (
 
 class Essay(QuestionKind):
     name = "essay"
-    label = "Essay (graded by an instructor)"
+    label = gettext_lazy("Essay (graded by an instructor)")
     position = 70
     template = "progress/kinds/essay.html"
-    hint = "Your instructor reads and grades this answer; your result waits for the grade."
+    hint = gettext_lazy(
+        "Your instructor reads and grades this answer; your result waits for the grade."
+    )
     graded_automatically = False
     max_length = ESSAY_MAX_LENGTH
 

@@ -4,6 +4,8 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     SHORT_ANSWER_MAX_LENGTH,
@@ -31,7 +33,7 @@ def _accepts(accepted: str, typed: str) -> bool:
 
 class ShortAnswer(QuestionKind):
     name = "short"
-    label = "Short answer"
+    label = gettext_lazy("Short answer")
     position = 40
 
     choices_shown = False

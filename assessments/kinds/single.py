@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_lazy
+
 from assessments import gift
 from assessments.kinds.base import (
     HUNDRED,
@@ -29,7 +31,7 @@ from assessments.text_formats import choice_plain_text
 
 class SingleChoice(ChoiceKind):
     name = "single"
-    label = "Single choice"
+    label = gettext_lazy("Single choice")
     position = 10
 
     def order_choices(self, choices, *, rng, shuffle):
@@ -56,7 +58,7 @@ class SingleChoice(ChoiceKind):
         if picked is None or picked not in [
             choice_id(choice.get("id")) for choice in listed_choices(shown)
         ]:
-            raise InvalidAnswer("Choose one of the options.")
+            raise InvalidAnswer(gettext("Choose one of the options."))
         return picked
 
     def grade(self, *, points, choices, answer):

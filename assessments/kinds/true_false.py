@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 from assessments import gift, moodle_xml
 from assessments.kinds.single import SingleChoice
 
@@ -10,7 +12,7 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 class TrueFalse(SingleChoice):
     name = "true_false"
-    label = "True/false"
+    label = gettext_lazy("True/false")
     position = 30
 
     def order_choices(self, choices, *, rng, shuffle):

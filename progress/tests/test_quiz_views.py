@@ -974,7 +974,7 @@ def test_after_each_attempt_shows_answers_keys_feedback_and_explanations(
     for text in REVEALED:
         assertContains(response, text)
     assertContains(response, "<dd>Turku</dd>", html=True)  # the learner's answer
-    assertContains(response, "<dd>Helsinki</dd>", html=True)  # the right one
+    assertContains(response, '<dd lang="en">Helsinki</dd>', html=True)  # the right one
     assertContains(response, "Re-read: Lesson 1.1")
 
 
