@@ -124,7 +124,8 @@ class Quiz(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "quizzes"
+        verbose_name = gettext_lazy("quiz")
+        verbose_name_plural = gettext_lazy("quizzes")
         ordering = ["course", "kind", "module__position"]
         constraints = [
             models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_in_course"),
@@ -255,6 +256,8 @@ class Question(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("question")
+        verbose_name_plural = gettext_lazy("questions")
         ordering = ["quiz", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -318,6 +321,8 @@ class Choice(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("choice")
+        verbose_name_plural = gettext_lazy("choices")
         ordering = ["question", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -385,6 +390,8 @@ class Attempt(models.Model):
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("attempt")
+        verbose_name_plural = gettext_lazy("attempts")
         ordering = ["quiz", "learner", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -488,6 +495,8 @@ class Response(models.Model):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("response")
+        verbose_name_plural = gettext_lazy("responses")
         ordering = ["attempt", "slot"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "slot"], name="response_slot_unique"),
@@ -544,6 +553,8 @@ class QuizOverride(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("quiz override")
+        verbose_name_plural = gettext_lazy("quiz overrides")
         # By the ids: ordering by the quiz would join its module, which a row lock cannot take.
         ordering = ["quiz_id", "learner_id"]
         constraints = [
@@ -598,6 +609,8 @@ class GradeChange(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("grade change")
+        verbose_name_plural = gettext_lazy("grade changes")
         ordering = ["response", "created_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -58,6 +58,8 @@ class Course(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("course")
+        verbose_name_plural = gettext_lazy("courses")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=STATUS_IS_VALID, name="course_status_valid"),
@@ -93,6 +95,8 @@ class Module(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("module")
+        verbose_name_plural = gettext_lazy("modules")
         ordering = ["course", "position", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -145,6 +149,8 @@ class Lesson(models.Model):
     history = HistoricalRecords(excluded_fields=["body_html"])
 
     class Meta:
+        verbose_name = gettext_lazy("lesson")
+        verbose_name_plural = gettext_lazy("lessons")
         ordering = ["course", "module__position", "position", "id"]
         constraints = [
             models.UniqueConstraint(
