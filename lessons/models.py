@@ -40,10 +40,12 @@ class Course(models.Model):
         default=False, help_text="A module opens only when the module before it is complete."
     )
     # The language of the course's own text, whatever the interface around it speaks: the
-    # pages mark the content with it, so that screen readers read it right.
+    # pages mark the content with it, so that screen readers read it right. The database
+    # default serves rows written by code that predates the column (a migration's own).
     language = models.CharField(
         max_length=16,
         default="en",
+        db_default="en",
         validators=[validate_language_tag],
         help_text="The language the course is written in, as a language tag (en, fr, de…).",
     )

@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='course',
             name='language',
-            field=models.CharField(default='en', help_text='The language the course is written in, as a language tag (en, fr, de…).', max_length=16, validators=[lessons.validators.validate_language_tag]),
+            field=models.CharField(db_default='en', default='en', help_text='The language the course is written in, as a language tag (en, fr, de…).', max_length=16, validators=[lessons.validators.validate_language_tag]),
         ),
         migrations.AddField(
             model_name='historicalcourse',
             name='language',
-            field=models.CharField(default='en', help_text='The language the course is written in, as a language tag (en, fr, de…).', max_length=16, validators=[lessons.validators.validate_language_tag]),
+            field=models.CharField(db_default='en', default='en', help_text='The language the course is written in, as a language tag (en, fr, de…).', max_length=16, validators=[lessons.validators.validate_language_tag]),
         ),
     ]
