@@ -21,6 +21,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -153,6 +155,12 @@ def french_pages(world) -> list[tuple[str, str]]:
             if not response["Content-Type"].startswith("text/html"):
                 continue  # the PDF, the downloads, the health checks
             pages.append((f"{method.upper()} {url} as {role}", response.content.decode()))
+        # An action that sends the reader on (enrol, mark as complete, start an attempt):
+        # the page it lands on, with the message that says what happened.
+        expected = dict(zip(ROLES, row.post.split(), strict=True))
+        role = next((r for r in ROLES if expected[r] == "302" and r != "anonymous"), None)
+        if role is not None and not row.url_name.startswith(("logout", "set_language")):
+            pages.append(followed(world, role, url_of(row, world)))
     client = Client(**FRENCH)
     client.force_login(world.users["owner"])
     pages.append(("an unknown address", client.get("/no-such-page/").content.decode()))
@@ -161,6 +169,15 @@ def french_pages(world) -> list[tuple[str, str]]:
     with translation.override("fr"):
         pages.append(("the server error page", defaults.server_error(request).content.decode()))
     return pages
+
+
+def followed(world, role: str, url: str) -> tuple[str, str]:
+    client = Client(**FRENCH)
+    client.force_login(world.users[role])
+    with transaction.atomic():
+        response = client.post(url, {"post": "yes"}, follow=True)
+        transaction.set_rollback(True)
+    return f"POST {url} as {role}, then {response.request['PATH_INFO']}", response.content.decode()
 
 
 def test_every_page_speaks_french_when_the_browser_asks_for_it(world):
@@ -332,3 +349,13 @@ def test_dates_and_numbers_follow_the_language(world):
         r"|octobre|novembre|décembre) \d{4}",
         page,
     )
+
+
+def test_the_password_reset_email_is_written_in_the_readers_language(world):
+    learner = world.users["owner"]
+    Client(**FRENCH).post(reverse("password_reset"), {"email": learner.email})
+
+    [message] = mail.outbox
+    assert "Choisissez un nouveau mot de passe ici" in message.body
+    assert "Courseware" in message.body and learner.get_username() in message.body
+    assert not untranslated(message.body.split("http")[0] + message.subject)
