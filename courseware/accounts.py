@@ -16,9 +16,7 @@ from lessons.validators import guard_text_field
 class SignupForm(UserCreationForm):
     first_name = forms.CharField(max_length=150, label=_("First name"))
     last_name = forms.CharField(max_length=150, label=_("Last name"))
-    email = forms.EmailField(
-        label=_("E-mail address"), help_text=_("Used only to reset your password.")
-    )
+    email = forms.EmailField(label=_("Email"), help_text=_("Used only to reset your password."))
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()

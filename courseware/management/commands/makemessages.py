@@ -26,4 +26,6 @@ class Command(makemessages.Command):
         # a file does not churn the catalogue.
         if options.get("add_location") is None and not options.get("no_location"):
             options["add_location"] = "file"
+        # A message the code no longer says leaves the catalogue instead of lingering in it.
+        options["no_obsolete"] = True
         super().handle(*args, **options)
