@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import formats
+from django.utils.translation import gettext, ngettext
+
 from assessments.grading import (
     InvalidAnswer,
     answer_from_public,
@@ -50,8 +53,24 @@ def plain_number(number: Decimal | str | int) -> str:
     return f"{Decimal(number).normalize():f}"
 
 
+def local_number(number: Decimal | str | int) -> str:
+    """plain_number in the reader's number format: 0.5 reads "0,5" in French."""
+    return formats.number_format(Decimal(number).normalize())
+
+
+def score_label(score: Decimal | str | int, points: Decimal | str | int) -> str:
+    """ "1.5 of 2 points", in the reader's language."""
+    return gettext("%(score)s of %(points)s") % {
+        "score": local_number(score),
+        "points": points_label(points),
+    }
+
+
 def points_label(points: Decimal | str | int) -> str:
-    return f"{plain_number(points)} point" + ("" if Decimal(points) == 1 else "s")
+    """2 -> "2 points", in the reader's language and number format (0,5 point in French)."""
+    number = local_number(points)
+    count = 1 if Decimal(points) == 1 else 2
+    return ngettext("%(points)s point", "%(points)s points", count) % {"points": number}
 
 
 def shown_field_name(slot: int) -> str:

@@ -22,9 +22,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
-from assessments.forms import plain_number, points_label
+from assessments.forms import points_label, score_label
 from assessments.grading import CENT, is_read_and_commented, to_decimal
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import grade_version
@@ -64,19 +65,23 @@ def grade_problems(
     try:
         score = Decimal(score)
     except (InvalidOperation, TypeError, ValueError):
-        errors["score"] = "Give the points as a number, such as 2 or 1.5."
+        errors["score"] = gettext("Give the points as a number, such as 2 or 1.5.")
     else:
         if not score.is_finite() or not Decimal(0) <= score <= points:
-            errors["score"] = f"Give between 0 and {points_label(points)}."
+            errors["score"] = gettext("Give between 0 and %(points)s.") % {
+                "points": points_label(points)
+            }
         elif score != score.quantize(CENT):
-            errors["score"] = "Give the points with at most two decimals."
+            errors["score"] = gettext("Give the points with at most two decimals.")
     if source == Source.OVERRIDE and not (reason or "").strip():
-        errors["reason"] = "Say why you change this grade: the learner reads it."
+        errors["reason"] = gettext("Say why you change this grade: the learner reads it.")
     if source == Source.GRADED and points == 0 and not (feedback or "").strip():
         # With no points to give, the comment is all a first grade of this answer can be.
-        errors["feedback"] = "Write your comment: it is what the learner gets for this answer."
+        errors["feedback"] = gettext(
+            "Write your comment: it is what the learner gets for this answer."
+        )
     if source not in Source.values:
-        errors["source"] = "Unknown kind of grade change."
+        errors["source"] = gettext("Unknown kind of grade change.")
     return errors
 
 
@@ -120,7 +125,9 @@ def response_grade(
         attempt = Attempt.objects.select_for_update().get(pk=response.attempt_id)
         current = Response.objects.get(pk=response.pk)
         if not attempt.is_submitted:
-            raise ValidationError("This attempt is still open: it is graded once submitted.")
+            raise ValidationError(
+                gettext("This attempt is still open: it is graded once submitted.")
+            )
         version = grade_version(current)
         grade_version_check(current, version=version, expected=expected_version)
         if (
@@ -129,7 +136,10 @@ def response_grade(
             and not awaits_comment(current, version=version)
         ):
             raise ValidationError(
-                "This answer is graded already: override the grade, with a reason, to change it."
+                gettext(
+                    "This answer is graded already: override the grade, with a reason, "
+                    "to change it."
+                )
             )
         change = GradeChange.objects.create(
             response=current,
@@ -161,18 +171,23 @@ def grade_version_check(response: Response, *, version: int, expected) -> None:
 def _conflict_message(response: Response, version: int) -> str:
     latest = GradeChange.objects.select_related("by").filter(pk=version).first()
     if latest is None:
-        return "This grade is not the one your page showed. Nothing was saved: reload the page."
-    who = "A regrade"
+        return gettext(
+            "This grade is not the one your page showed. Nothing was saved: reload the page."
+        )
+    who = gettext("A regrade")
     if latest.by is not None:
         who = latest.by.get_full_name() or latest.by.get_username()
-    when = timezone.localtime(latest.created_at).strftime("%d %b %Y, %H:%M")
+    when = dateformat.format(timezone.localtime(latest.created_at), "d M Y, H:i")
     if response_points(response) == 0:
-        return (
-            f"{who} commented on this answer on {when}, after you opened this page. "
+        return gettext(
+            "%(who)s commented on this answer on %(when)s, after you opened this page. "
             "Nothing was saved: read their comment below, then change it if you must."
-        )
-    return (
-        f"{who} gave this answer {plain_number(latest.score_after)} of "
-        f"{points_label(response_points(response))} on {when}, after you opened this page. "
+        ) % {"who": who, "when": when}
+    return gettext(
+        "%(who)s gave this answer %(score)s on %(when)s, after you opened this page. "
         "Nothing was saved: read their grade below, then change it if you must."
-    )
+    ) % {
+        "who": who,
+        "when": when,
+        "score": score_label(latest.score_after, response_points(response)),
+    }

@@ -6,6 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
@@ -123,7 +124,8 @@ class Quiz(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "quizzes"
+        verbose_name = gettext_lazy("quiz")
+        verbose_name_plural = gettext_lazy("quizzes")
         ordering = ["course", "kind", "module__position"]
         constraints = [
             models.UniqueConstraint(fields=["course", "slug"], name="quiz_slug_unique_in_course"),
@@ -254,6 +256,8 @@ class Question(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("question")
+        verbose_name_plural = gettext_lazy("questions")
         ordering = ["quiz", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -317,6 +321,8 @@ class Choice(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("choice")
+        verbose_name_plural = gettext_lazy("choices")
         ordering = ["question", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -384,6 +390,8 @@ class Attempt(models.Model):
     objects = AttemptQuerySet.as_manager()
 
     class Meta:
+        verbose_name = gettext_lazy("attempt")
+        verbose_name_plural = gettext_lazy("attempts")
         ordering = ["quiz", "learner", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -487,6 +495,8 @@ class Response(models.Model):
     )
 
     class Meta:
+        verbose_name = gettext_lazy("response")
+        verbose_name_plural = gettext_lazy("responses")
         ordering = ["attempt", "slot"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "slot"], name="response_slot_unique"),
@@ -543,6 +553,8 @@ class QuizOverride(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("quiz override")
+        verbose_name_plural = gettext_lazy("quiz overrides")
         # By the ids: ordering by the quiz would join its module, which a row lock cannot take.
         ordering = ["quiz_id", "learner_id"]
         constraints = [
@@ -572,9 +584,9 @@ class GradeChange(models.Model):
     deleted: the history of a grade is the list of its changes."""
 
     class Source(models.TextChoices):
-        GRADED = "graded", "Graded by an instructor"
-        OVERRIDE = "override", "Grade overridden"
-        REGRADE = "regrade", "Regraded after a key fix"
+        GRADED = "graded", gettext_lazy("Graded by an instructor")
+        OVERRIDE = "override", gettext_lazy("Grade overridden")
+        REGRADE = "regrade", gettext_lazy("Regraded after a key fix")
 
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="grade_changes")
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -597,6 +609,8 @@ class GradeChange(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("grade change")
+        verbose_name_plural = gettext_lazy("grade changes")
         ordering = ["response", "created_at", "id"]
         constraints = [
             models.CheckConstraint(

@@ -41,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from assessments.grading import EARLIER_KEYS, Grade, grade, is_graded, question_snapshot
 from assessments.kinds import kind_for
@@ -55,7 +56,7 @@ ESSAY_REFUSED = (
     "Written answers are graded by people, never regraded: change a grade from the grading "
     "queue or the learner's page, with a reason."
 )
-REASON_NEEDED = "Say what you corrected: learners read it beside their new score."
+REASON_NEEDED = gettext_lazy("Say what you corrected: learners read it beside their new score.")
 
 
 @dataclass(frozen=True)

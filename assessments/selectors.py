@@ -15,6 +15,7 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from assessments.grading import read_and_commented_sql
 from assessments.models import (
@@ -182,9 +183,9 @@ def grade_version(response: Response) -> int:
 class Queue(models.TextChoices):
     """Which answers of the grading queue to show: both kinds by default."""
 
-    ALL = "", "Everything"
-    TO_GRADE = "to-grade", "Awaiting a grade"
-    TO_READ = "to-read", "To read and comment"
+    ALL = "", gettext_lazy("Everything")
+    TO_GRADE = "to-grade", gettext_lazy("Awaiting a grade")
+    TO_READ = "to-read", gettext_lazy("To read and comment")
 
 
 def responses_for_grader(

@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from assessments.grading import (
     CENT,
@@ -61,7 +62,7 @@ class QuizClosed(QuizError):
 
 def moment_label(moment: datetime) -> str:
     """A moment as the site shows it: in its time zone, with the zone named."""
-    return timezone.localtime(moment).strftime("%d %b %Y, %H:%M %Z")
+    return dateformat.format(timezone.localtime(moment), "d M Y, H:i T")
 
 
 class AttemptClosed(QuizError):
@@ -111,7 +112,9 @@ def attempt_start(
 
 def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) -> Attempt:
     if quiz.status != Status.PUBLISHED:
-        raise QuizUnavailable(f"“{quiz.title}” is not open for attempts.")
+        raise QuizUnavailable(
+            gettext("“%(title)s” is not open for attempts.") % {"title": quiz.title}
+        )
     # Serialise starts by the same learner: two tabs, a double click.
     list(get_user_model().objects.select_for_update().filter(pk=learner.pk).values_list("pk"))
 
@@ -132,20 +135,22 @@ def _attempt_start(*, learner, quiz: Quiz, now: datetime, rng: random.Random) ->
     closes_at = quiz_closes_at(quiz=quiz, own=override.closes_at if override else None)
     if quiz_is_closed(closes_at=closes_at, now=now):
         raise QuizClosed(
-            f"“{quiz.title}” closed on {moment_label(closes_at)}: no attempt can start."
+            gettext("“%(title)s” closed on %(when)s: no attempt can start.")
+            % {"title": quiz.title, "when": moment_label(closes_at)}
         )
     used = Attempt.objects.used().filter(learner=learner, quiz=quiz).count()
     limit = attempt_limit(quiz=quiz, extra_attempts=override.extra_attempts if override else 0)
     if limit is not None and used >= limit:
         raise AttemptLimitReached(
-            f"You have used all {limit} attempts at “{quiz.title}”."
+            gettext("You have used all %(limit)s attempts at “%(title)s”.")
+            % {"limit": limit, "title": quiz.title}
             if limit > 1
-            else f"You have used your one attempt at “{quiz.title}”."
+            else gettext("You have used your one attempt at “%(title)s”.") % {"title": quiz.title}
         )
 
     bank = list(quiz.questions.select_related("lesson__module").prefetch_related("choices"))
     if not bank:
-        raise QuizUnavailable(f"“{quiz.title}” has no questions yet.")
+        raise QuizUnavailable(gettext("“%(title)s” has no questions yet.") % {"title": quiz.title})
     drawn = dict(questions_drawn(quiz=quiz, bank=bank, rng=rng))
     questions = [(index, bank[index]) for index in drawn]
     snapshots = [
@@ -279,13 +284,17 @@ def response_save(
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.is_submitted:
-            raise AttemptClosed("This attempt has already been submitted.", attempt=locked)
+            raise AttemptClosed(
+                gettext("This attempt has already been submitted."), attempt=locked
+            )
         if not locked.is_late(now):
             if response is None or response.attempt_id != locked.pk or response.slot != slot:
                 try:
                     response = locked.responses.get(slot=slot)
                 except Response.DoesNotExist:
-                    raise QuizError(f"This attempt has no question {slot}.") from None
+                    raise QuizError(
+                        gettext("This attempt has no question %(slot)s.") % {"slot": slot}
+                    ) from None
             response.answer = validate_answer(response.shown, answer)
             response.saved_at = now
             response.save(update_fields=["answer", "saved_at"])  # one UPDATE, by key
@@ -293,8 +302,10 @@ def response_save(
     # Outside the block above: the submission must commit although we refuse the answer.
     submitted = attempt_submit(attempt=locked, now=now, auto=True)
     raise AttemptClosed(
-        "Time is up: this answer came in after the time limit, so it was not saved. "
-        "Your attempt was submitted with the answers saved before then.",
+        gettext(
+            "Time is up: this answer came in after the time limit, so it was not saved. "
+            "Your attempt was submitted with the answers saved before then."
+        ),
         attempt=submitted,
     )
 
@@ -404,30 +415,36 @@ def quiz_override_problems(
     errors = {}
     if closes_at is not None:
         if quiz.closes_at is None:
-            errors["closes_at"] = f"“{quiz.title}” never closes: there is no close to extend."
+            errors["closes_at"] = gettext(
+                "“%(title)s” never closes: there is no close to extend."
+            ) % {"title": quiz.title}
         elif closes_at <= quiz.closes_at:
-            errors["closes_at"] = (
-                f"Give a moment after the quiz's own close, {moment_label(quiz.closes_at)}."
-            )
+            errors["closes_at"] = gettext(
+                "Give a moment after the quiz's own close, %(when)s."
+            ) % {"when": moment_label(quiz.closes_at)}
     if not (reason or "").strip():
-        errors["reason"] = "Say why: the reason is kept with the grant."
+        errors["reason"] = gettext("Say why: the reason is kept with the grant.")
     if extra_attempts < 0:
-        errors["extra_attempts"] = "Extra attempts cannot be fewer than none."
+        errors["extra_attempts"] = gettext("Extra attempts cannot be fewer than none.")
     elif extra_attempts and quiz.max_attempts is None:
-        errors["extra_attempts"] = f"“{quiz.title}” has no attempt limit to add to."
+        errors["extra_attempts"] = gettext("“%(title)s” has no attempt limit to add to.") % {
+            "title": quiz.title
+        }
     if time_limit_minutes is not None and time_multiplier is not None:
-        errors["time_multiplier"] = (
+        errors["time_multiplier"] = gettext(
             "Give either a time limit in minutes or a multiplier of the quiz's, not both."
         )
     elif time_limit_minutes is not None and time_limit_minutes < 1:
-        errors["time_limit_minutes"] = "A time limit is at least one minute."
+        errors["time_limit_minutes"] = gettext("A time limit is at least one minute.")
     elif time_multiplier is not None:
         if not 0 < time_multiplier <= MAX_TIME_MULTIPLIER:
-            errors["time_multiplier"] = (
-                f"A multiplier is more than 0 and at most {MAX_TIME_MULTIPLIER}."
-            )
+            errors["time_multiplier"] = gettext(
+                "A multiplier is more than 0 and at most %(most)s."
+            ) % {"most": MAX_TIME_MULTIPLIER}
         elif not quiz.time_limit_minutes:
-            errors["time_multiplier"] = f"“{quiz.title}” has no time limit to multiply."
+            errors["time_multiplier"] = gettext("“%(title)s” has no time limit to multiply.") % {
+                "title": quiz.title
+            }
     return errors
 
 

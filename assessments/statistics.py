@@ -18,13 +18,16 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.kinds import kind_for
 from assessments.models import Attempt, Question, Quiz, Response
 
 FACILITY_FLOOR = 0.2
-TOO_HARD = "Almost nobody gets this right — check the key."
-WRONG_WAY = "Strong learners get this wrong more often than weak ones — the key may be wrong."
+TOO_HARD = gettext_lazy("Almost nobody gets this right — check the key.")
+WRONG_WAY = gettext_lazy(
+    "Strong learners get this wrong more often than weak ones — the key may be wrong."
+)
 
 
 # --- The maths, on plain numbers ---------------------------------------------------
@@ -92,9 +95,9 @@ def flags(facility: float | None, discrimination: float | None) -> list[str]:
 
 Which = Literal["first", "best", "all"]
 WHICH: dict[Which, str] = {
-    "first": "First attempt of each learner",
-    "best": "Best attempt of each learner",
-    "all": "All attempts",
+    "first": gettext_lazy("First attempt of each learner"),
+    "best": gettext_lazy("Best attempt of each learner"),
+    "all": gettext_lazy("All attempts"),
 }
 
 
@@ -129,9 +132,15 @@ class ChoiceCount:
 
     @property
     def label(self) -> str:
-        share = f" ({100 * self.picked // self.answered}%)" if self.answered else ""
-        key = " (key)" if self.is_key else ""
-        return f"{self.text}{key}: {self.picked} of {self.answered}{share}"
+        text = gettext("%(text)s (key)") % {"text": self.text} if self.is_key else self.text
+        numbers = {"text": text, "picked": self.picked, "answered": self.answered}
+        if not self.answered:
+            return gettext("%(text)s: %(picked)s of %(answered)s") % numbers
+        share = 100 * self.picked // self.answered
+        return gettext("%(text)s: %(picked)s of %(answered)s (%(share)s%%)") % {
+            **numbers,
+            "share": share,
+        }
 
 
 @dataclass(frozen=True)
@@ -258,14 +267,14 @@ def figure(value: float | None) -> str:
 
 STATISTICS_HEADER = [
     "#",
-    "Question",
-    "Type",
-    "Attempts",
-    "Answered",
-    "Facility",
-    "Discrimination",
-    "Choices picked",
-    "Flags",
+    gettext_lazy("Question"),
+    gettext_lazy("Type"),
+    gettext_lazy("Attempts"),
+    gettext_lazy("Answered"),
+    gettext_lazy("Facility"),
+    gettext_lazy("Discrimination"),
+    gettext_lazy("Choices picked"),
+    gettext_lazy("Flags"),
 ]
 
 
@@ -273,12 +282,12 @@ def item_cells(item: ItemStatistics) -> list[str]:
     """One row of the statistics table, as the page and the CSV both show it."""
     return [
         str(item.number),
-        item.text if item.question else f"{item.text} (deleted)",
-        item.kind,
+        item.text if item.question else gettext("%(text)s (deleted)") % {"text": item.text},
+        str(item.kind),
         str(item.attempts),
         str(item.answered),
         figure(item.facility),
         figure(item.discrimination),
         "\n".join(choice.label for choice in item.choices),
-        " ".join(item.flags),
+        " ".join(str(flag) for flag in item.flags),
     ]

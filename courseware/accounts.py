@@ -8,14 +8,15 @@ from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from lessons.validators import guard_text_field
 
 
 class SignupForm(UserCreationForm):
-    first_name = forms.CharField(max_length=150, label="First name")
-    last_name = forms.CharField(max_length=150, label="Last name")
-    email = forms.EmailField(help_text="Used only to reset your password.")
+    first_name = forms.CharField(max_length=150, label=_("First name"))
+    last_name = forms.CharField(max_length=150, label=_("Last name"))
+    email = forms.EmailField(label=_("Email"), help_text=_("Used only to reset your password."))
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
@@ -29,7 +30,7 @@ class SignupForm(UserCreationForm):
     def clean_email(self):
         email = self.cleaned_data["email"]
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account already uses this e-mail address.")
+            raise forms.ValidationError(_("An account already uses this e-mail address."))
         return email
 
 
@@ -54,14 +55,16 @@ def signup_open(request) -> dict:
 
 def signup(request):
     if not settings.SIGNUP_OPEN:
-        raise PermissionDenied("Registration is closed. Ask your instructor for an account.")
+        raise PermissionDenied(_("Registration is closed. Ask your instructor for an account."))
     if request.user.is_authenticated:
         return redirect("dashboard")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.first_name}! Your account is ready.")
+        messages.success(
+            request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name}
+        )
         next_url = request.GET.get("next", "")
         if url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

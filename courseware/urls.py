@@ -17,6 +17,8 @@ urlpatterns = [
         name="view_on_site",
     ),
     path("admin/", admin.site.urls),
+    # The language switcher posts to set_language, which keeps the choice in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("teach/", include("progress.urls_teach")),

@@ -28,6 +28,7 @@ from lessons.figures import (
     no_alt_text,
 )
 from lessons.markdown import validate_lesson_body
+from lessons.validators import LANGUAGE_TAG
 
 COURSE_FILE = "course.yaml"
 MODULES_DIR = "modules"
@@ -43,6 +44,7 @@ COURSE_KEYS = (
     "title",
     "summary",
     "notice",
+    "language",
     "sequential",
     "previews",
     "status",
@@ -137,6 +139,7 @@ class CourseSpec:
     title: str
     summary: str = ""
     notice: str = ""
+    language: str = "en"
     sequential: bool = False
     # Which lessons visitors may read: "first" (it, and those marked .preview) or "marked".
     previews: str = "first"
@@ -179,6 +182,7 @@ def read_course_folder(folder: Path | str) -> CourseSpec:
         title=_str(data, "title", text=text, path=course_path),
         summary=_str(data, "summary", text=text, path=course_path),
         notice=_str(data, "notice", text=text, path=course_path),
+        language=_language(data, text=text, path=course_path),
         sequential=_bool(data, "sequential", text=text, path=course_path),
         previews=_one_of(
             data, "previews", PREVIEWS, default=PREVIEWS[0], text=text, path=course_path
@@ -530,6 +534,17 @@ def _str(data: dict, key: str, *, text: str, path: Path) -> str:
     return value
 
 
+def _language(data: dict, *, text: str, path: Path) -> str:
+    value = data.get("language", "en")
+    if not isinstance(value, str) or not LANGUAGE_TAG.fullmatch(value):
+        raise CourseFormatError(
+            "'language' must be a language tag, such as en, fr or pt-BR",
+            path=path,
+            line=_key_line(text, "language"),
+        )
+    return value
+
+
 def _bool(data: dict, key: str, *, text: str, path: Path) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
@@ -581,6 +596,8 @@ def course_yaml(spec: CourseSpec) -> str:
         data["summary"] = spec.summary
     if spec.notice:
         data["notice"] = spec.notice
+    if spec.language != "en":
+        data["language"] = spec.language
     data["sequential"] = spec.sequential
     if spec.previews != PREVIEWS[0]:  # the default is not written, as folders leave it out
         data["previews"] = spec.previews

@@ -7,14 +7,15 @@ from simple_history.models import HistoricalRecords
 
 from lessons.markdown import render_markdown
 from lessons.urls import COURSE_PAGE, LESSON_PAGE
+from lessons.validators import validate_language_tag
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", gettext_lazy("Draft")
+    PUBLISHED = "published", gettext_lazy("Published")
     # Content that learners have history with is archived instead of deleted:
     # hidden from the course, kept for the records that point at it.
-    ARCHIVED = "archived", "Archived"
+    ARCHIVED = "archived", gettext_lazy("Archived")
 
 
 STATUS_IS_VALID = Q(status__in=Status.values)
@@ -46,6 +47,16 @@ class Course(models.Model):
     sequential = models.BooleanField(
         default=False, help_text="A module opens only when the module before it is complete."
     )
+    # The language of the course's own text, whatever the interface around it speaks: the
+    # pages mark the content with it, so that screen readers read it right. The database
+    # default serves rows written by code that predates the column (a migration's own).
+    language = models.CharField(
+        max_length=16,
+        default="en",
+        db_default="en",
+        validators=[validate_language_tag],
+        help_text="The language the course is written in, as a language tag (en, fr, de…).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     previews = models.CharField(
         gettext_lazy("open previews"),
@@ -67,6 +78,8 @@ class Course(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("course")
+        verbose_name_plural = gettext_lazy("courses")
         ordering = ["title"]
         constraints = [
             models.CheckConstraint(condition=STATUS_IS_VALID, name="course_status_valid"),
@@ -105,6 +118,8 @@ class Module(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = gettext_lazy("module")
+        verbose_name_plural = gettext_lazy("modules")
         ordering = ["course", "position", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -160,6 +175,8 @@ class Lesson(models.Model):
     history = HistoricalRecords(excluded_fields=["body_html"])
 
     class Meta:
+        verbose_name = gettext_lazy("lesson")
+        verbose_name_plural = gettext_lazy("lessons")
         ordering = ["course", "module__position", "position", "id"]
         constraints = [
             models.UniqueConstraint(

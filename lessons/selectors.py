@@ -52,6 +52,7 @@ def course_spec(*, course: Course) -> CourseSpec:
         title=course.title,
         summary=course.summary,
         notice=course.notice,
+        language=course.language,
         sequential=course.sequential,
         previews=course.previews,
         status=course.status,

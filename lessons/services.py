@@ -156,6 +156,7 @@ def course_sync(*, spec: CourseSpec, report: SyncReport) -> Course:
             "title": spec.title,
             "summary": spec.summary,
             "notice": spec.notice,
+            "language": spec.language,
             "sequential": spec.sequential,
             "previews": spec.previews,
             "status": spec.status,

@@ -12,6 +12,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 # C0 controls but tab, newline and carriage return; DEL; the C1 controls.
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -25,7 +26,9 @@ def refuse_control_characters(value) -> None:
         found = CONTROL_CHARACTER.search(text) if isinstance(text, str) else None
         if found is not None:
             raise ValidationError(
-                "Please remove the invisible control character (U+%(code)04X) from this text.",
+                gettext_lazy(
+                    "Please remove the invisible control character (U+%(code)04X) from this text."
+                ),
                 code="control_character",
                 params={"code": ord(found.group())},
             )
@@ -53,3 +56,15 @@ def guard_text_field(field: forms.Field | None) -> forms.Field | None:
     ):
         field.validators.append(refuse_control_characters)
     return field
+
+
+# A BCP 47 language tag as course.yaml gives it (en, fr, en-GB, pt-BR): the language and
+# optional subtags. The pages put it in lang="…", where anything else would be noise.
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def validate_language_tag(value: str) -> None:
+    if not LANGUAGE_TAG.fullmatch(value or ""):
+        raise ValidationError(
+            gettext_lazy("Give a language tag, such as en, fr or pt-BR."), code="language_tag"
+        )

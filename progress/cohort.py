@@ -26,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import is_unanswered
 from assessments.models import USED, Attempt, GradeChange, Question, Quiz, QuizOverride, Response
@@ -40,17 +41,17 @@ from progress.rules import ModuleState
 from progress.selectors import CourseProgress, course_progress_for_learner
 
 STATES: dict[ModuleState, str] = {
-    "done": "Done",
-    "in_progress": "In progress",
-    "not_started": "Not started",
-    "locked": "Locked",
+    "done": gettext_lazy("Done"),
+    "in_progress": gettext_lazy("In progress"),
+    "not_started": gettext_lazy("Not started"),
+    "locked": gettext_lazy("Locked"),
 }
 SORTS = {
-    "name": "Name",
-    "-progress": "Progress, most first",
-    "progress": "Progress, least first",
-    "-activity": "Last activity, most recent first",
-    "activity": "Last activity, oldest first",
+    "name": gettext_lazy("Name"),
+    "-progress": gettext_lazy("Progress, most first"),
+    "progress": gettext_lazy("Progress, least first"),
+    "-activity": gettext_lazy("Last activity, most recent first"),
+    "activity": gettext_lazy("Last activity, oldest first"),
 }
 _BY_NAME = ("learner__last_name", "learner__first_name", "learner__username", "pk")
 _ORDERINGS = {
@@ -183,12 +184,17 @@ def course_funnel(outline: Outline) -> Funnel:
         return FunnelStep(label, learners, 100 * learners // enrolled if enrolled else 0)
 
     steps = [
-        step(f"Module {n}: {m.title}", f"module_{m.pk}")
+        step(
+            gettext("Module %(number)s: %(title)s") % {"number": n, "title": m.title},
+            f"module_{m.pk}",
+        )
         for n, m in enumerate(outline.modules, start=1)
     ]
     if outline.final_exam is not None:
-        steps.append(step(f"{outline.final_exam.title} passed", "final_exam"))
-    steps.append(step("Certificate issued", "certificates"))
+        steps.append(
+            step(gettext("%(title)s passed") % {"title": outline.final_exam.title}, "final_exam")
+        )
+    steps.append(step(gettext("Certificate issued"), "certificates"))
     return Funnel(enrolled=enrolled, completed=totals["completed"], steps=steps)
 
 
@@ -387,14 +393,19 @@ def regrade_flags(course: Course, quizzes: list[Quiz]) -> list[RegradeFlag]:
 
 # --- Gradebook --------------------------------------------------------------------
 
-PASSED, NOT_PASSED, AWAITING_GRADING = "Passed", "Not passed", "Awaiting grading"
+PASSED = gettext_lazy("Passed")
+NOT_PASSED = gettext_lazy("Not passed")
+AWAITING_GRADING = gettext_lazy("Awaiting grading")
 
 
 def gradebook_header(outline: Outline) -> list[str]:
-    header = ["Learner", "Username", "Email"]
+    header = [gettext("Learner"), gettext("Username"), gettext("Email")]
     for quiz in outline.quizzes:
-        header += [f"{quiz.title}: best %", f"{quiz.title}: result"]
-    return [*header, "Course completed"]
+        header += [
+            gettext("%(title)s: best %%") % {"title": quiz.title},
+            gettext("%(title)s: result") % {"title": quiz.title},
+        ]
+    return [*header, gettext("Course completed")]
 
 
 def enrollments_by_name(course: Course) -> QuerySet[Enrollment]:
@@ -561,8 +572,8 @@ def learner_record(*, course: Course, learner_id: int) -> LearnerRecord:
 def answer_text(shown: dict, answer) -> str:
     """The learner's answer in the words they saw (choice texts, not ids)."""
     if is_unanswered(shown, answer):
-        return "No answer"
-    return "; ".join(answer_lines(shown, answer)) or "A choice no longer shown"
+        return gettext("No answer")
+    return "; ".join(answer_lines(shown, answer)) or gettext("A choice no longer shown")
 
 
 def key_text(shown: dict) -> str:

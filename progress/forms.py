@@ -1,8 +1,9 @@
 """Forms of the instructor area."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from assessments.forms import plain_number
+from assessments.forms import local_number
 from assessments.grades import awaits_comment, grade_problems, response_points
 from assessments.models import GradeChange, Response
 from assessments.regrade import REASON_NEEDED
@@ -25,8 +26,8 @@ class AttemptGrantForm(ReasonForm):
     reason = forms.CharField(
         max_length=200,
         strip=True,
-        error_messages={"required": "Say why: the reason is kept with the grant."},
-        widget=forms.TextInput(attrs={"placeholder": "e.g. ill on the day"}),
+        error_messages={"required": _("Say why: the reason is kept with the grant.")},
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. ill on the day")}),
     )
 
 
@@ -35,11 +36,11 @@ class RegradeForm(ReasonForm):
     changes, and shown to the learner beside their new score."""
 
     reason = forms.CharField(
-        label="What you corrected (learners whose score changes read it)",
+        label=_("What you corrected (learners whose score changes read it)"),
         max_length=500,
         strip=True,
         error_messages={"required": REASON_NEEDED},
-        widget=forms.TextInput(attrs={"placeholder": "e.g. the key named the wrong treaty"}),
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. the key named the wrong treaty")}),
     )
 
 
@@ -53,16 +54,16 @@ class ResponseGradeForm(forms.Form):
     and the comment is required the first time (``is_comment``)."""
 
     score = forms.CharField(
-        label="Points",
+        label=_("Points"),
         max_length=20,
         strip=True,
-        error_messages={"required": "Give the points: 0 if the answer earns none."},
+        error_messages={"required": _("Give the points: 0 if the answer earns none.")},
     )
     feedback = forms.CharField(
-        label="Feedback to the learner", required=False, max_length=4000, widget=forms.Textarea
+        label=_("Feedback to the learner"), required=False, max_length=4000, widget=forms.Textarea
     )
     reason = forms.CharField(
-        label="Reason for the change (the learner reads it)", required=False, max_length=1000
+        label=_("Reason for the change (the learner reads it)"), required=False, max_length=1000
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
@@ -77,11 +78,13 @@ class ResponseGradeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if self.is_comment:
             self.fields["score"].required = False
-            self.fields["feedback"].label = "Your comment to the learner"
+            self.fields["feedback"].label = _("Your comment to the learner")
             if not self.is_override:
                 self.fields["feedback"].widget.attrs["required"] = True
         self.fields["score"].widget.attrs.update(inputmode="decimal", size=6, autocomplete="off")
-        self.fields["score"].help_text = f"0 to {plain_number(response_points(response))}"
+        self.fields["score"].help_text = _("0 to %(points)s") % {
+            "points": local_number(response_points(response))
+        }
         if self.is_override:
             # Checked by ``grade_problems`` with the other rules; the browser asks first.
             self.fields["reason"].widget.attrs["required"] = True

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from lessons.models import Course, Lesson
 
@@ -27,6 +28,8 @@ class Enrollment(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = gettext_lazy("enrollment")
+        verbose_name_plural = gettext_lazy("enrollments")
         ordering = ["course", "enrolled_at"]
         constraints = [
             models.UniqueConstraint(
@@ -48,6 +51,8 @@ class LessonCompletion(models.Model):
     completed_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("lesson completion")
+        verbose_name_plural = gettext_lazy("lesson completions")
         ordering = ["completed_at"]
         constraints = [
             models.UniqueConstraint(
@@ -77,6 +82,8 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = gettext_lazy("certificate")
+        verbose_name_plural = gettext_lazy("certificates")
         ordering = ["-issued_at"]
         constraints = [
             models.UniqueConstraint(

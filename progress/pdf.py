@@ -12,8 +12,10 @@ from io import BytesIO
 from pathlib import Path
 
 import reportlab
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -52,8 +54,14 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     """The certificate as issued (names copied at issue), with its code and where to check it."""
     buffer = BytesIO()
     _register_fonts()
-    pdf = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), initialFontName=REGULAR, lang="en-GB")
-    pdf.setTitle(f"Certificate of completion — {certificate.course_title}")
+    # Printed in the reader's language (the one the page that links here was in); the names
+    # and the course title stay as they were issued.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    lang = translation.to_locale(language).replace("_", "-")  # en-gb -> en-GB
+    pdf = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), initialFontName=REGULAR, lang=lang)
+    pdf.setTitle(
+        gettext("Certificate of completion — %(title)s") % {"title": certificate.course_title}
+    )
     pdf.setAuthor("Courseware")
     pdf.setCreator("Courseware")
     pdf.setSubject(f"{certificate.learner_name}, {certificate.course_title} ({certificate.code})")
@@ -66,20 +74,20 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
 
     pdf.setFillColor(INK)
     pdf.setFont(BOLD, 32)
-    pdf.drawCentredString(centre, 160 * mm, "Certificate of completion")
+    pdf.drawCentredString(centre, 160 * mm, gettext("Certificate of completion"))
     pdf.setStrokeColor(ACCENT)
     pdf.setLineWidth(1.2)
     pdf.line(centre - 25 * mm, 152 * mm, centre + 25 * mm, 152 * mm)
 
-    _muted_line(pdf, "This certifies that", y=138 * mm)
+    _muted_line(pdf, gettext("This certifies that"), y=138 * mm)
     _centred_lines(pdf, certificate.learner_name, top=121 * mm, size=30, smallest=14, lines=1)
-    _muted_line(pdf, "has completed the course", y=106 * mm)
+    _muted_line(pdf, gettext("has completed the course"), y=106 * mm)
     _centred_lines(pdf, certificate.course_title, top=92 * mm, size=20, smallest=13, lines=2)
 
     issued = date_format(timezone.localtime(certificate.issued_at), "j F Y")
     pdf.setFillColor(INK)
     pdf.setFont(REGULAR, 12)
-    pdf.drawCentredString(centre, 58 * mm, f"Issued on {issued}")
+    pdf.drawCentredString(centre, 58 * mm, gettext("Issued on %(date)s") % {"date": issued})
 
     _verification(pdf, code=certificate.code, url=verify_url)
     pdf.showPage()
@@ -131,8 +139,8 @@ def _verification(pdf: Canvas, *, code: str, url: str) -> None:
     qr_left = PAGE_WIDTH - 25 * mm - QR_SIZE
     pdf.setFillColor(MUTED)
     pdf.setFont(REGULAR, 8)
-    pdf.drawString(left, 40 * mm, "Verification code")
-    pdf.drawString(left, 27 * mm, "Check this certificate at")
+    pdf.drawString(left, 40 * mm, gettext("Verification code"))
+    pdf.drawString(left, 27 * mm, gettext("Check this certificate at"))
     pdf.setFillColor(INK)
     pdf.setFont(BOLD, 13)
     pdf.drawString(left, 33 * mm, code)
@@ -155,4 +163,4 @@ def _verification(pdf: Canvas, *, code: str, url: str) -> None:
     renderPDF.draw(drawing, pdf, qr_left, 20 * mm)
     pdf.setFillColor(MUTED)
     pdf.setFont(REGULAR, 8)
-    pdf.drawCentredString(qr_left + QR_SIZE / 2, 16.5 * mm, "Scan to verify")
+    pdf.drawCentredString(qr_left + QR_SIZE / 2, 16.5 * mm, gettext("Scan to verify"))

@@ -21,8 +21,10 @@ from typing import Literal
 from django.core.cache import cache
 from django.db.models import Count, DateTimeField, DecimalField, F, Max, Value
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from assessments.forms import plain_number, points_label
+from assessments.forms import local_number, points_label, score_label
 from assessments.grading import to_decimal
 from assessments.models import (
     AWAITING_GRADING,
@@ -181,25 +183,25 @@ class CourseProgress:
 
 
 def percent_label(percent: Decimal | int | None) -> str:
-    """85.00 -> "85%", 62.50 -> "62.5%"."""
+    """85.00 -> "85%", 62.50 -> "62.5%" (in French "62,5 %")."""
     if percent is None:
         return "–"
-    text = format(Decimal(percent).quantize(Decimal("0.01")).normalize(), "f")
-    return f"{text}%"
+    number = formats.number_format(Decimal(percent).quantize(Decimal("0.01")).normalize())
+    return gettext("%(number)s%%") % {"number": number}
 
 
-AWAITING_REASON = "Awaiting grading: your instructor has still to grade your written answers"
+AWAITING_REASON = gettext_lazy(
+    "Awaiting grading: your instructor has still to grade your written answers"
+)
 
 
 def awaiting_grading_reason(*, answers: int) -> str:
     """Why an attempt has no result yet, for its learner."""
-    if answers == 1:
-        return "1 written answer awaits your instructor’s grade"
-    return f"{answers} written answers await your instructor’s grade"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return ngettext(
+        "%(count)s written answer awaits your instructor’s grade",
+        "%(count)s written answers await your instructor’s grade",
+        answers,
+    ) % {"count": answers}
 
 
 def _quiz_progress(
@@ -209,21 +211,27 @@ def _quiz_progress(
     left = rules.attempts_left(quiz=quiz, used=used, extra_attempts=record.extra_attempts)
     awaiting = rules.quiz_awaiting_grading(awaiting_attempts=record.awaiting)
     if passed:
-        reasons = [f"Passed with {percent_label(best)}"]
+        reasons = [gettext("Passed with %(best)s") % {"best": percent_label(best)}]
     elif awaiting:
-        reasons = [AWAITING_REASON]
+        reasons = [str(AWAITING_REASON)]
     elif not is_open:
-        reasons = [locked_reason or "Not open yet"]
+        reasons = [locked_reason or gettext("Not open yet")]
     elif left == 0:
-        reasons = [f"No attempts left: best {percent_label(best)}, {quiz.pass_mark}% was needed"]
+        reasons = [
+            gettext("No attempts left: best %(best)s, %(pass_mark)s%% was needed")
+            % {"best": percent_label(best), "pass_mark": quiz.pass_mark}
+        ]
     else:
         needed = (
-            f"Best {percent_label(best)}, {quiz.pass_mark}% needed to pass"
+            gettext("Best %(best)s, %(pass_mark)s%% needed to pass")
+            % {"best": percent_label(best), "pass_mark": quiz.pass_mark}
             if used
-            else f"{quiz.pass_mark}% needed to pass"
+            else gettext("%(pass_mark)s%% needed to pass") % {"pass_mark": quiz.pass_mark}
         )
         if left is not None:
-            needed += f"; {_plural(left, 'attempt')} left"
+            needed += ngettext("; %(count)s attempt left", "; %(count)s attempts left", left) % {
+                "count": left
+            }
         reasons = [needed]
     return QuizProgress(
         quiz=quiz,
@@ -246,38 +254,54 @@ def _module_reasons(
     if state == "locked":
         return [opens]
     if state == "done":
+        best = percent_label(quiz.best_percent) if quiz is not None else ""
         if not lessons:
-            read = ""
-        elif len(lessons) == 1:
-            read = "Lesson read"
-        else:
-            read = f"All {len(lessons)} lessons read"
+            if quiz is None:
+                return [gettext("Nothing to do")]
+            return [gettext("Quiz passed with %(best)s") % {"best": best}]
         if quiz is None:
-            return [read or "Nothing to do"]
-        passed = f"quiz passed with {percent_label(quiz.best_percent)}"
-        return [f"{read} and {passed}" if read else passed.capitalize()]
+            return [
+                ngettext("Lesson read", "All %(count)s lessons read", len(lessons))
+                % {"count": len(lessons)}
+            ]
+        return [
+            ngettext(
+                "Lesson read and quiz passed with %(best)s",
+                "All %(count)s lessons read and quiz passed with %(best)s",
+                len(lessons),
+            )
+            % {"count": len(lessons), "best": best}
+        ]
     reasons = []
     unread = [item.lesson for item in lessons if not item.done]
     if unread:
         more = len(unread) - 1
-        reasons.append(
-            f"Read “{unread[0].title}”" + (f" and {_plural(more, 'more lesson')}" if more else "")
-        )
+        if more:
+            reasons.append(
+                ngettext(
+                    "Read “%(title)s” and %(count)s more lesson",
+                    "Read “%(title)s” and %(count)s more lessons",
+                    more,
+                )
+                % {"title": unread[0].title, "count": more}
+            )
+        else:
+            reasons.append(gettext("Read “%(title)s”") % {"title": unread[0].title})
     if quiz is not None and not quiz.passed:
+        numbers = {"best": percent_label(quiz.best_percent), "pass_mark": quiz.quiz.pass_mark}
         if quiz.awaiting_grading:
-            reasons.append(AWAITING_REASON)
+            reasons.append(str(AWAITING_REASON))
         elif quiz.attempts_left == 0:
             reasons.append(
-                f"No attempts left at the quiz: best {percent_label(quiz.best_percent)}, "
-                f"{quiz.quiz.pass_mark}% was needed"
+                gettext("No attempts left at the quiz: best %(best)s, %(pass_mark)s%% was needed")
+                % numbers
             )
         elif quiz.attempts_used:
             reasons.append(
-                f"Pass the quiz: best {percent_label(quiz.best_percent)}, "
-                f"{quiz.quiz.pass_mark}% needed"
+                gettext("Pass the quiz: best %(best)s, %(pass_mark)s%% needed") % numbers
             )
         else:
-            reasons.append(f"Pass the quiz: {quiz.quiz.pass_mark}% needed")
+            reasons.append(gettext("Pass the quiz: %(pass_mark)s%% needed") % numbers)
     return reasons
 
 
@@ -455,7 +479,11 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
                 lessons_read=lessons_read, quiz_attempts_used=record.used if record else 0
             ),
         )
-        opens = f"Opens when you complete “{previous.module.title}”" if previous else ""
+        opens = (
+            gettext("Opens when you complete “%(title)s”") % {"title": previous.module.title}
+            if previous
+            else ""
+        )
         quiz = (
             quiz_progress_of(quiz_row, is_open=state != "locked", locked_reason=opens)
             if quiz_row is not None
@@ -476,9 +504,17 @@ def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
     final_exam = None
     if final_quiz is not None:
         final_open = rules.final_exam_open(sequential=course.sequential, modules_done=modules_done)
-        waiting = f"Opens when you complete “{incomplete[0].module.title}”" if incomplete else ""
+        waiting = ""
         if len(incomplete) > 1:
-            waiting += f" and {_plural(len(incomplete) - 1, 'more module')}"
+            waiting = ngettext(
+                "Opens when you complete “%(title)s” and %(count)s more module",
+                "Opens when you complete “%(title)s” and %(count)s more modules",
+                len(incomplete) - 1,
+            ) % {"title": incomplete[0].module.title, "count": len(incomplete) - 1}
+        elif incomplete:
+            waiting = gettext("Opens when you complete “%(title)s”") % {
+                "title": incomplete[0].module.title
+            }
         final_exam = quiz_progress_of(final_quiz, is_open=final_open, locked_reason=waiting)
 
     steps = [item.done for item in (lp for mp in module_progress for lp in mp.lessons)]
@@ -587,7 +623,7 @@ class ReviewShows:
     withheld: str = ""  # why something is not shown, for the learner
 
 
-KEY_LATER = (
+KEY_LATER = gettext_lazy(
     "The right answers and explanations are shown once you pass this quiz "
     "or have used all your attempts."
 )
@@ -608,14 +644,16 @@ def review_shows(*, quiz: Quiz, record: QuizProgress | None) -> ReviewShows:
         return ReviewShows(
             answers=False,
             key=False,
-            withheld="This quiz shows which questions you got right, not the answers.",
+            withheld=gettext("This quiz shows which questions you got right, not the answers."),
         )
     # A quiz the learner can no longer see cannot be retaken either.
     settled = record is None or record.passed or record.attempts_left == 0
     if settled:
         return ReviewShows(answers=True, key=True)
     # After passing: not even the learner's own answers, only right or wrong.
-    return ReviewShows(answers=quiz.review == Review.RETAKE_SAFE, key=False, withheld=KEY_LATER)
+    return ReviewShows(
+        answers=quiz.review == Review.RETAKE_SAFE, key=False, withheld=str(KEY_LATER)
+    )
 
 
 def quiz_progress(progress: CourseProgress, quiz: Quiz) -> QuizProgress | None:
@@ -663,22 +701,32 @@ def grade_notes(*, changes: list[GradeChange], points) -> list[GradeNote]:
     made a change is not said; when and why are."""
     notes = []
     for change in changes:
-        after = f"{plain_number(change.score_after)} of {points_label(points)}"
+        after = score_label(change.score_after, points)
         if not to_decimal(points):
             # An answer worth no points is only read and commented on: no score to tell.
             first = change.source == GradeChange.Source.GRADED
-            text = "Your instructor’s comment" if first else "Comment changed by your instructor"
+            text = (
+                gettext("Your instructor’s comment")
+                if first
+                else gettext("Comment changed by your instructor")
+            )
         elif change.score_before is None:
-            text = f"Graded by your instructor: {after}"
+            text = gettext("Graded by your instructor: %(after)s") % {"after": after}
         else:
-            before = plain_number(change.score_before)
+            before = local_number(change.score_before)
             text = {
-                GradeChange.Source.REGRADE: "Regraded after a correction to the question",
-                GradeChange.Source.OVERRIDE: "Grade changed by your instructor",
-                GradeChange.Source.GRADED: "Graded by your instructor",
-            }[change.source] + f": from {before} to {after}"
+                GradeChange.Source.REGRADE: gettext(
+                    "Regraded after a correction to the question: from %(before)s to %(after)s"
+                ),
+                GradeChange.Source.OVERRIDE: gettext(
+                    "Grade changed by your instructor: from %(before)s to %(after)s"
+                ),
+                GradeChange.Source.GRADED: gettext(
+                    "Graded by your instructor: from %(before)s to %(after)s"
+                ),
+            }[change.source] % {"before": before, "after": after}
         if change.reason:
-            text += f". Why: {change.reason}"
+            text += gettext(". Why: %(reason)s") % {"reason": change.reason}
         notes.append(GradeNote(when=change.created_at, text=text, feedback=change.feedback))
     return notes
 
@@ -691,13 +739,14 @@ def regrade_notes(*, responses: list[Response], changes: dict[int, list[GradeCha
         for change in changes.get(response.pk, []):
             if change.source != GradeChange.Source.REGRADE:
                 continue
-            before = "–" if change.score_before is None else plain_number(change.score_before)
-            text = (
-                f"after a correction to question {response.slot}: {before} → "
-                f"{points_label(change.score_after)}"
-            )
+            before = "–" if change.score_before is None else local_number(change.score_before)
+            text = gettext("after a correction to question %(slot)s: %(before)s → %(after)s") % {
+                "slot": response.slot,
+                "before": before,
+                "after": points_label(change.score_after),
+            }
             if change.reason:
-                text += f". Why: {change.reason}"
+                text += gettext(". Why: %(reason)s") % {"reason": change.reason}
             notes.append(GradeNote(when=change.created_at, text=text, feedback=""))
     return notes
 
@@ -736,7 +785,8 @@ def quiz_next_step(*, progress: CourseProgress, quiz: Quiz) -> NextStep | None:
         return None
     if progress.is_complete:
         return NextStep(
-            "View your certificate", reverse("certificate_mine", args=[progress.course.slug])
+            gettext("View your certificate"),
+            reverse("certificate_mine", args=[progress.course.slug]),
         )
     step = progress.next_step
     if isinstance(step, Lesson):
@@ -744,15 +794,18 @@ def quiz_next_step(*, progress: CourseProgress, quiz: Quiz) -> NextStep | None:
         if quiz.module_id in order and order.index(step.module_id) > order.index(quiz.module_id):
             module = progress.modules[order.index(step.module_id)].module
             return NextStep(
-                f"Continue to the next module: {module.title}", step.get_absolute_url()
+                gettext("Continue to the next module: %(title)s") % {"title": module.title},
+                step.get_absolute_url(),
             )
-        return NextStep(f"Continue: {step.title}", step.get_absolute_url())
+        return NextStep(
+            gettext("Continue: %(title)s") % {"title": step.title}, step.get_absolute_url()
+        )
     if isinstance(step, Quiz):
         # Built here: the quizzes of a progress record come without their course.
         url = reverse(
             "quiz_detail", kwargs={"course_slug": progress.course.slug, "slug": step.slug}
         )
-        return NextStep(f"Continue: {step.title}", url)
+        return NextStep(gettext("Continue: %(title)s") % {"title": step.title}, url)
     return None
 
 

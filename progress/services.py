@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.grades import response_grade
 from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
@@ -66,16 +67,17 @@ def _attempt_on_line(attempt: Attempt) -> None:
     quiz = attempt.quiz
     if not quiz_is_available(quiz):
         raise AttemptOffLine(
-            f"“{quiz.title}” is not open at the moment. Your saved answers are kept."
+            gettext("“%(title)s” is not open at the moment. Your saved answers are kept.")
+            % {"title": quiz.title}
         )
 
 
 def _enrollment(*, learner, course: Course) -> Enrollment:
     if course.status != Status.PUBLISHED:
-        raise ProgressError(f"“{course.title}” is not open.")
+        raise ProgressError(gettext("“%(title)s” is not open.") % {"title": course.title})
     enrollment = Enrollment.objects.filter(learner=learner, course=course).first()
     if enrollment is None:
-        raise NotEnrolled(f"Enrol in “{course.title}” first.")
+        raise NotEnrolled(gettext("Enrol in “%(title)s” first.") % {"title": course.title})
     return enrollment
 
 
@@ -86,7 +88,9 @@ def _touch(*, learner, course_id: int, now: datetime) -> None:
 def enrollment_create(*, learner, course: Course) -> Enrollment:
     """Enrol the learner; enrolling again returns the existing enrolment."""
     if course.status != Status.PUBLISHED:
-        raise ProgressError(f"“{course.title}” is not open for enrolment.")
+        raise ProgressError(
+            gettext("“%(title)s” is not open for enrolment.") % {"title": course.title}
+        )
     enrollment, _ = Enrollment.objects.get_or_create(learner=learner, course=course)
     return enrollment
 
@@ -131,8 +135,12 @@ def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> 
 def _lesson_locked_message(progress, lesson: Lesson) -> str:
     for module in progress.modules:
         if module.module.pk == lesson.module_id and module.state == "locked":
-            return f"“{lesson.title}” {module.reasons[0][0].lower()}{module.reasons[0][1:]}."
-    return f"“{lesson.title}” is not available."
+            reason = module.reasons[0]
+            return gettext("“%(title)s” %(reason)s.") % {
+                "title": lesson.title,
+                "reason": reason[0].lower() + reason[1:],
+            }
+    return gettext("“%(title)s” is not available.") % {"title": lesson.title}
 
 
 def quiz_attempt_start(
@@ -146,9 +154,12 @@ def quiz_attempt_start(
     if not quiz_is_open(progress, quiz):
         record = quiz_progress(progress, quiz)
         if record is None:
-            raise QuizLocked(f"“{quiz.title}” is not available.")
+            raise QuizLocked(gettext("“%(title)s” is not available.") % {"title": quiz.title})
         reason = record.reasons[0]
-        raise QuizLocked(f"“{quiz.title}” {reason[0].lower()}{reason[1:]}.")
+        raise QuizLocked(
+            gettext("“%(title)s” %(reason)s.")
+            % {"title": quiz.title, "reason": reason[0].lower() + reason[1:]}
+        )
     # An attempt whose time ran out is submitted first: it may have passed, and
     # that counts even if no attempt is left to start now.
     expired = Attempt.objects.filter(
@@ -174,11 +185,17 @@ def quiz_attempt_grant(*, quiz: Quiz, learner, granted_by, reason: str) -> QuizO
     with transaction.atomic():
         enrolled = Enrollment.objects.filter(learner=learner, course_id=quiz.course_id)
         if not enrolled.exists():
-            raise ValidationError(f"{learner.get_username()} is not enrolled in this course.")
+            raise ValidationError(
+                gettext("%(name)s is not enrolled in this course.")
+                % {"name": learner.get_username()}
+            )
         if not enrolled.filter(rules.stuck_sql(quiz, [learner.pk])).exists():
             raise ValidationError(
-                f"{learner.get_full_name() or learner.get_username()} is not stuck at "
-                f"“{quiz.title}”: they have passed it or still have an attempt left."
+                gettext(
+                    "%(name)s is not stuck at “%(title)s”: they have passed it or still have "
+                    "an attempt left."
+                )
+                % {"name": learner.get_full_name() or learner.get_username(), "title": quiz.title}
             )
         # Locked, so that two grants at once add two attempts, not one.
         current = QuizOverride.objects.select_for_update().filter(quiz=quiz, learner=learner)

@@ -16,6 +16,7 @@ import io
 import re
 
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -34,6 +35,8 @@ def spreadsheet_cell(value, *, split: bool = True):
     """``value`` as a download holds it: numbers, dates and blanks unchanged; text made
     inert wherever a spreadsheet could start a formula from it. ``split``: the cell is text
     a spreadsheet may cut at separators (CSV), not a cell of its own (XLSX)."""
+    if isinstance(value, Promise):
+        value = str(value)  # a translated label, in the language of the request
     if not isinstance(value, str) or _PLAIN_NUMBER.fullmatch(value):
         return value
     return (_FORMULA_START if split else _FORMULA_AT_START).sub("'", value)

@@ -312,6 +312,9 @@ SITE = [
                                              post="405   405   405   405   405   405   405"),
     Row("lti_deep_link",            "",      get="405   405   405   405   405   405   405",
                                              post="403   403   403   403   403   403   403"),
+    # The language switcher: anyone may choose, and is sent back to the page they were on.
+    Row("set_language",             "",      get="302   302   302   302   302   302   302",
+                                             post="302   302   302   302   302   302   302"),
     # Accounts. Signing up again while logged in goes to the dashboard.
     Row("signup",                   "",      get="200   302   302   302   302   302   302",
                                              post="200   302   302   302   302   302   302"),

@@ -252,7 +252,7 @@ def test_hostile_lesson_renders_harmless_on_the_lesson_page(client, learner, hos
     page = client.get(reverse("lesson_detail", args=["hostile", "welcome"])).content.decode()
 
     assert dangers(page) == []
-    body = between(page, '<div class="lesson-body">', "</article>")
+    body = between(page, '<div class="lesson-body" lang="en">', "</article>")
     assert "hover" in body and "js link" in body  # the text is kept, the behaviour is not
     # Titles and the notice are shown as text.
     assert "Welcome &lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in page

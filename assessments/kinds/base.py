@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from random import Random
 from typing import TYPE_CHECKING, Any
 
+from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift
@@ -166,14 +167,18 @@ def is_blank(answer: Any) -> bool:
 def typed_text(answer: Any, *, limit: int) -> str:
     """Text a learner typed, trimmed, or InvalidAnswer."""
     if not isinstance(answer, str):
-        raise InvalidAnswer("Type your answer as text.")
+        raise InvalidAnswer(gettext("Type your answer as text."))
     # Checked before stripping: Python strips some controls (\x1c-\x1f, \x85) as space.
     if message := control_character_message(answer):
         raise InvalidAnswer(message)
     text = answer.strip()
     if len(text) > limit:
         raise InvalidAnswer(
-            f"Your answer is too long: {limit:,} characters at most, it has {len(text):,}."
+            gettext("Your answer is too long: %(limit)s characters at most, it has %(length)s.")
+            % {
+                "limit": formats.number_format(limit, force_grouping=True),
+                "length": formats.number_format(len(text), force_grouping=True),
+            }
         )
     return text
 
@@ -535,11 +540,11 @@ class Unreadable(QuestionKind):
     scores nothing."""
 
     name = ""
-    label = "Unknown"
+    label = gettext_lazy("Unknown")
     position = 0
 
     def validate(self, shown, answer):
-        raise InvalidAnswer("This question cannot be answered.")
+        raise InvalidAnswer(gettext("This question cannot be answered."))
 
     def grade(self, *, points, choices, answer):
         return wrong()

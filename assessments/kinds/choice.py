@@ -4,6 +4,8 @@ multiple): options named by tokens, ticked on the page, counted in the statistic
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     UNKNOWN_OPTION,
@@ -67,7 +69,9 @@ class ChoiceKind(QuestionKind):
             for choice in sorted(shown["choices"], key=lambda choice: choice["id"])
         ]
         # Picked in an older version of the question, since edited away.
-        return rows + [("A choice no longer in the question", False, n) for n in picks.values()]
+        return rows + [
+            (gettext("A choice no longer in the question"), False, n) for n in picks.values()
+        ]
 
 
 def gift_choice_answers(body: "gift.Source") -> list["gift.GiftAnswer"]:

@@ -17,7 +17,7 @@ from assessments.kinds.base import (
 
 class Essay(QuestionKind):
     name = "essay"
-    label = "Essay (graded by an instructor)"
+    label = gettext_lazy("Essay (graded by an instructor)")
     position = 70
     editor = AnswerEditor(
         fields=("text",),
@@ -26,7 +26,9 @@ class Essay(QuestionKind):
         heading=gettext_lazy("Answers (an essay has none: delete those left from another kind)"),
     )
     template = "progress/kinds/essay.html"
-    hint = "Your instructor reads and grades this answer; your result waits for the grade."
+    hint = gettext_lazy(
+        "Your instructor reads and grades this answer; your result waits for the grade."
+    )
     graded_automatically = False
     max_length = ESSAY_MAX_LENGTH
 

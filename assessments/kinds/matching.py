@@ -29,7 +29,7 @@ from assessments.kinds.base import (
 )
 from assessments.text_formats import choice_plain_text, choice_text_html
 
-PICK_EACH = "Pick an answer from the list for each item."
+PICK_EACH = gettext_lazy("Pick an answer from the list for each item.")
 
 
 def left_items(shown: dict) -> list[dict]:
@@ -46,7 +46,7 @@ def option_tokens(shown: dict) -> dict[str, str]:
 
 class Matching(QuestionKind):
     name = "matching"
-    label = "Matching"
+    label = gettext_lazy("Matching")
     position = 60
     editor = AnswerEditor(
         fields=("text", "text_format", "match_text"),
@@ -63,7 +63,7 @@ class Matching(QuestionKind):
     )
     template = "progress/kinds/matching.html"
     answer_text_format = True
-    hint = "Choose the matching answer for each item."
+    hint = gettext_lazy("Choose the matching answer for each item.")
 
     def snapshot_extras(self, snapshot, *, rng, shuffle):
         # Distinct right sides (two lefts may share one; Moodle's extra wrong answers have no

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext, gettext_lazy
+
 from assessments import gift
 from assessments.kinds.base import (
     HUNDRED,
@@ -24,9 +26,9 @@ from assessments.text_formats import choice_plain_text
 
 class MultipleAnswer(SingleChoice):
     name = "multiple"
-    label = "Multiple answer"
+    label = gettext_lazy("Multiple answer")
     position = 20
-    hint = "Choose all that apply."
+    hint = gettext_lazy("Choose all that apply.")
     input_type = "checkbox"
 
     def answer_from_public(self, shown, answer):
@@ -53,7 +55,7 @@ class MultipleAnswer(SingleChoice):
         items = answer if isinstance(answer, list) else [answer]
         selected = {choice_id(item) for item in items}
         if not selected <= set(choice_ids):
-            raise InvalidAnswer("Choose from the options shown.")
+            raise InvalidAnswer(gettext("Choose from the options shown."))
         return [picked for picked in choice_ids if picked in selected]
 
     def grade(self, *, points, choices, answer):

@@ -3,7 +3,9 @@
 import re
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
-from django.utils.translation import gettext_lazy
+from django.utils import formats
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
@@ -25,16 +27,24 @@ NUMBER_LIMIT = Decimal(10) ** 15
 NUMBER_DECIMALS = 10
 # What a key may be: the columns' 20 digits before the point.
 VALUE_LIMIT = Decimal(10) ** 20
-NUMBER_OUT_OF_BOUNDS = (
-    f"Type a number between -{NUMBER_LIMIT:,} and {NUMBER_LIMIT:,}, "
-    f"with at most {NUMBER_DECIMALS} decimal places."
-)
+NUMBER_OUT_OF_BOUNDS = lazy(
+    lambda: (
+        gettext(
+            "Type a number between -%(limit)s and %(limit)s, with at most %(decimals)s decimal places."
+        )
+        % {
+            "limit": formats.number_format(NUMBER_LIMIT, force_grouping=True),
+            "decimals": NUMBER_DECIMALS,
+        }
+    ),
+    str,
+)()
 # Numbers are compared in this context: exact for anything the bounds above let through,
 # and for anything else (an answer saved before there were bounds, such as "1e1000000") it
 # rounds, or overflows to infinity, instead of raising as the default context does.
 _COMPARING = Context(prec=200, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[])
 _RANGE_RE = re.compile(rf"({gift.NUMBER})\s*\.\.\s*({gift.NUMBER})")
-TYPE_A_NUMBER = "Type a number, for example 3.14 or 3,14."
+TYPE_A_NUMBER = gettext_lazy("Type a number, for example 3.14 or 3,14.")
 
 
 def parse_number(typed) -> Decimal | None:
@@ -82,7 +92,7 @@ def _within(number: Decimal, value: Decimal, tolerance: Decimal) -> bool:
 
 class Numerical(QuestionKind):
     name = "numerical"
-    label = "Numerical"
+    label = gettext_lazy("Numerical")
     position = 50
     editor = AnswerEditor(
         fields=("numeric_value", "tolerance", "weight", "feedback", "feedback_format"),

@@ -34,7 +34,7 @@ def _accepts(accepted: str, typed: str) -> bool:
 
 class ShortAnswer(QuestionKind):
     name = "short"
-    label = "Short answer"
+    label = gettext_lazy("Short answer")
     position = 40
     editor = AnswerEditor(
         fields=("text", "weight", "feedback", "feedback_format"),

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift
 from assessments.kinds.base import (
@@ -33,7 +33,7 @@ from assessments.text_formats import choice_plain_text
 
 class SingleChoice(ChoiceKind):
     name = "single"
-    label = "Single choice"
+    label = gettext_lazy("Single choice")
     position = 10
     editor = AnswerEditor(
         fields=CHOICE_FIELDS,
@@ -67,7 +67,7 @@ class SingleChoice(ChoiceKind):
         if picked is None or picked not in [
             choice_id(choice.get("id")) for choice in listed_choices(shown)
         ]:
-            raise InvalidAnswer("Choose one of the options.")
+            raise InvalidAnswer(gettext("Choose one of the options."))
         return picked
 
     def grade(self, *, points, choices, answer):

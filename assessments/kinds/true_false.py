@@ -13,7 +13,7 @@ _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 class TrueFalse(SingleChoice):
     name = "true_false"
-    label = "True/false"
+    label = gettext_lazy("True/false")
     position = 30
     editor = AnswerEditor(
         fields=("text", "weight", "feedback", "feedback_format"),

@@ -185,6 +185,7 @@ def test_instructor_creates_a_course_from_nothing_and_publishes_it(client, ines)
             "summary": "",
             "notice": "",
             "previews": "first",
+            "language": "en",
             "status": "draft",
             "modules-TOTAL_FORMS": 1,
             "modules-INITIAL_FORMS": 0,

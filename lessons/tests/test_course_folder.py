@@ -161,6 +161,14 @@ def test_written_folder_reads_back_equal_and_rewrites_identically(tmp_path):
             "extra.md",
             "not listed under 'modules'",
         ),
+        (
+            {
+                "course.yaml": COURSE_YAML.replace("sequential", "language: French\nsequential"),
+                "modules/basics.md": "---\ntitle: B\n---\n",
+            },
+            "course.yaml:3",
+            "'language' must be a language tag",
+        ),
     ],
 )
 def test_malformed_folders_name_the_file_and_line(tmp_path, files, where, message):
@@ -171,3 +179,21 @@ def test_malformed_folders_name_the_file_and_line(tmp_path, files, where, messag
 
     assert where in str(raised.value)
     assert message in str(raised.value)
+
+
+def test_the_course_language_is_read_and_written_only_when_not_english(tmp_path):
+    english = make_folder(
+        tmp_path / "en", {"course.yaml": COURSE_YAML, "modules/basics.md": BASICS_MD}
+    )
+    french_yaml = COURSE_YAML.replace("sequential", "language: fr\nsequential")
+    french = make_folder(
+        tmp_path / "fr", {"course.yaml": french_yaml, "modules/basics.md": BASICS_MD}
+    )
+
+    assert read_course_folder(english).language == "en"
+    spec = read_course_folder(french)
+    assert spec.language == "fr"
+    write_course_folder(spec, tmp_path / "out-fr")
+    write_course_folder(read_course_folder(english), tmp_path / "out-en")
+    assert "language: fr\n" in (tmp_path / "out-fr" / "course.yaml").read_text(encoding="utf-8")
+    assert "language" not in (tmp_path / "out-en" / "course.yaml").read_text(encoding="utf-8")

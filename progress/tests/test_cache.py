@@ -114,7 +114,9 @@ def test_a_reimported_course_folder_shows_at_once(client, learner, tmp_path):
     enrollment_create(learner=learner, course=course)
     client.force_login(learner)
     shown = page(client, course.get_absolute_url())
-    assert "Module 1: Foundations<" in shown and "70% needed to pass" in shown
+    assert (
+        'Module 1: <span lang="en">Foundations</span><' in shown and "70% needed to pass" in shown
+    )
 
     foundations = folder / "modules" / "foundations.md"
     edit(foundations, "title: Foundations\n", "title: Foundations of trust\n")
@@ -122,7 +124,7 @@ def test_a_reimported_course_folder_shows_at_once(client, learner, tmp_path):
     course_import(folder)
 
     shown = page(client, course.get_absolute_url())
-    assert "Module 1: Foundations of trust<" in shown
+    assert 'Module 1: <span lang="en">Foundations of trust</span><' in shown
     assert "85% needed to pass" in shown
 
 

@@ -179,5 +179,5 @@ def test_the_instructors_page_of_a_learner_shows_their_own_terms(client, learner
     text = words(client.get(reverse("teach_learner", args=[quiz.course.slug, learner.pk])))
 
     when = timezone.localtime(quiz.closes_at + timedelta(days=1)).strftime("%-d %b %Y, %H:%M")
-    assert f"Final exam 1 The quiz's {when} UTC Exam accommodation" in text
+    assert f"Final exam 1 The quiz’s {when} UTC Exam accommodation" in text
     assert f"by {ines.get_full_name()}" in text and "change, or see its history" in text

@@ -54,7 +54,7 @@ def test_catalogue_counts_the_lessons_read_as_the_course_page_does(client, learn
     progress = course_progress_for_learner(learner=learner, course=course)
 
     assert (progress.lessons_done, progress.lessons_total) == (1, 1)
-    assert "1 of 1 lessons read" in card
+    assert "1 of 1 lesson read" in card
 
 
 def test_catalogue_query_count_does_not_grow_with_courses_or_lessons(

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from lessons.models import Course
@@ -40,19 +41,31 @@ def _still_to_do(progress: CourseProgress) -> str:
     """Why there is no certificate yet, from the progress reasons."""
     title = progress.course.title
     if progress.enrollment is None:
-        return f"Enrol in “{title}” and complete it to earn its certificate."
+        return gettext("Enrol in “%(title)s” and complete it to earn its certificate.") % {
+            "title": title
+        }
     incomplete = [module for module in progress.modules if not module.is_complete]
     steps = [f"{m.module.title} — {'; '.join(m.reasons)}" for m in incomplete if m.is_open]
     locked = sum(not m.is_open for m in incomplete)
     if locked:
-        steps.append(f"Then {locked} more module{'s' if locked > 1 else ''}")
+        steps.append(
+            ngettext("Then %(count)s more module", "Then %(count)s more modules", locked)
+            % {"count": locked}
+        )
     exam = progress.final_exam
     if exam is not None and not exam.passed and exam.is_open:
         steps.append(f"{exam.quiz.title} — {exam.reasons[0]}")
     elif exam is not None and not exam.passed:
-        steps.append(f"Then the {exam.quiz.title.lower()}")
-    message = f"Your certificate for “{title}” is issued when you complete the course."
-    return f"{message} Still to do: {'. '.join(steps)}." if steps else message
+        steps.append(gettext("Then the %(title)s") % {"title": exam.quiz.title.lower()})
+    message = gettext(
+        "Your certificate for “%(title)s” is issued when you complete the course."
+    ) % {"title": title}
+    if not steps:
+        return message
+    return gettext("%(message)s Still to do: %(steps)s.") % {
+        "message": message,
+        "steps": ". ".join(steps),
+    }
 
 
 @login_required

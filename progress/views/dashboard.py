@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from lessons.models import Status
 from progress.models import Enrollment
@@ -40,9 +41,11 @@ class CourseCard:
 
 
 def _score(record: QuizProgress) -> QuizScore:
-    score = percent_label(record.best_percent) if record.attempts_used else "not attempted"
+    score = (
+        percent_label(record.best_percent) if record.attempts_used else gettext("not attempted")
+    )
     if record.attempts_used and record.best_percent is None:
-        score = "no score yet"  # its only attempts await grading
+        score = gettext("no score yet")  # its only attempts await grading
     return QuizScore(
         title=record.quiz.title,
         score=score,

@@ -15,13 +15,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.forms import (
     AttemptAnswers,
     answer_from_post,
-    plain_number,
-    points_label,
+    score_label,
 )
 from assessments.grades import response_points
 from assessments.grading import InvalidAnswer, grade
@@ -54,7 +54,9 @@ from progress.selectors import (
     review_shows,
 )
 
-TIME_UP = "Time ran out, so your attempt was submitted with the answers saved before then."
+TIME_UP = gettext_lazy(
+    "Time ran out, so your attempt was submitted with the answers saved before then."
+)
 OFF_LINE = "This quiz is not open at the moment."
 
 
@@ -169,14 +171,17 @@ def quiz_detail(request, course_slug, slug):
     quiz = _published_quiz(course_slug, slug)
     progress = course_progress_for_learner(learner=request.user, course=quiz.course)
     if progress.enrollment is None:
-        messages.info(request, "Enrol in the course to take its quizzes.")
+        messages.info(request, gettext("Enrol in the course to take its quizzes."))
         return redirect(quiz.course)
     record = quiz_progress(progress, quiz)
     if record is None:
         raise Http404("No such quiz.")
     if not record.is_open:
         reason = record.reasons[0]
-        raise PermissionDenied(f"“{quiz.title}” {reason[0].lower()}{reason[1:]}.")
+        raise PermissionDenied(
+            gettext("“%(title)s” %(reason)s.")
+            % {"title": quiz.title, "reason": reason[0].lower() + reason[1:]}
+        )
     attempts = list(Attempt.objects.filter(learner=request.user, quiz=quiz).order_by("number"))
     open_attempt = next((attempt for attempt in attempts if not attempt.is_submitted), None)
     if open_attempt is not None and _submit_if_late(request, open_attempt):
@@ -245,7 +250,7 @@ def attempt_detail(request, pk):
         except services.AttemptOffLine:
             raise Http404(OFF_LINE) from None
         if not answers.errors:
-            messages.success(request, "Your answers are saved.")
+            messages.success(request, gettext("Your answers are saved."))
             return redirect("attempt_detail", pk=attempt.pk)
     return _render_attempt(request, attempt, answers)
 
@@ -282,7 +287,9 @@ def response_save(request, pk, slot):
         error = str(off_line)
     if not request.htmx:
         if error:
-            messages.error(request, f"Question {slot}: {error}")
+            messages.error(
+                request, gettext("Question %(slot)s: %(error)s") % {"slot": slot, "error": error}
+            )
         return redirect(reverse("attempt_detail", kwargs={"pk": attempt.pk}) + f"#question-{slot}")
     return render(
         request,
@@ -355,7 +362,7 @@ def _question_review(
         slot=response.slot,
         text=question_text_html(shown),
         status=response_review_status(response=response),
-        score=f"{plain_number(response.score or 0)} of {points_label(shown.get('points') or 0)}",
+        score=score_label(response.score or 0, shown.get("points") or 0),
         answer=answer_lines(shown, response.answer) if shows.answers else [],
         key=key_lines(shown) if shows.key else [],
         feedback=[feedback_html(shown, line) for line in grade(shown, response.answer).feedback]
@@ -374,7 +381,7 @@ def attempt_result(request, pk):
     if _submit_if_late(request, attempt):
         return _to_result(attempt)
     if not attempt.is_submitted:
-        messages.info(request, "Submit your answers to see your result.")
+        messages.info(request, gettext("Submit your answers to see your result."))
         return redirect("attempt_detail", pk=attempt.pk)
     quiz = attempt.quiz
     progress = course_progress_for_learner(learner=request.user, course=quiz.course)
@@ -401,14 +408,13 @@ def attempt_result(request, pk):
             "quiz": quiz,
             "course": quiz.course,
             "record": record,
-            "score": f"{plain_number(attempt.score)} of {points_label(attempt.max_score)}"
+            "score": score_label(attempt.score, attempt.max_score)
             if attempt.score is not None
             else "",
             # While written answers await their grade: how many, and what the rest scored.
             "awaiting_reason": awaiting_grading_reason(answers=len(awaiting)) if awaiting else "",
-            "graded_so_far": (
-                f"{plain_number(sum(r.score for r in graded))} of "
-                f"{points_label(sum(response_points(r) for r in graded))}"
+            "graded_so_far": score_label(
+                sum(r.score for r in graded), sum(response_points(r) for r in graded)
             ),
             "percent": percent_label(attempt.percent),
             "best": percent_label(record.best_percent) if record else "",

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from lessons.models import Course, Lesson, Module, Status
@@ -120,7 +121,10 @@ def course_enrol(request, slug):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={course.get_absolute_url()}")
     services.enrollment_create(learner=request.user, course=course)
-    messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
+    messages.success(
+        request,
+        gettext("You are enrolled in “%(title)s”. Enjoy the course!") % {"title": course.title},
+    )
     return redirect(course)
 
 
@@ -155,7 +159,10 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         if progress.enrollment is None:
             return {"redirect": course}
         reason = next(m.reasons[0] for m in progress.modules if m.module.pk == lesson.module_id)
-        raise PermissionDenied(f"“{lesson.module.title}” is locked. {reason}.")
+        raise PermissionDenied(
+            gettext("“%(title)s” is locked. %(reason)s.")
+            % {"title": lesson.module.title, "reason": reason}
+        )
     ordered = [item for module in progress.modules for item in module.lessons]
     # A draft lesson (seen only in a preview) has no place in the learner's sequence.
     index = next((i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk), None)
@@ -185,7 +192,7 @@ def lesson_detail(request, course_slug, slug):
     if "login" in context:
         return redirect_to_login(request.get_full_path())
     if "redirect" in context:
-        messages.info(request, "Enrol in the course to start reading.")
+        messages.info(request, gettext("Enrol in the course to start reading."))
         return redirect(context["redirect"])
     # A learner back from the dashboard opens the course at a lesson, not its page.
     if context["progress"].enrollment is not None and not context["preview"]:
@@ -206,7 +213,7 @@ def lesson_complete(request, course_slug, slug):
     context = _lesson_context(request, course_slug, slug)
     if request.htmx:
         return render(request, "progress/_lesson_completed.html", {**context, "oob_toc": True})
-    messages.success(request, f"“{lesson.title}” marked as complete.")
+    messages.success(request, gettext("“%(title)s” marked as complete.") % {"title": lesson.title})
     if request.POST.get("then") == "continue":
         quiz = context["module_quiz"]
         if quiz is not None and not quiz.passed:

@@ -11,10 +11,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import statistics
-from assessments.forms import plain_number, points_label
+from assessments.forms import score_label
 from assessments.grades import GradeConflict, grade_version_check, response_points
 from assessments.models import Question, Quiz, Response
 from assessments.regrade import Regrade, question_regrade_plan
@@ -33,6 +34,7 @@ from lessons.validators import control_character_message
 from progress import cohort, services
 from progress.forms import AttemptGrantForm, RegradeForm, ResponseGradeForm
 from progress.models import Certificate, Enrollment
+from progress.selectors import percent_label
 from progress.spreadsheets import csv_response, xlsx_response
 
 LEARNERS_PER_PAGE = 50
@@ -43,7 +45,7 @@ CHANGES_PER_PAGE = 50
 REGRADE_SECONDS = 15
 NAMES_IN_A_MESSAGE = 10
 CSV_CHUNK = 2000
-NO_ACCESS = "Only the course’s instructors can follow its learners."
+NO_ACCESS = gettext_lazy("Only the course’s instructors can follow its learners.")
 
 
 def teaching_staff(view):
@@ -53,7 +55,7 @@ def teaching_staff(view):
     @wraps(view)
     def gated(request, *args, **kwargs):
         if not is_teaching_staff(request.user):
-            raise PermissionDenied("The instructor area is for instructors.")
+            raise PermissionDenied(gettext("The instructor area is for instructors."))
         return view(request, *args, **kwargs)
 
     return gated
@@ -288,20 +290,30 @@ def _graded_message(change) -> str:
     response = change.response
     attempt = response.attempt
     name = cohort.learner_name(attempt.learner)
+    names = {"name": name, "slot": response.slot, "quiz": attempt.quiz.title}
     if response_points(response) == 0:
         # A comment changes no score: the attempt's result stands as it was.
         return (
-            f"Saved your comment on {name}’s answer to question {response.slot} "
-            f"of “{attempt.quiz.title}”."
+            gettext("Saved your comment on %(name)s’s answer to question %(slot)s of “%(quiz)s”.")
+            % names
         )
-    saved = (
-        f"Saved: {plain_number(change.score_after)} of {points_label(response_points(response))} "
-        f"for {name}’s answer to question {response.slot} of “{attempt.quiz.title}”."
-    )
+    saved = gettext(
+        "Saved: %(score)s for %(name)s’s answer to question %(slot)s of “%(quiz)s”."
+    ) % {**names, "score": score_label(change.score_after, response_points(response))}
     if attempt.is_awaiting_grading:
-        return f"{saved} The attempt has more written answers to grade."
-    outcome = "passed" if attempt.passed else f"not passed ({attempt.pass_mark}% needed)"
-    return f"{saved} The attempt now scores {plain_number(attempt.percent)}%: {outcome}."
+        return gettext("%(saved)s The attempt has more written answers to grade.") % {
+            "saved": saved
+        }
+    outcome = (
+        gettext("passed")
+        if attempt.passed
+        else gettext("not passed (%(pass_mark)s%% needed)") % {"pass_mark": attempt.pass_mark}
+    )
+    return gettext("%(saved)s The attempt now scores %(percent)s: %(outcome)s.") % {
+        "saved": saved,
+        "percent": percent_label(attempt.percent),
+        "outcome": outcome,
+    }
 
 
 def _stuck_page(request, course, *, refused=None, status=200):
@@ -347,7 +359,8 @@ def attempt_grant(request, course, quiz_slug, learner_id):
     else:
         messages.success(
             request,
-            f"{cohort.learner_name(learner)} may now make one more attempt at “{quiz.title}”.",
+            gettext("%(name)s may now make one more attempt at “%(quiz)s”.")
+            % {"name": cohort.learner_name(learner), "quiz": quiz.title},
         )
     return redirect("teach_stuck", course_slug=course.slug)
 
@@ -420,7 +433,10 @@ def _regraded_by(run: dict) -> str:
 def _names(changes) -> str:
     names = [cohort.learner_name(change.learner) for change in changes]
     more = len(names) - NAMES_IN_A_MESSAGE
-    return ", ".join(names[:NAMES_IN_A_MESSAGE]) + (f" and {more} more" if more > 0 else "")
+    listed = ", ".join(names[:NAMES_IN_A_MESSAGE])
+    if more <= 0:
+        return listed
+    return gettext("%(names)s and %(count)s more") % {"names": listed, "count": more}
 
 
 def _regrade_messages(request, outcome: Regrade) -> None:
@@ -428,44 +444,66 @@ def _regrade_messages(request, outcome: Regrade) -> None:
     changed = len(outcome.changes)
     learners = len({change.attempt.learner_id for change in outcome.changes})
     if changed:
-        done = (
-            f"Regraded: {changed} attempt{'s' if changed != 1 else ''} of {learners} "
-            f"learner{'s' if learners != 1 else ''} changed score."
-        )
+        done = ngettext(
+            "Regraded: %(changed)s attempt of %(learners)s changed score.",
+            "Regraded: %(changed)s attempts of %(learners)s changed score.",
+            changed,
+        ) % {
+            "changed": changed,
+            "learners": ngettext("%(count)s learner", "%(count)s learners", learners)
+            % {"count": learners},
+        }
     else:
-        done = "No score changed."
+        done = gettext("No score changed.")
     if outcome.rekeyed:
-        done += (
-            f" {outcome.rekeyed} more answer{'s' if outcome.rekeyed != 1 else ''} now "
-            "carry the corrected key, with the same score."
-        )
+        done += " " + ngettext(
+            "%(count)s more answer now carries the corrected key, with the same score.",
+            "%(count)s more answers now carry the corrected key, with the same score.",
+            outcome.rekeyed,
+        ) % {"count": outcome.rekeyed}
     messages.success(request, done)
+    quiz_title = outcome.question.quiz.title
     if outcome.no_longer_passing:
         messages.warning(
             request,
-            f"No longer passing “{outcome.question.quiz.title}”: "
-            f"{_names(outcome.no_longer_passing)}. Certificates already issued stay valid; "
-            "they are listed below until you act.",
+            gettext(
+                "No longer passing “%(quiz)s”: %(names)s. Certificates already issued stay "
+                "valid; they are listed below until you act."
+            )
+            % {"quiz": quiz_title, "names": _names(outcome.no_longer_passing)},
         )
     if outcome.now_passing:
         messages.info(
             request,
-            f"Now passing “{outcome.question.quiz.title}”: {_names(outcome.now_passing)}. "
-            "Whoever has now completed the course has their certificate.",
+            gettext(
+                "Now passing “%(quiz)s”: %(names)s. Whoever has now completed the course has "
+                "their certificate."
+            )
+            % {"quiz": quiz_title, "names": _names(outcome.now_passing)},
         )
     if outcome.unfinished:
         messages.warning(
             request,
-            f"Time ran short: {outcome.unfinished} more answer"
-            f"{'s' if outcome.unfinished != 1 else ''} to look at. Apply again to carry on: "
-            "what is done stays done. (The regrade_question command has no time limit.)",
+            ngettext(
+                "Time ran short: %(count)s more answer to look at. Apply again to carry on: "
+                "what is done stays done. (The regrade_question command has no time limit.)",
+                "Time ran short: %(count)s more answers to look at. Apply again to carry on: "
+                "what is done stays done. (The regrade_question command has no time limit.)",
+                outcome.unfinished,
+            )
+            % {"count": outcome.unfinished},
         )
     if outcome.failed:
         messages.error(
             request,
-            f"{len(outcome.failed)} attempt{'s' if len(outcome.failed) != 1 else ''} could "
-            f"not be regraded (ids {', '.join(map(str, outcome.failed))}) and stay as they "
-            "were: see the server log, then apply again.",
+            ngettext(
+                "%(count)s attempt could not be regraded (ids %(ids)s) and stays as it was: "
+                "see the server log, then apply again.",
+                "%(count)s attempts could not be regraded (ids %(ids)s) and stay as they "
+                "were: see the server log, then apply again.",
+                len(outcome.failed),
+            )
+            % {"count": len(outcome.failed), "ids": ", ".join(map(str, outcome.failed))},
         )
 
 
@@ -507,7 +545,7 @@ def gradebook_xlsx(request, course):
     enrollments = cohort.gradebook_learners(outline).iterator(chunk_size=CSV_CHUNK)
     return xlsx_response(
         filename=f"{course.slug}-gradebook.xlsx",
-        sheet_title="Gradebook",
+        sheet_title=gettext("Gradebook"),
         header=cohort.gradebook_header(outline),
         rows=(cohort.gradebook_values(outline, enrollment) for enrollment in enrollments),
     )

@@ -41,12 +41,16 @@
       display.textContent = formatSeconds(left);
       if (warnings.length && left <= warnings[0] && left > 0 && announce) {
         const minutes = Math.ceil(left / 60);
-        announce.textContent = `${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+        // The words come translated from the page (attempt_timer.html).
+        announce.textContent =
+          minutes === 1
+            ? timer.dataset.minutesOne
+            : timer.dataset.minutesOther.replace("{minutes}", minutes);
         while (warnings.length && left <= warnings[0]) warnings.shift();
       }
       if (left === 0) {
         window.clearInterval(interval);
-        if (announce) announce.textContent = "Time is up: handing in your answers…";
+        if (announce) announce.textContent = timer.dataset.timeUp;
         if (form) handIn(form);
       }
     }
@@ -78,7 +82,6 @@
   // question's status line says what is going on. The failed response itself is never
   // shown: htmx_head.html tells htmx not to swap error responses.
   const RETRY_AFTER_SECONDS = [2, 5, 10, 20, 30];
-  const NOT_SAVED = "⚠ Not saved — retrying. Your answer stays on this page.";
   const retries = new Map(); // status line → {count, timer}
 
   function autosaved(event) {
@@ -99,8 +102,10 @@
     // as it is now, so a retry never sends an older answer than the one on the page.
     retry.timer = window.setTimeout(() => htmx.trigger(save.question, "change"), seconds * 1000);
     retries.set(save.status, retry);
-    // Unchanged text is not announced again by screen readers at every retry.
-    if (save.status.textContent !== NOT_SAVED) save.status.textContent = NOT_SAVED;
+    // Unchanged text is not announced again by screen readers at every retry. The words
+    // come translated from the page (attempt_detail.html).
+    const notSaved = save.question.closest("[data-not-saved]").dataset.notSaved;
+    if (save.status.textContent !== notSaved) save.status.textContent = notSaved;
   }
 
   function savedAgain(event) {

@@ -16,11 +16,11 @@
     } catch {
       field.select();
       if (!document.execCommand("copy")) {
-        status.textContent = "Press Ctrl+C to copy the selected link.";
+        status.textContent = copy.dataset.copyByHand;
         return;
       }
     }
-    status.textContent = "Link copied.";
+    status.textContent = copy.dataset.copied;
   });
   if (navigator.share) {
     share.hidden = false;

@@ -1,0 +1,394 @@
+"""The interface in French: every page a learner, a visitor or an instructor opens speaks
+French when the browser asks for it, the catalogue holds every string of the code, and the
+language switcher keeps the reader's choice.
+
+A page "speaks French" when, while it is built, it asks for no message the French
+catalogues lack (a new {% translate %} nobody translated yet), and when nothing of the
+English interface is left in it once the course's own text is set aside (the course is
+written in English and stays so): no English message of the catalogue, and none of the
+little words no French sentence has ("the", "your", "with"…), which is what a bare English
+string in a template leaves.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import lxml.html
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation.trans_real import DjangoTranslation
+from django.views import defaults
+
+from assessments.models import Choice, GradeChange, Question, Quiz, QuizOverride
+from lessons.models import Course, Lesson, Module
+from progress.models import Certificate
+from tests import test_access_matrix as matrix
+from tests.test_access_matrix import ROLES, SITE, request_as, url_of
+
+# The world of the access matrix: a course with a learner who completed it, a peer, its
+# instructor, an open and a submitted attempt, a certificate.
+world = matrix.world
+
+pytestmark = pytest.mark.django_db
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+CATALOGUE = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
+COMPILED = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+# Words an English sentence can hardly do without and a French one never uses.
+ENGLISH_ONLY_WORDS = re.compile(
+    r"\b(the|your|you|and|with|this|that|is|are|of|to|has|have|not|will|from|for|by)\b",
+    re.IGNORECASE,
+)
+# Text people read besides the text of elements.
+READ_ATTRIBUTES = ("aria-label", "placeholder", "title", "alt")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%|\{\w+\}")
+
+
+@cache
+def catalogue():
+    with CATALOGUE.open("rb") as file:
+        return read_po(file)
+
+
+def _singular(message) -> str:
+    return message.id[0] if isinstance(message.id, tuple) else message.id
+
+
+def _fragments(text: str) -> list[str]:
+    """The literal runs of a message (between placeholders and tags), as a page shows them."""
+    text = re.sub(r"<[^>]+>", "\0", text)
+    return [part.strip(" .,:;·()") for part in PLACEHOLDER.sub("\0", text).split("\0")]
+
+
+@cache
+def english_phrases() -> tuple[set[str], set[str]]:
+    """What of the English catalogue must not be seen on a French page: runs of two words or
+    more of any message, and one-word messages, each unless French writes them the same."""
+    phrases, words = set(), set()
+    for message in catalogue():
+        if not message.id or not message.string:
+            continue
+        singular = _singular(message)
+        translated = message.string[0] if isinstance(message.string, tuple) else message.string
+        french = " ".join(_fragments(translated))
+        for fragment in _fragments(singular):
+            if fragment in french:
+                continue  # "Module", "Questions", "Points", "PDF": the same in French
+            if " " in fragment:
+                phrases.add(fragment)
+            elif fragment.isalpha() and len(fragment) > 2 and fragment == singular.strip(" .:"):
+                words.add(fragment)
+    return phrases, words
+
+
+def course_texts() -> list[str]:
+    """The course's own text and people's names, longest first: not interface, not checked."""
+    texts = []
+    for course in Course.objects.all():
+        texts += [course.title, course.summary, course.notice]
+    texts += Module.objects.values_list("title", flat=True)
+    for objectives in Module.objects.values_list("objectives", flat=True):
+        texts += objectives or []
+    texts += Lesson.objects.values_list("title", flat=True)
+    texts += Quiz.objects.values_list("title", flat=True)
+    for question in Question.objects.all():
+        texts += [question.title, question.text, question.explanation]
+    for choice in Choice.objects.all():
+        texts += [choice.text, choice.match_text, choice.feedback]
+    for user in get_user_model().objects.all():
+        texts += [user.get_full_name(), user.first_name, user.last_name, user.username]
+    for certificate in Certificate.objects.all():
+        texts += [certificate.learner_name, certificate.course_title, certificate.code]
+    texts += QuizOverride.objects.values_list("reason", flat=True)
+    texts += GradeChange.objects.values_list("reason", flat=True)
+    texts += ["Courseware", "English"]  # the product's name; a language named in its own
+    return sorted({text for text in texts if text and len(text) > 1}, key=len, reverse=True)
+
+
+def interface_text(html: str, course: list[str]) -> str:
+    """What a reader of the page reads of the interface: the text of its elements and the
+    attributes read out, without scripts, without any element marked as in another language
+    (the course's content), and without the course's own titles and people's names."""
+    tree = lxml.html.fromstring(html)
+    for element in tree.xpath("//script | //style | //*[@lang][not(self::html)]"):
+        element.drop_tree()
+    parts = [tree.text_content()]
+    for name in READ_ATTRIBUTES:
+        parts += tree.xpath(f"//@{name}")
+    text = " ".join(" ".join(parts).split())
+    for own in course:
+        text = text.replace(" ".join(own.split()), " ")
+    return text
+
+
+def untranslated(text: str) -> list[str]:
+    phrases, words = english_phrases()
+    found = sorted(phrase for phrase in phrases if phrase in text)
+    found += sorted(w for w in words if re.search(rf"(?<![\w’']){re.escape(w)}(?![\w’'])", text))
+    found += sorted({m.group(0) for m in ENGLISH_ONLY_WORDS.finditer(text)})
+    return found
+
+
+def french_pages(world) -> list[tuple[str, str]]:
+    """(what, HTML) of every page of the site as the first role that may open it reads it, by
+    GET and by POST (a form sent back with its errors), and the error pages."""
+    pages = []
+    for row in SITE:
+        for method in ("get", "post"):
+            expected = dict(zip(ROLES, getattr(row, method).split(), strict=True))
+            role = next((r for r in ROLES if expected[r] in ("200", "400")), None)
+            if role is None:
+                continue
+            url = url_of(row, world)
+            response = request_as(world, role, method, url, **FRENCH)
+            if not response["Content-Type"].startswith("text/html"):
+                continue  # the PDF, the downloads, the health checks
+            pages.append((f"{method.upper()} {url} as {role}", response.content.decode()))
+        # An action that sends the reader on (enrol, mark as complete, start an attempt):
+        # the page it lands on, with the message that says what happened.
+        expected = dict(zip(ROLES, row.post.split(), strict=True))
+        role = next((r for r in ROLES if expected[r] == "302" and r != "anonymous"), None)
+        if role is not None and not row.url_name.startswith(("logout", "set_language")):
+            pages.append(followed(world, role, url_of(row, world)))
+    client = Client(**FRENCH)
+    client.force_login(world.users["owner"])
+    pages.append(("an unknown address", client.get("/no-such-page/").content.decode()))
+    pages.append(("a page for instructors", client.get(reverse("teach_index")).content.decode()))
+    request = RequestFactory().get("/")
+    with translation.override("fr"):
+        pages.append(("the server error page", defaults.server_error(request).content.decode()))
+    return pages
+
+
+def followed(world, role: str, url: str) -> tuple[str, str]:
+    client = Client(**FRENCH)
+    client.force_login(world.users[role])
+    with transaction.atomic():
+        response = client.post(url, {"post": "yes"}, follow=True)
+        transaction.set_rollback(True)
+    return f"POST {url} as {role}, then {response.request['PATH_INFO']}", response.content.decode()
+
+
+@pytest.fixture
+def unknown_to_french(monkeypatch) -> set[str]:
+    """Every message a French page asks for that the French catalogues (ours and Django's)
+    do not hold: a string marked for translation that nobody translated yet."""
+    asked = set()
+    gettext, ngettext = DjangoTranslation.gettext, DjangoTranslation.ngettext
+
+    def french(translation) -> bool:
+        return translation.language() == "fr"
+
+    def checked_gettext(self, message):
+        if french(self) and message not in self._catalog and (message, 0) not in self._catalog:
+            asked.add(message)
+        return gettext(self, message)
+
+    def checked_ngettext(self, singular, plural, number):
+        if french(self) and (singular, 0) not in self._catalog:
+            asked.add(singular)
+        return ngettext(self, singular, plural, number)
+
+    monkeypatch.setattr(DjangoTranslation, "gettext", checked_gettext)
+    monkeypatch.setattr(DjangoTranslation, "ngettext", checked_ngettext)
+    return asked
+
+
+def test_every_page_speaks_french_when_the_browser_asks_for_it(world, unknown_to_french):
+    course = course_texts()
+    misses = []
+    pages = french_pages(world)
+    assert not unknown_to_french, (
+        f"French pages asked for untranslated messages: {unknown_to_french}"
+    )
+    for what, html in pages:
+        assert '<html lang="fr"' in html, what
+        if found := untranslated(interface_text(html, course)):
+            misses.append(f"{what}: {found}")
+    assert len(pages) > 40
+    assert not misses, "English left on French pages:\n" + "\n".join(misses)
+
+
+def test_the_check_finds_an_untranslated_string_and_a_bare_english_one(world):
+    """The page check above is only worth what it can catch."""
+    html = Client(**FRENCH).get(reverse("catalogue")).content.decode()
+    course = course_texts()
+    assert untranslated(interface_text(html, course)) == []
+
+    forgotten = html.replace("</main>", "<p>Back to the course</p></main>")
+    bare = html.replace("</main>", "<p>Ask the instructor for help</p></main>")
+    assert "Back to the course" in untranslated(interface_text(forgotten, course))
+    assert untranslated(interface_text(bare, course)) == ["for", "the"]
+
+
+def test_course_content_keeps_its_own_language_inside_the_french_interface(world):
+    client = Client(**FRENCH)
+    url = reverse(
+        "lesson_detail", kwargs={"course_slug": world.course.slug, "slug": world.lesson.slug}
+    )
+
+    page = lxml.html.fromstring(client.get(url).content.decode())
+
+    assert page.get("lang") == "fr"
+    assert page.xpath("//div[contains(@class, 'lesson-body')]/@lang") == ["en"]
+    assert page.xpath("//h1/@lang") == ["en"]
+    assert page.xpath("//footer//*[@aria-current='true']/text()") == ["Français"]
+
+
+# --- The catalogue ---------------------------------------------------------------------
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def test_every_french_message_is_translated_with_its_placeholders():
+    problems = []
+    for message in catalogue():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            problems.append(f"not translated: {ids[0]!r}")
+            continue
+        wanted = _placeholders(ids[-1])
+        for string in strings:
+            # French says "1 leçon" without the count where English needs none either.
+            if set(_placeholders(string)) - set(wanted) or (
+                _placeholders(string) != wanted and len(strings) == 1
+            ):
+                problems.append(f"placeholders differ: {ids[0]!r} -> {string!r}")
+    assert not problems, "\n".join(problems)
+
+
+# What makemessages reads: the apps, their templates and the project's own.
+SOURCES = ("manage.py", "courseware", "lessons", "assessments", "progress", "templates", "locale")
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None,
+    reason="xgettext (GNU gettext) is not installed: the catalogue cannot be extracted here",
+)
+def test_the_catalogue_holds_every_message_of_the_code(tmp_path):
+    """makemessages, run on a copy of the project, neither adds to the French catalogue nor
+    drops anything from it: every string the code and the templates mark is there (and
+    translated: the test above), and nothing the code no longer says."""
+    base = Path(settings.BASE_DIR)
+    for name in SOURCES:
+        source = base / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, tmp_path / name)
+    made = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--locale", "fr", "--verbosity", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    with (tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po").open("rb") as file:
+        extracted = read_po(file)
+    new = [m.id for m in extracted if m.id and (m.fuzzy or not m.string)]
+    assert not new, f"messages of the code missing from the French catalogue: {new}"
+    gone = sorted(
+        str(m.id) for m in catalogue() if m.id and extracted.get(m.id, m.context) is None
+    )
+    assert not gone, f"messages the code no longer has, still in the catalogue: {gone}"
+
+
+def test_the_compiled_catalogue_is_the_one_written():
+    """The committed .mo (what a fresh install serves, with no gettext tools) says what the
+    .po says: a translator who forgot to compile is told here."""
+
+    def key(message):
+        ids = message.id
+        return (tuple(ids) if isinstance(ids, list | tuple) else ids), message.context
+
+    def text(message):
+        string = message.string
+        return tuple(string) if isinstance(string, list | tuple) else string
+
+    with COMPILED.open("rb") as file:
+        compiled = {key(m): text(m) for m in read_mo(file) if m.id}
+    written = {key(m): text(m) for m in catalogue() if m.id and m.string and not m.fuzzy}
+    assert compiled == written
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="msgfmt (GNU gettext) is not installed")
+def test_gettext_accepts_the_catalogue():
+    checked = subprocess.run(
+        ["msgfmt", "--check", "--output-file=/dev/null", str(CATALOGUE)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+# --- The switcher ----------------------------------------------------------------------
+
+
+def test_the_switcher_turns_the_site_french_and_keeps_the_choice(world):
+    client = Client()
+    client.force_login(world.users["owner"])
+    dashboard = reverse("dashboard")
+    page = lxml.html.fromstring(client.get(dashboard).content.decode())
+    [form] = page.xpath("//form[@action=$url]", url=reverse("set_language"))
+    assert form.xpath(".//input[@name='next']/@value") == [dashboard]
+    assert form.xpath(".//button[@name='language']/@value") == ["fr"]
+    assert form.xpath(".//button[@name='language']/@lang") == ["fr"]
+
+    response = client.post(reverse("set_language"), {"language": "fr", "next": dashboard})
+
+    assert response.status_code == 302 and response["Location"] == dashboard
+    french = client.get(dashboard).content.decode()
+    assert '<html lang="fr"' in french and "Mon parcours" in french
+    # Kept: the next page, and a browser that asks for English, still get French.
+    other = client.get(reverse("catalogue"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr"' in other and "Vos cours" in other
+    client.post(reverse("set_language"), {"language": "en-gb", "next": dashboard})
+    assert "My learning" in client.get(dashboard).content.decode()
+
+
+def test_dates_and_numbers_follow_the_language(world):
+    client = Client(**FRENCH)
+    client.force_login(world.users["owner"])
+    url = reverse("certificate_mine", args=[world.course.slug])
+
+    page = client.get(url).content.decode()
+
+    issued = world.certificate.issued_at
+    with translation.override("fr"):
+        from django.utils.formats import date_format
+
+        assert date_format(issued, "j F Y") in page
+    assert re.search(
+        r"\d+ (janvier|février|mars|avril|mai|juin|juillet|août|septembre"
+        r"|octobre|novembre|décembre) \d{4}",
+        page,
+    )
+
+
+def test_the_password_reset_email_is_written_in_the_readers_language(world):
+    learner = world.users["owner"]
+    Client(**FRENCH).post(reverse("password_reset"), {"email": learner.email})
+
+    [message] = mail.outbox
+    assert "Choisissez un nouveau mot de passe ici" in message.body
+    assert "Courseware" in message.body and learner.get_username() in message.body
+    assert not untranslated(message.body.split("http")[0] + message.subject)
