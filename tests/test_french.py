@@ -21,6 +21,7 @@ import lxml.html
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
@@ -277,7 +278,14 @@ def test_every_french_message_is_translated_with_its_placeholders():
 
 
 # What makemessages reads: the apps, their templates and the project's own.
-SOURCES = ("manage.py", "courseware", "lessons", "assessments", "progress", "templates", "locale")
+def sources() -> list[str]:
+    """What makemessages reads: the project's own apps (every one in INSTALLED_APPS that
+    lives in the project, so that a new app is copied without being named here), the
+    templates and the catalogue."""
+    base = Path(settings.BASE_DIR)
+    apps = [Path(config.path) for config in django_apps.get_app_configs()]
+    own = sorted(path.name for path in apps if path.parent == base)
+    return ["manage.py", "templates", "locale", *own]
 
 
 @pytest.mark.skipif(
@@ -289,7 +297,7 @@ def test_the_catalogue_holds_every_message_of_the_code(tmp_path):
     drops anything from it: every string the code and the templates mark is there (and
     translated: the test above), and nothing the code no longer says."""
     base = Path(settings.BASE_DIR)
-    for name in SOURCES:
+    for name in sources():
         source = base / name
         if source.is_dir():
             shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))

@@ -271,6 +271,13 @@ class Fields:
 CHOICE_FIELDS = ("text", "text_format", "weight", "feedback", "feedback_format")
 
 
+#: The label of an answer's weight in the editor of every kind that grades each answer.
+#: The "%" is a percent sign, not a placeholder: without the flag below, xgettext marks the
+#: message python-format and msgfmt then refuses any French that does not hold a "% o".
+# xgettext:no-python-format
+WEIGHT_LABEL = gettext_lazy("Grade (% of the points)")
+
+
 @dataclass(frozen=True)
 class AnswerEditor:
     """What the admin's question editor shows of a kind's answers (``Choice`` rows) and of

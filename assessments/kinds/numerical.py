@@ -9,6 +9,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
+    WEIGHT_LABEL,
     AnswerEditor,
     Grade,
     InvalidAnswer,
@@ -99,7 +100,7 @@ class Numerical(QuestionKind):
         labels={
             "numeric_value": gettext_lazy("Value"),
             "tolerance": gettext_lazy("Tolerance (±)"),
-            "weight": gettext_lazy("Grade (% of the points)"),
+            "weight": WEIGHT_LABEL,
         },
         min_answers=1,
         heading=gettext_lazy(

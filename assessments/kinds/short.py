@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
     SHORT_ANSWER_MAX_LENGTH,
+    WEIGHT_LABEL,
     AnswerEditor,
     QuestionKind,
     best_of,
@@ -40,7 +41,7 @@ class ShortAnswer(QuestionKind):
         fields=("text", "weight", "feedback", "feedback_format"),
         labels={
             "text": gettext_lazy("Accepted answer"),
-            "weight": gettext_lazy("Grade (% of the points)"),
+            "weight": WEIGHT_LABEL,
         },
         required=("text",),
         min_answers=1,

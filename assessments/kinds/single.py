@@ -8,6 +8,7 @@ from assessments import gift
 from assessments.kinds.base import (
     CHOICE_FIELDS,
     HUNDRED,
+    WEIGHT_LABEL,
     AnswerEditor,
     Grade,
     InvalidAnswer,
@@ -37,7 +38,7 @@ class SingleChoice(ChoiceKind):
     position = 10
     editor = AnswerEditor(
         fields=CHOICE_FIELDS,
-        labels={"text": gettext_lazy("Choice"), "weight": gettext_lazy("Grade (% of the points)")},
+        labels={"text": gettext_lazy("Choice"), "weight": WEIGHT_LABEL},
         required=("text",),
         min_answers=2,
         heading=gettext_lazy("Choices"),

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy
 
 from assessments import gift, moodle_xml
-from assessments.kinds.base import AnswerEditor
+from assessments.kinds.base import WEIGHT_LABEL, AnswerEditor
 from assessments.kinds.single import SingleChoice
 
 _TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
@@ -17,7 +17,7 @@ class TrueFalse(SingleChoice):
     position = 30
     editor = AnswerEditor(
         fields=("text", "weight", "feedback", "feedback_format"),
-        labels={"text": gettext_lazy("Answer"), "weight": gettext_lazy("Grade (% of the points)")},
+        labels={"text": gettext_lazy("Answer"), "weight": WEIGHT_LABEL},
         required=("text",),
         min_answers=2,
         max_answers=2,
