@@ -34,6 +34,7 @@ from django.views import defaults
 
 from assessments.models import Choice, GradeChange, Question, Quiz, QuizOverride
 from lessons.models import Course, Lesson, Module
+from lti.tests.platform import LEARNER, TestPlatform
 from progress.models import Certificate
 from tests import test_access_matrix as matrix
 from tests.test_access_matrix import ROLES, SITE, request_as, url_of
@@ -222,6 +223,57 @@ def test_every_page_speaks_french_when_the_browser_asks_for_it(world, unknown_to
             misses.append(f"{what}: {found}")
     assert len(pages) > 40
     assert not misses, "English left on French pages:\n" + "\n".join(misses)
+
+
+@pytest.fixture
+def learning_platform(world):
+    platform = TestPlatform()
+    platform.register()
+    yield platform
+    platform.stop()
+
+
+def test_the_learning_platforms_pages_speak_french(world, learning_platform, unknown_to_french):
+    """What a learning platform opens is not in the matrix's list: it takes a signed launch
+    (the deep-linking picker and its return, the window a framed launch asks for) or a
+    launch that went wrong (refused, expired)."""
+    platform, course = learning_platform, world.course
+    pages = {}
+    client = Client(**FRENCH)
+    pages["an unknown platform"] = client.get(reverse("lti_login"))
+    pages["an expired launch link"] = client.get(reverse("lti_continue", args=["gone"]))
+    pages["an expired picker"] = client.post(reverse("lti_deep_link"), {"launch_id": "gone"})
+    pages["a learner adding"] = platform.deep_link_launch(Client(**FRENCH), roles=(LEARNER,))
+    pages["the picker"] = picker = platform.deep_link_launch(client)
+    launch_id = picker.context["launch_id"]
+    pages["a pick of nothing"] = client.post(reverse("lti_deep_link"), {"launch_id": launch_id})
+    pages["the return"] = client.post(
+        reverse("lti_deep_link"), {"launch_id": launch_id, "target": f"course:{course.pk}"}
+    )
+    pages["a framed launch"] = platform.launch(
+        Client(**FRENCH),
+        target=f"http://testserver{course.get_absolute_url()}",
+        headers={"Sec-Fetch-Dest": "iframe"},
+    )[0]
+
+    assert [response.status_code for response in pages.values()] == [
+        403,
+        410,
+        403,
+        403,
+        200,
+        400,
+        200,
+        200,
+    ]
+    assert not unknown_to_french, f"untranslated messages: {unknown_to_french}"
+    texts = course_texts()
+    misses = {
+        what: found
+        for what, response in pages.items()
+        if (found := untranslated(interface_text(response.content.decode(), texts)))
+    }
+    assert not misses, f"English left on French pages: {misses}"
 
 
 def test_the_check_finds_an_untranslated_string_and_a_bare_english_one(world):

@@ -25,6 +25,7 @@ LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 
@@ -144,6 +145,25 @@ class TestPlatform:
         claims = self.claims(nonce=auth["nonce"][0], target=target, **overrides)
         posted = {"id_token": (sign or self.sign)(claims), "state": auth["state"][0]}
         return client.post("/lti/launch/", posted, headers=headers or {}), posted
+
+    def deep_link_launch(self, client: Client, *, roles=(INSTRUCTOR,)):
+        """An instructor (or ``roles``) adding the tool to a course of the platform: the
+        launch's response, the deep-linking picker when the tool accepts it."""
+        return self.launch(
+            client,
+            target="http://testserver/lti/launch/",
+            **{
+                CLAIM + "message_type": "LtiDeepLinkingRequest",
+                CLAIM + "roles": list(roles),
+                CLAIM + "resource_link": None,
+                DL + "deep_linking_settings": {
+                    "deep_link_return_url": f"{self.url}/deep-links/return",
+                    "accept_types": ["ltiResourceLink"],
+                    "accept_presentation_document_targets": ["iframe", "window"],
+                    "data": "platform-opaque-7",
+                },
+            },
+        )[0]
 
     # --- The platform's services --------------------------------------------------------
 

@@ -5,13 +5,11 @@ import jwt
 import pytest
 from django.test import Client
 
-from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER
+from lti.tests.platform import CLAIM, DL, LEARNER
 from lti.tool import tool_jwks
 from tests.factories import course_with_modules
 
 pytestmark = pytest.mark.django_db
-
-DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
 @pytest.fixture
@@ -19,27 +17,9 @@ def course(db):
     return course_with_modules(modules=2, lessons=1, slug="diplomacy", title="Military diplomacy")
 
 
-def _deep_link_launch(test_platform, client, roles=(INSTRUCTOR,)):
-    return test_platform.launch(
-        client,
-        target="http://testserver/lti/launch/",
-        **{
-            CLAIM + "message_type": "LtiDeepLinkingRequest",
-            CLAIM + "roles": list(roles),
-            CLAIM + "resource_link": None,
-            DL + "deep_linking_settings": {
-                "deep_link_return_url": f"{test_platform.url}/deep-links/return",
-                "accept_types": ["ltiResourceLink"],
-                "accept_presentation_document_targets": ["iframe", "window"],
-                "data": "platform-opaque-7",
-            },
-        },
-    )[0]
-
-
 def test_an_instructor_picks_a_module_and_the_platform_gets_a_signed_link(test_platform, course):
     client = Client()
-    picker = _deep_link_launch(test_platform, client)
+    picker = test_platform.deep_link_launch(client)
     assert picker.status_code == 200
     assert "X-Frame-Options" not in picker  # shown in the platform's frame
     page = picker.content.decode()
@@ -78,14 +58,14 @@ def test_an_instructor_picks_a_module_and_the_platform_gets_a_signed_link(test_p
 
 def test_a_pick_of_nothing_shows_the_page_again(test_platform, course):
     client = Client()
-    picker = _deep_link_launch(test_platform, client)
+    picker = test_platform.deep_link_launch(client)
     again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
     assert again.status_code == 400
     assert "Choose a course or a module." in again.content.decode()
 
 
 def test_a_learner_cannot_add_an_activity(test_platform, course):
-    response = _deep_link_launch(test_platform, Client(), roles=(LEARNER,))
+    response = test_platform.deep_link_launch(Client(), roles=(LEARNER,))
     assert response.status_code == 403
     assert "Only instructors can add Courseware" in response.content.decode()
 
@@ -105,7 +85,7 @@ def test_the_picker_reads_the_courses_and_their_modules_at_once(
     for n in range(1, courses):
         course_with_modules(modules=3, lessons=1, slug=f"course-{n}")
     client = Client()
-    picker = _deep_link_launch(test_platform, client)
+    picker = test_platform.deep_link_launch(client)
     # The launch kept, its platform, the tool's key; the courses, their modules.
     with django_assert_num_queries(5):
         again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
