@@ -48,13 +48,14 @@ SHORT_ANSWERS = {
     "Showing commitment": (
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
          "Joint training", "military exercises", "talks between defence ministries",
-         "joint manoeuvres", "war games"],
+         "joint manoeuvres", "war games", "military exchanges", "high-level visits",
+         "capacity-building"],
         ["military attachés", "mutual defense pacts", "sanctions"],
     ),
     "Security dilemmas": (
         ["confidence-building measures", "Confidence building measures", "CBMs",
          "trust-building measures", "measures to build confidence"],
-        ["military exercises", "deterrence", "alliances"],
+        ["military exercises", "deterrence", "alliances", "confidence", "trust"],
     ),
     "The officer in the embassy": (
         ["military attaché", "Defence attache", "army attachés", "a liaison officer",
