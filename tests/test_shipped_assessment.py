@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import pairwise
 
 import pytest
 from markdown_it import MarkdownIt
@@ -446,3 +447,59 @@ def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
         assert grounds(item), f"{item}: quotes no sentence of the article"
         repeated = {practised[s] for s in grounds(item) if s in practised}
         assert not repeated, f"{item} asks again what {sorted(repeated)} asked"
+
+
+# Words too common to tell one idea from another.
+FILLER_WORDS = {
+    "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "with", "by", "as", "is", "are",
+    "be", "its", "it", "their", "they", "this", "that", "which", "what", "how", "does", "do",
+    "from", "at", "into", "than", "not", "each", "other", "one", "two", "s",
+}  # fmt: skip
+# An idea offered as a wrong option in more questions than this, and rarely the key, becomes a
+# pattern: a learner who has struck it out a few times strikes it out everywhere.
+MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
+
+
+def ideas(option: str) -> set[str]:
+    """An option's ideas, as pairs of neighbouring words (trimmed to six letters, so attaché
+    and attachés, insight and insights count as one)."""
+    words = [w[:6] for w in re.findall(r"\w+", option.lower()) if w not in FILLER_WORDS]
+    return {" ".join(pair) for pair in pairwise(words)}
+
+
+def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays():
+    wrong_in, key_in = {}, {}
+    for item in all_items():
+        for option in wrong_options(item):
+            for idea in ideas(option):
+                wrong_in.setdefault(idea, set()).add(str(item))
+        for option in keys(item):
+            for idea in ideas(option):
+                key_in.setdefault(idea, set()).add(str(item))
+    patterns = {
+        idea: sorted(questions)
+        for idea, questions in wrong_in.items()
+        if len(questions) > MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN
+        and 3 * len(key_in.get(idea, ())) < len(questions)
+    }
+    assert not patterns, patterns
+
+
+def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_than_by_chance():
+    """Test-wise learners pick the option that echoes the question's words: across the
+    single-choice questions that strategy earns about what chance does."""
+    earned = asked = chance = 0.0
+    for item in all_items():
+        question = item.question
+        if question.kind != "single":
+            continue
+        stem = {w[:6] for w in re.findall(r"\w+", question.text.lower())} - FILLER_WORDS
+        overlap = [
+            len(stem & {w[:6] for w in re.findall(r"\w+", a.text.lower())})
+            for a in question.answers
+        ]
+        echoing = [n for n, count in enumerate(overlap) if count == max(overlap)]
+        earned += sum(question.answers[n].weight == 100 for n in echoing) / len(echoing)
+        chance += 1 / len(question.answers)
+        asked += 1
+    assert earned <= chance + 0.1 * asked, (earned, chance, asked)
