@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from itertools import pairwise
+from statistics import mean
 
 import pytest
 from markdown_it import MarkdownIt
@@ -193,12 +194,15 @@ def test_true_false_statements_are_neither_all_true_nor_worded_in_absolutes(quiz
 
 
 def test_true_and_false_statements_are_balanced_across_the_quizzes():
-    keys = [
-        item.question.answers[0].weight == 100
-        for item in all_items()
-        if item.question.kind == "true_false"
-    ]
-    assert abs(keys.count(True) - keys.count(False)) <= 1, keys
+    """As many true as false, and alike in length: a learner who marks the long, careful
+    statements true must not gain by it."""
+    statements = {True: [], False: []}
+    for item in all_items():
+        if item.question.kind == "true_false":
+            statements[item.question.answers[0].weight == 100].append(len(item.question.text))
+    assert abs(len(statements[True]) - len(statements[False])) <= 1, statements
+    true_length, false_length = (mean(statements[key]) for key in (True, False))
+    assert max(true_length, false_length) <= 1.15 * min(true_length, false_length), statements
 
 
 @pytest.mark.parametrize("quiz", QUIZZES)
