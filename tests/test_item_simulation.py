@@ -15,11 +15,13 @@ from tests.test_shipped_assessment import COURSE_FOLDER
 
 pytestmark = pytest.mark.django_db
 
-READERS = GUESSERS = 60
+# A hundred of each: with fewer, a true/false item's discrimination (about 0.3) dips below the
+# floor by sampling alone (its standard error is about one over the square root of the group).
+READERS = GUESSERS = 100
 # Far below the 70% pass mark: a quiz a guesser can pass measures nothing.
 CHANCE_CEILING = 35
 # Guessers' mean percent may differ from the chance worked out from the bank by sampling alone
-# (a guesser's percent varies by about 12 points, so 60 of them by about 1.5).
+# (a guesser's percent varies by about 12 points, so 100 of them by about 1.2).
 SAMPLING_MARGIN = 5
 # Corrected item-rest correlation a useful item reaches among readers and guessers.
 DISCRIMINATION_FLOOR = 0.1

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from itertools import pairwise
+from statistics import mean
 
 import pytest
 from markdown_it import MarkdownIt
@@ -48,13 +50,14 @@ SHORT_ANSWERS = {
     "Showing commitment": (
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
          "Joint training", "military exercises", "talks between defence ministries",
-         "joint manoeuvres", "war games"],
+         "joint manoeuvres", "war games", "military exchanges", "high-level visits",
+         "capacity-building"],
         ["military attachés", "mutual defense pacts", "sanctions"],
     ),
     "Security dilemmas": (
         ["confidence-building measures", "Confidence building measures", "CBMs",
          "trust-building measures", "measures to build confidence"],
-        ["military exercises", "deterrence", "alliances"],
+        ["military exercises", "deterrence", "alliances", "confidence", "trust"],
     ),
     "The officer in the embassy": (
         ["military attaché", "Defence attache", "army attachés", "a liaison officer",
@@ -191,12 +194,15 @@ def test_true_false_statements_are_neither_all_true_nor_worded_in_absolutes(quiz
 
 
 def test_true_and_false_statements_are_balanced_across_the_quizzes():
-    keys = [
-        item.question.answers[0].weight == 100
-        for item in all_items()
-        if item.question.kind == "true_false"
-    ]
-    assert abs(keys.count(True) - keys.count(False)) <= 1, keys
+    """As many true as false, and alike in length: a learner who marks the long, careful
+    statements true must not gain by it."""
+    statements = {True: [], False: []}
+    for item in all_items():
+        if item.question.kind == "true_false":
+            statements[item.question.answers[0].weight == 100].append(len(item.question.text))
+    assert abs(len(statements[True]) - len(statements[False])) <= 1, statements
+    true_length, false_length = (mean(statements[key]) for key in (True, False))
+    assert max(true_length, false_length) <= 1.15 * min(true_length, false_length), statements
 
 
 @pytest.mark.parametrize("quiz", QUIZZES)
@@ -304,18 +310,37 @@ def test_the_final_exam_weighs_each_module_by_its_share_of_the_text():
 
 def test_the_final_exam_bank_covers_every_lesson_and_outnumbers_every_draw():
     draw = course().final_exam["draw"]
-    by_module, by_lesson = {}, {}
+    by_lesson = {}
     for item in items(FINAL_EXAM_NAME):
-        by_module[item.blueprint["module"]] = by_module.get(item.blueprint["module"], 0) + 1
         by_lesson[item.lesson_slug] = by_lesson.get(item.lesson_slug, 0) + 1
     lessons = [lesson.slug for module in course().modules for lesson in module.lessons]
     assert [slug for slug in lessons if slug not in by_lesson] == []
-    # A bank larger than the draw varies from attempt to attempt, and more so in the
-    # modules that carry more of the text.
-    assert min(by_module.values()) > draw, by_module
+    # A bank larger than the draw varies from attempt to attempt.
+    sizes = bank_sizes()
+    assert min(sizes.values()) > draw, sizes
+
+
+def bank_sizes() -> dict[str, int]:
+    sizes = dict.fromkeys(MODULES, 0)
+    for item in items(FINAL_EXAM_NAME):
+        sizes[item.blueprint["module"]] += 1
+    return sizes
+
+
+def test_the_final_exam_bank_weighs_each_module_as_an_attempt_does():
+    """Every module holds as many questions in the bank as the others, so the bank's points
+    (what a reviewer adds up from the quiz file) weigh the modules by their share of the text,
+    just as each attempt does: no module gets more of the bank than of the lessons."""
+    sizes = bank_sizes()
+    assert len(set(sizes.values())) == 1, sizes
+    points = dict.fromkeys(MODULES, 0)
+    for item in items(FINAL_EXAM_NAME):
+        points[item.blueprint["module"]] += float(item.question.points)
     words = module_words()
-    sizes = [by_module[module] for module in sorted(words, key=words.get)]
-    assert sizes == sorted(sizes), dict(zip(sorted(words, key=words.get), sizes, strict=True))
+    for module in MODULES:
+        weight = points[module] / sum(points.values())
+        share = words[module] / sum(words.values())
+        assert abs(weight - share) <= WEIGHT_TOLERANCE, (module, weight, share)
 
 
 def test_no_final_exam_attempt_is_more_than_a_fifth_true_or_false():
@@ -342,3 +367,143 @@ def test_the_right_option_is_not_given_away_by_its_length():
         keys_longest += key >= wrong
         assert key <= 1.2 * wrong, f"{item}: the key is the longest option by far"
     assert keys_longest <= 0.3 * asked, f"the key is the longest in {keys_longest} of {asked}"
+
+
+# The History lesson's periods (early modern alliances that project power, 20th-century pacts and
+# aid programs): near misses in a question on that history, filler anywhere else. Offered as the
+# wrong option of question after question, they teach a test-wise learner to strike them out.
+HISTORY_IDEAS = re.compile(
+    r"defen[cs]e pacts?|aid programs?|early modern|imperial|20th|project\w* (?:their )?(?:power|force)",
+    re.IGNORECASE,
+)
+HISTORY_LESSON = "historical-evolution"
+
+
+def wrong_options(item: Item) -> list[str]:
+    """What the page offers that is not a key: wrong choices and a matching question's spares."""
+    question = item.question
+    if question.kind == "matching":
+        return [answer.match for answer in question.answers if not answer.text]
+    if question.kind in ("single", "multiple"):
+        return [answer.text for answer in question.answers if answer.weight <= 0]
+    return []
+
+
+def keys(item: Item) -> list[str]:
+    question = item.question
+    if question.kind == "matching":
+        return [answer.match for answer in question.answers if answer.text]
+    if question.kind in ("single", "multiple"):
+        return [answer.text for answer in question.answers if answer.weight > 0]
+    return []
+
+
+def test_the_history_lesson_lends_no_filler_options_to_other_questions():
+    for item in all_items():
+        if item.lesson_slug == HISTORY_LESSON:
+            continue
+        for option in wrong_options(item):
+            assert not HISTORY_IDEAS.search(option), f"{item}: “{option}”"
+
+
+def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere_in_the_exam():
+    """Two questions of one attempt must not answer each other."""
+    bank = items(FINAL_EXAM_NAME)
+    for item in bank:
+        for key in keys(item):
+            for other in bank:
+                assert key not in wrong_options(other), f"{item}'s key is wrong in {other}"
+
+
+def article_sentences() -> list[str]:
+    """The article's sentences (and list items), whitespace collapsed."""
+    return [s for s in SENTENCE_BREAK.split(article()) if s]
+
+
+# Sentence ends, and the list marks that open each item of a list.
+SENTENCE_BREAK = re.compile(r"(?<=[.!?:])\s+(?:-\s+)?|\s+-\s+")
+
+
+def grounds(item: Item) -> set[str]:
+    """The sentences of the article a question rests on: those its explanation (an essay's
+    rubric) quotes, in whole or in part."""
+    question = item.question
+    key = question.rubric if question.kind == "essay" else question.explanation
+    sentences = article_sentences()
+    found = set()
+    for quote in QUOTE.findall(key):
+        for piece in SENTENCE_BREAK.split(" ".join(quote.split())):
+            found.update(s for s in sentences if piece and piece.rstrip(".:") in s)
+    return found
+
+
+def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
+    """A learner who practised the module quizzes meets new questions in the final exam: no
+    final question rests on a sentence of the article that a module question (essays aside,
+    which ask for the learner's own words) already tests, so none is a reworded repeat."""
+    practised = {}
+    for quiz in MODULES:
+        for item in items(quiz):
+            if item.question.kind != "essay":
+                for sentence in grounds(item):
+                    practised.setdefault(sentence, str(item))
+    for item in items(FINAL_EXAM_NAME):
+        assert grounds(item), f"{item}: quotes no sentence of the article"
+        repeated = {practised[s] for s in grounds(item) if s in practised}
+        assert not repeated, f"{item} asks again what {sorted(repeated)} asked"
+
+
+# Words too common to tell one idea from another.
+FILLER_WORDS = {
+    "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "with", "by", "as", "is", "are",
+    "be", "its", "it", "their", "they", "this", "that", "which", "what", "how", "does", "do",
+    "from", "at", "into", "than", "not", "each", "other", "one", "two", "s",
+}  # fmt: skip
+# An idea offered as a wrong option in more questions than this, and rarely the key, becomes a
+# pattern: a learner who has struck it out a few times strikes it out everywhere.
+MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
+
+
+def ideas(option: str) -> set[str]:
+    """An option's ideas, as pairs of neighbouring words (trimmed to six letters, so attaché
+    and attachés, insight and insights count as one)."""
+    words = [w[:6] for w in re.findall(r"\w+", option.lower()) if w not in FILLER_WORDS]
+    return {" ".join(pair) for pair in pairwise(words)}
+
+
+def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays():
+    wrong_in, key_in = {}, {}
+    for item in all_items():
+        for option in wrong_options(item):
+            for idea in ideas(option):
+                wrong_in.setdefault(idea, set()).add(str(item))
+        for option in keys(item):
+            for idea in ideas(option):
+                key_in.setdefault(idea, set()).add(str(item))
+    patterns = {
+        idea: sorted(questions)
+        for idea, questions in wrong_in.items()
+        if len(questions) > MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN
+        and 3 * len(key_in.get(idea, ())) < len(questions)
+    }
+    assert not patterns, patterns
+
+
+def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_than_by_chance():
+    """Test-wise learners pick the option that echoes the question's words: across the
+    single-choice questions that strategy earns about what chance does."""
+    earned = asked = chance = 0.0
+    for item in all_items():
+        question = item.question
+        if question.kind != "single":
+            continue
+        stem = {w[:6] for w in re.findall(r"\w+", question.text.lower())} - FILLER_WORDS
+        overlap = [
+            len(stem & {w[:6] for w in re.findall(r"\w+", a.text.lower())})
+            for a in question.answers
+        ]
+        echoing = [n for n, count in enumerate(overlap) if count == max(overlap)]
+        earned += sum(question.answers[n].weight == 100 for n in echoing) / len(echoing)
+        chance += 1 / len(question.answers)
+        asked += 1
+    assert earned <= chance + 0.1 * asked, (earned, chance, asked)
