@@ -132,6 +132,12 @@ def figure_clean(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def figure_format(data: bytes) -> str:
+    """The format (a key of FIGURE_FORMATS) of a figure ``figure_clean`` gave."""
+    with Image.open(io.BytesIO(data), formats=list(FIGURE_FORMATS)) as image:
+        return image.format
+
+
 def figure_path(*, course_id: int, name: str) -> str:
     if not FIGURE_NAME.fullmatch(name):  # "../x.png" would name another course's figure
         raise ValueError(f"not a figure's name: {name!r}")
