@@ -322,14 +322,47 @@ def markdown_of_text(text: str) -> str:
     return "\n".join(_BLOCK_START.sub(r"\\\1", line) for line in escaped.split("\n"))
 
 
+def is_numbered_heading(
+    chunk: list[str], before: list[str] | None, after: list[str] | None
+) -> bool:
+    """A numbered heading in plain text ("1. Introduction"): a block of one numbered line
+    whose text is a heading, not numbered as the next item of a block of one numbered line
+    before it nor as the previous item of one after it (those are a list spaced out with
+    blank lines)."""
+    number = _one_numbered_line(chunk)
+    return (
+        number is not None
+        and is_text_heading(_LIST_ITEM.match(chunk[0])["text"])
+        and _one_numbered_line(before) != number - 1
+        and _one_numbered_line(after) != number + 1
+    )
+
+
+def _one_numbered_line(chunk: list[str] | None) -> int | None:
+    """The number of a block of one line at the margin numbered as a list item is."""
+    item = _LIST_ITEM.match(chunk[0]) if chunk and len(chunk) == 1 else None
+    if item is None or item["indent"] or not item["mark"][0].isdigit():
+        return None
+    return int(item["mark"][:-1])
+
+
 def text_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     text = decode_text(data, path=name)
+    chunks = list(_chunks(text))
     blocks = []
-    for chunk, first_line in _chunks(text):
-        blocks.extend(
-            _text_blocks(chunk, first_line, after_list=bool(blocks) and _is_list(blocks[-1]))
-        )
+    for index, (chunk, first_line) in enumerate(chunks):
+        before = chunks[index - 1][0] if index else None
+        after = chunks[index + 1][0] if index + 1 < len(chunks) else None
+        if is_numbered_heading(chunk, before, after):
+            blocks.append(_heading_block(chunk[0], first_line))
+            continue
+        blocks.extend(_text_blocks(chunk, first_line, previous=blocks[-1] if blocks else None))
     return Source("plain text", blocks, one_heading_level=True)
+
+
+def _heading_block(line: str, number: int) -> Block:
+    title = line.strip()
+    return Block("heading", markdown_of_text(title), title, level=1, line=number)
 
 
 def _chunks(text: str):
@@ -351,7 +384,7 @@ def _is_list(block: Block) -> bool:
     return block.tag in ("ul", "ol")
 
 
-def _text_blocks(lines: list[str], first_line: int, *, after_list: bool) -> list[Block]:
+def _text_blocks(lines: list[str], first_line: int, *, previous: Block | None) -> list[Block]:
     if _LIST_ITEM.match(lines[0]):
         items: list[tuple[str, str]] = []
         for offset, line in enumerate(lines):
@@ -363,25 +396,32 @@ def _text_blocks(lines: list[str], first_line: int, *, after_list: bool) -> list
                 items[-1] = (mark, text + "\n" + line.strip())  # the item's text, wrapped
             else:
                 # A line at the margin ends the list: it is a paragraph of its own.
-                rest = _text_blocks(lines[offset:], first_line + offset, after_list=True)
-                return [_list_block(items, first_line, after_list), *rest]
-        return [_list_block(items, first_line, after_list)]
+                listed = _list_block(items, first_line, previous)
+                return [
+                    listed,
+                    *_text_blocks(lines[offset:], first_line + offset, previous=listed),
+                ]
+        return [_list_block(items, first_line, previous)]
     if len(lines) == 1 and is_text_heading(lines[0]):
-        title = lines[0].strip()
-        return [Block("heading", markdown_of_text(title), title, level=1, line=first_line)]
+        return [_heading_block(lines[0], first_line)]
     paragraph = "\n".join(line.strip() for line in lines)
     return [Block("text", markdown_of_text(paragraph), paragraph, line=first_line)]
 
 
-def _list_block(items: list[tuple[str, str]], line: int, after_list: bool) -> Block:
+_MARKDOWN_MARKER = re.compile(r"(?:\d+)?([.)*-])")
+
+
+def _list_block(items: list[tuple[str, str]], line: int, previous: Block | None) -> Block:
     """A Markdown list of the items; numbered if the text numbers them. Two lists in a row
-    are one list to Markdown unless their markers differ, so the second takes '*' or ')'."""
+    are one list to Markdown unless their markers differ, so a list right after another
+    takes the other marker ('*' after '-', ')' after '.', and back)."""
+    taken = _MARKDOWN_MARKER.match(previous.markdown)[1] if previous and _is_list(previous) else ""
     entries = []
     for mark, text in items:
         if mark[0].isdigit():
-            marker = mark[:-1] + (")" if after_list else ".")
+            marker = mark[:-1] + (")" if taken == "." else ".")
         else:
-            marker = "*" if after_list else "-"
+            marker = "*" if taken == "-" else "-"
         indent = "\n" + " " * (len(marker) + 1)
         entries.append(f"{marker} " + markdown_of_text(text).replace("\n", indent))
     tag = "ol" if items[0][0][0].isdigit() else "ul"
