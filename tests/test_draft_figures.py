@@ -39,6 +39,7 @@ def test_a_markdown_file_brings_the_pictures_beside_it_and_lists_the_others(
     picture(notes / "images" / "grid.jpg", "JPEG")
     (notes / "images" / "fake.png").write_bytes(b"<?php echo 'not a picture'; ?>")
     picture(tmp_path / "secret.png")  # a real picture, but outside the document's folder
+    (notes / "images" / "link.png").symlink_to(tmp_path / "secret.png")
     source = notes / "notes.md"
     source.write_text(
         "# Map Reading\n\n"
@@ -53,6 +54,7 @@ def test_a_markdown_file_brings_the_pictures_beside_it_and_lists_the_others(
         "![A missing picture](images/gone.png)\n\n"
         "![A secret](../secret.png)\n\n"
         f"![An absolute path]({tmp_path / 'secret.png'})\n\n"
+        "![A link out](images/link.png)\n\n"
         "![The map again](images/map.png)\n\n"
         "The end of the notes.\n",
         encoding="utf-8",
@@ -93,7 +95,8 @@ def test_a_markdown_file_brings_the_pictures_beside_it_and_lists_the_others(
     assert "“A missing picture” (images/gone.png) (a figure: no such file" in report
     assert "“A secret” (../secret.png) (a figure: outside the document's folder" in report
     assert "“An absolute path” (" in report
-    assert report.count("outside the document's folder") == 2
+    assert "“A link out” (images/link.png) (a figure: outside the document's folder" in report
+    assert report.count("outside the document's folder") == 3
     assert "media/figure-2.jpg has no alt text" in report
     assert (
         "The picture images/lost.png stays in the text as written, shown as its alt text: no such file"
