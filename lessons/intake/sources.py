@@ -356,7 +356,7 @@ def text_source(data: bytes, name: str, folder: Path | None = None) -> Source:
         if is_numbered_heading(chunk, before, after):
             blocks.append(_heading_block(chunk[0], first_line))
             continue
-        blocks.extend(_text_blocks(chunk, first_line, previous=blocks[-1] if blocks else None))
+        blocks.extend(_text_blocks(chunk, first_line, before=blocks))
     return Source("plain text", blocks, one_heading_level=True)
 
 
@@ -380,11 +380,7 @@ def _chunks(text: str):
         yield chunk, start
 
 
-def _is_list(block: Block) -> bool:
-    return block.tag in ("ul", "ol")
-
-
-def _text_blocks(lines: list[str], first_line: int, *, previous: Block | None) -> list[Block]:
+def _text_blocks(lines: list[str], first_line: int, *, before: list[Block]) -> list[Block]:
     if _LIST_ITEM.match(lines[0]):
         items: list[tuple[str, str]] = []
         for offset, line in enumerate(lines):
@@ -396,12 +392,12 @@ def _text_blocks(lines: list[str], first_line: int, *, previous: Block | None) -
                 items[-1] = (mark, text + "\n" + line.strip())  # the item's text, wrapped
             else:
                 # A line at the margin ends the list: it is a paragraph of its own.
-                listed = _list_block(items, first_line, previous)
+                listed = _list_block(items, first_line, before)
                 return [
                     listed,
-                    *_text_blocks(lines[offset:], first_line + offset, previous=listed),
+                    *_text_blocks(lines[offset:], first_line + offset, before=[*before, listed]),
                 ]
-        return [_list_block(items, first_line, previous)]
+        return [_list_block(items, first_line, before)]
     if len(lines) == 1 and is_text_heading(lines[0]):
         return [_heading_block(lines[0], first_line)]
     paragraph = "\n".join(line.strip() for line in lines)
@@ -411,11 +407,14 @@ def _text_blocks(lines: list[str], first_line: int, *, previous: Block | None) -
 _MARKDOWN_MARKER = re.compile(r"(?:\d+)?([.)*-])")
 
 
-def _list_block(items: list[tuple[str, str]], line: int, previous: Block | None) -> Block:
-    """A Markdown list of the items; numbered if the text numbers them. Two lists in a row
-    are one list to Markdown unless their markers differ, so a list right after another
-    takes the other marker ('*' after '-', ')' after '.', and back)."""
-    taken = _MARKDOWN_MARKER.match(previous.markdown)[1] if previous and _is_list(previous) else ""
+def _list_block(items: list[tuple[str, str]], line: int, before: list[Block]) -> Block:
+    """A Markdown list of the items; numbered if the text numbers them. Two lists of a kind
+    in a row are one list to Markdown unless their markers differ, so each list takes the
+    marker its kind's last list did not ('*' after '-', ')' after '.', and back): lists
+    that only a paragraph left out as debris separates stay apart in the lesson too."""
+    tag = "ol" if items[0][0][0].isdigit() else "ul"
+    previous = next((block for block in reversed(before) if block.tag == tag), None)
+    taken = _MARKDOWN_MARKER.match(previous.markdown)[1] if previous else ""
     entries = []
     for mark, text in items:
         if mark[0].isdigit():
@@ -424,7 +423,6 @@ def _list_block(items: list[tuple[str, str]], line: int, previous: Block | None)
             marker = "*" if taken == "-" else "-"
         indent = "\n" + " " * (len(marker) + 1)
         entries.append(f"{marker} " + markdown_of_text(text).replace("\n", indent))
-    tag = "ol" if items[0][0][0].isdigit() else "ul"
     texts = "\n".join(text for _, text in items)
     return Block("text", "\n".join(entries), texts, line=line, tag=tag)
 
