@@ -132,6 +132,12 @@ def figure_clean(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def figure_format(data: bytes) -> str:
+    """The format (a key of FIGURE_FORMATS) of a figure ``figure_clean`` gave."""
+    with Image.open(io.BytesIO(data), formats=list(FIGURE_FORMATS)) as image:
+        return image.format
+
+
 def figure_path(*, course_id: int, name: str) -> str:
     if not FIGURE_NAME.fullmatch(name):  # "../x.png" would name another course's figure
         raise ValueError(f"not a figure's name: {name!r}")
@@ -164,3 +170,23 @@ def figure_store(*, course_id: int, name: str, data: bytes) -> None:
                 return
         default_storage.delete(path)
     default_storage.save(path, ContentFile(data))
+
+
+def stored_figures() -> list[tuple[int, str]]:
+    """Every figure file in storage, as (course id, name): the files under
+    ``figures/<course id>/`` whose names a figure may have."""
+    found = []
+    try:
+        folders, _ = default_storage.listdir("figures")
+    except FileNotFoundError:  # nothing stored yet
+        return found
+    for folder in folders:
+        if not folder.isdigit():
+            continue
+        _, names = default_storage.listdir(f"figures/{folder}")
+        found.extend((int(folder), name) for name in names if FIGURE_NAME.fullmatch(name))
+    return sorted(found)
+
+
+def figure_delete(*, course_id: int, name: str) -> None:
+    default_storage.delete(figure_path(course_id=course_id, name=name))

@@ -3,8 +3,8 @@
 from django.db.models import Exists, OuterRef, QuerySet
 
 from lessons.course_folder import CourseSpec, FigureFile, LessonSpec, ModuleSpec
-from lessons.figures import FIGURE_NAME, figure_read, figure_references
-from lessons.models import Course, Status
+from lessons.figures import FIGURE_NAME, figure_read, figure_references, stored_figures
+from lessons.models import Course, Lesson, Status
 
 # --- Who teaches a course ---------------------------------------------------------------
 # One rule for the admin, the instructor area (/teach/) and the reading preview: an active
@@ -88,3 +88,21 @@ def course_spec(*, course: Course) -> CourseSpec:
                 if (data := figure_read(course_id=course.pk, name=name)) is not None:
                     spec.figures[name] = FigureFile(name=name, data=data, original=data)
     return spec
+
+
+# --- Figures no lesson names --------------------------------------------------------------
+
+
+def orphaned_figures() -> list[tuple[int, str]]:
+    """The stored figures (course id, name) that no lesson names: not a lesson of any status
+    (an archived one included), nor any earlier version of one in its history, whose
+    course may since have been deleted. Storage is listed before the lessons are read, so
+    a figure an import stores meanwhile is not among them."""
+    stored = stored_figures()
+    named = set()
+    bodies = [Lesson.objects.all(), Lesson.history.all()]
+    for lessons in bodies:
+        rows = lessons.filter(body__contains="media/").values_list("course_id", "body")
+        for course_id, body in rows.iterator():
+            named.update((course_id, figure.name) for figure in figure_references(body))
+    return [figure for figure in stored if figure not in named]

@@ -275,6 +275,72 @@ def test_title_and_slug_can_be_given(tmp_path):
     assert (course.slug, course.title) == ("maps", "Maps 101")
 
 
+# Numbered headings in plain text ---------------------------------------------------
+
+
+NUMBERED = """Regional Security Cooperation
+
+1. Introduction
+
+Cooperation between the armed forces of the region has grown over the last decade.
+
+2. Regional Forums
+
+Forums meet each year, and their agendas are agreed months ahead.
+
+2.3 Standing Committees
+
+A reference is written in four steps:
+
+1. Find the square
+2. Read the easting
+3. Read the northing
+
+The steps again, spaced out:
+
+1. Find the square
+
+2. Read the easting
+
+1. Only the text of a sentence that ends.
+
+3. Conclusion
+
+The forums and committees have made cooperation routine.
+"""
+
+
+def test_numbered_lines_alone_are_headings_and_numbered_lists_stay_lists(tmp_path):
+    source = tmp_path / "regional.txt"
+    source.write_text(NUMBERED, encoding="utf-8")
+    folder = tmp_path / "draft"
+    draft(source, folder)
+    course, _ = course_import(folder)
+
+    lessons = lessons_in_order(course)
+    assert [lesson.title for lesson in lessons] == [
+        "1. Introduction",
+        "2. Regional Forums",
+        "2.3 Standing Committees",
+        "3. Conclusion",
+    ]
+    # Paragraph by paragraph: every paragraph and list item once, in order.
+    assert lesson_units(lesson.body for lesson in lessons) == [
+        "Cooperation between the armed forces of the region has grown over the last decade.",
+        "Forums meet each year, and their agendas are agreed months ahead.",
+        "A reference is written in four steps:",
+        *["Find the square", "Read the easting", "Read the northing"],
+        "The steps again, spaced out:",
+        *["Find the square", "Read the easting"],
+        "Only the text of a sentence that ends.",
+        "The forums and committees have made cooperation routine.",
+    ]
+    # The consecutive numbered lines, and the spaced-out ones, are lists, not headings.
+    html = render_markdown(lessons[2].body).html
+    assert html.count("<ol") == 4 and "<h" not in html
+    assert "Left out: nothing." in report_path(folder).read_text(encoding="utf-8")
+
+
 # Bad files ----------------------------------------------------------------------
 
 

@@ -27,17 +27,24 @@ __all__ = [
 
 
 def course_draft_from_bytes(
-    data: bytes, *, name: str, slug: str | None = None, title: str | None = None
+    data: bytes,
+    *,
+    name: str,
+    slug: str | None = None,
+    title: str | None = None,
+    folder: Path | None = None,
 ) -> tuple[CourseSpec, DraftReport]:
     """The draft of the document ``data`` named ``name``; DocumentError for a file it
-    cannot read (the wrong kind, too large, damaged, encrypted, not UTF-8)."""
+    cannot read (the wrong kind, too large, damaged, encrypted, not UTF-8). The pictures a
+    Markdown file or a web page names are read from ``folder``, the one it was read from;
+    an upload has none."""
     if slug is not None and (not slug or slugify(slug) != slug):
         raise DocumentError(
             f"the slug '{slug}' may hold only lower-case letters, digits and hyphens", path=name
         )
     reader, _ = reader_for(name)
     refuse_too_large(name, len(data))
-    source = reader(data, name)
+    source = reader(data, name, folder)
     spec, report = course_draft(source, name=name, slug=slug, title=title)
     spec.figures = {
         name: FigureFile(name=name, data=data, original=data)
@@ -74,7 +81,7 @@ def draft_course_folder(
             "already exists and is not an empty folder: choose a new one", path=folder
         )
     spec, report = course_draft_from_bytes(
-        source.read_bytes(), name=str(source), slug=slug, title=title
+        source.read_bytes(), name=str(source), slug=slug, title=title, folder=source.parent
     )
     write_course_folder(spec, folder)
     report_path(folder).write_text(str(report), encoding="utf-8")

@@ -15,7 +15,8 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath, PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
 from xml.parsers.expat import ExpatError
 
 import lxml.html
@@ -24,7 +25,14 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, decode_text
-from lessons.figures import MEDIA_DIR, FigureError, figure_clean
+from lessons.figures import (
+    MAX_FIGURE_BYTES,
+    MEDIA_DIR,
+    FigureError,
+    figure_clean,
+    figure_format,
+    no_alt_text,
+)
 
 # A saved web page carries scripts and styles around its text; a Word file carries its
 # pictures. Both limits are far above a long article, small enough to read in a second.
@@ -88,15 +96,21 @@ def plain_text(markdown: str) -> str:
 
 
 def markdown_blocks(
-    source: str, *, with_lines: bool = True, figures: frozenset[str] = frozenset()
+    source: str,
+    *,
+    with_lines: bool = True,
+    figures: frozenset[str] = frozenset(),
+    refused: dict[str, str] | None = None,
 ) -> tuple[list[Block], list[LeftOut]]:
     """The top-level blocks of a Markdown text, each with its source lines verbatim.
 
     A paragraph holding nothing but images is a figure: it is a block of the lesson when
     every image in it is one of ``figures`` (``media/<name>``, the pictures the reader
     carried), and otherwise left out and listed. A thematic break (``---``) separates
-    nothing once lessons are cut at headings, so it is left out too.
+    nothing once lessons are cut at headings, so it is left out too. ``refused`` says why
+    a picture the reader looked for was not carried, by its address.
     """
+    refused = refused or {}
     lines = source.split("\n")
     tokens = _markdown.parse(source)
     blocks, left_out = [], []
@@ -122,7 +136,9 @@ def markdown_blocks(
             for image in tokens[index + 1].children:
                 if image.type == "image":
                     alt = plain_text(image.content) if image.content else ""
-                    left_out.append(LeftOut(_figure_text(alt, image.attrGet("src")), FIGURE, line))
+                    src = image.attrGet("src")
+                    why = f"a figure: {refused[src]}" if src in refused else FIGURE
+                    left_out.append(LeftOut(_figure_text(alt, src), why, line))
         else:
             markdown = "\n".join(lines[start:end]).strip("\n")
             blocks.append(
@@ -131,7 +147,7 @@ def markdown_blocks(
     return blocks, left_out
 
 
-FIGURE = "a figure: its picture is not in the file (only a Word file's pictures are kept)"
+FIGURE = "a figure: its picture is not in the file, and a draft fetches nothing from elsewhere"
 
 
 def _figure_text(alt: str, src: str | None) -> str:
@@ -155,10 +171,122 @@ def _only_images(inline, carried: frozenset[str]) -> bool:
     )
 
 
-def markdown_source(data: bytes, name: str) -> Source:
+def markdown_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     text = decode_text(data, path=name)
-    blocks, left_out = markdown_blocks(text)
-    return Source("Markdown", blocks, left_out=left_out)
+    pictures = Pictures()
+    text = pictures.carry_local(text, folder)
+    blocks, left_out = markdown_blocks(text, figures=pictures.carried, refused=pictures.refused)
+    return Source("Markdown", blocks, left_out=left_out,
+                  warnings=pictures.warnings + pictures.in_text(left_out),
+                  figures=pictures.figures)  # fmt: skip
+
+
+# Figures -------------------------------------------------------------------
+
+# A checked picture's format → the extension of its file in media/.
+_FIGURE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+
+
+class Pictures:
+    """The pictures a document brings into its draft: each one Courseware can show becomes
+    media/figure-<n>.<ext>, checked and re-encoded as an imported figure is (lessons/figures.py);
+    why the others were refused is kept by their address, for the report."""
+
+    def __init__(self):
+        self.figures: dict[str, bytes] = {}
+        self.refused: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self._by_file: dict[Path, str] = {}
+
+    def in_text(self, left_out: list[LeftOut]) -> list[str]:
+        """Warnings for the pictures refused inside a paragraph of text, where they stay
+        as written (a paragraph of pictures only is left out, and listed there)."""
+        listed = " ".join(item.text for item in left_out)
+        return [
+            f"The picture {src} stays in the text as written, shown as its alt text: {why}."
+            for src, why in self.refused.items()
+            if f"({src})" not in listed
+        ]
+
+    @property
+    def carried(self) -> frozenset[str]:
+        return frozenset(f"{MEDIA_DIR}/{name}" for name in self.figures)
+
+    def keep(self, data: bytes, alt: str) -> str:
+        """The name in media/ of the picture ``data``; FigureError for one it cannot show."""
+        cleaned = figure_clean(data)
+        name = f"figure-{len(self.figures) + 1}.{_FIGURE_EXTENSIONS[figure_format(cleaned)]}"
+        self.figures[name] = cleaned
+        if not alt.strip():
+            self.warnings.append(f"{no_alt_text(name).capitalize()}.")
+        return name
+
+    def carry_local(
+        self,
+        markdown: str,
+        folder: Path | None,
+        *,
+        local: Callable[[str], str | None] | None = None,
+    ) -> str:
+        """``markdown`` with each image whose file is in ``folder`` (the document's own,
+        or below it) named as its figure in media/. ``local`` gives the file's address in
+        the folder for an image's address (a web page's were made whole by its reader)."""
+        if folder is None:
+            return markdown
+        lines = markdown.split("\n")
+        for token in _markdown.parse(markdown):
+            for image in _images(token.children or ()):
+                src = image.attrGet("src") or ""
+                address = local(src) if local else src
+                try:
+                    if address is None:
+                        raise FigureError("it was not saved with the page")
+                    name = self._carry_file(folder, address, alt=plain_text(image.content))
+                except FigureError as error:
+                    self.refused[src] = str(error)
+                    continue
+                first, last = token.map
+                for number in range(first, last):
+                    replaced = _with_address(lines[number], src, f"{MEDIA_DIR}/{name}")
+                    if replaced != lines[number]:
+                        lines[number] = replaced
+                        break
+        return "\n".join(lines)
+
+    def _carry_file(self, folder: Path, address: str, *, alt: str) -> str:
+        parts = urlsplit(address)
+        if parts.scheme or parts.netloc:
+            raise FigureError("a picture elsewhere: a draft fetches nothing")
+        relative = PurePosixPath(unquote(parts.path))
+        folder = folder.resolve()
+        path = (folder / relative).resolve()
+        if relative.is_absolute() or ".." in relative.parts or not path.is_relative_to(folder):
+            raise FigureError("outside the document's folder: only files beside it are read")
+        if path in self._by_file:
+            return self._by_file[path]
+        if not path.is_file():
+            raise FigureError("no such file beside the document")
+        if path.stat().st_size > MAX_FIGURE_BYTES:
+            raise FigureError(f"larger than {MAX_FIGURE_BYTES // 2**20} MB")
+        self._by_file[path] = self.keep(path.read_bytes(), alt)
+        return self._by_file[path]
+
+
+def _images(children):
+    for child in children:
+        if child.type == "image":
+            yield child
+        yield from _images(child.children or ())
+
+
+def _with_address(line: str, src: str, new: str) -> str:
+    """``line`` with the first image address written as ``src`` (as the parser gives it,
+    or as written, undecoded, in angle brackets or not) replaced by ``new``."""
+    for written in dict.fromkeys((src, unquote(src))):
+        for old in (f"](<{written}>", f"]({written}"):
+            if old in line:
+                return line.replace(old, f"]({new}", 1)
+    return line
 
 
 # Plain text ----------------------------------------------------------------
@@ -194,14 +322,47 @@ def markdown_of_text(text: str) -> str:
     return "\n".join(_BLOCK_START.sub(r"\\\1", line) for line in escaped.split("\n"))
 
 
-def text_source(data: bytes, name: str) -> Source:
+def is_numbered_heading(
+    chunk: list[str], before: list[str] | None, after: list[str] | None
+) -> bool:
+    """A numbered heading in plain text ("1. Introduction"): a block of one numbered line
+    whose text is a heading, not numbered as the next item of a block of one numbered line
+    before it nor as the previous item of one after it (those are a list spaced out with
+    blank lines)."""
+    number = _one_numbered_line(chunk)
+    return (
+        number is not None
+        and is_text_heading(_LIST_ITEM.match(chunk[0])["text"])
+        and _one_numbered_line(before) != number - 1
+        and _one_numbered_line(after) != number + 1
+    )
+
+
+def _one_numbered_line(chunk: list[str] | None) -> int | None:
+    """The number of a block of one line at the margin numbered as a list item is."""
+    item = _LIST_ITEM.match(chunk[0]) if chunk and len(chunk) == 1 else None
+    if item is None or item["indent"] or not item["mark"][0].isdigit():
+        return None
+    return int(item["mark"][:-1])
+
+
+def text_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     text = decode_text(data, path=name)
+    chunks = list(_chunks(text))
     blocks = []
-    for chunk, first_line in _chunks(text):
-        blocks.extend(
-            _text_blocks(chunk, first_line, after_list=bool(blocks) and _is_list(blocks[-1]))
-        )
+    for index, (chunk, first_line) in enumerate(chunks):
+        before = chunks[index - 1][0] if index else None
+        after = chunks[index + 1][0] if index + 1 < len(chunks) else None
+        if is_numbered_heading(chunk, before, after):
+            blocks.append(_heading_block(chunk[0], first_line))
+            continue
+        blocks.extend(_text_blocks(chunk, first_line, before=blocks))
     return Source("plain text", blocks, one_heading_level=True)
+
+
+def _heading_block(line: str, number: int) -> Block:
+    title = line.strip()
+    return Block("heading", markdown_of_text(title), title, level=1, line=number)
 
 
 def _chunks(text: str):
@@ -219,11 +380,7 @@ def _chunks(text: str):
         yield chunk, start
 
 
-def _is_list(block: Block) -> bool:
-    return block.tag in ("ul", "ol")
-
-
-def _text_blocks(lines: list[str], first_line: int, *, after_list: bool) -> list[Block]:
+def _text_blocks(lines: list[str], first_line: int, *, before: list[Block]) -> list[Block]:
     if _LIST_ITEM.match(lines[0]):
         items: list[tuple[str, str]] = []
         for offset, line in enumerate(lines):
@@ -235,28 +392,37 @@ def _text_blocks(lines: list[str], first_line: int, *, after_list: bool) -> list
                 items[-1] = (mark, text + "\n" + line.strip())  # the item's text, wrapped
             else:
                 # A line at the margin ends the list: it is a paragraph of its own.
-                rest = _text_blocks(lines[offset:], first_line + offset, after_list=True)
-                return [_list_block(items, first_line, after_list), *rest]
-        return [_list_block(items, first_line, after_list)]
+                listed = _list_block(items, first_line, before)
+                return [
+                    listed,
+                    *_text_blocks(lines[offset:], first_line + offset, before=[*before, listed]),
+                ]
+        return [_list_block(items, first_line, before)]
     if len(lines) == 1 and is_text_heading(lines[0]):
-        title = lines[0].strip()
-        return [Block("heading", markdown_of_text(title), title, level=1, line=first_line)]
+        return [_heading_block(lines[0], first_line)]
     paragraph = "\n".join(line.strip() for line in lines)
     return [Block("text", markdown_of_text(paragraph), paragraph, line=first_line)]
 
 
-def _list_block(items: list[tuple[str, str]], line: int, after_list: bool) -> Block:
-    """A Markdown list of the items; numbered if the text numbers them. Two lists in a row
-    are one list to Markdown unless their markers differ, so the second takes '*' or ')'."""
+_MARKDOWN_MARKER = re.compile(r"(?:\d+)?([.)*-])")
+
+
+def _list_block(items: list[tuple[str, str]], line: int, before: list[Block]) -> Block:
+    """A Markdown list of the items; numbered if the text numbers them. Two lists of a kind
+    in a row are one list to Markdown unless their markers differ, so each list takes the
+    marker its kind's last list did not ('*' after '-', ')' after '.', and back): lists
+    that only a paragraph left out as debris separates stay apart in the lesson too."""
+    tag = "ol" if items[0][0][0].isdigit() else "ul"
+    previous = next((block for block in reversed(before) if block.tag == tag), None)
+    taken = _MARKDOWN_MARKER.match(previous.markdown)[1] if previous else ""
     entries = []
     for mark, text in items:
         if mark[0].isdigit():
-            marker = mark[:-1] + (")" if after_list else ".")
+            marker = mark[:-1] + (")" if taken == "." else ".")
         else:
-            marker = "*" if after_list else "-"
+            marker = "*" if taken == "-" else "-"
         indent = "\n" + " " * (len(marker) + 1)
         entries.append(f"{marker} " + markdown_of_text(text).replace("\n", indent))
-    tag = "ol" if items[0][0][0].isdigit() else "ul"
     texts = "\n".join(text for _, text in items)
     return Block("text", "\n".join(entries), texts, line=line, tag=tag)
 
@@ -274,7 +440,7 @@ _NOT_SHOWN = ("script", "style", "noscript", "template", "svg", "head", "iframe"
 _SPACES = re.compile(r"\s+")
 
 
-def web_page_source(data: bytes, name: str) -> Source:
+def web_page_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     import trafilatura  # here, not above: it takes most of a second to load, once a draft needs it
 
     page = decode_text(data, path=name, max_bytes=MAX_PAGE_BYTES)
@@ -303,7 +469,20 @@ def web_page_source(data: bytes, name: str) -> Source:
             "no article found in the page: save the page with its text, not only its frame",
             path=name,
         )
-    blocks, left_out = markdown_blocks(markdown, with_lines=False)
+    # A page saved "complete" keeps its pictures in a folder beside it; trafilatura makes
+    # their addresses whole when the page names its own, so each is matched to the page's.
+    saved = {}
+    for image in tree.iter("img"):
+        src = image.get("src", "").strip()
+        if src:
+            saved[src] = saved[urljoin(address, src) if address else src] = src
+    pictures = Pictures()
+    markdown = pictures.carry_local(
+        markdown, folder, local=lambda src: saved.get(src, saved.get(unquote(src)))
+    )
+    blocks, left_out = markdown_blocks(
+        markdown, with_lines=False, figures=pictures.carried, refused=pictures.refused
+    )
     title = (metadata.title if metadata else "") or ""
     kept = _SPACES.sub(" ", " ".join([title, *(block.text for block in blocks)]))
     chrome = [
@@ -319,7 +498,9 @@ def web_page_source(data: bytes, name: str) -> Source:
             "links are kept as plain text."
         ]
     )
-    return Source("web page", blocks, title=title, left_out=chrome + left_out, warnings=warnings)
+    return Source("web page", blocks, title=title, left_out=chrome + left_out,
+                  warnings=warnings + pictures.warnings + pictures.in_text(left_out),
+                  figures=pictures.figures)  # fmt: skip
 
 
 def _page_texts(tree) -> list[str]:
@@ -362,7 +543,7 @@ _DAMAGED_WORD_FILE = (
 )  # fmt: skip
 
 
-def word_source(data: bytes, name: str) -> Source:
+def word_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     import mammoth  # here, not above: with markdownify, half a second to load
     import markdownify
 
@@ -386,9 +567,8 @@ def word_source(data: bytes, name: str) -> Source:
     markdown = markdownify.markdownify(
         body, heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=True
     )
-    carried = frozenset(f"{MEDIA_DIR}/{picture}" for picture in pictures.figures)
-    blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=carried)
-    warnings = [message.message for message in result.messages]
+    blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=pictures.carried)
+    warnings = [message.message for message in result.messages] + pictures.warnings
     return Source("Word file", blocks, title=title, left_out=figures + left_out,
                   warnings=warnings, figures=pictures.figures)  # fmt: skip
 
@@ -413,34 +593,25 @@ def _check_word_package(data: bytes, name: str) -> None:
         raise DocumentError("unpacks to far more than a Word file holds", path=name)
 
 
-# A picture's type in a Word file → the extension of its file in media/.
-_PICTURE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
-                       "image/webp": "webp"}  # fmt: skip
+# The pictures' types in a Word file that Courseware shows.
+_PICTURE_TYPES = frozenset(("image/png", "image/jpeg", "image/gif", "image/webp"))
 
 
-class _WordPictures:
-    """The pictures of a Word file, as mammoth meets them: each one Courseware can show
-    becomes media/figure-<n>.<ext>, checked and re-encoded as an imported figure is; the
-    others (a drawing in Word's own formats, a damaged picture) are left out and listed."""
-
-    def __init__(self):
-        self.figures: dict[str, bytes] = {}
-        self.refused: dict[str, str] = {}  # placeholder src → why
+class _WordPictures(Pictures):
+    """The pictures of a Word file, as mammoth meets them: those Courseware cannot show (a
+    drawing in Word's own formats, a damaged picture) are left out and listed."""
 
     def carry(self, image) -> dict:
-        extension = _PICTURE_EXTENSIONS.get(image.content_type or "")
         with image.open() as picture:
             data = picture.read()
         try:
-            if extension is None:
+            if image.content_type not in _PICTURE_TYPES:
                 raise FigureError(f"a picture of type {image.content_type or 'unknown'}")
-            cleaned = figure_clean(data)
+            name = self.keep(data, image.alt_text or "")
         except FigureError as error:
             placeholder = f"refused-{len(self.refused) + 1}"
             self.refused[placeholder] = str(error)
             return {"src": placeholder}
-        name = f"figure-{len(self.figures) + 1}.{extension}"
-        self.figures[name] = cleaned
         return {"src": f"{MEDIA_DIR}/{name}"}
 
 
@@ -480,7 +651,9 @@ def _word_html(body: str, *, refused: dict[str, str]) -> tuple[str, list[LeftOut
 
 # Which reader reads which file -------------------------------------------
 
-READERS: dict[str, tuple[Callable[[bytes, str], Source], int]] = {
+# A reader is given the document's bytes, its name, and the folder it was read from (where
+# the pictures it names are), or None for an upload.
+READERS: dict[str, tuple[Callable[[bytes, str, Path | None], Source], int]] = {
     ".txt": (text_source, MAX_TEXT_BYTES),
     ".md": (markdown_source, MAX_TEXT_BYTES),
     ".markdown": (markdown_source, MAX_TEXT_BYTES),
@@ -490,7 +663,7 @@ READERS: dict[str, tuple[Callable[[bytes, str], Source], int]] = {
 }
 
 
-def reader_for(name: str) -> tuple[Callable[[bytes, str], Source], int]:
+def reader_for(name: str) -> tuple[Callable[[bytes, str, Path | None], Source], int]:
     """The reader for a file name and the largest file it takes; DocumentError otherwise."""
     extension = PurePath(name).suffix.lower()
     if extension not in READERS:

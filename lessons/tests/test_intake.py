@@ -45,9 +45,25 @@ def test_plain_text_lists_keep_their_items_and_wrapped_lines_and_end_at_the_marg
         "Text.\n\n- one\n  still one\n- two\n\n1. first\n2. second\n\n* again\n* and again"
     )
     html = render_markdown(body).html
-    # Three lists, not one: a list after a list takes other markers.
+    # Three lists, not one: a list after a list of its kind takes other markers.
     assert html.count("<ul") == 2 and html.count("<ol") == 1
     assert "<li>one\nstill one</li>" in html
+    assert [item.text for item in report.left_out] == ["See also: another page"]
+
+
+def test_lists_in_a_row_alternate_their_markers_so_each_stays_a_list_of_its_own():
+    spec, _ = draft_text("Title\n\n1. a\n\n2. b\n\n3. c\n\n- d\n\n- e\n")
+    [body] = bodies(spec)
+    assert body == "1. a\n\n2) b\n\n3. c\n\n- d\n\n* e"
+    assert render_markdown(body).html.count("<li>") == 5
+    assert render_markdown(body).passage_count == 5
+
+
+def test_lists_that_only_debris_separates_stay_two_lists():
+    spec, report = draft_text("Title\n\nText.\n\n- a\n- b\n\nSee also: another page\n\n- c\n")
+    [body] = bodies(spec)
+    assert body == "Text.\n\n- a\n- b\n\n* c"
+    assert render_markdown(body).passage_count == 3
     assert [item.text for item in report.left_out] == ["See also: another page"]
 
 
