@@ -24,6 +24,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
 from lessons import admin as lessons_admin
@@ -74,7 +75,7 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
     actions = ["deactivate"]
 
     @admin.action(
-        description="Deactivate selected users (no more login, records kept)",
+        description=gettext_lazy("Deactivate selected users (no more login, records kept)"),
         permissions=["change"],
     )
     def deactivate(self, request, queryset):
@@ -85,8 +86,11 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
             self.log_change(request, account, "Deactivated.")
         self.message_user(
             request,
-            f"{len(accounts)} {model_ngettext(self.opts, len(accounts))} deactivated: they can "
-            "no longer log in, and everything they did is kept.",
+            gettext(
+                "%(count)s %(kind)s deactivated: they can no longer log in, and everything "
+                "they did is kept."
+            )
+            % {"count": len(accounts), "kind": model_ngettext(self.opts, len(accounts))},
             messages.SUCCESS,
         )
 
@@ -95,8 +99,10 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
             super(),
             objs,
             request,
-            instead="deactivate the account instead (untick “Active”, or the action "
-            "“Deactivate selected users”)",
+            instead=gettext(
+                "deactivate the account instead (untick “Active”, or the action "
+                "“Deactivate selected users”)"
+            ),
         )
 
 
