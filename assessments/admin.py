@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.course_io import (
@@ -62,6 +62,7 @@ from lessons.admin import (
     PlainTextMixin,
     PublishableAdmin,
     RowsInline,
+    code,
     course_label,
     in_english,
     taught_course_ids,
@@ -426,9 +427,9 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             read=lambda quiz, upload: quiz_questions_import(
                 quiz, _upload_text(upload), source=upload.name
             ),
-            intro=gettext(
-                "“// lesson: <lesson-slug>#passage-<n>” lines link a question to the lesson "
-                "that answers it."
+            intro=format_html(
+                gettext("{syntax} lines link a question to the lesson that answers it."),
+                syntax=code("// lesson: <lesson-slug>#passage-<n>"),
             ),
         )
 
@@ -481,12 +482,15 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             "form": form,
             "submit_label": gettext("Import"),
             "intro": [
-                gettext(
-                    "The quiz's questions become those of the file: questions are matched by "
-                    "title (untitled ones by order), questions not in the file are removed."
-                )
-                + " "
-                + intro,
+                format_html(
+                    "{} {}",
+                    gettext(
+                        "The quiz's questions become those of the file: questions are matched "
+                        "by title (untitled ones by order), questions not in the file are "
+                        "removed."
+                    ),
+                    intro,
+                ),
                 gettext(
                     "Learners' past attempts do not change: each keeps the questions as shown. "
                     "A file with an error changes nothing."
@@ -546,34 +550,37 @@ def warn_unfinished(model_admin, request, questions) -> None:
             )
 
 
+# How a shortfall names its groups, whole sentences each so that they translate: what each
+# attempt draws, a group by its name, the questions in no group.
+DRAW_GROUP_WORDS = {
+    Quiz.DrawPer.MODULE: (
+        ngettext_lazy(
+            "Each attempt draws %(count)s question from each module",
+            "Each attempt draws %(count)s questions from each module",
+            "count",
+        ),
+        gettext_lazy("module “%(group)s”"),
+        gettext_lazy("the questions with no module"),
+    ),
+    Quiz.DrawPer.CATEGORY: (
+        ngettext_lazy(
+            "Each attempt draws %(count)s question from each category",
+            "Each attempt draws %(count)s questions from each category",
+            "count",
+        ),
+        gettext_lazy("category “%(group)s”"),
+        gettext_lazy("the questions with no category"),
+    ),
+}
+
+
 def warn_short_draw(model_admin, request, quiz: Quiz) -> None:
     """Say which modules (or categories) hold fewer questions than the quiz draws from
     each: attempts take all of such a group rather than fail, so the attempt is shorter
     than the instructor may expect."""
-    by_module = quiz.draw_per == Quiz.DrawPer.MODULE
-    for group, size in draw_shortfalls(quiz=quiz).items():
-        if by_module:
-            named = (
-                gettext("the module “%(group)s”") % {"group": group}
-                if group
-                else gettext("the questions with no module")
-            )
-            draws = ngettext(
-                "Each attempt draws %(count)s question from each module",
-                "Each attempt draws %(count)s questions from each module",
-                quiz.draw_count,
-            )
-        else:
-            named = (
-                gettext("the category “%(group)s”") % {"group": group}
-                if group
-                else gettext("the questions with no category")
-            )
-            draws = ngettext(
-                "Each attempt draws %(count)s question from each category",
-                "Each attempt draws %(count)s questions from each category",
-                quiz.draw_count,
-            )
+    for group, size in draw_shortfalls(quiz=quiz).items():  # none when drawn from the bank
+        draws, named_group, no_group = DRAW_GROUP_WORDS[quiz.draw_per]
+        named = named_group % {"group": group} if group else no_group
         model_admin.message_user(
             request,
             gettext("%(draws)s, but %(named)s has %(size)s: attempts take all %(size)s of them.")
@@ -1021,13 +1028,18 @@ class ModuleQuizMixin:
 
 
 class CourseZipForm(forms.Form):
-    archive = forms.FileField(
-        label=gettext_lazy("Course zip"),
-        help_text=gettext_lazy(
-            "A zip of a course folder (course.yaml, modules/, quizzes/), "
-            "as “Export as zip” or the export_course command writes it."
-        ),
-    )
+    archive = forms.FileField(label=gettext_lazy("Course zip"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["archive"].help_text = format_html(
+            gettext(
+                "A zip of a course folder ({files}), as “Export as zip” or the {command} "
+                "command writes it."
+            ),
+            files=code("course.yaml, modules/, quizzes/"),
+            command=code("export_course"),
+        )
 
 
 class CourseExamAndZipsMixin:

@@ -26,7 +26,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import format_lazy, get_text_list
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
@@ -228,6 +228,12 @@ def in_english(message) -> str:
     return format_html('<span lang="en">{}</span>', message)
 
 
+def code(text: str) -> str:
+    """A file's name or a line of a file format inside a sentence of the interface: the same
+    in every language, marked as code and as English."""
+    return format_html('<code lang="en">{}</code>', text)
+
+
 def deleted_objects_or_refusals(admin_, objs, request, *, instead: str):
     """``ModelAdmin.get_deleted_objects`` that refuses objects learners' records point at.
 
@@ -417,6 +423,14 @@ class LabelledRowsFormSet(CustomInlineFormSet):
         for field in form.fields.values():
             if not field.widget.is_hidden:
                 field.widget.attrs.setdefault("aria-label", field.label)
+
+
+# The buttons of each sortable row: django-admin-sortable2 asks for these labels, but its
+# French catalogue lacks them, so the project's holds them.
+SORTABLE_ROW_LABELS = (
+    gettext_noop("Move to first position"),
+    gettext_noop("Move to last position"),
+)
 
 
 class RowsInline(PlainTextMixin, SortableTabularInline):

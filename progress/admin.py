@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments.admin import CourseZipForm, cannot_export
 from assessments.course_io import course_zip_extract
-from lessons.admin import CourseScopedAdmin, ReadOnlyMixin, in_english
+from lessons.admin import CourseScopedAdmin, ReadOnlyMixin, code, in_english
 from lessons.course_folder import COURSE_FILE, CourseFormatError, located
 from lessons.models import Course
 from progress.import_plan import ImportPlan, course_import_plan
@@ -136,11 +136,14 @@ class CourseZipImportMixin:
             "form": form,
             "submit_label": gettext("Show the plan"),
             "intro": [
-                gettext(
-                    "A course already here (the same slug in course.yaml) is updated in place: "
-                    "modules, lessons and questions are matched by slug and title, so learners "
-                    "keep their progress; content no longer in the folder is removed, or "
-                    "archived when learners have records in it."
+                format_html(
+                    gettext(
+                        "A course already here (the same slug in {file}) is updated in place: "
+                        "modules, lessons and questions are matched by slug and title, so "
+                        "learners keep their progress; content no longer in the folder is "
+                        "removed, or archived when learners have records in it."
+                    ),
+                    file=code(COURSE_FILE),
                 ),
                 gettext(
                     "You see first what the import would change and whose records each change "
