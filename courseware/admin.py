@@ -17,7 +17,7 @@ lives here as well: it serves every registered model.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -28,7 +28,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
 from lessons import admin as lessons_admin
-from lessons.admin import PlainTextMixin, deleted_objects_or_refusals
+from lessons.admin import PlainTextMixin, counted, deleted_objects_or_refusals
 from lessons.models import Course, Module
 from progress.admin import CourseRecordsBackupMixin, CourseZipImportMixin
 
@@ -87,10 +87,10 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
         self.message_user(
             request,
             gettext(
-                "%(count)s %(kind)s deactivated: they can no longer log in, and everything "
-                "they did is kept."
+                "%(counted)s deactivated: they can no longer log in, and everything they did "
+                "is kept."
             )
-            % {"count": len(accounts), "kind": model_ngettext(self.opts, len(accounts))},
+            % {"counted": counted(self.opts, len(accounts))},
             messages.SUCCESS,
         )
 

@@ -13,7 +13,7 @@ from collections import Counter
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -207,13 +207,16 @@ def protected_by(obj) -> Counter:
     return Counter()
 
 
+def counted(opts, n: int) -> str:
+    """ "3 lessons", "1 module": a count of a model's objects in the reader's language (the
+    model's own names, translated; not ``model_ngettext``, which would look them up again)."""
+    return f"{n} {opts.verbose_name if n == 1 else opts.verbose_name_plural}"
+
+
 def pointing_at_it(counts: Counter) -> str:
     """``{LessonCompletion: 3, Lesson: 1}`` → "3 lesson completions and 1 lesson point at it"."""
     kinds = get_text_list(
-        [
-            f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
-            for model, n in counts.most_common()
-        ],
+        [counted(model._meta, n) for model, n in counts.most_common()],
         gettext("and"),
     )
     return ngettext("%(kinds)s points at it", "%(kinds)s point at it", counts.total()) % {
@@ -295,12 +298,8 @@ class PublishableAdmin(ContentAdmin):
                 changed += 1
         self.message_user(
             request,
-            gettext("%(count)s %(kind)s set to %(status)s.")
-            % {
-                "count": changed,
-                "kind": model_ngettext(self.opts, changed),
-                "status": status.label.lower(),
-            },
+            gettext("%(counted)s set to %(status)s.")
+            % {"counted": counted(self.opts, changed), "status": status.label.lower()},
             messages.SUCCESS,
         )
 

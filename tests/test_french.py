@@ -522,11 +522,30 @@ def _authoring_pages(world) -> dict[str, object]:
             reverse("admin:lessons_lesson_delete", args=[world.closed.pk]),
             None,
         ),
+        # Actions, and the page they land on with the message that says what happened.
+        "the lesson archived": (
+            "follow",
+            reverse("admin:lessons_lesson_delete", args=[world.closed.pk]),
+            {"post": "yes"},
+        ),
+        "the module made a draft": (
+            "follow",
+            reverse("admin:lessons_module_changelist"),
+            {"action": "make_draft", "index": "0", "_selected_action": [world.module.pk]},
+        ),
+        "a draw larger than a module holds": (
+            "follow",
+            change_url(world.quiz),
+            {**quiz_data(client, world.quiz), "draw_count": "5", "draw_per": "module"},
+        ),
     }
     pages = {}
     for what, (method, url, data) in requests.items():
         with transaction.atomic():
-            response = client.post(url, data) if method == "post" else client.get(url)
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, data, follow=method == "follow")
             # The draft's own titles are course text, read before the draft is rolled back.
             # And the uploads' names: the instructor's, as people's names are.
             pages[what] = (response, [*course_texts(), "course.zip", "radio.md"])
@@ -534,8 +553,19 @@ def _authoring_pages(world) -> dict[str, object]:
     return pages
 
 
+def html_text(page: str) -> str:
+    return lxml.html.fromstring(page).text_content()
+
+
 def change_url(obj) -> str:
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def quiz_data(client, quiz) -> dict:
+    """The quiz page's form as the browser would send it back."""
+    from lessons.tests.test_admin import form_data
+
+    return form_data(client.get(change_url(quiz)))
 
 
 def editor_data(page) -> dict:
@@ -560,6 +590,12 @@ def test_the_admins_authoring_pages_speak_french(world, unknown_to_french):
             misses[what] = found
     assert not misses, "English left on French pages:\n" + "\n".join(
         f"{what}: {found}" for what, found in misses.items()
+    )
+    said = {what: pages[what][0].content.decode() for what in pages}
+    assert "a été archivé, pas supprimé" in said["the lesson archived"]
+    assert "1 module\xa0: statut «\xa0brouillon\xa0»" in said["the module made a draft"]
+    assert "Chaque tentative tire 5 questions de chaque module" in html_text(
+        said["a draw larger than a module holds"]
     )
     # The file formats' own messages stay English, and say so.
     assert '<span lang="en">the zip: not a zip file' in pages["a bad zip"][0].content.decode()
