@@ -25,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.course_io import (
@@ -62,7 +62,9 @@ from lessons.admin import (
     PlainTextMixin,
     PublishableAdmin,
     RowsInline,
+    code,
     course_label,
+    in_english,
     taught_course_ids,
 )
 from lessons.course_folder import (
@@ -78,17 +80,15 @@ from lessons.validators import refuse_control_characters
 SMALL_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def answered_label(question: Question) -> str:
     count = getattr(question, "answer_count", None)
     if count is None:
         count = question.responses.count() if question.pk else 0
     if not count:
-        return "Not answered yet"
-    return f"Answered {plural(count, 'time')}"
+        return gettext("Not answered yet")
+    return ngettext("Answered %(count)s time", "Answered %(count)s times", count) % {
+        "count": count
+    }
 
 
 # --- Quizzes and questions ------------------------------------------------------------------
@@ -111,15 +111,21 @@ class QuizForm(ContentForm):
         cleaned = super().clean()
         course, module, kind = cleaned.get("course"), cleaned.get("module"), cleaned.get("kind")
         if course and module and module.course_id != course.pk:
-            self.add_error("module", "This module belongs to another course.")
+            self.add_error("module", gettext("This module belongs to another course."))
         elif kind == Quiz.Kind.MODULE and module is None and "module" not in self.errors:
-            self.add_error("module", "A module quiz belongs to a module: choose it.")
+            self.add_error("module", gettext("A module quiz belongs to a module: choose it."))
         elif kind == Quiz.Kind.FINAL and module is not None:
-            self.add_error("module", "A final exam covers the whole course: leave this empty.")
+            self.add_error(
+                "module", gettext("A final exam covers the whole course: leave this empty.")
+            )
         if kind == Quiz.Kind.FINAL and course:
             final = course.quizzes.filter(kind=Quiz.Kind.FINAL).exclude(pk=self.instance.pk)
             if (existing := final.first()) is not None:
-                self.add_error("kind", f"The course already has a final exam: “{existing}”.")
+                self.add_error(
+                    "kind",
+                    gettext("The course already has a final exam: “%(quiz)s”.")
+                    % {"quiz": existing},
+                )
         return cleaned
 
 
@@ -143,7 +149,10 @@ KIND_SWITCH = "_kind_switch"
 class QuestionForm(ContentForm):
     tags = TagsField(
         required=False,
-        help_text="Moodle's question tags, separated by commas; kept in GIFT and Moodle XML.",
+        label=gettext_lazy("Tags"),
+        help_text=gettext_lazy(
+            "Moodle's question tags, separated by commas; kept in GIFT and Moodle XML."
+        ),
     )
 
     def clean(self):
@@ -158,9 +167,17 @@ class QuestionForm(ContentForm):
             )
         quiz, lesson, passage = cleaned.get("quiz"), cleaned.get("lesson"), cleaned.get("passage")
         if quiz and lesson and lesson.course_id != quiz.course_id:
-            self.add_error("lesson", "This lesson belongs to another course.")
+            self.add_error("lesson", gettext("This lesson belongs to another course."))
         elif lesson and passage and passage > lesson.passage_count:
-            self.add_error("passage", f"“{lesson}” has {lesson.passage_count} passages.")
+            self.add_error(
+                "passage",
+                ngettext(
+                    "“%(lesson)s” has %(count)s passage.",
+                    "“%(lesson)s” has %(count)s passages.",
+                    lesson.passage_count,
+                )
+                % {"lesson": lesson, "count": lesson.passage_count},
+            )
         return cleaned
 
 
@@ -292,7 +309,7 @@ class QuestionInline(RowsInline):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("responses"))
 
-    @admin.display(description="Answered")
+    @admin.display(description=gettext_lazy("Answered"))
     def answered(self, question):
         return answered_label(question) if question.pk else "—"
 
@@ -301,12 +318,16 @@ class QuestionInline(RowsInline):
 
 
 class GiftUploadForm(forms.Form):
-    file = forms.FileField(label="GIFT file", help_text="Moodle's GIFT format, UTF-8 text.")
+    file = forms.FileField(
+        label=gettext_lazy("GIFT file"),
+        help_text=gettext_lazy("Moodle's GIFT format, UTF-8 text."),
+    )
 
 
 class MoodleXmlUploadForm(forms.Form):
     file = forms.FileField(
-        label="Moodle XML file", help_text="A question bank as Moodle exports it (Moodle XML)."
+        label=gettext_lazy("Moodle XML file"),
+        help_text=gettext_lazy("A question bank as Moodle exports it (Moodle XML)."),
     )
 
 
@@ -336,9 +357,14 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             if moved:
                 self.message_user(
                     request,
-                    f"{plural(moved, 'attempt')} still open now "
-                    f"{'ends' if moved == 1 else 'end'} at the new close, or at the end of "
-                    "its time limit if that comes first.",
+                    ngettext(
+                        "%(count)s attempt still open now ends at the new close, or at the "
+                        "end of its time limit if that comes first.",
+                        "%(count)s attempts still open now end at the new close, or at the "
+                        "end of their time limit if that comes first.",
+                        moved,
+                    )
+                    % {"count": moved},
                 )
 
     def save_related(self, request, form, formsets, change):
@@ -349,19 +375,23 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
         warn_unfinished(self, request, questions)
         warn_short_draw(self, request, form.instance)
 
-    @admin.display(description="Attempts")
+    @admin.display(description=gettext_lazy("Attempts"))
     def attempt_summary(self, quiz):
         if not quiz.pk:
             return "—"
         counts = quiz.attempts.aggregate(n=Count("pk"), learners=Count("learner", distinct=True))
         if not counts["n"]:
-            return "No attempts yet."
-        return (
-            f"{plural(counts['n'], 'attempt')} by {plural(counts['learners'], 'learner')}. "
-            "Their results never "
-            "change: each attempt keeps the questions as they were shown. Edits apply to "
-            "attempts started from now on."
-        )
+            return gettext("No attempts yet.")
+        attempts = ngettext("%(count)s attempt", "%(count)s attempts", counts["n"]) % {
+            "count": counts["n"]
+        }
+        learners = ngettext("%(count)s learner", "%(count)s learners", counts["learners"]) % {
+            "count": counts["learners"]
+        }
+        return gettext(
+            "%(attempts)s by %(learners)s. Their results never change: each attempt keeps the "
+            "questions as they were shown. Edits apply to attempts started from now on."
+        ) % {"attempts": attempts, "learners": learners}
 
     def get_urls(self):
         urls = [
@@ -393,12 +423,14 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             request,
             object_id,
             form=GiftUploadForm,
-            title="Import GIFT",
+            title=gettext("Import GIFT"),
             read=lambda quiz, upload: quiz_questions_import(
                 quiz, _upload_text(upload), source=upload.name
             ),
-            intro="“// lesson: <lesson-slug>#passage-<n>” lines link a question to the lesson "
-            "that answers it.",
+            intro=format_html(
+                gettext("{syntax} lines link a question to the lesson that answers it."),
+                syntax=code("// lesson: <lesson-slug>#passage-<n>"),
+            ),
         )
 
     def import_moodle_xml_view(self, request, object_id):
@@ -406,13 +438,15 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             request,
             object_id,
             form=MoodleXmlUploadForm,
-            title="Import Moodle XML",
+            title=gettext("Import Moodle XML"),
             read=lambda quiz, upload: quiz_questions_import_moodle_xml(
                 quiz, _upload_bytes(upload, limit=MOODLE_XML_MAX_BYTES), source=upload.name
             ),
-            intro="Moodle XML names no lessons: a question matched keeps the lesson it links "
-            "to. Images and files embedded in questions are refused, as are question types "
-            "Courseware does not have (docs/moodle.md).",
+            intro=gettext(
+                "Moodle XML names no lessons: a question matched keeps the lesson it links "
+                "to. Images and files embedded in questions are refused, as are question types "
+                "Courseware does not have (docs/moodle.md)."
+            ),
         )
 
     def _questions_import_view(self, request, object_id, *, form, title, read, intro):
@@ -427,11 +461,17 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             try:
                 report = read(quiz, upload)
             except CourseFormatError as error:
-                form.add_error("file", located(error))
+                form.add_error("file", in_english(located(error)))
             else:
                 self.log_change(request, quiz, f"Imported {upload.name}: {report}.")
                 self.message_user(
-                    request, f"Imported {upload.name}: {questions_summary(quiz)}; {report}."
+                    request,
+                    format_html(
+                        gettext("Imported {file}: {questions}; {report}."),
+                        file=upload.name,
+                        questions=questions_summary(quiz),
+                        report=in_english(report),
+                    ),
                 )
                 return redirect("admin:assessments_quiz_change", quiz.pk)
         context = {
@@ -440,12 +480,21 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
             "original": quiz,
             "title": title,
             "form": form,
-            "submit_label": "Import",
+            "submit_label": gettext("Import"),
             "intro": [
-                "The quiz's questions become those of the file: questions are matched by "
-                "title (untitled ones by order), questions not in the file are removed. " + intro,
-                "Learners' past attempts do not change: each keeps the questions as shown. "
-                "A file with an error changes nothing.",
+                format_html(
+                    "{} {}",
+                    gettext(
+                        "The quiz's questions become those of the file: questions are matched "
+                        "by title (untitled ones by order), questions not in the file are "
+                        "removed."
+                    ),
+                    intro,
+                ),
+                gettext(
+                    "Learners' past attempts do not change: each keeps the questions as shown. "
+                    "A file with an error changes nothing."
+                ),
             ],
         }
         return TemplateResponse(request, "admin/upload_form.html", context)
@@ -473,7 +522,7 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
         try:
             text = write(quiz)
         except ValueError as error:
-            self.message_user(request, str(error), messages.ERROR)
+            self.message_user(request, in_english(error), messages.ERROR)
             return redirect("admin:assessments_quiz_change", quiz.pk)
         response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
         filename = f"{quiz.course.slug}-{quiz.slug}.{extension}"
@@ -492,20 +541,50 @@ def warn_unfinished(model_admin, request, questions) -> None:
         try:
             dump_gift([gift_question(question)])
         except ValueError as problem:
-            model_admin.message_user(request, f"Check this question: {problem}", messages.WARNING)
+            model_admin.message_user(
+                request,
+                format_html(
+                    gettext("Check this question: {problem}"), problem=in_english(problem)
+                ),
+                messages.WARNING,
+            )
+
+
+# How a shortfall names its groups, whole sentences each so that they translate: what each
+# attempt draws, a group by its name, the questions in no group.
+DRAW_GROUP_WORDS = {
+    Quiz.DrawPer.MODULE: (
+        ngettext_lazy(
+            "Each attempt draws %(count)s question from each module",
+            "Each attempt draws %(count)s questions from each module",
+            "count",
+        ),
+        gettext_lazy("module “%(group)s”"),
+        gettext_lazy("the questions with no module"),
+    ),
+    Quiz.DrawPer.CATEGORY: (
+        ngettext_lazy(
+            "Each attempt draws %(count)s question from each category",
+            "Each attempt draws %(count)s questions from each category",
+            "count",
+        ),
+        gettext_lazy("category “%(group)s”"),
+        gettext_lazy("the questions with no category"),
+    ),
+}
 
 
 def warn_short_draw(model_admin, request, quiz: Quiz) -> None:
     """Say which modules (or categories) hold fewer questions than the quiz draws from
     each: attempts take all of such a group rather than fail, so the attempt is shorter
     than the instructor may expect."""
-    per = "module" if quiz.draw_per == Quiz.DrawPer.MODULE else "category"
-    for group, size in draw_shortfalls(quiz=quiz).items():
-        named = f"{per} “{group}”" if group else f"the questions with no {per}"
+    for group, size in draw_shortfalls(quiz=quiz).items():  # none when drawn from the bank
+        draws, named_group, no_group = DRAW_GROUP_WORDS[quiz.draw_per]
+        named = named_group % {"group": group} if group else no_group
         model_admin.message_user(
             request,
-            f"Each attempt draws {plural(quiz.draw_count, 'question')} from each {per}, "
-            f"but {named} has {size}: attempts take all {size} of them.",
+            gettext("%(draws)s, but %(named)s has %(size)s: attempts take all %(size)s of them.")
+            % {"draws": draws % {"count": quiz.draw_count}, "named": named, "size": size},
             messages.WARNING,
         )
 
@@ -527,11 +606,14 @@ def offer_regrade(model_admin, request, question: Question) -> None:
     model_admin.message_user(
         request,
         format_html(
-            "Learners answered this question in {}: those attempts keep the key they were "
-            'graded by. If you corrected the key, <a href="{}">see which of them a regrade '
-            "would change</a>; nothing changes until you apply it.",
-            plural(count, "submitted attempt"),
-            url,
+            gettext(
+                "Learners answered this question in {attempts}: those attempts keep the key "
+                'they were graded by. If you corrected the key, <a href="{url}">see which of '
+                "them a regrade would change</a>; nothing changes until you apply it."
+            ),
+            attempts=ngettext("%(count)s submitted attempt", "%(count)s submitted attempts", count)
+            % {"count": count},
+            url=url,
         ),
         messages.INFO,
     )
@@ -541,7 +623,9 @@ def questions_summary(quiz: Quiz) -> str:
     """The quiz's questions counted by kind: 12 questions (8 single choice, 4 true/false)."""
     kinds = Counter(quiz.questions.values_list("kind", flat=True))
     detail = ", ".join(f"{n} {kind_for(kind).label.lower()}" for kind, n in kinds.most_common())
-    return plural(sum(kinds.values()), "question") + (f" ({detail})" if detail else "")
+    total = sum(kinds.values())
+    counted = ngettext("%(count)s question", "%(count)s questions", total) % {"count": total}
+    return counted + (f" ({detail})" if detail else "")
 
 
 @admin.register(Question)
@@ -700,14 +784,14 @@ class QuestionAdmin(ContentAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("responses"))
 
-    @admin.display(description="Answered", ordering="answer_count")
+    @admin.display(description=gettext_lazy("Answered"), ordering="answer_count")
     def answered(self, question):
         if not question.pk:
             return "—"
         label = answered_label(question)
         if question.answer_count:
-            label += (
-                ". Learners' recorded results keep the question as they saw it; "
+            label += ". " + gettext(
+                "Learners' recorded results keep the question as they saw it; "
                 "changes apply to attempts started from now on."
             )
         return label
@@ -774,7 +858,7 @@ class AttemptAdmin(CourseScopedAdmin):
     inlines = [ResponseInline]
     readonly_fields = ("grade_history",)
 
-    @admin.display(description="Changes of grades")
+    @admin.display(description=gettext_lazy("Changes of grades"))
     def grade_history(self, attempt):
         """Every grade an instructor gave, overrode or a regrade changed, oldest first: the
         history is never edited, here or anywhere (graded from /teach/)."""
@@ -785,7 +869,7 @@ class AttemptAdmin(CourseScopedAdmin):
             for change in by_response
         ]
         if not changes:
-            return "None"
+            return gettext("None")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td>"
@@ -912,11 +996,12 @@ def quiz_link(quiz: Quiz | None, *, add: dict) -> str:
             '<a href="{}">{}</a> ({}, {})',
             url,
             quiz,
-            plural(quiz.questions.count(), "question"),
+            ngettext("%(count)s question", "%(count)s questions", quiz.questions.count())
+            % {"count": quiz.questions.count()},
             quiz.get_status_display().lower(),
         )
     url = f"{reverse('admin:assessments_quiz_add')}?{urlencode(add)}"
-    return format_html('None yet. <a href="{}">Add one</a>', url)
+    return format_html(gettext('None yet. <a href="{url}">Add one</a>'), url=url)
 
 
 class ModuleQuizMixin:
@@ -926,7 +1011,7 @@ class ModuleQuizMixin:
     # Not "quiz": that name is the module's own reverse relation, which would win.
     readonly_fields = ("module_quiz",)
 
-    @admin.display(description="Quiz")
+    @admin.display(description=gettext_lazy("Quiz"))
     def module_quiz(self, module):
         if not module.pk:
             return "—"
@@ -937,17 +1022,24 @@ class ModuleQuizMixin:
                 "module": module.pk,
                 "kind": Quiz.Kind.MODULE,
                 "slug": module.slug,
-                "title": f"{module.title} quiz",
+                "title": gettext("%(module)s quiz") % {"module": module.title},
             },
         )
 
 
 class CourseZipForm(forms.Form):
-    archive = forms.FileField(
-        label="Course zip",
-        help_text="A zip of a course folder (course.yaml, modules/, quizzes/), "
-        "as “Export as zip” or the export_course command writes it.",
-    )
+    archive = forms.FileField(label=gettext_lazy("Course zip"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["archive"].help_text = format_html(
+            gettext(
+                "A zip of a course folder ({files}), as “Export as zip” or the {command} "
+                "command writes it."
+            ),
+            files=code("course.yaml, modules/, quizzes/"),
+            command=code("export_course"),
+        )
 
 
 class CourseExamAndZipsMixin:
@@ -957,7 +1049,7 @@ class CourseExamAndZipsMixin:
 
     readonly_fields = ("final_exam",)
 
-    @admin.display(description="Final exam")
+    @admin.display(description=gettext_lazy("Final exam"))
     def final_exam(self, course):
         if not course.pk:
             return "—"
@@ -967,7 +1059,7 @@ class CourseExamAndZipsMixin:
                 "course": course.pk,
                 "kind": Quiz.Kind.FINAL,
                 "slug": "final-exam",
-                "title": "Final exam",
+                "title": gettext("Final exam"),
             },
         )
 
@@ -1007,32 +1099,34 @@ class CourseExamAndZipsMixin:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         return self.export_zip(request, Course.objects.filter(pk=course.pk))
 
-    @admin.action(description="Export question banks as Moodle XML", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Export question banks as Moodle XML"), permissions=["view"]
+    )
     def export_moodle_xml(self, request, queryset):
         courses = list(queryset)
         if len(courses) != 1:
             self.message_user(
                 request,
-                "Choose one course: a Moodle XML file holds one course's bank.",
+                gettext("Choose one course: a Moodle XML file holds one course's bank."),
                 messages.WARNING,
             )
             return redirect(request.get_full_path())
         try:
             text = course_moodle_xml(courses[0])
         except ValueError as error:
-            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            self.message_user(request, cannot_export(error), messages.ERROR)
             return redirect(request.get_full_path())
         response = HttpResponse(text, content_type="application/xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{courses[0].slug}-questions.xml"'
         return response
 
-    @admin.action(description="Export selected courses as zip", permissions=["view"])
+    @admin.action(description=gettext_lazy("Export selected courses as zip"), permissions=["view"])
     def export_zip(self, request, queryset):
         courses = list(queryset)
         try:
             data = courses_zip(courses=courses)
         except ValueError as error:
-            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            self.message_user(request, cannot_export(error), messages.ERROR)
             return redirect(request.get_full_path())
         name = courses[0].slug if len(courses) == 1 else "courses"
         response = HttpResponse(data, content_type="application/zip")
@@ -1041,6 +1135,11 @@ class CourseExamAndZipsMixin:
 
 
 # --- Course zips and uploaded files ---------------------------------------------------------
+
+
+def cannot_export(error: ValueError) -> str:
+    """An export refused: what GIFT, Moodle XML or a course folder cannot hold, in English."""
+    return format_html(gettext("Cannot export: {problem}"), problem=in_english(error))
 
 
 def _upload_bytes(upload, *, limit: int) -> bytes:

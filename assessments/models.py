@@ -48,77 +48,126 @@ class QuizQuerySet(models.QuerySet):
 
 class Quiz(models.Model):
     class Kind(models.TextChoices):
-        MODULE = "module", "Module quiz"
-        FINAL = "final", "Final exam"
+        MODULE = "module", gettext_lazy("Module quiz")
+        FINAL = "final", gettext_lazy("Final exam")
 
     class Review(models.TextChoices):
         # What the result page shows; progress.selectors.review_shows applies it.
         RETAKE_SAFE = (
             "retake_safe",
-            "Answers and right/wrong; keys and explanations once passed or out of attempts",
+            gettext_lazy(
+                "Answers and right/wrong; keys and explanations once passed or out of attempts"
+            ),
         )
         AFTER_PASSING = (
             "after_passing",
-            "Right/wrong; answers, keys and explanations once passed or out of attempts",
+            gettext_lazy(
+                "Right/wrong; answers, keys and explanations once passed or out of attempts"
+            ),
         )
-        AFTER_EACH_ATTEMPT = "after_each_attempt", "Keys and explanations after each attempt"
-        SCORE_ONLY = "score_only", "Score and right/wrong only"
+        AFTER_EACH_ATTEMPT = (
+            "after_each_attempt",
+            gettext_lazy("Keys and explanations after each attempt"),
+        )
+        SCORE_ONLY = "score_only", gettext_lazy("Score and right/wrong only")
 
     class DrawPer(models.TextChoices):
         # Balanced draws, as Moodle's random questions by category: the draw count is
         # taken from each group, so no module (or category) is left out of an attempt.
-        BANK = "", "The whole bank"
-        MODULE = "module", "Each module"
-        CATEGORY = "category", "Each GIFT category"
+        BANK = "", gettext_lazy("The whole bank")
+        MODULE = "module", gettext_lazy("Each module")
+        CATEGORY = "category", gettext_lazy("Each GIFT category")
 
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="quizzes")
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.PROTECT,
+        related_name="quizzes",
+        verbose_name=gettext_lazy("course"),
+    )
     module = models.OneToOneField(
-        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="quiz"
-    )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MODULE)
-    slug = models.SlugField(max_length=100)
-    title = models.CharField(max_length=200)
-    pass_mark = models.PositiveSmallIntegerField(
-        default=70, validators=[MaxValueValidator(100)], help_text="Percent needed to pass."
-    )
-    max_attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Leave empty for unlimited attempts."
-    )
-    time_limit_minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Leave empty for no time limit."
-    )
-    closes_at = models.DateTimeField(
-        "closes",
+        Module,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
-        help_text="From this moment no attempt can start, and attempts still open are handed "
-        "in with the answers saved (a learner may be granted a later one). Empty: it never "
-        "closes.",
+        related_name="quiz",
+        verbose_name=gettext_lazy("module"),
     )
-    shuffle_questions = models.BooleanField(default=False)
-    shuffle_choices = models.BooleanField(default=False)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.MODULE, verbose_name=gettext_lazy("kind")
+    )
+    slug = models.SlugField(max_length=100, verbose_name=gettext_lazy("slug"))
+    title = models.CharField(max_length=200, verbose_name=gettext_lazy("title"))
+    pass_mark = models.PositiveSmallIntegerField(
+        default=70,
+        validators=[MaxValueValidator(100)],
+        help_text=gettext_lazy("Percent needed to pass."),
+        verbose_name=gettext_lazy("pass mark"),
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Leave empty for unlimited attempts."),
+        verbose_name=gettext_lazy("max attempts"),
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Leave empty for no time limit."),
+        verbose_name=gettext_lazy("time limit minutes"),
+    )
+    closes_at = models.DateTimeField(
+        gettext_lazy("closes"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy(
+            "From this moment no attempt can start, and attempts still open are handed "
+            "in with the answers saved (a learner may be granted a later one). Empty: it never "
+            "closes."
+        ),
+    )
+    shuffle_questions = models.BooleanField(
+        default=False, verbose_name=gettext_lazy("shuffle questions")
+    )
+    shuffle_choices = models.BooleanField(
+        default=False, verbose_name=gettext_lazy("shuffle choices")
+    )
     draw_count = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Questions drawn from the bank for each attempt (from each group when "
-        "drawn per module or category); empty for all.",
+        help_text=gettext_lazy(
+            "Questions drawn from the bank for each attempt (from each group when "
+            "drawn per module or category); empty for all."
+        ),
+        verbose_name=gettext_lazy("draw count"),
     )
     draw_per = models.CharField(
-        "draw from",
+        gettext_lazy("draw from"),
         max_length=10,
         choices=DrawPer.choices,
         default=DrawPer.BANK,
         blank=True,
-        help_text="Draw the number above from each module (the module of the lesson a "
-        "question names) or each GIFT $CATEGORY, so every attempt covers them all. "
-        "Questions with no lesson (or no category) are a group of their own. A group "
-        "smaller than the number gives all its questions.",
+        help_text=gettext_lazy(
+            "Draw the number above from each module (the module of the lesson a "
+            "question names) or each GIFT $CATEGORY, so every attempt covers them all. "
+            "Questions with no lesson (or no category) are a group of their own. A group "
+            "smaller than the number gives all its questions."
+        ),
     )
     # Retake-safe by default: a retake asks the same questions, so their keys wait until
     # the learner has passed or has no attempt left.
-    review = models.CharField(max_length=20, choices=Review.choices, default=Review.RETAKE_SAFE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    updated_at = models.DateTimeField(auto_now=True)
+    review = models.CharField(
+        max_length=20,
+        choices=Review.choices,
+        default=Review.RETAKE_SAFE,
+        verbose_name=gettext_lazy("review"),
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        verbose_name=gettext_lazy("status"),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = QuizQuerySet.as_manager()
     history = HistoricalRecords()
@@ -183,17 +232,17 @@ class Quiz(models.Model):
 class TextFormat(models.TextChoices):
     """How a question's texts are shown: Moodle's four text formats (docs/moodle.md)."""
 
-    AUTO = "", "Plain text with line breaks"
-    MOODLE = "moodle", "Moodle auto-format (plain text with line breaks)"
-    PLAIN = "plain", "Plain text"
-    HTML = "html", "HTML (sanitised)"
-    MARKDOWN = "markdown", "Markdown"
+    AUTO = "", gettext_lazy("Plain text with line breaks")
+    MOODLE = "moodle", gettext_lazy("Moodle auto-format (plain text with line breaks)")
+    PLAIN = "plain", gettext_lazy("Plain text")
+    HTML = "html", gettext_lazy("HTML (sanitised)")
+    MARKDOWN = "markdown", gettext_lazy("Markdown")
 
 
 class OwnTextFormat(models.TextChoices):
     """The format of an answer, feedback or general feedback: the question's unless given."""
 
-    QUESTION = "", "As the question text"
+    QUESTION = "", gettext_lazy("As the question text")
     MOODLE = TextFormat.MOODLE.value, TextFormat.MOODLE.label
     PLAIN = TextFormat.PLAIN.value, TextFormat.PLAIN.label
     HTML = TextFormat.HTML.value, TextFormat.HTML.label
@@ -211,32 +260,58 @@ class Question(models.Model):
         "Kind", [(name.upper(), (name, label)) for name, label in kind_choices()]
     )
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=12, choices=kind_choices)
-    title = models.CharField(max_length=200, blank=True)
-    text = models.TextField()
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=gettext_lazy("quiz")
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("position"))
+    kind = models.CharField(max_length=12, choices=kind_choices, verbose_name=gettext_lazy("kind"))
+    title = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("title"))
+    text = models.TextField(verbose_name=gettext_lazy("text"))
     text_format = models.CharField(
         max_length=10,
         blank=True,
         choices=TextFormat.choices,
-        help_text="How the question text is shown; Moodle's [format] in GIFT.",
+        help_text=gettext_lazy("How the question text is shown; Moodle's [format] in GIFT."),
+        verbose_name=gettext_lazy("text format"),
     )
-    category = models.CharField(max_length=200, blank=True)
+    category = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("category"))
     # Moodle's question idnumber and tags, kept so a bank goes back to Moodle as it came.
     idnumber = models.CharField(
-        "ID number", max_length=100, blank=True, help_text="Moodle's question ID number."
+        gettext_lazy("ID number"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy("Moodle's question ID number."),
     )
-    tags = models.JSONField(default=list, blank=True, help_text="Moodle's question tags.")
+    tags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("Moodle's question tags."),
+        verbose_name=gettext_lazy("tags"),
+    )
     points = models.DecimalField(
-        max_digits=len(MAX_POINTS.as_tuple().digits), decimal_places=POINTS_PLACES, default=1
+        max_digits=len(MAX_POINTS.as_tuple().digits),
+        decimal_places=POINTS_PLACES,
+        default=1,
+        verbose_name=gettext_lazy("points"),
     )
-    explanation = models.TextField(blank=True, help_text="Shown after the attempt.")
-    explanation_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
+    explanation = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Shown after the attempt."),
+        verbose_name=gettext_lazy("explanation"),
+    )
+    explanation_format = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=OwnTextFormat.choices,
+        verbose_name=gettext_lazy("explanation format"),
+    )
     rubric = models.TextField(
         blank=True,
-        help_text="For whoever grades a written answer: what a full answer holds, how points "
-        "are given. Shown beside each answer in the grading queue; never to learners.",
+        help_text=gettext_lazy(
+            "For whoever grades a written answer: what a full answer holds, how points "
+            "are given. Shown beside each answer in the grading queue; never to learners."
+        ),
+        verbose_name=gettext_lazy("rubric"),
     )
     # PROTECT: a lesson that questions send learners back to is archived, not deleted.
     lesson = models.ForeignKey(
@@ -245,12 +320,16 @@ class Question(models.Model):
         null=True,
         blank=True,
         related_name="questions",
-        help_text="The lesson that answers this question.",
+        help_text=gettext_lazy("The lesson that answers this question."),
+        verbose_name=gettext_lazy("lesson"),
     )
     passage = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The passage of the lesson that answers it (1, 2, …)."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("The passage of the lesson that answers it (1, 2, …)."),
+        verbose_name=gettext_lazy("passage"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = QuestionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -296,26 +375,55 @@ class ChoiceQuerySet(models.QuerySet):
 class Choice(models.Model):
     """One answer of a question: a choice, an accepted text, a number or a matching pair."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    position = models.PositiveIntegerField(default=0)
-    text = models.TextField(blank=True, help_text="Choice text, accepted answer or left side.")
-    text_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.CASCADE,
+        related_name="choices",
+        verbose_name=gettext_lazy("question"),
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("position"))
+    text = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Choice text, accepted answer or left side."),
+        verbose_name=gettext_lazy("text"),
+    )
+    text_format = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=OwnTextFormat.choices,
+        verbose_name=gettext_lazy("text format"),
+    )
     # Moodle keeps fractions to 7 decimals: a third is 33.33333 %.
     weight = models.DecimalField(
-        "answer weight",
+        gettext_lazy("answer weight"),
         max_digits=3 + WEIGHT_PLACES,  # -100.0000000 to 100.0000000
         decimal_places=WEIGHT_PLACES,
         default=0,
-        help_text="Percent of the points (−100…100).",
+        help_text=gettext_lazy("Percent of the points (−100…100)."),
     )
-    feedback = models.TextField(blank=True)
-    feedback_format = models.CharField(max_length=10, blank=True, choices=OwnTextFormat.choices)
-    match_text = models.TextField(blank=True, help_text="Matching questions: the right side.")
+    feedback = models.TextField(blank=True, verbose_name=gettext_lazy("feedback"))
+    feedback_format = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=OwnTextFormat.choices,
+        verbose_name=gettext_lazy("feedback format"),
+    )
+    match_text = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Matching questions: the right side."),
+        verbose_name=gettext_lazy("match text"),
+    )
     # As many decimals as a numerical answer may have, so the two compare exactly.
     numeric_value = models.DecimalField(
-        max_digits=30, decimal_places=NUMBER_DECIMALS, null=True, blank=True
+        max_digits=30,
+        decimal_places=NUMBER_DECIMALS,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("numeric value"),
     )
-    tolerance = models.DecimalField(max_digits=30, decimal_places=10, default=0)
+    tolerance = models.DecimalField(
+        max_digits=30, decimal_places=10, default=0, verbose_name=gettext_lazy("tolerance")
+    )
 
     objects = ChoiceQuerySet.as_manager()
     history = HistoricalRecords()

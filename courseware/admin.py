@@ -17,17 +17,18 @@ lives here as well: it serves every registered model.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
 from lessons import admin as lessons_admin
-from lessons.admin import PlainTextMixin, deleted_objects_or_refusals
+from lessons.admin import PlainTextMixin, counted, deleted_objects_or_refusals
 from lessons.models import Course, Module
 from progress.admin import CourseRecordsBackupMixin, CourseZipImportMixin
 
@@ -74,7 +75,7 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
     actions = ["deactivate"]
 
     @admin.action(
-        description="Deactivate selected users (no more login, records kept)",
+        description=gettext_lazy("Deactivate selected users (no more login, records kept)"),
         permissions=["change"],
     )
     def deactivate(self, request, queryset):
@@ -85,8 +86,11 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
             self.log_change(request, account, "Deactivated.")
         self.message_user(
             request,
-            f"{len(accounts)} {model_ngettext(self.opts, len(accounts))} deactivated: they can "
-            "no longer log in, and everything they did is kept.",
+            gettext(
+                "%(counted)s deactivated: they can no longer log in, and everything they did "
+                "is kept."
+            )
+            % {"counted": counted(self.opts, len(accounts))},
             messages.SUCCESS,
         )
 
@@ -95,8 +99,10 @@ class AccountAdmin(PlainTextMixin, UserAdmin):
             super(),
             objs,
             request,
-            instead="deactivate the account instead (untick “Active”, or the action "
-            "“Deactivate selected users”)",
+            instead=gettext(
+                "deactivate the account instead (untick “Active”, or the action "
+                "“Deactivate selected users”)"
+            ),
         )
 
 

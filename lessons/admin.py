@@ -13,7 +13,7 @@ from collections import Counter
 from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import model_ngettext, unquote
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,8 +24,9 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
 from django.utils.text import format_lazy, get_text_list
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
@@ -94,7 +95,7 @@ class PlainTextMixin:
 
     def get_search_results(self, request, queryset, search_term):
         if message := control_character_message(search_term):
-            messages.error(request, f"Search: {message}")
+            messages.error(request, gettext("Search: %(problem)s") % {"problem": message})
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
 
@@ -206,16 +207,34 @@ def protected_by(obj) -> Counter:
     return Counter()
 
 
+def counted(opts, n: int) -> str:
+    """ "3 lessons", "1 module": a count of a model's objects in the reader's language (the
+    model's own names, translated; not ``model_ngettext``, which would look them up again)."""
+    return f"{n} {opts.verbose_name if n == 1 else opts.verbose_name_plural}"
+
+
 def pointing_at_it(counts: Counter) -> str:
     """``{LessonCompletion: 3, Lesson: 1}`` → "3 lesson completions and 1 lesson point at it"."""
     kinds = get_text_list(
-        [
-            f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
-            for model, n in counts.most_common()
-        ],
-        "and",
+        [counted(model._meta, n) for model, n in counts.most_common()],
+        gettext("and"),
     )
-    return f"{kinds} {'points' if counts.total() == 1 else 'point'} at it"
+    return ngettext("%(kinds)s points at it", "%(kinds)s point at it", counts.total()) % {
+        "kinds": kinds
+    }
+
+
+def in_english(message) -> str:
+    """A file-format message (GIFT, Moodle XML, a course folder: file lines and syntax, kept
+    in English, docs/translating.md) inside a sentence of the interface, marked as English
+    so that a screen reader reads it as such."""
+    return format_html('<span lang="en">{}</span>', message)
+
+
+def code(text: str) -> str:
+    """A file's name or a line of a file format inside a sentence of the interface: the same
+    in every language, marked as code and as English."""
+    return format_html('<code lang="en">{}</code>', text)
 
 
 def deleted_objects_or_refusals(admin_, objs, request, *, instead: str):
@@ -227,7 +246,8 @@ def deleted_objects_or_refusals(admin_, objs, request, *, instead: str):
     page both go through here.
     """
     refusals = [
-        f"“{obj}”: {pointing_at_it(counts)}; {instead}."
+        gettext("“%(object)s”: %(blockers)s; %(instead)s.")
+        % {"object": obj, "blockers": pointing_at_it(counts), "instead": instead}
         for obj in objs
         if (counts := protected_by(obj))
     ]
@@ -246,18 +266,22 @@ class PublishableAdmin(ContentAdmin):
 
     actions = ["publish", "make_draft", "archive"]
 
-    @admin.action(description="Publish selected %(verbose_name_plural)s", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Publish selected %(verbose_name_plural)s"),
+        permissions=["change"],
+    )
     def publish(self, request, queryset):
         self._status_set(request, queryset, Status.PUBLISHED)
 
     @admin.action(
-        description="Make selected %(verbose_name_plural)s drafts", permissions=["change"]
+        description=gettext_lazy("Make selected %(verbose_name_plural)s drafts"),
+        permissions=["change"],
     )
     def make_draft(self, request, queryset):
         self._status_set(request, queryset, Status.DRAFT)
 
     @admin.action(
-        description="Archive selected %(verbose_name_plural)s (hide, keep records)",
+        description=gettext_lazy("Archive selected %(verbose_name_plural)s (hide, keep records)"),
         permissions=["change"],
     )
     def archive(self, request, queryset):
@@ -274,7 +298,8 @@ class PublishableAdmin(ContentAdmin):
                 changed += 1
         self.message_user(
             request,
-            f"{changed} {model_ngettext(self.opts, changed)} set to {status.label.lower()}.",
+            gettext("%(counted)s set to %(status)s.")
+            % {"counted": counted(self.opts, changed), "status": status.label.lower()},
             messages.SUCCESS,
         )
 
@@ -286,13 +311,17 @@ class PublishableAdmin(ContentAdmin):
         if request.method == "POST":
             self.delete_model(request, obj)
             if obj.pk is None:  # what pointed at it went away meanwhile
-                self.message_user(request, f"“{obj}” was deleted.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("“%(object)s” was deleted.") % {"object": obj},
+                    messages.SUCCESS,
+                )
                 return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
             self.log_change(request, obj, f"Archived, not deleted: {pointing_at_it(blockers)}.")
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", obj.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Archive this {self.opts.verbose_name}?",
+            "title": gettext("Archive this %(kind)s?") % {"kind": self.opts.verbose_name},
             "subtitle": str(obj),
             "object": obj,
             "opts": self.opts,
@@ -304,7 +333,10 @@ class PublishableAdmin(ContentAdmin):
 
     def get_deleted_objects(self, objs, request):
         return deleted_objects_or_refusals(
-            super(), objs, request, instead="archive it instead (action “Archive selected”)"
+            super(),
+            objs,
+            request,
+            instead=gettext("archive it instead (action “Archive selected”)"),
         )
 
     def delete_model(self, request, obj):
@@ -312,9 +344,12 @@ class PublishableAdmin(ContentAdmin):
         if obj.pk is not None:  # archived
             self.message_user(
                 request,
-                f"The {self.opts.verbose_name} “{obj}” was archived, not deleted: learners no "
-                "longer see it and every record that points at it is kept. Publish it again "
-                "to bring it back.",
+                gettext(
+                    "The %(kind)s “%(object)s” was archived, not deleted: learners no longer "
+                    "see it and every record that points at it is kept. Publish it again to "
+                    "bring it back."
+                )
+                % {"kind": self.opts.verbose_name, "object": obj},
                 messages.WARNING,
             )
 
@@ -341,7 +376,9 @@ class LinesField(forms.CharField):
 
 
 class ModuleForm(ContentForm):
-    objectives = LinesField(required=False, help_text="One learning objective per line.")
+    objectives = LinesField(
+        required=False, help_text=gettext_lazy("One learning objective per line.")
+    )
 
 
 class LessonForm(ContentForm):
@@ -363,7 +400,11 @@ class LessonForm(ContentForm):
                 .first()
             )
             if clash is not None:
-                self.add_error("slug", f"The lesson “{clash}” of this course has this slug.")
+                self.add_error(
+                    "slug",
+                    gettext("The lesson “%(lesson)s” of this course has this slug.")
+                    % {"lesson": clash},
+                )
         return cleaned
 
 
@@ -381,6 +422,14 @@ class LabelledRowsFormSet(CustomInlineFormSet):
         for field in form.fields.values():
             if not field.widget.is_hidden:
                 field.widget.attrs.setdefault("aria-label", field.label)
+
+
+# The buttons of each sortable row: django-admin-sortable2 asks for these labels, but its
+# French catalogue lacks them, so the project's holds them.
+SORTABLE_ROW_LABELS = (
+    gettext_noop("Move to first position"),
+    gettext_noop("Move to last position"),
+)
 
 
 class RowsInline(PlainTextMixin, SortableTabularInline):
@@ -417,14 +466,23 @@ def course_label(obj) -> str:
 
 class DocumentForm(forms.Form):
     document = forms.FileField(
-        help_text="Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
-        "file (.docx), in UTF-8 for the text kinds."
+        label=gettext_lazy("Document"),
+        help_text=gettext_lazy(
+            "Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
+            "file (.docx), in UTF-8 for the text kinds."
+        ),
     )
     title = forms.CharField(
-        required=False, max_length=200, help_text="Leave blank to take the document's title."
+        required=False,
+        max_length=200,
+        label=gettext_lazy("Title"),
+        help_text=gettext_lazy("Leave blank to take the document's title."),
     )
     slug = forms.SlugField(
-        required=False, max_length=100, help_text="Leave blank to make one from the title."
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Slug"),
+        help_text=gettext_lazy("Leave blank to make one from the title."),
     )
 
 
@@ -484,7 +542,7 @@ class CourseAdmin(PublishableAdmin):
                     title=form.cleaned_data["title"] or None,
                 )
             except CourseFormatError as error:
-                form.add_error("document", located(error))
+                form.add_error("document", in_english(located(error)))
             else:
                 if not request.user.is_superuser:
                     taught_course_ids(request).add(course.pk)
@@ -492,7 +550,7 @@ class CourseAdmin(PublishableAdmin):
                 context = {
                     **self.admin_site.each_context(request),
                     "opts": self.opts,
-                    "title": f"Draft course “{course}”",
+                    "title": gettext("Draft course “%(course)s”") % {"course": course},
                     "course": course,
                     "report": report,
                 }
@@ -500,16 +558,21 @@ class CourseAdmin(PublishableAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "New course from a document",
+            "title": gettext("New course from a document"),
             "form": form,
-            "submit_label": "Draft the course",
+            "submit_label": gettext("Draft the course"),
             "intro": [
-                "A plain text, Markdown, saved web page (.html) or Word (.docx) file becomes "
-                "a draft course: its headings become lessons grouped into modules, and its "
-                "paragraphs, lists and tables go into them as written.",
-                "Page debris (menus, “See also” links, cookie banners, share buttons) and "
-                "pictures are left out and listed in a report, so you can check that nothing "
-                "of the text was lost. Learners see nothing until you publish the course.",
+                gettext(
+                    "A plain text, Markdown, saved web page (.html) or Word (.docx) file "
+                    "becomes a draft course: its headings become lessons grouped into modules, "
+                    "and its paragraphs, lists and tables go into them as written."
+                ),
+                gettext(
+                    "Page debris (menus, “See also” links, cookie banners, share buttons) and "
+                    "pictures are left out and listed in a report, so you can check that "
+                    "nothing of the text was lost. Learners see nothing until you publish the "
+                    "course."
+                ),
             ],
         }
         return TemplateResponse(request, "admin/upload_form.html", context)
@@ -605,7 +668,8 @@ class LessonAdmin(PublishableAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Preview: {request.POST.get('title') or 'lesson'}",
+            "title": gettext("Preview: %(lesson)s")
+            % {"lesson": request.POST.get("title") or gettext("lesson")},
             "rendered": rendered,
             "refusal": refusal,
         }

@@ -40,12 +40,18 @@ class CourseQuerySet(ContentQuerySet):
 
 
 class Course(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    notice = models.TextField(blank=True, help_text="Shown on every page of the course.")
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=gettext_lazy("slug"))
+    title = models.CharField(max_length=200, verbose_name=gettext_lazy("title"))
+    summary = models.TextField(blank=True, verbose_name=gettext_lazy("summary"))
+    notice = models.TextField(
+        blank=True,
+        help_text=gettext_lazy("Shown on every page of the course."),
+        verbose_name=gettext_lazy("notice"),
+    )
     sequential = models.BooleanField(
-        default=False, help_text="A module opens only when the module before it is complete."
+        default=False,
+        help_text=gettext_lazy("A module opens only when the module before it is complete."),
+        verbose_name=gettext_lazy("sequential"),
     )
     # The language of the course's own text, whatever the interface around it speaks: the
     # pages mark the content with it, so that screen readers read it right. The database
@@ -55,9 +61,17 @@ class Course(models.Model):
         default="en",
         db_default="en",
         validators=[validate_language_tag],
-        help_text="The language the course is written in, as a language tag (en, fr, de…).",
+        help_text=gettext_lazy(
+            "The language the course is written in, as a language tag (en, fr, de…)."
+        ),
+        verbose_name=gettext_lazy("language"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        verbose_name=gettext_lazy("status"),
+    )
     previews = models.CharField(
         gettext_lazy("open previews"),
         max_length=10,
@@ -69,10 +83,13 @@ class Course(models.Model):
         help_text=gettext_lazy("The lessons visitors may read before enrolling."),
     )
     instructors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="courses_taught"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="courses_taught",
+        verbose_name=gettext_lazy("instructors"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=gettext_lazy("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = CourseQuerySet.as_manager()
     history = HistoricalRecords()
@@ -104,15 +121,28 @@ class ModuleQuerySet(ContentQuerySet):
 
 
 class Module(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="modules")
-    position = models.PositiveIntegerField(default=0)
-    slug = models.SlugField(max_length=100)
-    title = models.CharField(max_length=200)
-    objectives = models.JSONField(
-        default=list, blank=True, help_text="Learning objectives, one sentence each."
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.PROTECT,
+        related_name="modules",
+        verbose_name=gettext_lazy("course"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    updated_at = models.DateTimeField(auto_now=True)
+    position = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("position"))
+    slug = models.SlugField(max_length=100, verbose_name=gettext_lazy("slug"))
+    title = models.CharField(max_length=200, verbose_name=gettext_lazy("title"))
+    objectives = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=gettext_lazy("Learning objectives, one sentence each."),
+        verbose_name=gettext_lazy("objectives"),
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        verbose_name=gettext_lazy("status"),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = ModuleQuerySet.as_manager()
     history = HistoricalRecords()
@@ -147,28 +177,53 @@ class LessonQuerySet(ContentQuerySet):
 
 
 class Lesson(models.Model):
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="lessons")
+    module = models.ForeignKey(
+        Module,
+        on_delete=models.PROTECT,
+        related_name="lessons",
+        verbose_name=gettext_lazy("module"),
+    )
     # Denormalised from module so slugs are unique per course (lesson URLs and
     # quiz references name a lesson by course and slug alone).
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="lessons")
-    position = models.PositiveIntegerField(default=0)
-    slug = models.SlugField(max_length=100)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True, help_text="Markdown.")
-    body_html = models.TextField(blank=True, editable=False)
-    word_count = models.PositiveIntegerField(default=0, editable=False)
-    reading_minutes = models.PositiveIntegerField(default=1, editable=False)
-    passage_count = models.PositiveIntegerField(default=0, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.PROTECT,
+        related_name="lessons",
+        verbose_name=gettext_lazy("course"),
+    )
+    position = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("position"))
+    slug = models.SlugField(max_length=100, verbose_name=gettext_lazy("slug"))
+    title = models.CharField(max_length=200, verbose_name=gettext_lazy("title"))
+    body = models.TextField(
+        blank=True, help_text=gettext_lazy("Markdown."), verbose_name=gettext_lazy("body")
+    )
+    body_html = models.TextField(
+        blank=True, editable=False, verbose_name=gettext_lazy("body html")
+    )
+    word_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("word count")
+    )
+    reading_minutes = models.PositiveIntegerField(
+        default=1, editable=False, verbose_name=gettext_lazy("reading minutes")
+    )
+    passage_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=gettext_lazy("passage count")
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PUBLISHED,
+        verbose_name=gettext_lazy("status"),
+    )
     is_preview = models.BooleanField(
-        "open preview",
+        gettext_lazy("open preview"),
         default=False,
         help_text=gettext_lazy(
             "Visitors may read it before enrolling. So may they the course's first lesson, "
             "unless the course opens only the lessons marked."
         ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=gettext_lazy("updated at"))
 
     objects = LessonQuerySet.as_manager()
     # body_html is derived from body: no need to keep every rendering.

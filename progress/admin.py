@@ -10,10 +10,12 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
-from assessments.admin import CourseZipForm
+from assessments.admin import CourseZipForm, cannot_export
 from assessments.course_io import course_zip_extract
-from lessons.admin import CourseScopedAdmin, ReadOnlyMixin
+from lessons.admin import CourseScopedAdmin, ReadOnlyMixin, code, in_english
 from lessons.course_folder import COURSE_FILE, CourseFormatError, located
 from lessons.models import Course
 from progress.import_plan import ImportPlan, course_import_plan
@@ -64,19 +66,19 @@ class CourseRecordsBackupMixin:
         return request.user.is_superuser
 
     @admin.action(
-        description="Back up the selected course with its learners' records (zip)",
+        description=gettext_lazy("Back up the selected course with its learners' records (zip)"),
         permissions=["backup"],
     )
     def export_records_zip(self, request, queryset):
         """The zip export_course_records writes; import_course_records restores it."""
         if queryset.count() != 1:
-            self.message_user(request, "Select one course to back up.", messages.ERROR)
+            self.message_user(request, gettext("Select one course to back up."), messages.ERROR)
             return redirect(request.get_full_path())
         course = queryset.get()
         try:
             data = course_records_zip(course=course)
         except ValueError as error:
-            self.message_user(request, f"Cannot export: {error}", messages.ERROR)
+            self.message_user(request, cannot_export(error), messages.ERROR)
             return redirect(request.get_full_path())
         response = HttpResponse(data, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{course.slug}-records.zip"'
@@ -115,13 +117,13 @@ class CourseZipImportMixin:
                 try:
                     plan = self._plan(request, upload, Path(folder))
                 except CourseFormatError as error:
-                    form.add_error("archive", located(error, Path(folder)))
+                    form.add_error("archive", in_english(located(error, Path(folder))))
                 else:
                     upload.seek(0)
                     context = {
                         **self.admin_site.each_context(request),
                         "opts": self.opts,
-                        "title": f"Import {upload.name}: the plan",
+                        "title": gettext("Import %(file)s: the plan") % {"file": upload.name},
                         "plan": plan,
                         "token": pending_import_keep(request, upload),
                     }
@@ -130,17 +132,24 @@ class CourseZipImportMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import a course (zip)",
+            "title": gettext("Import a course (zip)"),
             "form": form,
-            "submit_label": "Show the plan",
+            "submit_label": gettext("Show the plan"),
             "intro": [
-                "A course already here (the same slug in course.yaml) is updated in place: "
-                "modules, lessons and questions are matched by slug and title, so learners "
-                "keep their progress; content no longer in the folder is removed, or "
-                "archived when learners have records in it.",
-                "You see first what the import would change and whose records each change "
-                "touches; nothing is written until you apply it. A file with an error "
-                "changes nothing; the error names the file and line.",
+                format_html(
+                    gettext(
+                        "A course already here (the same slug in {file}) is updated in place: "
+                        "modules, lessons and questions are matched by slug and title, so "
+                        "learners keep their progress; content no longer in the folder is "
+                        "removed, or archived when learners have records in it."
+                    ),
+                    file=code(COURSE_FILE),
+                ),
+                gettext(
+                    "You see first what the import would change and whose records each change "
+                    "touches; nothing is written until you apply it. A file with an error "
+                    "changes nothing; the error names the file and line."
+                ),
             ],
         }
         return TemplateResponse(request, "admin/upload_form.html", context)
@@ -167,15 +176,19 @@ class CourseZipImportMixin:
         if pending is None:
             self.message_user(
                 request,
-                "This import is no longer waiting (applied, cancelled, or uploaded more than "
-                "an hour ago): upload the zip again.",
+                gettext(
+                    "This import is no longer waiting (applied, cancelled, or uploaded more "
+                    "than an hour ago): upload the zip again."
+                ),
                 messages.ERROR,
             )
             return redirect("admin:lessons_course_import")
         archive, name = pending
         if "cancel" in request.POST:
             pending_import_discard(request, token)
-            self.message_user(request, f"Cancelled: nothing was imported from {name}.")
+            self.message_user(
+                request, gettext("Cancelled: nothing was imported from %(file)s.") % {"file": name}
+            )
             return redirect("admin:lessons_course_changelist")
         with tempfile.TemporaryDirectory() as folder:
             try:
@@ -183,16 +196,28 @@ class CourseZipImportMixin:
             except CourseFormatError as error:
                 # The course changed since the plan (someone else's import, say).
                 pending_import_discard(request, token)
-                self.message_user(request, f"Nothing imported: {located(error, Path(folder))}",
-                                  messages.ERROR)  # fmt: skip
+                problem = in_english(located(error, Path(folder)))
+                self.message_user(
+                    request,
+                    format_html(gettext("Nothing imported: {problem}"), problem=problem),
+                    messages.ERROR,
+                )
                 return redirect("admin:lessons_course_import")
         pending_import_discard(request, token)
         if created:
             self.log_addition(request, course, f"Imported from {name}.")
         else:
             self.log_change(request, course, f"Imported {name}: {report}.")
-        self.message_user(request, f"Imported “{course}” from {name}: {report}.")
+        self.message_user(
+            request,
+            format_html(
+                gettext("Imported “{course}” from {file}: {report}."),
+                course=course,
+                file=name,
+                report=in_english(report),
+            ),
+        )
         # Figures without alt text and the like: imported, but the instructor should look.
         for warning in report.warnings:
-            self.message_user(request, warning, messages.WARNING)
+            self.message_user(request, in_english(warning), messages.WARNING)
         return redirect("admin:lessons_course_change", course.pk)

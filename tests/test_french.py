@@ -117,6 +117,8 @@ def course_texts() -> list[str]:
         texts += [certificate.learner_name, certificate.course_title, certificate.code]
     texts += QuizOverride.objects.values_list("reason", flat=True)
     texts += GradeChange.objects.values_list("reason", flat=True)
+    for model in (Course, Module, Lesson, Quiz):
+        texts += model.objects.values_list("slug", flat=True)
     texts += ["Courseware", "English"]  # the product's name; a language named in its own
     return sorted({text for text in texts if text and len(text) > 1}, key=len, reverse=True)
 
@@ -452,3 +454,148 @@ def test_the_password_reset_email_is_written_in_the_readers_language(world):
     assert "Choisissez un nouveau mot de passe ici" in message.body
     assert "Courseware" in message.body and learner.get_username() in message.body
     assert not untranslated(message.body.split("http")[0] + message.subject)
+
+
+# --- The admin's authoring pages ---------------------------------------------------------
+
+
+def _authoring_pages(world) -> dict[str, object]:
+    """The admin's own pages an instructor writes a course with, each rolled back: the
+    change pages, the question editor and its preview, a lesson's preview, the document
+    draft and its report, a course zip's plan and a bad zip's error, archiving."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.tests.test_admin import SMALL_COURSE, zipped
+
+    client = Client(**FRENCH)
+    client.force_login(world.users["instructor"])
+    question_preview = reverse("admin:assessments_question_preview", args=[world.question.pk])
+    editor = client.get(reverse("admin:assessments_question_change", args=[world.question.pk]))
+    document = "# Radio\n\n## Brevity\n\nSay it once.\n\n## Security\n\nSay little.\n"
+    requests = {
+        "the course list": ("get", reverse("admin:lessons_course_changelist"), None),
+        "the course page": ("get", change_url(world.course), None),
+        "the module page": ("get", change_url(world.module), None),
+        "the lesson page": ("get", change_url(world.lesson), None),
+        "the quiz page": ("get", change_url(world.quiz), None),
+        "the question editor": ("get", change_url(world.question), None),
+        "a new question": (
+            "get",
+            f"{reverse('admin:assessments_question_add')}?quiz={world.quiz.pk}",
+            None,
+        ),
+        "the question's history": (
+            "get",
+            reverse("admin:assessments_question_history", args=[world.question.pk]),
+            None,
+        ),
+        "the question's preview": ("post", question_preview, editor_data(editor)),
+        "the lesson's preview": (
+            "post",
+            reverse("admin:lessons_lesson_preview"),
+            {"title": "Brevity", "body": "Say it **once**.\n"},
+        ),
+        "the GIFT import": (
+            "get",
+            reverse("admin:assessments_quiz_import_gift", args=[world.quiz.pk]),
+            None,
+        ),
+        "the document upload": ("get", reverse("admin:lessons_course_from_document"), None),
+        "the draft's report": (
+            "post",
+            reverse("admin:lessons_course_from_document"),
+            {"document": SimpleUploadedFile("radio.md", document.encode())},
+        ),
+        "the zip upload": ("get", reverse("admin:lessons_course_import"), None),
+        "the zip's plan": (
+            "post",
+            reverse("admin:lessons_course_import"),
+            {"archive": zipped(SMALL_COURSE)},
+        ),
+        "a bad zip": (
+            "post",
+            reverse("admin:lessons_course_import"),
+            {"archive": SimpleUploadedFile("course.zip", b"not a zip")},
+        ),
+        "archiving a lesson learners completed": (
+            "get",
+            reverse("admin:lessons_lesson_delete", args=[world.closed.pk]),
+            None,
+        ),
+        # Actions, and the page they land on with the message that says what happened.
+        "the lesson archived": (
+            "follow",
+            reverse("admin:lessons_lesson_delete", args=[world.closed.pk]),
+            {"post": "yes"},
+        ),
+        "the module made a draft": (
+            "follow",
+            reverse("admin:lessons_module_changelist"),
+            {"action": "make_draft", "index": "0", "_selected_action": [world.module.pk]},
+        ),
+        "a draw larger than a module holds": (
+            "follow",
+            change_url(world.quiz),
+            {**quiz_data(client, world.quiz), "draw_count": "5", "draw_per": "module"},
+        ),
+    }
+    pages = {}
+    for what, (method, url, data) in requests.items():
+        with transaction.atomic():
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, data, follow=method == "follow")
+            # The draft's own titles are course text, read before the draft is rolled back.
+            # And the uploads' names: the instructor's, as people's names are.
+            pages[what] = (response, [*course_texts(), "course.zip", "radio.md"])
+            transaction.set_rollback(True)
+    return pages
+
+
+def html_text(page: str) -> str:
+    return lxml.html.fromstring(page).text_content()
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def quiz_data(client, quiz) -> dict:
+    """The quiz page's form as the browser would send it back."""
+    from lessons.tests.test_admin import form_data
+
+    return form_data(client.get(change_url(quiz)))
+
+
+def editor_data(page) -> dict:
+    """The question editor's form as the browser would send it back."""
+    from lessons.tests.test_admin import form_data
+
+    return form_data(page)
+
+
+def test_the_admins_authoring_pages_speak_french(world, unknown_to_french):
+    pages = _authoring_pages(world)
+
+    assert {what: response.status_code for what, (response, _) in pages.items()} == dict.fromkeys(
+        pages, 200
+    )
+    assert not unknown_to_french, f"untranslated messages: {unknown_to_french}"
+    misses = {}
+    for what, (response, texts) in pages.items():
+        html = response.content.decode()
+        assert '<html lang="fr"' in html, what
+        if found := untranslated(interface_text(html, texts)):
+            misses[what] = found
+    assert not misses, "English left on French pages:\n" + "\n".join(
+        f"{what}: {found}" for what, found in misses.items()
+    )
+    said = {what: pages[what][0].content.decode() for what in pages}
+    assert "a été archivé, pas supprimé" in said["the lesson archived"]
+    assert "1 module\xa0: statut «\xa0brouillon\xa0»" in said["the module made a draft"]
+    assert "Chaque tentative tire 5 questions de chaque module" in html_text(
+        said["a draw larger than a module holds"]
+    )
+    # The file formats' own messages stay English, and say so.
+    assert '<span lang="en">the zip: not a zip file' in pages["a bad zip"][0].content.decode()

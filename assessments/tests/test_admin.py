@@ -14,7 +14,7 @@ from django.urls import reverse
 from assessments.models import Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.services import quiz_override_grant
 from lessons.models import Course, Status
-from lessons.tests.test_admin import form_data, query_count
+from lessons.tests.test_admin import as_read, form_data, query_count
 from progress.services import enrollment_create, quiz_response_grade
 from tests.factories import (
     CourseFactory,
@@ -336,7 +336,7 @@ def test_the_quiz_page_adds_no_question_and_still_names_those_unfinished(client,
 
     response = client.post(url("assessments_quiz_change", quiz.pk), form_data(page), follow=True)
 
-    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    warnings = as_read(m for m in response.context["messages"] if m.level_tag == "warning")
     assert warnings == [
         "Check this question: cannot write question 'Soap': "
         "a multiple choice question needs at least two answers"
@@ -505,7 +505,7 @@ def test_a_bad_course_zip_shows_file_and_line_and_writes_nothing(client, ines, f
     response = client.post(url("lessons_course_import"), {"archive": zipped(files)})
 
     assert response.status_code == 200
-    assert error in " ".join(response.context["form"].errors["archive"])
+    assert error in " ".join(as_read(response.context["form"].errors["archive"]))
     assert not Course.objects.exists()
 
 
@@ -515,9 +515,13 @@ def test_a_file_that_is_not_a_zip_is_refused(client, ines):
 
     response = client.post(url("lessons_course_import"), {"archive": upload})
 
-    assert response.context["form"].errors["archive"] == [
+    assert as_read(response.context["form"].errors["archive"]) == [
         "the zip: not a zip file, or a damaged one"
     ]
+    # English, as the file formats' messages are, and marked so inside a French page.
+    assert '<span lang="en">the zip: not a zip file, or a damaged one</span>' in (
+        response.content.decode()
+    )
 
 
 def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
@@ -527,7 +531,7 @@ def test_a_zip_cannot_overwrite_another_instructors_course(client, ines, otto):
 
     response = client.post(url("lessons_course_import"), {"archive": zipped(SMALL_COURSE)})
 
-    assert response.context["form"].errors["archive"] == [
+    assert as_read(response.context["form"].errors["archive"]) == [
         "small/course.yaml: the course 'small' exists and you do not teach it"
     ]
     theirs.refresh_from_db()
@@ -629,7 +633,7 @@ def test_a_bad_gift_file_shows_the_line_and_changes_nothing(client, ines, mine, 
     )
 
     assert response.status_code == 200
-    assert error in " ".join(response.context["form"].errors["file"])
+    assert error in " ".join(as_read(response.context["form"].errors["file"]))
     assert list(quiz.questions.values_list("pk", "title", "text")) == before
 
 

@@ -1,9 +1,12 @@
 """Authoring courses, modules and lessons in the admin, as an instructor and as a superuser."""
 
+import html
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from lessons.markdown import MAX_LESSON_CHARS
 from lessons.models import Course, Lesson, Module, Status
@@ -36,6 +39,12 @@ def theirs(otto):
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:{name}", args=args)
+
+
+def as_read(messages) -> list[str]:
+    """Messages or form errors as a reader reads them: a file-format message inside one is
+    marked up as English (``in_english``), which the reader does not see."""
+    return [html.unescape(strip_tags(str(message))) for message in messages]
 
 
 def form_data(response) -> dict:
