@@ -49,10 +49,11 @@ WEIGHT_TOLERANCE = 0.015
 SHORT_ANSWERS = {
     "Showing commitment": (
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
-         "Joint training", "military exercises", "talks between defence ministries",
-         "joint manoeuvres", "war games", "military exchanges", "high-level visits",
-         "capacity-building"],
-        ["military attachés", "mutual defense pacts", "sanctions"],
+         "joint training exercises", "military exercises", "talks between defence ministries",
+         "joint manoeuvres", "war games"],
+        # Credited with showing commitment elsewhere in the article, not in the sentence asked.
+        ["military attachés", "mutual defense pacts", "sanctions", "military exchanges",
+         "high-level visits", "capacity-building"],
     ),
     "Security dilemmas": (
         ["confidence-building measures", "Confidence building measures", "CBMs",
