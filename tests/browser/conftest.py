@@ -382,8 +382,11 @@ def new_context(request, browser, live_server):
 
 
 @pytest.fixture
-def context(new_context):
-    return new_context()
+def context(request, new_context):
+    """A browser context; a test names its browser's locale by parametrizing ``context``
+    indirectly (``"fr-FR"``), else the browser's default."""
+    locale = getattr(request, "param", None)
+    return new_context(locale=locale) if locale else new_context()
 
 
 @pytest.fixture

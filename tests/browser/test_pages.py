@@ -15,29 +15,37 @@ FIRST_LESSON = "/courses/military-diplomacy/lessons/introduction/"
 
 
 @pytest.mark.parametrize(
-    ("name", "path", "heading", "signed_in"),
+    ("name", "path", "headings", "signed_in"),
     [
-        pytest.param("catalogue", "/", "Courses", False, id="catalogue"),
-        pytest.param("course", COURSE, "The Role of Military Diplomacy", False, id="course"),
-        pytest.param("signup", "/accounts/signup/", "Create your account", False, id="signup"),
-        pytest.param("login", "/accounts/login/", "Log in", False, id="login"),
-        pytest.param("lesson", FIRST_LESSON, "Introduction", True, id="lesson"),
-        pytest.param("not-found", "/courses/no-such-course/", "Page not found", False, id="404"),
+        # The page's first heading for an English and a French browser; a course's own text
+        # keeps its language.
+        pytest.param("catalogue", "/", ("Courses", "Cours"), False, id="catalogue"),
+        pytest.param("course", COURSE, ("The Role of Military Diplomacy",) * 2, False, id="course"),
+        pytest.param("signup", "/accounts/signup/", ("Create your account", "Créer votre compte"),
+                     False, id="signup"),
+        pytest.param("login", "/accounts/login/", ("Log in", "Se connecter"), False, id="login"),
+        pytest.param("lesson", FIRST_LESSON, ("Introduction",) * 2, True, id="lesson"),
+        pytest.param("not-found", "/courses/no-such-course/", ("Page not found", "Page introuvable"),
+                     False, id="404"),
     ],
-)
+)  # fmt: skip
+@pytest.mark.parametrize("context", ["en-GB", "fr-FR"], ids=["en", "fr"], indirect=True)
 def test_page_is_accessible_responsive_and_self_contained(
-    request, page, audit, name, path, heading, signed_in
+    request, context, page, audit, name, path, headings, signed_in
 ):
     if signed_in:
         request.getfixturevalue("enrolled_learner")
     else:
         request.getfixturevalue("course")
+    english, french = headings
+    in_french = request.node.callspec.params["context"] == "fr-FR"
 
     response = page.goto(path)
 
     assert response.status == (404 if name == "not-found" else 200)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
-    audit(page, name)
+    expect(page.locator("html")).to_have_attribute("lang", "fr" if in_french else "en-gb")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(french if in_french else english)
+    audit(page, f"{name}-{'fr' if in_french else 'en'}")
     audit.assert_clean()
 
 

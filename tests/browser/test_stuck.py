@@ -35,11 +35,12 @@ def stuck_learner(course, take_quiz, now):
     return learner
 
 
-def teacher_page(new_context, course, live_server):
-    """A page of a browser of its own, logged in as an instructor of ``course``, and them."""
+def teacher_page(new_context, course, live_server, **browser_options):
+    """A page of a browser of its own (``browser_options``: its locale, say), logged in as an
+    instructor of ``course``, and them."""
     instructor = make_instructor("ines")
     course.instructors.add(instructor)
-    context = new_context()
+    context = new_context(**browser_options)
     log_in(context, instructor, live_server)
     return context.new_page(), instructor
 
