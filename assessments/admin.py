@@ -39,7 +39,7 @@ from assessments.course_io import (
     quiz_questions_import,
     quiz_questions_import_moodle_xml,
 )
-from assessments.forms import question_fieldset
+from assessments.forms import local_number, question_fieldset
 from assessments.gift import dump_gift
 from assessments.grading import question_snapshot
 from assessments.kinds import KINDS, kind_choices, kind_for
@@ -879,19 +879,32 @@ class AttemptAdmin(CourseScopedAdmin):
                     responses[change.response_id],
                     change.created_at.strftime("%Y-%m-%d %H:%M"),
                     change.get_source_display(),
-                    change.by or "the system",
-                    "awaiting" if change.score_before is None else change.score_before,
-                    change.score_after,
+                    change.by or gettext("the system"),
+                    gettext("awaiting")
+                    if change.score_before is None
+                    else local_number(change.score_before),
+                    local_number(change.score_after),
                     change.reason,
                     change.feedback,
                 )
                 for change in sorted(changes, key=lambda change: change.pk)
             ),
         )
+        headers = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (gettext("Question"),),
+                (gettext("When"),),
+                (gettext("What"),),
+                (gettext("By"),),
+                (gettext("Points"),),
+                (gettext("Why"),),
+                (gettext("Feedback"),),
+            ),
+        )
         return format_html(
-            "<table><thead><tr><th>Question</th><th>When</th><th>What</th><th>By</th>"
-            "<th>Points</th><th>Why</th><th>Feedback</th></tr></thead><tbody>{}</tbody></table>",
-            rows,
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", headers, rows
         )
 
     def has_change_permission(self, request, obj=None):

@@ -21,7 +21,6 @@ from typing import Literal
 from django.core.cache import cache
 from django.db.models import Count, DateTimeField, DecimalField, F, Max, Value
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from assessments.forms import local_number, points_label, score_label
@@ -186,7 +185,7 @@ def percent_label(percent: Decimal | int | None) -> str:
     """85.00 -> "85%", 62.50 -> "62.5%" (in French "62,5 %")."""
     if percent is None:
         return "–"
-    number = formats.number_format(Decimal(percent).quantize(Decimal("0.01")).normalize())
+    number = local_number(Decimal(percent).quantize(Decimal("0.01")))
     return gettext("%(number)s%%") % {"number": number}
 
 

@@ -221,7 +221,7 @@ def test_an_attempts_page_lists_the_changes_of_its_grades_and_edits_none(
 
     text = page_text(page)
     assert "Grade overridden" in text
-    assert "1.00 → 0.50" in text
+    assert "1 → 0.5" in text
     assert "Half marks <b>as agreed</b>" in text  # shown as typed, never as markup
     assert 'name="score"' not in text
     posted = client.post(url("assessments_attempt_change", attempt.pk), {"score": "1"})
