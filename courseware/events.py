@@ -7,7 +7,8 @@ or rolled back logs nothing. docs/deploy.md lists the events for operators.
 
 Other apps hear of every event through ``event_listen``: a listener is called at once, inside
 the transaction of the action, so what it writes (the xAPI outbox, xapi/outbox.py) commits
-or rolls back with the action itself. This is the one place where the apps below learn of
+or rolls back with the action itself. A listener that fails is logged and skipped (its own
+writes undone in a savepoint): the action never fails for it. This is the one place where the apps below learn of
 an app above them without importing it.
 """
 
@@ -56,6 +57,17 @@ def event_log(event: Event, /, **fields) -> None:
     """Tell the listeners of ``event`` now, and log it with ``fields`` once the current
     transaction commits (at once outside one)."""
     for listener in _listeners:
-        listener(event, fields)
+        # A listener's failure (the outbox refusing odd data) is its own: its writes are undone
+        # in their savepoint, the line says which and why, and the learner's action commits.
+        try:
+            with transaction.atomic():
+                listener(event, fields)
+        except Exception:
+            logger.exception(
+                "listener %s failed on %s",
+                getattr(listener, "__qualname__", listener),
+                event,
+                extra={"fields": {"event": str(event), "listener_failed": True}},
+            )
     if event not in UNLOGGED:
         transaction.on_commit(lambda: logger.info(str(event), extra={"fields": fields}))

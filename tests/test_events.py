@@ -317,3 +317,42 @@ def test_a_lesson_read_is_logged_once_and_a_course_opened_not_at_all(
         "course_id": course.pk,
         "lesson_id": lesson.pk,
     }
+
+
+def test_a_failing_listener_neither_stops_the_learners_action_nor_the_other_listeners(
+    client, enrolled, course, monkeypatch, caplog, settings
+):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    from xapi.models import OutboxStatement
+    from xapi.outbox import event_record
+
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
+    heard = []
+
+    def broken(event, fields):
+        UserFactory(username="written-before-the-failure")
+        raise ValueError("the listener cannot take these fields")
+
+    def listening(event, fields):
+        heard.append(event)
+
+    monkeypatch.setattr("courseware.events._listeners", [broken, event_record, listening])
+    lesson = course.lessons.get()
+    client.force_login(enrolled)
+
+    with caplog.at_level(logging.ERROR, logger="courseware.events"):
+        answer = client.post(
+            reverse("lesson_complete", kwargs={"course_slug": course.slug, "slug": lesson.slug})
+        )
+
+    assert answer.status_code == 302
+    assert lesson.completions.filter(learner=enrolled).exists()  # the action committed
+    assert heard == [Event.LESSON_COMPLETED]  # the listeners after the broken one ran
+    assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["experienced"]
+    # What the broken listener wrote before failing is undone with it.
+    assert not User.objects.filter(username="written-before-the-failure").exists()
+    [failure] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "broken" in failure.getMessage() and "lesson_completed" in failure.getMessage()
+    assert "the listener cannot take these fields" in caplog.text
