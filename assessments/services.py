@@ -256,12 +256,16 @@ def attempt_result(
     if any(score is None for score in scores):
         return AWAITING
     score = sum(scores, Decimal(0)).quantize(CENT)
-    percent = Decimal("0.00")
-    if max_score > 0:
-        percent = min(
-            (score * HUNDRED / max_score).quantize(CENT, rounding=ROUND_HALF_UP), HUNDRED
-        )
+    percent = score_percent(score, max_score)
     return AttemptResult(score=score, percent=percent, passed=percent >= pass_mark)
+
+
+def score_percent(score: Decimal, max_score: Decimal) -> Decimal:
+    """``score`` as the percent of ``max_score`` a learner is shown: to the cent, half up, at
+    most 100; 0 of nothing. An attempt's percent, and the scaled scores the LRS is told."""
+    if max_score <= 0:
+        return Decimal("0.00")
+    return min((score * HUNDRED / max_score).quantize(CENT, rounding=ROUND_HALF_UP), HUNDRED)
 
 
 def response_save(

@@ -13,8 +13,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.urls import reverse
 
+from assessments.grades import response_points
+from assessments.grading import HUNDRED
 from assessments.models import Attempt, Quiz, Response
 from assessments.review import answer_lines
+from assessments.services import score_percent
 from lessons.models import Course, Lesson
 from progress.models import Certificate
 
@@ -153,10 +156,16 @@ def attempted(*, attempt: Attempt) -> dict:
 
 
 def _score(raw: Decimal, top: Decimal) -> dict:
+    """The score as the learner saw it: scaled by the rule of the percent they were shown
+    (``score_percent``), so that the LRS rounds no differently from the result page."""
     score = {"raw": float(raw), "min": 0.0, "max": float(top)}
     if top > 0:
-        score["scaled"] = round(float(raw / top), 4)
+        score["scaled"] = _scaled(score_percent(raw, top))
     return score
+
+
+def _scaled(percent: Decimal) -> float:
+    return float(percent / HUNDRED)
 
 
 def answered(*, attempt: Attempt, response: Response) -> dict:
@@ -176,7 +185,7 @@ def answered(*, attempt: Attempt, response: Response) -> dict:
     if lines:
         result["response"] = "[,]".join(lines)
     if response.score is not None:
-        result["score"] = _score(response.score, Decimal(shown.get("points") or 0))
+        result["score"] = _score(response.score, response_points(response))
     if response.is_correct is not None:
         result["success"] = response.is_correct
     return _statement(
@@ -208,15 +217,15 @@ def attempt_result(*, attempt: Attempt, at: datetime, version: int | str) -> dic
         at,
         _context(quiz.course, attempt.learner_id, **{ATTEMPT_EXTENSION: attempt.number}),
         result={
-            "score": {**_score(attempt.score, attempt.max_score), "scaled": _scaled(attempt)},
+            # The percent the learner was shown, as it was stored then.
+            "score": {
+                **_score(attempt.score, attempt.max_score),
+                "scaled": _scaled(attempt.percent),
+            },
             "success": bool(attempt.passed),
             "completion": True,
         },
     )
-
-
-def _scaled(attempt: Attempt) -> float:
-    return round(float(attempt.percent) / 100, 4)
 
 
 def completed(*, certificate: Certificate) -> dict:

@@ -130,3 +130,32 @@ def test_a_learner_back_at_a_lesson_launches_the_course_and_a_visitor_of_a_previ
     assert client.get(course.get_absolute_url()).status_code == 200
 
     assert list(OutboxStatement.objects.values_list("verb", flat=True)) == ["launched"]
+
+
+def test_a_partly_right_answer_tells_the_lrs_the_score_the_learner_was_shown(client, now):
+    """One right option of three ticked in an 8-point question: 2.67 of 8, shown as 33.38% (to
+    the cent, half up); the LRS is told 0.3338, not 0.33375 rounded some other way."""
+    from django.urls import reverse
+
+    from assessments.tests.test_regrade import sit
+    from tests.factories import CourseFactory, QuizFactory, UserFactory, multiple_question
+
+    exam = QuizFactory(final=True, course=CourseFactory(), pass_mark=50)
+    multiple_question(
+        quiz=exam,
+        points=8,
+        choices=[("Rome", "33.33333"), ("Paris", "33.33333"), ("Lyon", "33.33333"),
+                 ("Berlin", -100)],
+    )  # fmt: skip
+    learner = UserFactory()
+    attempt = sit(learner, exam, [["Rome"]], now=now)
+    client.force_login(learner)
+
+    page = client.get(reverse("attempt_result", kwargs={"pk": attempt.pk})).content.decode()
+
+    assert "You scored 2.67 of 8 points: 33.38%" in page
+    answered = OutboxStatement.objects.get(verb="answered").statement["result"]
+    failed = OutboxStatement.objects.get(verb="failed").statement["result"]
+    assert answered["score"] == {"raw": 2.67, "min": 0.0, "max": 8.0, "scaled": 0.3338}
+    assert answered["success"] is False
+    assert failed["score"] == {"raw": 2.67, "min": 0.0, "max": 8.0, "scaled": 0.3338}
