@@ -92,9 +92,13 @@ def _rescored(fields: dict) -> list[dict]:
     if attempt.passed is None:  # a grade changed, but another written answer still waits
         return []
     change = GradeChange.objects.filter(response__attempt=attempt).order_by("-pk").first()
-    if change is None:  # every grade and regrade records a change first; a new rule may not
-        now = timezone.now()
-        return [statements.attempt_result(attempt=attempt, at=now, version=now.isoformat())]
+    if change is None:
+        # Every grade and regrade records a change first; a rescoring that did not (a rule
+        # to come) is named by the result it gave, never by the clock: told again (a job run
+        # twice, an event replayed), it is the same statement, which the outbox and the LRS
+        # keep once (and a result the attempt comes back to that way is the one told before).
+        version = f"rescored:{attempt.score}:{attempt.percent}:{attempt.passed}"
+        return [statements.attempt_result(attempt=attempt, at=timezone.now(), version=version)]
     return [statements.attempt_result(attempt=attempt, at=change.created_at, version=change.pk)]
 
 

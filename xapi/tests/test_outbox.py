@@ -159,3 +159,30 @@ def test_a_partly_right_answer_tells_the_lrs_the_score_the_learner_was_shown(cli
     assert answered["score"] == {"raw": 2.67, "min": 0.0, "max": 8.0, "scaled": 0.3338}
     assert answered["success"] is False
     assert failed["score"] == {"raw": 2.67, "min": 0.0, "max": 8.0, "scaled": 0.3338}
+
+
+def test_a_rescoring_without_a_grade_change_is_one_statement_however_often_it_is_told(now):
+    """A rule that changes a result without recording a grade change: its statement is named
+    by the result, so the same rescoring told twice, later, is still one statement."""
+    from assessments.models import Response
+    from assessments.services import attempt_rescore
+    from assessments.tests.test_regrade import sit
+    from courseware.events import Event
+    from tests.factories import CourseFactory, QuizFactory, UserFactory, single_question
+    from xapi.outbox import event_record
+
+    exam = QuizFactory(final=True, course=CourseFactory(), pass_mark=50)
+    single_question(quiz=exam, choices=[("Rome", 100), ("Paris", 0)])
+    learner = UserFactory()
+    attempt = sit(learner, exam, ["Paris"], now=now)
+    Response.objects.filter(attempt=attempt).update(score=1, is_correct=True)
+
+    attempt_rescore(attempt=attempt)
+    event_record(Event.ATTEMPT_RESCORED, {"attempt_id": attempt.pk, "learner_id": learner.pk})
+
+    assert list(OutboxStatement.objects.filter(verb="passed").values_list("verb", flat=True)) == [
+        "passed"
+    ]
+    Response.objects.filter(attempt=attempt).update(score=0, is_correct=False)
+    attempt_rescore(attempt=attempt)  # another result: another statement
+    assert OutboxStatement.objects.filter(verb="failed").count() == 2
