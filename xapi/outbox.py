@@ -7,9 +7,12 @@ keeps no statements it would never send, and statements are not made up later fo
 events before an LRS was configured.
 """
 
-from datetime import datetime
+import math
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Attempt, GradeChange
@@ -54,9 +57,25 @@ def _attempt(attempt_id: int) -> Attempt:
 
 
 def _opened(fields: dict) -> list[dict]:
+    """The day's first opening of the course is its launch. Every visit of the course page
+    tells it, so the later ones that day stop at the cache, before the database; without the
+    cache (cleared, or another one) the launch's id, one a day, still keeps it single."""
+    learner_id, at = fields["learner_id"], datetime.fromisoformat(fields["at"])
+    told = "xapi:" + statements.launched_id(
+        learner_id=learner_id, course_id=fields["course_id"], at=at
+    )
+    if cache.get(told):
+        return []
+    # Remembered once the launch is in the outbox: a launch rolled back is told again.
+    transaction.on_commit(lambda: cache.set(told, True, timeout=_rest_of_day(at)))
     course = Course.objects.get(pk=fields["course_id"])
-    at = datetime.fromisoformat(fields["at"])
-    return [statements.launched(learner_id=fields["learner_id"], course=course, at=at)]
+    return [statements.launched(learner_id=learner_id, course=course, at=at)]
+
+
+def _rest_of_day(at: datetime) -> int:
+    """Seconds from ``at`` to the end of its day (the day of ``launched_id``), at least one."""
+    end = datetime.combine(at.date() + timedelta(days=1), time.min, tzinfo=at.tzinfo)
+    return max(math.ceil((end - at).total_seconds()), 1)
 
 
 def _lesson(fields: dict) -> list[dict]:

@@ -113,10 +113,15 @@ def _statement(
     }
 
 
+def launched_id(*, learner_id: int, course_id: int, at: datetime) -> str:
+    """One launch a day per learner and course: the day's openings are one statement."""
+    return stable_id("launched", learner_id, course_id, at.date())
+
+
 def launched(*, learner_id: int, course: Course, at: datetime) -> dict:
     """Opened the course: one launch a day per learner and course."""
     return _statement(
-        stable_id("launched", learner_id, course.pk, at.date()),
+        launched_id(learner_id=learner_id, course_id=course.pk, at=at),
         learner_id,
         _verb(ADL + "launched", "launched"),
         course_activity(course),

@@ -92,28 +92,43 @@ def test_a_regrade_that_changes_a_result_sends_the_new_one_beside_the_old(settin
                  (bob.pk, "failed", 0.5)])  # fmt: skip
 
 
-def test_the_launch_costs_the_course_page_two_queries_and_a_visitor_none(
-    settings, client, learner, course
+def test_the_launch_costs_the_days_first_visit_two_queries_and_later_visits_and_visitors_none(
+    settings,
+    client,
+    learner,
+    course,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
 ):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def queries(url) -> int:
+    def queries(url) -> list[str]:
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
-        return len(captured.captured_queries)
+        return [query["sql"] for query in captured.captured_queries]
 
     client.force_login(learner)
     page = course.get_absolute_url()
-    queries(page)  # warms the course outline's cache
-    with_lrs = queries(page)
+    lrs = settings.XAPI_ENDPOINT
     settings.XAPI_ENDPOINT = ""
-    without = queries(page)
+    queries(page)  # warms the course outline's cache
+    without = len(queries(page))
+    settings.XAPI_ENDPOINT = lrs
 
-    assert with_lrs == without + 2  # the course, then the launch's INSERT … ON CONFLICT
+    with django_capture_on_commit_callbacks(execute=True):  # as the visit's end commits
+        first = queries(page)
+    assert len(first) == without + 2  # the course, then the launch's INSERT … ON CONFLICT
+    assert any("xapi_outboxstatement" in sql for sql in first)
+    with django_assert_num_queries(without) as again:  # the same day: the cache answers
+        client.get(page)
+    assert not any("xapi_outboxstatement" in query["sql"] for query in again.captured_queries)
+    cache.clear()  # the cache lost: the day's launch is still one
+    client.get(page)
     assert OutboxStatement.objects.filter(verb="launched").count() == 1
+
     client.logout()
-    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"
     queries(page)
     assert OutboxStatement.objects.count() == 1  # a visitor launches nothing
 
