@@ -3,12 +3,21 @@
 Statements go in batches, oldest first. A batch the LRS takes is marked sent; one it
 refuses as a bad request (400; 422 as some LRSs answer; 413, too large) is split in halves
 until the bad statement stands alone, which is marked refused with the LRS's message, so it
-never holds the others back. A statement the LRS already holds (409) counts as sent. Anything else — the
-LRS down, a 5xx, a timeout, an answer that is not xAPI — leaves the batch waiting with its
-tries counted and its next try later (doubling, up to ``MAX_WAIT``), and ends the run: the
-rest waits for the next one. Statement ids are stable, so sending one twice never makes two.
+never holds the others back. A statement the LRS already holds (409) counts as sent.
+
+Nothing is marked sent on a status code alone: a proxy or a wrong address may answer 204 to
+anything. A 200 must list the ids of statements just sent (only an LRS knows them); a 204
+must come with the ``X-Experience-API-Version`` header that xAPI 1.0.3 (§6.2) asks of an LRS,
+or else (Ralph 5.1 sends none) each statement must be read back from the LRS; a 409 too.
+
+Anything else — the LRS down, a 5xx, a timeout, an answer that is not an LRS's — leaves the
+batch waiting with its tries counted and its next try later (doubling, up to ``MAX_WAIT``),
+and ends the run: the rest waits for the next one. Statement ids are stable, so sending one
+twice never makes two.
 """
 
+import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,6 +28,8 @@ from django.utils import timezone
 
 from xapi.models import OutboxStatement
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 100
 FIRST_WAIT = timedelta(minutes=1)
 MAX_WAIT = timedelta(hours=6)
@@ -27,6 +38,7 @@ TIMEOUT = httpx.Timeout(10.0)
 # is unwell: a batch is split until each refusal stands alone.
 REFUSALS = {400, 413, 422}
 ALREADY_HELD = 409
+VERSION_HEADER = "X-Experience-API-Version"
 
 
 @dataclass
@@ -46,7 +58,7 @@ def lrs_client() -> httpx.Client:
     return httpx.Client(
         base_url=settings.XAPI_ENDPOINT,
         auth=(settings.XAPI_USERNAME, settings.XAPI_PASSWORD),
-        headers={"X-Experience-API-Version": "1.0.3"},
+        headers={VERSION_HEADER: "1.0.3"},
         timeout=TIMEOUT,
     )
 
@@ -75,6 +87,7 @@ def statements_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
             except LrsUnwell as unwell:
                 _wait(batch, str(unwell), now=now)
                 sending.stopped = str(unwell)
+                logger.warning("xAPI statements not sent, %d wait: %s", len(batch), unwell)
                 return sending
 
 
@@ -84,10 +97,11 @@ def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, 
     except httpx.HTTPError as error:
         raise LrsUnwell(f"{type(error).__name__}: {error}") from error
     if answer.status_code in (200, 204):
-        _check_taken(answer)
+        _check_taken(client, answer, batch)
         _mark_sent(batch, now=now)
         sending.sent += len(batch)
     elif answer.status_code == ALREADY_HELD and len(batch) == 1:
+        _check_held(client, batch)
         _mark_sent(batch, now=now, note=_message(answer))
         sending.sent += 1
     elif answer.status_code in (*REFUSALS, ALREADY_HELD) and len(batch) > 1:
@@ -106,17 +120,45 @@ def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, 
         raise LrsUnwell(f"HTTP {answer.status_code}: {_message(answer)}")
 
 
-def _check_taken(answer: httpx.Response) -> None:
-    """A 204 (the LRS held them all already) or a 200 with the list of the ids it stored;
-    any other 200 (a proxy's page, a portal) is not the LRS taking anything."""
+def _check_taken(client: httpx.Client, answer: httpx.Response, batch: list) -> None:
+    """A 200 with the ids of the statements the LRS stored (some of the batch: those it held
+    already it leaves out); a 204, the LRS holding them all already, from an LRS. Anything
+    else (a proxy's page, a portal, a 204 from whatever answers the address) is not an LRS
+    taking the statements."""
     if answer.status_code == 204:
+        if not answer.headers.get(VERSION_HEADER):
+            _check_held(client, batch)
         return
     try:
-        ids = answer.json()
-    except ValueError:
-        ids = None
-    if not isinstance(ids, list):
+        ids = {_statement_id(id_) for id_ in answer.json()}
+    except (ValueError, TypeError, AttributeError):
+        ids = set()
+    if not ids or not ids <= {row.pk for row in batch}:
         raise LrsUnwell(f"HTTP 200 that is not an xAPI answer: {answer.text[:200]!r}")
+
+
+def _check_held(client: httpx.Client, batch: list) -> None:
+    """Each statement read back from the LRS (GET statements?statementId=): proof that an LRS
+    holds it. The answer is the statement (xAPI 1.0.3), or a list of it (Ralph 5.1)."""
+    for row in batch:
+        try:
+            answer = client.get("statements", params={"statementId": str(row.pk)})
+            found = answer.json() if answer.status_code == 200 else {}
+            found = found.get("statements", [found]) if isinstance(found, dict) else []
+            held = any(_statement_id(statement.get("id")) == row.pk for statement in found)
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError) as error:
+            raise LrsUnwell(
+                f"{type(error).__name__} reading statement {row.pk} back: {error}"
+            ) from error
+        if not held:
+            raise LrsUnwell(
+                f"HTTP {answer.status_code} reading statement {row.pk} back, which the LRS "
+                f"said it holds: {_message(answer)[:200]!r}"
+            )
+
+
+def _statement_id(value) -> uuid.UUID:
+    return uuid.UUID(str(value))
 
 
 def _message(answer: httpx.Response) -> str:
