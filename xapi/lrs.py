@@ -14,6 +14,11 @@ Anything else — the LRS down, a 5xx, a timeout, an answer that is not an LRS's
 batch waiting with its tries counted and its next try later (doubling, up to ``MAX_WAIT``),
 and ends the run: the rest waits for the next one. Statement ids are stable, so sending one
 twice never makes two.
+
+Two runs at once (cron and a run by hand, or two hosts) share the work: a run takes each batch
+for itself (``sending_run``, until ``SENDING_LEASE`` is over) by one conditional UPDATE, as
+lti's ``scores_send`` does, on any database and across hosts; what another run holds is left
+to it, and a run that finds everything held says so.
 """
 
 import logging
@@ -33,6 +38,9 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 FIRST_WAIT = timedelta(minutes=1)
 MAX_WAIT = timedelta(hours=6)
+# How long a run holds the batch it is sending: longer than a batch takes, even split and
+# read back at ``TIMEOUT`` a request. A run that dies leaves its batch to the next after it.
+SENDING_LEASE = timedelta(minutes=10)
 TIMEOUT = httpx.Timeout(10.0)
 # Answers that say these statements are wrong (or too many at once: 413), not that the LRS
 # is unwell: a batch is split until each refusal stands alone.
@@ -45,6 +53,8 @@ VERSION_HEADER = "X-Experience-API-Version"
 class Sending:
     sent: int = 0
     refused: int = 0
+    # Statements due but held by another run, sending them now.
+    held_elsewhere: int = 0
     # Why the run stopped early (the LRS unreachable or unwell), or "" if it emptied the outbox.
     stopped: str = ""
     errors: list[str] = field(default_factory=list)
@@ -73,15 +83,15 @@ def statements_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
     fails; return what happened."""
     now = now or timezone.now()
     sending = Sending()
+    run = uuid.uuid4()
+    waiting = OutboxStatement.objects.filter(state=OutboxStatement.State.WAITING)
     with lrs_client() as client:
-        while True:
-            batch = list(
-                OutboxStatement.objects.filter(
-                    state=OutboxStatement.State.WAITING, next_try_at__lte=now
-                )[:batch_size]
-            )
-            if not batch:
-                return sending
+        while due := list(
+            waiting.filter(next_try_at__lte=now).values_list("pk", flat=True)[:batch_size]
+        ):
+            batch = _claim(due, run=run, now=now)
+            if not batch:  # another run took them first: the next due ones, if any
+                continue
             try:
                 _send(client, batch, sending, now=now)
             except LrsUnwell as unwell:
@@ -89,6 +99,18 @@ def statements_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE
                 sending.stopped = str(unwell)
                 logger.warning("xAPI statements not sent, %d wait: %s", len(batch), unwell)
                 return sending
+    sending.held_elsewhere = waiting.filter(sending_run__isnull=False, next_try_at__gt=now).count()
+    return sending
+
+
+def _claim(due: list, *, run: uuid.UUID, now) -> list[OutboxStatement]:
+    """The ``due`` statements that no other run took meanwhile, taken for ``run`` until the
+    lease is over: each row's UPDATE checks that it is still due, so of two runs at once only
+    one takes it."""
+    OutboxStatement.objects.filter(
+        pk__in=due, state=OutboxStatement.State.WAITING, next_try_at__lte=now
+    ).update(sending_run=run, next_try_at=now + SENDING_LEASE)
+    return list(OutboxStatement.objects.filter(pk__in=due, sending_run=run))
 
 
 def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, *, now) -> None:
@@ -113,7 +135,8 @@ def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, 
         row.state = OutboxStatement.State.REFUSED
         row.tries += 1
         row.last_error = _message(answer)
-        row.save(update_fields=["state", "tries", "last_error"])
+        row.sending_run = None
+        row.save(update_fields=["state", "tries", "last_error", "sending_run"])
         sending.refused += 1
         sending.errors.append(f"{row.id}: {row.last_error}")
     else:
@@ -167,7 +190,11 @@ def _message(answer: httpx.Response) -> str:
 
 def _mark_sent(batch: list[OutboxStatement], *, now, note: str = "") -> None:
     OutboxStatement.objects.filter(pk__in=[row.pk for row in batch]).update(
-        state=OutboxStatement.State.SENT, sent_at=now, tries=F("tries") + 1, last_error=note
+        state=OutboxStatement.State.SENT,
+        sent_at=now,
+        tries=F("tries") + 1,
+        last_error=note,
+        sending_run=None,
     )
 
 
@@ -183,4 +210,7 @@ def _wait(batch: list[OutboxStatement], error: str, *, now) -> None:
         row.tries += 1
         row.next_try_at = now + next_wait(row.tries)
         row.last_error = error[:2000]
-    OutboxStatement.objects.bulk_update(waiting, ["tries", "next_try_at", "last_error"])
+        row.sending_run = None
+    OutboxStatement.objects.bulk_update(
+        waiting, ["tries", "next_try_at", "last_error", "sending_run"]
+    )

@@ -34,6 +34,9 @@ class OutboxStatement(models.Model):
     tries = models.PositiveIntegerField(_("tries"), default=0)
     next_try_at = models.DateTimeField(_("next try"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The run of send_statements sending it now, until its next try (the run's lease): another
+    # run, from cron or another host, leaves it alone meanwhile (xapi.lrs).
+    sending_run = models.UUIDField(_("sending run"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:

@@ -1,6 +1,9 @@
 """Send the xAPI statements waiting in the outbox to the LRS, then exit. Run it from cron or a
 systemd timer every minute, beside submit_expired_attempts.
 
+Another run at the same time (cron and a run by hand, or another host) is no harm: each run
+sends the statements it took for itself, and says how many another run holds.
+
 When the LRS did not take the statements (down, unwell, wrong credentials) or refused one, the
 command ends with an error and exit status 1, so that cron mails it and systemd marks the run
 as failed; the statements wait in the outbox either way, the refused ones for an operator.
@@ -31,6 +34,15 @@ class Command(BaseCommand):
             ngettext("%(count)d statement sent.", "%(count)d statements sent.", sending.sent)
             % {"count": sending.sent}
         )
+        if sending.held_elsewhere:
+            self.stdout.write(
+                ngettext(
+                    "%(count)d statement is being sent by another run.",
+                    "%(count)d statements are being sent by another run.",
+                    sending.held_elsewhere,
+                )
+                % {"count": sending.held_elsewhere}
+            )
         problems = [
             _("Refused by the LRS, kept in the outbox: %(error)s") % {"error": error}
             for error in sending.errors
