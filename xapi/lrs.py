@@ -153,35 +153,50 @@ def _check_taken(client: httpx.Client, answer: httpx.Response, batch: list) -> N
             _check_held(client, batch)
         return
     try:
-        ids = {_statement_id(id_) for id_ in answer.json()}
-    except (ValueError, TypeError, AttributeError):
-        ids = set()
-    if not ids or not ids <= {row.pk for row in batch}:
+        listed = answer.json()
+    except ValueError:
+        listed = None
+    sent = {str(row.pk) for row in batch}
+    if not (isinstance(listed, list) and listed and {_id_text(id_) for id_ in listed} <= sent):
         raise LrsUnwell(f"HTTP 200 that is not an xAPI answer: {answer.text[:200]!r}")
 
 
 def _check_held(client: httpx.Client, batch: list) -> None:
     """Each statement read back from the LRS (GET statements?statementId=): proof that an LRS
-    holds it. The answer is the statement (xAPI 1.0.3), or a list of it (Ralph 5.1)."""
+    holds it."""
     for row in batch:
         try:
             answer = client.get("statements", params={"statementId": str(row.pk)})
-            found = answer.json() if answer.status_code == 200 else {}
-            found = found.get("statements", [found]) if isinstance(found, dict) else []
-            held = any(_statement_id(statement.get("id")) == row.pk for statement in found)
-        except (httpx.HTTPError, ValueError, TypeError, AttributeError) as error:
-            raise LrsUnwell(
-                f"{type(error).__name__} reading statement {row.pk} back: {error}"
-            ) from error
-        if not held:
+        except httpx.HTTPError as error:
+            raise LrsUnwell(f"{type(error).__name__} reading a statement back: {error}") from error
+        if str(row.pk) not in _ids_shown(answer):
             raise LrsUnwell(
                 f"HTTP {answer.status_code} reading statement {row.pk} back, which the LRS "
                 f"said it holds: {_message(answer)[:200]!r}"
             )
 
 
-def _statement_id(value) -> uuid.UUID:
-    return uuid.UUID(str(value))
+def _ids_shown(answer: httpx.Response) -> set[str]:
+    """The ids of the statements a GET statements answer shows: the statement asked for (xAPI
+    1.0.3), or a list of statements (Ralph 5.1)."""
+    try:
+        found = answer.json() if answer.status_code == 200 else None
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return set()
+    shown = found.get("statements", [found])
+    if not isinstance(shown, list):
+        return set()
+    return {_id_text(statement.get("id")) for statement in shown if isinstance(statement, dict)}
+
+
+def _id_text(value) -> str:
+    """A statement id as this site writes it (lower case), or "" for anything else."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return ""
 
 
 def _message(answer: httpx.Response) -> str:

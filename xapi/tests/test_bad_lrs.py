@@ -2,9 +2,11 @@
 ever, and the sender keeps every statement waiting for a later run."""
 
 import io
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -35,6 +37,8 @@ class BadLrs(BaseHTTPRequestHandler):
         "409": (409, b'{"detail": "Conflict"}'),
         # An LRS that holds them all already, as xAPI 1.0.3 has it answer: believed as it is.
         "204 from an LRS": (204, b"", {"X-Experience-API-Version": "1.0.3"}),
+        # An LRS holding them already (409), which shows each when asked, as xAPI 1.0.3 has it.
+        "409 from an LRS": (409, b'{"detail": "Already held"}'),
     }
     READ_BACK = {"204": (204, b""), "409": (404, b'{"detail": "Not found"}')}
 
@@ -48,6 +52,10 @@ class BadLrs(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.reads += 1
+        if self.server.answer == "409 from an LRS":
+            [asked] = parse_qs(urlsplit(self.path).query)["statementId"]
+            self._answer(200, json.dumps({"id": asked.upper(), "verb": {}}).encode())
+            return
         self._answer(*self.READ_BACK.get(self.server.answer, (404, b"Not found")))
 
     def _answer(self, status, body, headers=None):
@@ -146,15 +154,16 @@ def test_a_bad_lrs_leaves_every_statement_waiting_with_its_reason(
     assert all(row.next_try_at - now > max(first_wait) for row in rows)
 
 
-def test_an_lrs_saying_it_holds_them_all_already_is_believed_without_reading_back(
-    bad_lrs, learner, now
+@pytest.mark.parametrize(("answer", "reads"), [("204 from an LRS", 0), ("409 from an LRS", 2)])
+def test_an_lrs_holding_the_statements_already_is_believed_with_its_header_or_once_read_back(
+    bad_lrs, learner, now, answer, reads
 ):
-    server = bad_lrs("204 from an LRS")
+    server = bad_lrs(answer)
     course = course_with_modules(modules=1, lessons=2, final_exam=False)
     enrollment_create(learner=learner, course=course)
     for lesson in course.lessons.all():
         lesson_complete(learner=learner, lesson=lesson, now=now)
 
     assert statements_send().sent == 2
-    assert server.reads == 0
+    assert server.reads == reads
     assert set(OutboxStatement.objects.values_list("state", flat=True)) == {"sent"}
