@@ -8,8 +8,8 @@ or rolled back logs nothing. docs/deploy.md lists the events for operators.
 Other apps hear of every event through ``event_listen``: a listener is called at once, inside
 the transaction of the action, so what it writes (the xAPI outbox, xapi/outbox.py) commits
 or rolls back with the action itself. A listener that fails is logged and skipped (its own
-writes undone in a savepoint): the action never fails for it. This is the one place where the apps below learn of
-an app above them without importing it.
+writes undone in a savepoint): the action never fails for it. This is the one place where
+the apps below learn of an app above them without importing it.
 """
 
 import logging
