@@ -9,7 +9,14 @@ from django.db import models, transaction
 from django.db.models import ProtectedError
 
 from lessons.course_folder import CourseFormatError, CourseSpec
-from lessons.figures import figure_read, figure_store
+from lessons.figures import (
+    figure_clean,
+    figure_free_name,
+    figure_markdown,
+    figure_read,
+    figure_store,
+    refuse_too_large,
+)
 from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
 from lessons.models import Course, Lesson, Module, Status
 
@@ -221,6 +228,33 @@ def course_figures_sync(*, course: Course, spec: CourseSpec, report: SyncReport)
             figure_store(course_id=course.pk, name=figure.name, data=figure.data)
 
     transaction.on_commit(store)
+
+
+@dataclass(frozen=True)
+class FigureUpload:
+    """A figure uploaded for a course, checked and re-encoded, not stored yet."""
+
+    course_id: int
+    name: str  # in media/
+    data: bytes = field(repr=False)
+    markdown: str  # what names it in a lesson body
+
+
+def figure_upload_check(*, course_id: int, upload, alt: str) -> FigureUpload:
+    """The uploaded file ``upload`` as a figure of the course, checked and re-encoded as a
+    course folder's figures are (``figure_clean``), under a name that replaces no stored
+    figure; FigureError, with nothing stored, for a file that cannot be one."""
+    refuse_too_large(upload.size)  # before reading it into memory
+    data = figure_clean(upload.read())
+    name = figure_free_name(course_id=course_id, wanted=upload.name, data=data)
+    return FigureUpload(course_id, name, data, figure_markdown(name=name, alt=alt))
+
+
+def figure_upload_store(figure: FigureUpload) -> None:
+    """Store the figure once the transaction saving the lesson that names it commits."""
+    transaction.on_commit(
+        lambda: figure_store(course_id=figure.course_id, name=figure.name, data=figure.data)
+    )
 
 
 def course_prune(*, course: Course, spec: CourseSpec, report: SyncReport) -> None:

@@ -26,13 +26,14 @@ from markdown_it import MarkdownIt
 
 from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, decode_text
 from lessons.figures import (
-    MAX_FIGURE_BYTES,
+    FIGURE_EXTENSIONS,
     MEDIA_DIR,
     FigureError,
     figure_clean,
     figure_format,
     no_alt_text,
 )
+from lessons.figures import refuse_too_large as refuse_figure_too_large
 
 # A saved web page carries scripts and styles around its text; a Word file carries its
 # pictures. Both limits are far above a long article, small enough to read in a second.
@@ -183,9 +184,6 @@ def markdown_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
 
 # Figures -------------------------------------------------------------------
 
-# A checked picture's format → the extension of its file in media/.
-_FIGURE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
-
 
 class Pictures:
     """The pictures a document brings into its draft: each one Courseware can show becomes
@@ -215,7 +213,7 @@ class Pictures:
     def keep(self, data: bytes, alt: str) -> str:
         """The name in media/ of the picture ``data``; FigureError for one it cannot show."""
         cleaned = figure_clean(data)
-        name = f"figure-{len(self.figures) + 1}.{_FIGURE_EXTENSIONS[figure_format(cleaned)]}"
+        name = f"figure-{len(self.figures) + 1}.{FIGURE_EXTENSIONS[figure_format(cleaned)]}"
         self.figures[name] = cleaned
         if not alt.strip():
             self.warnings.append(f"{no_alt_text(name).capitalize()}.")
@@ -266,8 +264,7 @@ class Pictures:
             return self._by_file[path]
         if not path.is_file():
             raise FigureError("no such file beside the document")
-        if path.stat().st_size > MAX_FIGURE_BYTES:
-            raise FigureError(f"larger than {MAX_FIGURE_BYTES // 2**20} MB")
+        refuse_figure_too_large(path.stat().st_size)
         self._by_file[path] = self.keep(path.read_bytes(), alt)
         return self._by_file[path]
 
