@@ -31,7 +31,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
 from lessons.figures import FigureError, lesson_figure_warnings
-from lessons.intake import refuse_too_large
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
 from lessons.selectors import courses_taught
@@ -539,7 +538,8 @@ class DocumentForm(forms.Form):
         label=gettext_lazy("Document"),
         help_text=gettext_lazy(
             "Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
-            "file (.docx), in UTF-8 for the text kinds."
+            "file (.docx), in UTF-8 for the text kinds; or a .zip of a Markdown file or "
+            "saved web page with its pictures beside it."
         ),
     )
     title = forms.CharField(
@@ -603,10 +603,8 @@ class CourseAdmin(PublishableAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["document"]
             try:
-                refuse_too_large(upload.name, upload.size)  # before reading it into memory
                 course, report = course_draft_create(
-                    data=upload.read(),
-                    name=upload.name,
+                    upload=upload,
                     owner=request.user,
                     slug=form.cleaned_data["slug"] or None,
                     title=form.cleaned_data["title"] or None,
@@ -638,10 +636,16 @@ class CourseAdmin(PublishableAdmin):
                     "and its paragraphs, lists and tables go into them as written."
                 ),
                 gettext(
+                    "A Word file's pictures come with it. Those of a Markdown file or a saved "
+                    "web page come when you upload a .zip of the document with its pictures "
+                    "beside it, in its folder or below (as a browser's “Save page as… "
+                    "complete” keeps them)."
+                ),
+                gettext(
                     "Page debris (menus, “See also” links, cookie banners, share buttons) and "
-                    "pictures are left out and listed in a report, so you can check that "
-                    "nothing of the text was lost. Learners see nothing until you publish the "
-                    "course."
+                    "pictures that cannot be kept are left out and listed in a report, so you "
+                    "can check that nothing of the text was lost. Learners see nothing until "
+                    "you publish the course."
                 ),
             ],
         }

@@ -17,7 +17,7 @@ from lessons.figures import (
     figure_store,
     refuse_too_large,
 )
-from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
+from lessons.intake import DocumentError, DraftReport, course_draft_from_upload
 from lessons.models import Course, Lesson, Module, Status
 
 
@@ -286,20 +286,21 @@ def content_remove(instance: models.Model, *, report: SyncReport, kind: str) -> 
 
 
 def course_draft_create(
-    *, data: bytes, name: str, owner, slug: str | None = None, title: str | None = None
+    *, upload, owner, slug: str | None = None, title: str | None = None
 ) -> tuple[Course, DraftReport]:
-    """A new draft course from the document ``data`` (named ``name``), taught by ``owner``
-    (a superuser teaches every course already), and the report of what was left out.
+    """A new draft course from the uploaded document (or zip of a document and its
+    pictures, ``course_draft_from_upload``), taught by ``owner`` (a superuser teaches every
+    course already), and the report of what was left out.
 
     DocumentError, and nothing written, for a document that cannot be read or whose course
     slug is taken: a draft never updates a course that exists.
     """
-    spec, report = course_draft_from_bytes(data, name=name, slug=slug, title=title)
+    spec, report = course_draft_from_upload(upload, slug=slug, title=title)
     with transaction.atomic():
         if Course.objects.filter(slug=spec.slug).exists():
             raise DocumentError(
                 f"a course with the slug '{spec.slug}' exists already: give this one another",
-                path=name,
+                path=upload.name,
             )
         report_sync = SyncReport()
         course = course_sync(spec=spec, report=report_sync)

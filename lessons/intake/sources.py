@@ -562,7 +562,13 @@ def word_source(data: bytes, name: str, folder: Path | None = None) -> Source:
         raise DocumentError(f"a damaged Word file ({error})", path=name) from None
     title, figures, body = _word_html(result.value, refused=pictures.refused)
     markdown = markdownify.markdownify(
-        body, heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=True
+        body,
+        heading_style="ATX",
+        bullets="-",
+        table_infer_header=True,
+        escape_misc=True,
+        # A picture in a table cell (in its paragraph there) stays a picture, not its alt text.
+        keep_inline_images_in=["td", "th", "p"],
     )
     blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=pictures.carried)
     warnings = [message.message for message in result.messages] + pictures.warnings
