@@ -33,6 +33,7 @@ from lessons.course_folder import CourseFormatError, located
 from lessons.figures import FigureError, lesson_figure_warnings
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
+from lessons.reports import HTML
 from lessons.selectors import courses_taught
 from lessons.services import (
     FigureUpload,
@@ -621,6 +622,7 @@ class CourseAdmin(PublishableAdmin):
                     "title": gettext("Draft course “%(course)s”") % {"course": course},
                     "course": course,
                     "report": report,
+                    "report_html": report.render(HTML),
                 }
                 return TemplateResponse(request, "admin/lessons/course/draft_report.html", context)
         context = {

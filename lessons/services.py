@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
+from django.utils import translation
+from django.utils.translation import gettext, ngettext_lazy
 
 from lessons.course_folder import CourseFormatError, CourseSpec
 from lessons.figures import (
@@ -86,15 +88,58 @@ class SyncReport:
     def changed(self) -> bool:
         return any(action != "unchanged" for _, action in self.counts)
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """What changed, counted, in the reader's language: "3 lessons created, 1 figure
+        stored"."""
         if not self.changed:
-            return "nothing changed"
-        parts = [
-            f"{n} {kind} {action}"
+            return gettext("nothing changed")
+        return ", ".join(
+            str(COUNTED[kind, action] % {"n": n})
+            if (kind, action) in COUNTED
+            else f"{n} {kind} {action}"
             for (kind, action), n in sorted(self.counts.items())
             if action != "unchanged"
-        ]
-        return ", ".join(parts)
+        )
+
+    def __str__(self) -> str:
+        # In English: what the logs and the history keep.
+        with translation.override("en"):
+            return self.summary()
+
+
+# How an import's summary counts each kind of row by what it did to them.
+COUNTED = {
+    ("courses", "created"): ngettext_lazy("%(n)d course created", "%(n)d courses created", "n"),
+    ("courses", "updated"): ngettext_lazy("%(n)d course updated", "%(n)d courses updated", "n"),
+    ("modules", "created"): ngettext_lazy("%(n)d module created", "%(n)d modules created", "n"),
+    ("modules", "updated"): ngettext_lazy("%(n)d module updated", "%(n)d modules updated", "n"),
+    ("modules", "archived"): ngettext_lazy("%(n)d module archived", "%(n)d modules archived", "n"),
+    ("modules", "deleted"): ngettext_lazy("%(n)d module deleted", "%(n)d modules deleted", "n"),
+    ("lessons", "created"): ngettext_lazy("%(n)d lesson created", "%(n)d lessons created", "n"),
+    ("lessons", "updated"): ngettext_lazy("%(n)d lesson updated", "%(n)d lessons updated", "n"),
+    ("lessons", "archived"): ngettext_lazy("%(n)d lesson archived", "%(n)d lessons archived", "n"),
+    ("lessons", "deleted"): ngettext_lazy("%(n)d lesson deleted", "%(n)d lessons deleted", "n"),
+    ("quizzes", "created"): ngettext_lazy("%(n)d quiz created", "%(n)d quizzes created", "n"),
+    ("quizzes", "updated"): ngettext_lazy("%(n)d quiz updated", "%(n)d quizzes updated", "n"),
+    ("quizzes", "archived"): ngettext_lazy("%(n)d quiz archived", "%(n)d quizzes archived", "n"),
+    ("quizzes", "deleted"): ngettext_lazy("%(n)d quiz deleted", "%(n)d quizzes deleted", "n"),
+    ("questions", "created"): ngettext_lazy(
+        "%(n)d question created", "%(n)d questions created", "n"
+    ),
+    ("questions", "updated"): ngettext_lazy(
+        "%(n)d question updated", "%(n)d questions updated", "n"
+    ),
+    ("questions", "archived"): ngettext_lazy(
+        "%(n)d question archived", "%(n)d questions archived", "n"
+    ),
+    ("questions", "deleted"): ngettext_lazy(
+        "%(n)d question deleted", "%(n)d questions deleted", "n"
+    ),
+    ("choices", "created"): ngettext_lazy("%(n)d choice created", "%(n)d choices created", "n"),
+    ("choices", "updated"): ngettext_lazy("%(n)d choice updated", "%(n)d choices updated", "n"),
+    ("choices", "deleted"): ngettext_lazy("%(n)d choice deleted", "%(n)d choices deleted", "n"),
+    ("figures", "stored"): ngettext_lazy("%(n)d figure stored", "%(n)d figures stored", "n"),
+}
 
 
 def instance_apply(

@@ -7,6 +7,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -231,9 +232,8 @@ def test_a_zip_of_a_markdown_file_and_its_pictures_brings_them_into_the_draft(
         lesson.body_html
     )
     # The picture outside the document's folder is listed as left out, as draft_course lists it.
-    assert "“A secret” (../secret.png) (a figure: outside the document" in html.unescape(
-        response.content.decode()
-    )
+    [report] = lxml.html.fromstring(response.content.decode()).find_class("draft-report")
+    assert "“A secret” (../secret.png) (a figure: outside the document" in report.text_content()
 
 
 def test_a_zip_of_a_page_saved_complete_brings_its_pictures(

@@ -367,7 +367,7 @@ def test_the_import_plan_counts_the_figures_says_what_to_check_and_stores_nothin
         call_command("import_course", str(folder), "--plan")
 
     printed = capsys.readouterr().out
-    assert "1 figures stored" in printed
+    assert "1 figure stored" in printed
     assert "To check\n  modules/basics.md, line 9: the figure media/scale-bar.png has no alt" in (
         printed
     )

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 
-from lessons.course_folder import CourseSpec, LessonSpec, ModuleSpec
+from lessons.course_folder import COURSE_FILE, CourseSpec, LessonSpec, ModuleSpec
 from lessons.intake.sources import Block, DocumentError, LeftOut, Source
 from lessons.markdown import MAX_LESSON_CHARS
+from lessons.reports import PLAIN, PlainText
 
 # Lines a web page puts around its text: dropped wherever they stand, and listed. Each rule
 # matches a whole paragraph or heading of at most MAX_DEBRIS_CHARS characters.
@@ -66,41 +68,76 @@ class DraftReport:
         return sum(len(lessons) for _, lessons in self.outline)
 
     def __str__(self) -> str:
+        return self.render(PLAIN)
+
+    def render(self, out: PlainText) -> str:
+        """The report in the reader's language, as ``out`` writes it (text or HTML)."""
+        counts = ", ".join(
+            [
+                ngettext("%(n)d module", "%(n)d modules", len(self.outline))
+                % {"n": len(self.outline)},
+                ngettext("%(n)d lesson", "%(n)d lessons", self.lessons) % {"n": self.lessons},
+                ngettext("%(n)d passage", "%(n)d passages", self.passages) % {"n": self.passages},
+            ]
+        )
         lines = [
-            f"Drafted “{self.title}” from {self.source} ({self.kind}): "
-            f"{_count(len(self.outline), 'module')}, {_count(self.lessons, 'lesson')}, "
-            f"{_count(self.passages, 'passage')}.",
-            f"Course notice: {self.notice}" if self.notice else "Course notice: none found.",
+            out.line(
+                gettext("Drafted “%(title)s” from %(source)s (%(kind)s): %(counts)s."),
+                title=out.quoted(self.title),
+                source=out.quoted(self.source),
+                kind=self.kind,
+                counts=counts,
+            ),
+            out.line(gettext("Course notice: %(notice)s"), notice=out.quoted(self.notice))
+            if self.notice
+            else out.line(gettext("Course notice: none found.")),
             "",
-            "Modules and their lessons:",
+            out.line(gettext("Modules and their lessons:")),
         ]
         for number, (module, lessons) in enumerate(self.outline, start=1):
-            lines.append(f"  {number}. {module}")
-            lines.extend(f"     - {lesson}" for lesson in lessons)
+            lines.append(out.line("  %(n)d. %(module)s", n=number, module=out.quoted(module)))
+            lines.extend(
+                out.line("     - %(lesson)s", lesson=out.quoted(lesson)) for lesson in lessons
+            )
         lines.append("")
         if self.left_out:
             lines.append(
-                f"Left out ({len(self.left_out)}): check that none of it is the document's text."
+                out.line(
+                    ngettext(
+                        "Left out (%(n)d): check that it is not the document's text.",
+                        "Left out (%(n)d): check that none of it is the document's text.",
+                        len(self.left_out),
+                    ),
+                    n=len(self.left_out),
+                )
             )
             for item in self.left_out:
-                where = f"line {item.line}: " if item.line else ""
-                lines.append(f"  - {where}{_shorten(item.text)} ({item.reason})")
+                text, reason = out.quoted(_shorten(item.text)), out.quoted(item.reason)
+                listed = (
+                    out.line(gettext("line %(line)d: %(text)s (%(reason)s)"),
+                             line=item.line, text=text, reason=reason)
+                    if item.line
+                    else out.line("%(text)s (%(reason)s)", text=text, reason=reason)
+                )  # fmt: skip
+                lines.append(out.line("  - %(item)s", item=listed))
         else:
-            lines.append("Left out: nothing.")
+            lines.append(out.line(gettext("Left out: nothing.")))
         if self.warnings:
             lines.append("")
-            lines.append("Warnings from reading the file:")
-            lines.extend(f"  - {warning}" for warning in self.warnings)
+            lines.append(out.line(gettext("Warnings from reading the file:")))
+            lines.extend(out.line("  - %(warning)s", warning=out.quoted(w)) for w in self.warnings)
         lines += [
             "",
-            "The course is a draft. Before publishing it, write its summary in course.yaml and "
-            "each module's objectives and quiz, and rename modules as an instructor would.",
+            out.line(
+                gettext(
+                    "The course is a draft. Before publishing it, write its summary in "
+                    "%(file)s and each module's objectives and quiz, and rename modules as "
+                    "an instructor would."
+                ),
+                file=out.quoted(COURSE_FILE),
+            ),
         ]
-        return "\n".join(lines) + "\n"
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+        return out.join(lines)
 
 
 def _shorten(text: str, limit: int = 100) -> str:

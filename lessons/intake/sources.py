@@ -21,6 +21,7 @@ from xml.parsers.expat import ExpatError
 
 import lxml.html
 import nh3
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from markdown_it import MarkdownIt
 
@@ -76,7 +77,7 @@ class LeftOut:
 
 @dataclass
 class Source:
-    kind: str
+    kind: str  # its name in the report, in the reader's language
     blocks: list[Block]
     title: str = ""  # the document's own title, where its format names one
     # Plain text has headings but no levels: its first heading before any text is the title.
@@ -177,7 +178,7 @@ def markdown_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
     pictures = Pictures()
     text = pictures.carry_local(text, folder)
     blocks, left_out = markdown_blocks(text, figures=pictures.carried, refused=pictures.refused)
-    return Source("Markdown", blocks, left_out=left_out,
+    return Source(gettext_lazy("Markdown"), blocks, left_out=left_out,
                   warnings=pictures.warnings + pictures.in_text(left_out),
                   figures=pictures.figures)  # fmt: skip
 
@@ -354,7 +355,7 @@ def text_source(data: bytes, name: str, folder: Path | None = None) -> Source:
             blocks.append(_heading_block(chunk[0], first_line))
             continue
         blocks.extend(_text_blocks(chunk, first_line, before=blocks))
-    return Source("plain text", blocks, one_heading_level=True)
+    return Source(gettext_lazy("plain text"), blocks, one_heading_level=True)
 
 
 def _heading_block(line: str, number: int) -> Block:
@@ -495,7 +496,7 @@ def web_page_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
             "links are kept as plain text."
         ]
     )
-    return Source("web page", blocks, title=title, left_out=chrome + left_out,
+    return Source(gettext_lazy("web page"), blocks, title=title, left_out=chrome + left_out,
                   warnings=warnings + pictures.warnings + pictures.in_text(left_out),
                   figures=pictures.figures)  # fmt: skip
 
@@ -572,7 +573,7 @@ def word_source(data: bytes, name: str, folder: Path | None = None) -> Source:
     )
     blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=pictures.carried)
     warnings = [message.message for message in result.messages] + pictures.warnings
-    return Source("Word file", blocks, title=title, left_out=figures + left_out,
+    return Source(gettext_lazy("Word file"), blocks, title=title, left_out=figures + left_out,
                   warnings=warnings, figures=pictures.figures)  # fmt: skip
 
 
