@@ -730,7 +730,7 @@ class LessonAdmin(PublishableAdmin):
         for warning in lesson_figure_warnings(
             body=obj.body, course_id=obj.course_id, storing=storing
         ):
-            self.message_user(request, warning, messages.WARNING)
+            self.message_user(request, in_english(warning), messages.WARNING)
 
     def get_urls(self):
         preview = path(

@@ -210,3 +210,20 @@ def test_an_uploaded_figure_survives_export_and_import(
     assert default_storage.open(f"figures/{again.pk}/bar.png").read() == stored
     shown = again.lessons.get(slug="scales").body_html
     assert f'alt="{html.escape(alt, quote=True)}"' in shown
+
+
+def test_a_new_lesson_is_written_with_its_figure(
+    client, ines, lesson, media_root, django_capture_on_commit_callbacks
+):
+    client.force_login(ines)
+    figure = SimpleUploadedFile("grid.png", picture(), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:lessons_lesson_add"),
+            {"module": lesson.module_id, "title": "Grids", "slug": "grids", "position": 2,
+             "status": "published", "body": "", "figure": figure, "figure_alt": "A grid"},
+        )  # fmt: skip
+
+    added = Lesson.objects.get(slug="grids")
+    assert added.body == "![A grid](media/grid.png)"
+    assert default_storage.exists(f"figures/{added.course_id}/grid.png")
