@@ -319,26 +319,32 @@ def test_a_zip_with_a_link_or_that_is_no_zip_is_refused(client, ines):
     assert not Course.objects.exists()
 
 
-def test_the_pictures_in_a_word_tables_cells_stay_pictures_with_their_alt_text(tmp_path):
+def word_file(tmp_path, build) -> bytes:
+    """A Word file ``build(document, add_picture)`` writes; ``add_picture(run, alt)`` puts
+    a picture with its description in a run."""
     import docx
     from docx.shared import Cm
 
+    def add_picture(run, alt: str) -> None:
+        shape = run.add_picture(io.BytesIO(picture(tmp_path / "p.png")), width=Cm(1))
+        shape._inline.docPr.set("descr", alt)
+
     document = docx.Document()
-    document.add_paragraph("Map signs are drawn small: learn them before going out.")
-    table = document.add_table(rows=2, cols=2)
-    table.cell(0, 0).text, table.cell(0, 1).text = "Sign", "Meaning"
-    shape = (
-        table.cell(1, 0)
-        .paragraphs[0]
-        .add_run()
-        .add_picture(io.BytesIO(picture(tmp_path / "church.png")), width=Cm(1))
-    )
-    shape._inline.docPr.set("descr", "A church")
-    table.cell(1, 1).text = "a church with a tower"
+    build(document, add_picture)
     saved = io.BytesIO()
     document.save(saved)
+    return saved.getvalue()
 
-    spec, report = course_draft_from_bytes(saved.getvalue(), name="signs.docx")
+
+def test_the_pictures_in_a_word_tables_cells_stay_pictures_with_their_alt_text(tmp_path):
+    def build(document, add_picture):
+        document.add_paragraph("Map signs are drawn small: learn them before going out.")
+        table = document.add_table(rows=2, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "Sign", "Meaning"
+        add_picture(table.cell(1, 0).paragraphs[0].add_run(), "A church")
+        table.cell(1, 1).text = "a church with a tower"
+
+    spec, report = course_draft_from_bytes(word_file(tmp_path, build), name="signs.docx")
 
     [lesson] = [lesson for module in spec.modules for lesson in module.lessons]
     assert "| ![A church](media/figure-1.png) | a church with a tower |" in lesson.body
@@ -346,3 +352,14 @@ def test_the_pictures_in_a_word_tables_cells_stay_pictures_with_their_alt_text(t
     html_ = render_markdown(lesson.body, course_id=7).html
     assert '<td><img src="/media/figures/7/figure-1.png" alt="A church"></td>' in html_
     assert report.warnings == []
+
+
+def test_a_picture_no_lesson_can_show_is_listed_as_left_out_not_kept(tmp_path):
+    def build(document, add_picture):
+        add_picture(document.add_heading("Signs ", 1).add_run(), "A sign")
+        document.add_paragraph("Map signs are drawn small: learn them before going out.")
+
+    spec, report = course_draft_from_bytes(word_file(tmp_path, build), name="signs.docx")
+
+    assert spec.figures == {}  # not stored for nothing
+    assert "  - media/figure-1.png (a picture where a lesson shows none" in str(report)

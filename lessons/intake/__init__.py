@@ -13,9 +13,9 @@ from pathlib import Path, PurePath
 from django.utils.text import slugify
 
 from lessons.course_folder import CourseFormatError, CourseSpec, FigureFile, write_course_folder
-from lessons.figures import MAX_FIGURE_BYTES
+from lessons.figures import MAX_FIGURE_BYTES, MEDIA_DIR, figure_references
 from lessons.intake.outline import DraftReport, course_draft
-from lessons.intake.sources import MAX_WORD_BYTES, READERS, DocumentError, reader_for
+from lessons.intake.sources import MAX_WORD_BYTES, READERS, DocumentError, LeftOut, reader_for
 from lessons.zips import ZipLimits, zip_unpack
 
 __all__ = [
@@ -28,6 +28,11 @@ __all__ = [
     "refuse_too_large",
     "report_path",
 ]
+
+
+NOT_SHOWN = (
+    "a picture where a lesson shows none (in a heading, say): its alt text stands in its place"
+)
 
 
 def course_draft_from_bytes(
@@ -50,9 +55,23 @@ def course_draft_from_bytes(
     refuse_too_large(name, len(data))
     source = reader(data, name, folder)
     spec, report = course_draft(source, name=name, slug=slug, title=title)
+    # A picture carried where a lesson shows none (in a heading, which becomes a title) is
+    # not stored for nothing: it is listed as left out.
+    named = {
+        reference.name
+        for module in spec.modules
+        for lesson in module.lessons
+        for reference in figure_references(lesson.body)
+    }
+    report.left_out += [
+        LeftOut(f"{MEDIA_DIR}/{figure}", NOT_SHOWN)
+        for figure in source.figures
+        if figure not in named
+    ]
     spec.figures = {
-        name: FigureFile(name=name, data=data, original=data)
-        for name, data in source.figures.items()
+        figure: FigureFile(name=figure, data=data, original=data)
+        for figure, data in source.figures.items()
+        if figure in named
     }
     return spec, report
 
