@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path, PurePath
 
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy
 
 from lessons.course_folder import CourseFormatError, CourseSpec, FigureFile, write_course_folder
 from lessons.figures import MAX_FIGURE_BYTES, MEDIA_DIR, figure_references
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-NOT_SHOWN = (
+NOT_SHOWN = gettext_lazy(
     "a picture where a lesson shows none (in a heading, say): its alt text stands in its place"
 )
 

@@ -5,8 +5,9 @@ and the report of what was left out. The rules are those of docs/documents.md.
 import re
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from lessons.course_folder import COURSE_FILE, CourseSpec, LessonSpec, ModuleSpec
 from lessons.intake.sources import Block, DocumentError, LeftOut, Source
@@ -19,21 +20,27 @@ MAX_DEBRIS_CHARS = 250
 DEBRIS_RULES = tuple(
     (reason, re.compile(pattern, re.IGNORECASE))
     for reason, pattern in (
-        ("a “skip to content” link", r"(skip|jump) to (the )?(main )?(content|navigation)"),
-        ("a “see also” link", r"see also\b.*"),
         (
-            "a link to other articles",
+            gettext_lazy("a “skip to content” link"),
+            r"(skip|jump) to (the )?(main )?(content|navigation)",
+        ),
+        (gettext_lazy("a “see also” link"), r"see also\b.*"),
+        (
+            gettext_lazy("a link to other articles"),
             r"(related|recommended|popular|more) (articles?|posts?|stories|reading)\b.*"
             r"|(read (more|next)|continue reading)\b.*",
         ),
         (
-            "share buttons",
+            gettext_lazy("share buttons"),
             r"(share( this( article| page| post)?)?|tweet|print|email)\b\W*"
             r"((on )?(x|twitter|facebook|linkedin|whatsapp|telegram|reddit|email|print)\W*)*",
         ),
-        ("a cookie notice", r".*\bcookies?\b.*\b(accept|agree|consent|continu\w* to)\b.*"),
-        ("a “back to top” link", r"(back to top|top of (the )?page)\W*"),
-        ("an advertisement label", r"(advertisement|sponsored( content)?)"),
+        (
+            gettext_lazy("a cookie notice"),
+            r".*\bcookies?\b.*\b(accept|agree|consent|continu\w* to)\b.*",
+        ),
+        (gettext_lazy("a “back to top” link"), r"(back to top|top of (the )?page)\W*"),
+        (gettext_lazy("an advertisement label"), r"(advertisement|sponsored( content)?)"),
     )
 )
 # A notice: a short paragraph opened by one of these words and a colon ("⚠️ Disclaimer: …").
@@ -44,6 +51,7 @@ _DISCLAIMER = re.compile(r"^\W*disclaimer\s*:", re.IGNORECASE)
 _NOTICE = re.compile(r"^\W*(disclaimer|notice|note|important|warning|caution)\s*:", re.IGNORECASE)
 
 INTRODUCTION = "Introduction"
+EMPTY_HEADING = gettext_lazy("a heading with no text under it")
 # When the document has one level of headings: modules of about this many lessons.
 LESSONS_PER_MODULE = 3
 MAX_TITLE_CHARS = 200  # Course, Module and Lesson titles
@@ -112,7 +120,11 @@ class DraftReport:
                 )
             )
             for item in self.left_out:
-                text, reason = out.quoted(_shorten(item.text)), out.quoted(item.reason)
+                # A reason of the draft's rules is translated; a file reader's is quoted.
+                reason = (
+                    item.reason if isinstance(item.reason, Promise) else out.quoted(item.reason)
+                )
+                text = out.quoted(_shorten(item.text))
                 listed = (
                     out.line(gettext("line %(line)d: %(text)s (%(reason)s)"),
                              line=item.line, text=text, reason=reason)
@@ -259,7 +271,9 @@ def _course_notice(blocks: list[Block], left_out: list[LeftOut]) -> tuple[str, l
         if block.kind == "heading":
             before_first_section = False
         elif notice and block.tag == "p" and block.text == notice:
-            left_out.append(LeftOut(block.text, "repeats the course notice", block.line))
+            left_out.append(
+                LeftOut(block.text, gettext_lazy("repeats the course notice"), block.line)
+            )
             continue
         elif not notice and _is_notice(block, before_first_section=before_first_section):
             notice = block.text
@@ -294,9 +308,7 @@ def _sections(blocks: list[Block], *, levels: list[int]) -> list[_Section]:
 def _lessons_of(section: _Section, slugs: "_Slugs", report: DraftReport) -> list[LessonSpec]:
     """The section as a lesson, or as several parts when it is longer than a lesson may be."""
     if not section.blocks:
-        report.left_out.append(
-            LeftOut(section.title, "a heading with no text under it", section.line)
-        )
+        report.left_out.append(LeftOut(section.title, EMPTY_HEADING, section.line))
         return []
     parts: list[list[str]] = [[]]
     for block in section.blocks:
@@ -330,7 +342,7 @@ def _modules_by_heading(
         modules[-1][1].extend(_lessons_of(section, slugs, report))
     for module_title, lessons in modules:
         if not lessons:
-            report.left_out.append(LeftOut(module_title, "a heading with no text under it"))
+            report.left_out.append(LeftOut(module_title, EMPTY_HEADING))
     return [(module_title, lessons) for module_title, lessons in modules if lessons]
 
 

@@ -71,6 +71,8 @@ class LeftOut:
     """Something of the document that is not in the draft, and why."""
 
     text: str
+    # Why: the draft's own rule in the reader's language (a lazy translation), or a file
+    # reader's message, in English.
     reason: str
     line: int | None = None
 
@@ -133,7 +135,7 @@ def markdown_blocks(
                 )
             )
         elif token.type == "hr":
-            left_out.append(LeftOut(lines[start].strip(), "a horizontal rule", line))
+            left_out.append(LeftOut(lines[start].strip(), gettext_lazy("a horizontal rule"), line))
         elif token.type == "paragraph_open" and _only_images(tokens[index + 1], figures):
             for image in tokens[index + 1].children:
                 if image.type == "image":
@@ -149,7 +151,9 @@ def markdown_blocks(
     return blocks, left_out
 
 
-FIGURE = "a figure: its picture is not in the file, and a draft fetches nothing from elsewhere"
+FIGURE = gettext_lazy(
+    "a figure: its picture is not in the file, and a draft fetches nothing from elsewhere"
+)
 
 
 def _figure_text(alt: str, src: str | None) -> str:
@@ -484,7 +488,9 @@ def web_page_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
     title = (metadata.title if metadata else "") or ""
     kept = _SPACES.sub(" ", " ".join([title, *(block.text for block in blocks)]))
     chrome = [
-        LeftOut(text, "outside the article: the site's menus, banners, footer or links")
+        LeftOut(
+            text, gettext_lazy("outside the article: the site's menus, banners, footer or links")
+        )
         for text in _page_texts(tree)
         if text not in kept
     ]
@@ -642,7 +648,11 @@ def _word_html(body: str, *, refused: dict[str, str]) -> tuple[str, list[LeftOut
             if figure_kept:
                 del element.attrib["class"]
             else:
-                figures.append(LeftOut(element.text_content().strip(), "the caption of a figure"))
+                figures.append(
+                    LeftOut(
+                        element.text_content().strip(), gettext_lazy("the caption of a figure")
+                    )
+                )
                 dropped.append(element)
     for element in dropped:
         element.drop_tree()
