@@ -153,11 +153,15 @@ def figure_format(data: bytes) -> str:
 
 def figure_markdown(*, name: str, alt: str) -> str:
     """How a lesson body names a figure, as the course format writes it: a paragraph of its
-    own, ``![alt](media/name)``, the alt text on one line with Markdown's brackets escaped."""
-    alt = " ".join(alt.split())
-    for mark in ("\\", "[", "]"):
-        alt = alt.replace(mark, f"\\{mark}")
+    own, ``![alt](media/name)``, the alt text on one line with what Markdown would read as
+    markup escaped, so that it is shown as typed."""
+    alt = _MARKUP.sub(r"\\\g<0>", " ".join(alt.split()))
     return f"![{alt}]({MEDIA_DIR}/{name})"
+
+
+# What Markdown may read as markup in a line of text (CommonMark lets a backslash escape
+# any ASCII punctuation).
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!~|]")
 
 
 def figure_free_name(*, course_id: int, wanted: str, data: bytes) -> str:

@@ -190,7 +190,7 @@ def test_an_uploaded_figure_survives_export_and_import(
     client, ines, lesson, media_root, tmp_path, django_capture_on_commit_callbacks
 ):
     client.force_login(ines)
-    alt = "A bar [0–5 km] with a \\ in it"
+    alt = "A *bar* [0–5 km] & <a> \\ of x_y"
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, lesson, picture(), name="bar.png", alt=alt)
     course = Course.objects.get(pk=lesson.course_id)  # as the database holds it
