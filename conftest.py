@@ -4,6 +4,7 @@ import os
 import random
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories
@@ -29,6 +30,15 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in French leaves French active
+    (LocaleMiddleware activates the reader's language and nothing deactivates it), and a
+    command run after it would speak French."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

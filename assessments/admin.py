@@ -470,7 +470,7 @@ class QuizAdmin(NumberRangesMixin, PublishableAdmin):
                         gettext("Imported {file}: {questions}; {report}."),
                         file=upload.name,
                         questions=questions_summary(quiz),
-                        report=in_english(report),
+                        report=report.summary(),
                     ),
                 )
                 return redirect("admin:assessments_quiz_change", quiz.pk)

@@ -8,15 +8,12 @@ import in one transaction, so a bad file anywhere writes nothing.
 import io
 import json
 import re
-import shutil
-import stat
 import tempfile
 import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from django.core import serializers
 from django.db import transaction
@@ -63,6 +60,7 @@ from lessons.services import (
     course_sync,
     instance_apply,
 )
+from lessons.zips import ZipLimits, zip_unpack
 
 # Quiz settings as written in the folder → model field, in the order they are written.
 QUIZ_SETTINGS = {
@@ -91,8 +89,7 @@ QUIZ_DEFAULTS = {
 }
 _LESSON_REFERENCE = re.compile(r"^(?P<slug>[-\w]+)(?:#passage-(?P<passage>\d+))?$")
 # Course zips: generous for a text course, small enough that an upload cannot fill the
-# disk or memory. The sizes in the zip's directory are checked before anything is written:
-# zipfile unpacks no more than they say (and fails the checksum if the data differ).
+# disk or memory (lessons/zips.py checks them before anything is written).
 ZIP_MAX_BYTES = 20 * 1024 * 1024  # the upload itself
 ZIP_MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # all files together, unpacked
 # Each file, unpacked: the largest text or figure a course reads.
@@ -462,38 +459,19 @@ def _lesson_reference(reference: str, lessons: dict[str, Lesson], where: dict):
     return lesson, passage
 
 
-# What zipfile raises for a damaged or truncated zip, a compression method or zip version
-# it does not know, or a name this system cannot hold.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
-
-
 def course_zip_extract(archive, folder: Path) -> Path:
-    """Unpack a course zip (a path, or an uploaded file) into ``folder``; returns the
-    folder holding course.yaml.
-
-    Every member is checked before anything is written: a name that could write outside
-    ``folder`` (``..``, an absolute path, a drive letter, a backslash), a link, an
-    encrypted file, and sizes past the limits above are refused as CourseFormatError.
-    """
-    size = Path(archive).stat().st_size if isinstance(archive, str | Path) else archive.size
-    if size > ZIP_MAX_BYTES:
-        raise CourseFormatError(f"larger than {ZIP_MAX_BYTES // 2**20} MB", path=folder)
-    try:
-        zipped = zipfile.ZipFile(archive)
-    except _ZIP_ERRORS:
-        raise CourseFormatError("not a zip file, or a damaged one", path=folder) from None
-    where = folder
-    try:
-        with zipped:
-            for member, target in _zip_members(zipped, folder):
-                where = target
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zipped.open(member) as source, target.open("wb") as out:
-                    shutil.copyfileobj(source, out)
-    except CourseFormatError:
-        raise
-    except _ZIP_ERRORS as error:
-        raise CourseFormatError(f"cannot unpack: {error}", path=where) from None
+    """Unpack a course zip (a path, or an uploaded file) into ``folder``, checked as
+    ``zip_unpack`` checks every zip, within the limits above; returns the folder holding
+    course.yaml."""
+    limits = ZipLimits(
+        upload_bytes=ZIP_MAX_BYTES,
+        unpacked_bytes=ZIP_MAX_UNPACKED_BYTES,
+        file_bytes=ZIP_MAX_FILE_BYTES,
+        members=ZIP_MAX_MEMBERS,
+        ratio=ZIP_MAX_RATIO,
+        kind="a course file",
+    )
+    zip_unpack(archive, folder, limits)
     if (folder / COURSE_FILE).is_file():
         return folder
     subfolders = [child for child in folder.iterdir() if child.is_dir()]
@@ -502,49 +480,6 @@ def course_zip_extract(archive, folder: Path) -> Path:
     raise CourseFormatError(
         f"no {COURSE_FILE}: zip the course folder itself, or its contents", path=folder
     )
-
-
-def _zip_members(zipped: zipfile.ZipFile, folder: Path) -> list[tuple[zipfile.ZipInfo, Path]]:
-    """The files to unpack with their targets; CourseFormatError for anything unsafe."""
-    members = [
-        member
-        for member in zipped.infolist()
-        if not member.is_dir() and not member.filename.startswith("__MACOSX/")
-    ]
-    if len(members) > ZIP_MAX_MEMBERS:
-        raise CourseFormatError(f"more than {ZIP_MAX_MEMBERS} files", path=folder)
-    total = 0
-    checked = []
-    for member in members:
-        name = PurePosixPath(member.filename)
-        shown = folder / name.name
-        if (
-            name.is_absolute()
-            or PureWindowsPath(member.filename).drive
-            or "\\" in member.filename
-            or not name.parts
-            or any(part in ("..", ".") for part in name.parts)
-        ):
-            raise CourseFormatError("unsafe file name in the zip", path=shown)
-        if stat.S_ISLNK(member.external_attr >> 16):
-            raise CourseFormatError("a link in the zip: zip the files themselves", path=shown)
-        if member.flag_bits & 0x1:
-            raise CourseFormatError("encrypted: zip it without a password", path=shown)
-        if member.file_size > ZIP_MAX_FILE_BYTES:
-            raise CourseFormatError(
-                f"larger than {ZIP_MAX_FILE_BYTES // 2**20} MB unpacked", path=shown
-            )
-        if member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1):
-            raise CourseFormatError(
-                f"compressed more than {ZIP_MAX_RATIO} times: not a course file", path=shown
-            )
-        total += member.file_size
-        if total > ZIP_MAX_UNPACKED_BYTES:
-            raise CourseFormatError(
-                f"more than {ZIP_MAX_UNPACKED_BYTES // 2**20} MB unpacked", path=folder
-            )
-        checked.append((member, folder.joinpath(*name.parts)))
-    return checked
 
 
 # Format -------------------------------------------------------------------

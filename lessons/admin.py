@@ -30,12 +30,19 @@ from django.utils.translation import gettext, gettext_lazy, gettext_noop, ngette
 from simple_history.admin import SimpleHistoryAdmin
 
 from lessons.course_folder import CourseFormatError, located
-from lessons.figures import lesson_figure_warnings
-from lessons.intake import refuse_too_large
+from lessons.figures import FigureError, lesson_figure_warnings
 from lessons.markdown import render_markdown, validate_lesson_body
 from lessons.models import Lesson, Module, Status
+from lessons.reports import HTML
 from lessons.selectors import courses_taught
-from lessons.services import SyncReport, content_remove, course_draft_create
+from lessons.services import (
+    FigureUpload,
+    SyncReport,
+    content_remove,
+    course_draft_create,
+    figure_upload_check,
+    figure_upload_store,
+)
 from lessons.validators import (
     control_character_message,
     guard_text_field,
@@ -408,6 +415,69 @@ class LessonForm(ContentForm):
         return cleaned
 
 
+class LessonPageForm(LessonForm):
+    """The lesson's own page: the lesson, and a figure to add to its body."""
+
+    figure = forms.FileField(
+        required=False,
+        label=gettext_lazy("Figure"),
+        help_text=gettext_lazy(
+            "A PNG, JPEG, GIF or WebP image of at most 5 MB. It is checked and re-encoded as "
+            "the figures of a course folder are, then named at the end of the body as a "
+            "paragraph of its own: move that line to where the figure belongs."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+    )
+    figure_alt = forms.CharField(
+        required=False,
+        max_length=300,
+        label=gettext_lazy("Alt text of the figure"),
+        help_text=gettext_lazy("What the figure shows, for readers who cannot see it."),
+        validators=[refuse_control_characters],
+    )
+
+    # The figure checked on clean, stored by the admin once the lesson is saved.
+    figure_upload: FigureUpload | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("figure")
+        if not upload:
+            return cleaned
+        alt = cleaned.get("figure_alt", "").strip()
+        if not alt:
+            self.add_error(
+                "figure_alt",
+                gettext("Say what the figure shows: a figure is added with its alt text."),
+            )
+        module = cleaned.get("module")
+        if module is None or "body" in self.errors:
+            return cleaned
+        try:
+            figure = figure_upload_check(course_id=module.course_id, upload=upload, alt=alt)
+        except FigureError as error:
+            self.add_error(
+                "figure",
+                format_html(
+                    gettext("{file} cannot be a figure: {problem}."),
+                    file=code(upload.name),
+                    problem=in_english(error),
+                ),
+            )
+            return cleaned
+        if self.errors:
+            return cleaned
+        body = cleaned.get("body", "").rstrip("\n")
+        cleaned["body"] = f"{body}\n\n{figure.markdown}" if body else figure.markdown
+        try:
+            validate_lesson_body(cleaned["body"])
+        except ValidationError as error:
+            self.add_error("figure", error)
+            return cleaned
+        self.figure_upload = figure
+        return cleaned
+
+
 # Drag and drop sets positions, but content added elsewhere (the lesson add page, an
 # import) can share one: ties are broken as learners see them, by id.
 BY_POSITION = ("position", "id")
@@ -469,7 +539,8 @@ class DocumentForm(forms.Form):
         label=gettext_lazy("Document"),
         help_text=gettext_lazy(
             "Plain text (.txt), Markdown (.md), a saved web page (.html) or a Word "
-            "file (.docx), in UTF-8 for the text kinds."
+            "file (.docx), in UTF-8 for the text kinds; or a .zip of a Markdown file or "
+            "saved web page with its pictures beside it."
         ),
     )
     title = forms.CharField(
@@ -533,10 +604,8 @@ class CourseAdmin(PublishableAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["document"]
             try:
-                refuse_too_large(upload.name, upload.size)  # before reading it into memory
                 course, report = course_draft_create(
-                    data=upload.read(),
-                    name=upload.name,
+                    upload=upload,
                     owner=request.user,
                     slug=form.cleaned_data["slug"] or None,
                     title=form.cleaned_data["title"] or None,
@@ -553,6 +622,7 @@ class CourseAdmin(PublishableAdmin):
                     "title": gettext("Draft course “%(course)s”") % {"course": course},
                     "course": course,
                     "report": report,
+                    "report_html": report.render(HTML),
                 }
                 return TemplateResponse(request, "admin/lessons/course/draft_report.html", context)
         context = {
@@ -568,10 +638,16 @@ class CourseAdmin(PublishableAdmin):
                     "and its paragraphs, lists and tables go into them as written."
                 ),
                 gettext(
+                    "A Word file's pictures come with it. Those of a Markdown file or a saved "
+                    "web page come when you upload a .zip of the document with its pictures "
+                    "beside it, in its folder or below (as a browser's “Save page as… "
+                    "complete” keeps them)."
+                ),
+                gettext(
                     "Page debris (menus, “See also” links, cookie banners, share buttons) and "
-                    "pictures are left out and listed in a report, so you can check that "
-                    "nothing of the text was lost. Learners see nothing until you publish the "
-                    "course."
+                    "pictures that cannot be kept are left out and listed in a report, so you "
+                    "can check that nothing of the text was lost. Learners see nothing until "
+                    "you publish the course."
                 ),
             ],
         }
@@ -600,7 +676,7 @@ class ModuleAdmin(PublishableAdmin):
 
 @admin.register(Lesson)
 class LessonAdmin(PublishableAdmin):
-    form = LessonForm
+    form = LessonPageForm
     position_within = "module"
     list_display = ("title", "module", "course", "position", "status", "is_preview", "word_count")
     list_filter = (("course", admin.RelatedOnlyFieldListFilter), "status")
@@ -609,6 +685,24 @@ class LessonAdmin(PublishableAdmin):
     prepopulated_fields = {"slug": ("title",)}
     exclude = ("course",)  # follows the module
     readonly_fields = ("word_count", "reading_minutes", "passage_count")
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "module",
+                    "position",
+                    "slug",
+                    "title",
+                    "body",
+                    "status",
+                    "is_preview",
+                    *readonly_fields,
+                ]
+            },
+        ),
+        (gettext_lazy("Add a figure"), {"fields": ["figure", "figure_alt"]}),
+    ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -618,8 +712,25 @@ class LessonAdmin(PublishableAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for warning in lesson_figure_warnings(body=obj.body, course_id=obj.course_id):
-            self.message_user(request, warning, messages.WARNING)
+        if figure := form.figure_upload:
+            figure_upload_store(figure)
+            self.message_user(
+                request,
+                format_html(
+                    gettext(
+                        "The figure {name} is stored and named at the end of the body as "
+                        "{markdown}: move that line to where the figure belongs."
+                    ),
+                    name=code(figure.name),
+                    markdown=code(figure.markdown),
+                ),
+                messages.SUCCESS,
+            )
+        storing = frozenset([figure.name] if figure else [])
+        for warning in lesson_figure_warnings(
+            body=obj.body, course_id=obj.course_id, storing=storing
+        ):
+            self.message_user(request, in_english(warning), messages.WARNING)
 
     def get_urls(self):
         preview = path(

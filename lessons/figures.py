@@ -9,6 +9,7 @@ media (docs/deploy.md).
 """
 
 import io
+import itertools
 import re
 import warnings
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ MEDIA_DIR = "media"
 # A figure file's name in media/: no folders, so a name cannot reach outside it.
 FIGURE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|jpe?g|gif|webp)", re.IGNORECASE)
 FIGURE_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WEBP": "WebP"}
+# A checked figure's format → the extension of its file in media/.
+FIGURE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 # A full-page photograph is about 1 MB; a lesson page should not load more.
 MAX_FIGURE_BYTES = 5 * 1024 * 1024
 # Decoded, a figure of this many pixels takes about 100 MB: a small file that claims more
@@ -71,22 +74,33 @@ def no_alt_text(name: str) -> str:
     )
 
 
-def lesson_figure_warnings(*, body: str, course_id: int) -> list[str]:
+def lesson_figure_warnings(
+    *, body: str, course_id: int, storing: frozenset[str] = frozenset()
+) -> list[str]:
     """What the admin flags in a lesson body: figures without alt text, and figures not
-    stored for the course (they come with the course folder or its zip)."""
+    stored for the course (they come with the course folder or its zip, or are uploaded
+    with the lesson: ``storing`` names those stored once the lesson's save commits)."""
     warnings = []
     for reference in figure_references(body):
         where = f"Line {reference.line} of the body"
         if not reference.alt:
             warnings.append(f"{where}: {no_alt_text(reference.name)}.")
         if not FIGURE_NAME.fullmatch(reference.name) or (
-            figure_read(course_id=course_id, name=reference.name) is None
+            reference.name not in storing
+            and figure_read(course_id=course_id, name=reference.name) is None
         ):
             warnings.append(
                 f"{where}: {MEDIA_DIR}/{reference.name} is not among the course's figures, "
-                "so learners see its alt text: import it with the course folder or zip."
+                "so learners see its alt text: upload it under “Add a figure”, or import it with "
+                "the course folder or zip."
             )
     return warnings
+
+
+def refuse_too_large(size: int) -> None:
+    """FigureError for a file of ``size`` bytes: asked before reading a file into memory."""
+    if size > MAX_FIGURE_BYTES:
+        raise FigureError(f"larger than {MAX_FIGURE_BYTES // 2**20} MB")
 
 
 def figure_clean(data: bytes) -> bytes:
@@ -96,8 +110,7 @@ def figure_clean(data: bytes) -> bytes:
     checks the file's structure, and the image is decoded again and written anew: what a
     hostile file carries beside its pixels (metadata, trailing data, a script) is left out.
     """
-    if len(data) > MAX_FIGURE_BYTES:
-        raise FigureError(f"larger than {MAX_FIGURE_BYTES // 2**20} MB")
+    refuse_too_large(len(data))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -136,6 +149,34 @@ def figure_format(data: bytes) -> str:
     """The format (a key of FIGURE_FORMATS) of a figure ``figure_clean`` gave."""
     with Image.open(io.BytesIO(data), formats=list(FIGURE_FORMATS)) as image:
         return image.format
+
+
+def figure_markdown(*, name: str, alt: str) -> str:
+    """How a lesson body names a figure, as the course format writes it: a paragraph of its
+    own, ``![alt](media/name)``, the alt text on one line with what Markdown would read as
+    markup escaped, so that it is shown as typed."""
+    alt = _MARKUP.sub(r"\\\g<0>", " ".join(alt.split()))
+    return f"![{alt}]({MEDIA_DIR}/{name})"
+
+
+# What Markdown may read as markup in a line of text (CommonMark lets a backslash escape
+# any ASCII punctuation).
+_MARKUP = re.compile(r"[\\`*_\[\]<>&!~|]")
+
+
+def figure_free_name(*, course_id: int, wanted: str, data: bytes) -> str:
+    """A name in media/ for the figure ``data`` (as ``figure_clean`` gave it) uploaded as
+    ``wanted``: the upload's name in the letters a figure's name may hold, with its
+    format's extension. A stored figure is never replaced by other bytes (an earlier version
+    of a lesson, which learners may have read, still shows it): the name of one with these
+    very bytes is given back, and otherwise the first of ``name-2``, ``name-3``… not taken."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", wanted.rsplit(".", 1)[0]).strip("-._")[:60]
+    stem = stem or "figure"
+    extension = FIGURE_EXTENSIONS[figure_format(data)]
+    for number in itertools.count(1):
+        name = f"{stem}.{extension}" if number == 1 else f"{stem}-{number}.{extension}"
+        if figure_read(course_id=course_id, name=name) in (None, data):
+            return name
 
 
 def figure_path(*, course_id: int, name: str) -> str:

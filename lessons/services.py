@@ -7,10 +7,19 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
+from django.utils import translation
+from django.utils.translation import gettext, ngettext_lazy
 
 from lessons.course_folder import CourseFormatError, CourseSpec
-from lessons.figures import figure_read, figure_store
-from lessons.intake import DocumentError, DraftReport, course_draft_from_bytes
+from lessons.figures import (
+    figure_clean,
+    figure_free_name,
+    figure_markdown,
+    figure_read,
+    figure_store,
+    refuse_too_large,
+)
+from lessons.intake import DocumentError, DraftReport, course_draft_from_upload
 from lessons.models import Course, Lesson, Module, Status
 
 
@@ -79,15 +88,58 @@ class SyncReport:
     def changed(self) -> bool:
         return any(action != "unchanged" for _, action in self.counts)
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """What changed, counted, in the reader's language: "3 lessons created, 1 figure
+        stored"."""
         if not self.changed:
-            return "nothing changed"
-        parts = [
-            f"{n} {kind} {action}"
+            return gettext("nothing changed")
+        return ", ".join(
+            str(COUNTED[kind, action] % {"n": n})
+            if (kind, action) in COUNTED
+            else f"{n} {kind} {action}"
             for (kind, action), n in sorted(self.counts.items())
             if action != "unchanged"
-        ]
-        return ", ".join(parts)
+        )
+
+    def __str__(self) -> str:
+        # In English: what the logs and the history keep.
+        with translation.override("en"):
+            return self.summary()
+
+
+# How an import's summary counts each kind of row by what it did to them.
+COUNTED = {
+    ("courses", "created"): ngettext_lazy("%(n)d course created", "%(n)d courses created", "n"),
+    ("courses", "updated"): ngettext_lazy("%(n)d course updated", "%(n)d courses updated", "n"),
+    ("modules", "created"): ngettext_lazy("%(n)d module created", "%(n)d modules created", "n"),
+    ("modules", "updated"): ngettext_lazy("%(n)d module updated", "%(n)d modules updated", "n"),
+    ("modules", "archived"): ngettext_lazy("%(n)d module archived", "%(n)d modules archived", "n"),
+    ("modules", "deleted"): ngettext_lazy("%(n)d module deleted", "%(n)d modules deleted", "n"),
+    ("lessons", "created"): ngettext_lazy("%(n)d lesson created", "%(n)d lessons created", "n"),
+    ("lessons", "updated"): ngettext_lazy("%(n)d lesson updated", "%(n)d lessons updated", "n"),
+    ("lessons", "archived"): ngettext_lazy("%(n)d lesson archived", "%(n)d lessons archived", "n"),
+    ("lessons", "deleted"): ngettext_lazy("%(n)d lesson deleted", "%(n)d lessons deleted", "n"),
+    ("quizzes", "created"): ngettext_lazy("%(n)d quiz created", "%(n)d quizzes created", "n"),
+    ("quizzes", "updated"): ngettext_lazy("%(n)d quiz updated", "%(n)d quizzes updated", "n"),
+    ("quizzes", "archived"): ngettext_lazy("%(n)d quiz archived", "%(n)d quizzes archived", "n"),
+    ("quizzes", "deleted"): ngettext_lazy("%(n)d quiz deleted", "%(n)d quizzes deleted", "n"),
+    ("questions", "created"): ngettext_lazy(
+        "%(n)d question created", "%(n)d questions created", "n"
+    ),
+    ("questions", "updated"): ngettext_lazy(
+        "%(n)d question updated", "%(n)d questions updated", "n"
+    ),
+    ("questions", "archived"): ngettext_lazy(
+        "%(n)d question archived", "%(n)d questions archived", "n"
+    ),
+    ("questions", "deleted"): ngettext_lazy(
+        "%(n)d question deleted", "%(n)d questions deleted", "n"
+    ),
+    ("choices", "created"): ngettext_lazy("%(n)d choice created", "%(n)d choices created", "n"),
+    ("choices", "updated"): ngettext_lazy("%(n)d choice updated", "%(n)d choices updated", "n"),
+    ("choices", "deleted"): ngettext_lazy("%(n)d choice deleted", "%(n)d choices deleted", "n"),
+    ("figures", "stored"): ngettext_lazy("%(n)d figure stored", "%(n)d figures stored", "n"),
+}
 
 
 def instance_apply(
@@ -223,6 +275,33 @@ def course_figures_sync(*, course: Course, spec: CourseSpec, report: SyncReport)
     transaction.on_commit(store)
 
 
+@dataclass(frozen=True)
+class FigureUpload:
+    """A figure uploaded for a course, checked and re-encoded, not stored yet."""
+
+    course_id: int
+    name: str  # in media/
+    data: bytes = field(repr=False)
+    markdown: str  # what names it in a lesson body
+
+
+def figure_upload_check(*, course_id: int, upload, alt: str) -> FigureUpload:
+    """The uploaded file ``upload`` as a figure of the course, checked and re-encoded as a
+    course folder's figures are (``figure_clean``), under a name that replaces no stored
+    figure; FigureError, with nothing stored, for a file that cannot be one."""
+    refuse_too_large(upload.size)  # before reading it into memory
+    data = figure_clean(upload.read())
+    name = figure_free_name(course_id=course_id, wanted=upload.name, data=data)
+    return FigureUpload(course_id, name, data, figure_markdown(name=name, alt=alt))
+
+
+def figure_upload_store(figure: FigureUpload) -> None:
+    """Store the figure once the transaction saving the lesson that names it commits."""
+    transaction.on_commit(
+        lambda: figure_store(course_id=figure.course_id, name=figure.name, data=figure.data)
+    )
+
+
 def course_prune(*, course: Course, spec: CourseSpec, report: SyncReport) -> None:
     """Remove lessons and modules no longer in ``spec``.
 
@@ -252,20 +331,21 @@ def content_remove(instance: models.Model, *, report: SyncReport, kind: str) -> 
 
 
 def course_draft_create(
-    *, data: bytes, name: str, owner, slug: str | None = None, title: str | None = None
+    *, upload, owner, slug: str | None = None, title: str | None = None
 ) -> tuple[Course, DraftReport]:
-    """A new draft course from the document ``data`` (named ``name``), taught by ``owner``
-    (a superuser teaches every course already), and the report of what was left out.
+    """A new draft course from the uploaded document (or zip of a document and its
+    pictures, ``course_draft_from_upload``), taught by ``owner`` (a superuser teaches every
+    course already), and the report of what was left out.
 
     DocumentError, and nothing written, for a document that cannot be read or whose course
     slug is taken: a draft never updates a course that exists.
     """
-    spec, report = course_draft_from_bytes(data, name=name, slug=slug, title=title)
+    spec, report = course_draft_from_upload(upload, slug=slug, title=title)
     with transaction.atomic():
         if Course.objects.filter(slug=spec.slug).exists():
             raise DocumentError(
                 f"a course with the slug '{spec.slug}' exists already: give this one another",
-                path=name,
+                path=upload.name,
             )
         report_sync = SyncReport()
         course = course_sync(spec=spec, report=report_sync)

@@ -18,6 +18,7 @@ from assessments.course_io import course_zip_extract
 from lessons.admin import CourseScopedAdmin, ReadOnlyMixin, code, in_english
 from lessons.course_folder import COURSE_FILE, CourseFormatError, located
 from lessons.models import Course
+from lessons.reports import HTML
 from progress.import_plan import ImportPlan, course_import_plan
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.pending_imports import (
@@ -125,6 +126,7 @@ class CourseZipImportMixin:
                         "opts": self.opts,
                         "title": gettext("Import %(file)s: the plan") % {"file": upload.name},
                         "plan": plan,
+                        "plan_html": plan.render(HTML),
                         "token": pending_import_keep(request, upload),
                     }
                     return TemplateResponse(request, "admin/lessons/course/import_plan.html",
@@ -214,7 +216,7 @@ class CourseZipImportMixin:
                 gettext("Imported “{course}” from {file}: {report}."),
                 course=course,
                 file=name,
-                report=in_english(report),
+                report=report.summary(),
             ),
         )
         # Figures without alt text and the like: imported, but the instructor should look.

@@ -13,18 +13,24 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext_lazy
 
 from assessments.course_io import course_import
 from assessments.models import Attempt, Question, Response
 from lessons.models import Course
+from lessons.reports import PLAIN, PlainText
 from lessons.services import ContentChange, SyncReport
 from progress.models import Enrollment, LessonCompletion
 
 # How the plan names what it lists, in the order it lists it.
-KINDS = {"courses": "Course", "modules": "Modules", "lessons": "Lessons",
-         "quizzes": "Quizzes", "questions": "Questions"}  # fmt: skip
-ACTIONS = {"created": "added", "updated": "changed", "archived": "archived",
-           "deleted": "deleted"}  # fmt: skip
+KINDS = {"courses": gettext_lazy("Course"), "modules": gettext_lazy("Modules"),
+         "lessons": gettext_lazy("Lessons"), "quizzes": gettext_lazy("Quizzes"),
+         "questions": gettext_lazy("Questions")}  # fmt: skip
+# Each change's first word, under its kind's heading: one for every kind of row.
+ACTIONS = {"created": pgettext_lazy("import plan", "added"),
+           "updated": pgettext_lazy("import plan", "changed"),
+           "archived": pgettext_lazy("import plan", "archived"),
+           "deleted": pgettext_lazy("import plan", "deleted")}  # fmt: skip
 
 
 @dataclass
@@ -33,13 +39,31 @@ class PlanLine:
     learners: int  # whose progress or attempts the change touches
     touched: str  # how, in a few words
 
-    def __str__(self) -> str:
-        fields = f" ({', '.join(self.change.fields)})" if self.change.fields else ""
-        line = f"  {ACTIONS[self.change.action]:<8} {self.change.label}{fields}"
+    def render(self, out: PlainText) -> str:
+        # The actions' column, as wide as its longest word, so that the labels line up.
+        width = max(len(str(action)) for action in ACTIONS.values())
+        line = out.line(
+            "  %(action)s %(label)s",
+            action=str(ACTIONS[self.change.action]).ljust(width),
+            label=out.quoted(self.change.label),
+        )
+        if self.change.fields:
+            line = out.line(
+                "%(line)s (%(fields)s)",
+                line=line,
+                fields=out.quoted(", ".join(self.change.fields)),
+            )
         if self.learners:
-            learners = "1 learner" if self.learners == 1 else f"{self.learners} learners"
-            line += f" — touches {learners}: {self.touched}"
+            touches = ngettext(
+                "%(line)s — touches %(n)d learner: %(how)s",
+                "%(line)s — touches %(n)d learners: %(how)s",
+                self.learners,
+            )
+            line = out.line(touches, line=line, n=self.learners, how=self.touched)
         return line
+
+    def __str__(self) -> str:
+        return self.render(PLAIN)
 
 
 @dataclass
@@ -49,22 +73,33 @@ class ImportPlan:
     report: SyncReport
     lines: list[PlanLine] = field(default_factory=list)
 
-    def __str__(self) -> str:
-        if not self.exists:
-            head = f"Plan: the course {self.course} is new"
-        else:
-            head = f"Plan for {self.course}"
-        out = [f"{head}. Nothing has been written.", f"In all: {self.report}."]
+    def render(self, out: PlainText) -> str:
+        """The plan in the reader's language, as ``out`` writes it (text or HTML)."""
+        head = (
+            gettext("Plan for %(course)s. Nothing has been written.")
+            if self.exists
+            else gettext("Plan: the course %(course)s is new. Nothing has been written.")
+        )
+        lines = [
+            out.line(head, course=out.quoted(self.course)),
+            out.line(gettext("In all: %(summary)s."), summary=self.report.summary()),
+        ]
         for kind, title in KINDS.items():
-            lines = [line for line in self.lines if line.change.kind == kind]
-            if lines:
-                out += ["", title, *map(str, lines)]
+            listed = [line.render(out) for line in self.lines if line.change.kind == kind]
+            if listed:
+                lines += ["", out.line(title), *listed]
         if self.report.references:
-            out += ["", "Questions whose passage would read otherwise"]
-            out += [f"  {reference}" for reference in self.report.references]
+            lines += ["", out.line(gettext("Questions whose passage would read otherwise"))]
+            lines += [out.line("  %(reference)s", reference=out.quoted(reference))
+                      for reference in self.report.references]  # fmt: skip
         if self.report.warnings:
-            out += ["", "To check", *(f"  {warning}" for warning in self.report.warnings)]
-        return "\n".join(out) + "\n"
+            lines += ["", out.line(gettext("To check"))]
+            lines += [out.line("  %(warning)s", warning=out.quoted(warning))
+                      for warning in self.report.warnings]  # fmt: skip
+        return out.join(lines)
+
+    def __str__(self) -> str:
+        return self.render(PLAIN)
 
 
 def course_import_plan(folder: Path | str) -> ImportPlan:
@@ -102,24 +137,28 @@ def _plan_lines(report: SyncReport, course_slug: str) -> list[PlanLine]:
     def touched(change: ContentChange) -> tuple[int, str]:
         created = change.action == "created"
         if change.kind == "lessons" and created:
-            return module_readers.get(
-                change.parent, 0
-            ), "read lessons of its module, which gets one more to read"
+            return module_readers.get(change.parent, 0), gettext(
+                "read lessons of its module, which gets one more to read"
+            )
         if change.kind == "lessons":
-            return readers.get(change.pk, 0), "read it; their reading is kept"
+            return readers.get(change.pk, 0), gettext("read it; their reading is kept")
         if change.kind in ("modules", "quizzes", "courses") and created:
-            return enrolled, "enrolled; the course gets one more thing to do"
+            return enrolled, gettext("enrolled; the course gets one more thing to do")
         if change.kind == "modules":
-            return module_readers.get(change.pk, 0), "read lessons of it"
+            return module_readers.get(change.pk, 0), gettext("read lessons of it")
         if change.kind == "quizzes":
-            return quiz_takers.get(change.pk, 0), "attempted it; their attempts stay as they were"
+            return quiz_takers.get(change.pk, 0), gettext(
+                "attempted it; their attempts stay as they were"
+            )
         if change.kind == "questions" and created:
-            return quiz_takers.get(
-                change.parent, 0
-            ), "attempted its quiz; later attempts may ask it"
+            return quiz_takers.get(change.parent, 0), gettext(
+                "attempted its quiz; later attempts may ask it"
+            )
         if change.kind == "questions":
-            return shown.get(change.pk, 0), "were asked it; their attempts keep it as they saw it"
-        return enrolled, "enrolled"
+            return shown.get(change.pk, 0), gettext(
+                "were asked it; their attempts keep it as they saw it"
+            )
+        return enrolled, gettext("enrolled")
 
     return [PlanLine(change, *touched(change)) for change in changes if change.kind in KINDS]
 

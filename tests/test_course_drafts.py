@@ -526,3 +526,32 @@ def test_a_document_whose_course_slug_is_taken_changes_nothing(client, ines):
     assert "a course with the slug &#x27;maps&#x27; exists already" in response.content.decode()
     assert list(Course.objects.all()) == [course]
     assert Course.objects.get().title == "Map Reading for Junior Leaders"
+
+
+def test_the_report_speaks_the_readers_language_and_marks_what_it_quotes(client, ines):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(ines)
+    document = "# Radio\n\nSkip to content\n\n## Brevity\n\nSay it once.\n\n## Security\n"
+
+    response = client.post(
+        reverse(FROM_DOCUMENT),
+        {"document": SimpleUploadedFile("radio.md", document.encode())},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    page = response.content.decode()
+    [report] = lxml.html.fromstring(page).find_class("draft-report")
+    assert report.text_content().split("\n")[:9] == [
+        "Brouillon «\xa0Radio\xa0» tiré de radio.md (Markdown)\xa0: 1 module, 1 leçon, 1 passage.",
+        "Avis du cours\xa0: aucun trouvé.",
+        "",
+        "Modules et leurs leçons\xa0:",
+        "  1. Brevity",
+        "     - Brevity",
+        "",
+        "Écartés (2)\xa0: vérifiez que rien de cela n’est du texte du document.",
+        "  - ligne 3\xa0: Skip to content (un lien «\xa0aller au contenu\xa0»)",
+    ]
+    # What it quotes, the document's words, is marked as English.
+    assert '<span lang="en">Skip to content</span>' in page

@@ -124,7 +124,7 @@ def test_a_lesson_nobody_has_read_is_deleted_when_removed(folder):
     _, report = course_import(folder)
 
     assert not Lesson.objects.filter(slug="concluding-insights").exists()
-    assert "1 lessons deleted" in str(report)
+    assert "1 lesson deleted" in str(report)
 
 
 def first_question_on(gift: Path, lesson: str) -> tuple[str, int]:

@@ -367,9 +367,31 @@ def test_the_import_plan_counts_the_figures_says_what_to_check_and_stores_nothin
         call_command("import_course", str(folder), "--plan")
 
     printed = capsys.readouterr().out
-    assert "1 figures stored" in printed
+    assert "1 figure stored" in printed
     assert "To check\n  modules/basics.md, line 9: the figure media/scale-bar.png has no alt" in (
         printed
     )
     assert stored_files(media_root) == []
     assert not Course.objects.exists()
+
+
+def test_a_figure_in_a_table_cell_is_imported_alt_checked_and_shown(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    table = (
+        "| Sign | Meaning |\n| --- | --- |\n"
+        "| ![A church](media/church.png) | a church |\n| ![](media/well.png) | a well |"
+    )
+    folder = make_folder(
+        tmp_path, table, {"church.png": picture(), "well.png": picture(size=(20, 20))}
+    )
+    course, report = import_committed(folder, django_capture_on_commit_callbacks)
+
+    assert report.counts["figures", "stored"] == 2
+    assert report.warnings == [
+        f"modules/basics.md, line {FIGURE_LINE + 3}: the figure media/well.png has no alt "
+        "text: say what it shows, for readers who cannot see it"
+    ]
+    html = Lesson.objects.get(slug="scales").body_html
+    assert f'<td><img src="/media/figures/{course.pk}/church.png" alt="A church"></td>' in html
+    assert f'<td><img src="/media/figures/{course.pk}/well.png" alt=""></td>' in html

@@ -84,7 +84,7 @@ def test_import_gift_again_updates_questions_in_place(course, gift_file):
     out = run("import_gift", str(gift_file), "--course", course.slug, "--module", module.slug)
 
     assert f"Updated “{quiz.title}” (draft)" in out
-    assert "1 questions updated" in out
+    assert "1 question updated" in out
     assert dict(quiz.questions.values_list("title", "pk")) == ids
     assert quiz.questions.get(title="Capital").text == "Which city is the capital?"
 

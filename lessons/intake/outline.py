@@ -5,11 +5,14 @@ and the report of what was left out. The rules are those of docs/documents.md.
 import re
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from lessons.course_folder import CourseSpec, LessonSpec, ModuleSpec
+from lessons.course_folder import COURSE_FILE, CourseSpec, LessonSpec, ModuleSpec
 from lessons.intake.sources import Block, DocumentError, LeftOut, Source
 from lessons.markdown import MAX_LESSON_CHARS
+from lessons.reports import PLAIN, PlainText
 
 # Lines a web page puts around its text: dropped wherever they stand, and listed. Each rule
 # matches a whole paragraph or heading of at most MAX_DEBRIS_CHARS characters.
@@ -17,21 +20,27 @@ MAX_DEBRIS_CHARS = 250
 DEBRIS_RULES = tuple(
     (reason, re.compile(pattern, re.IGNORECASE))
     for reason, pattern in (
-        ("a “skip to content” link", r"(skip|jump) to (the )?(main )?(content|navigation)"),
-        ("a “see also” link", r"see also\b.*"),
         (
-            "a link to other articles",
+            gettext_lazy("a “skip to content” link"),
+            r"(skip|jump) to (the )?(main )?(content|navigation)",
+        ),
+        (gettext_lazy("a “see also” link"), r"see also\b.*"),
+        (
+            gettext_lazy("a link to other articles"),
             r"(related|recommended|popular|more) (articles?|posts?|stories|reading)\b.*"
             r"|(read (more|next)|continue reading)\b.*",
         ),
         (
-            "share buttons",
+            gettext_lazy("share buttons"),
             r"(share( this( article| page| post)?)?|tweet|print|email)\b\W*"
             r"((on )?(x|twitter|facebook|linkedin|whatsapp|telegram|reddit|email|print)\W*)*",
         ),
-        ("a cookie notice", r".*\bcookies?\b.*\b(accept|agree|consent|continu\w* to)\b.*"),
-        ("a “back to top” link", r"(back to top|top of (the )?page)\W*"),
-        ("an advertisement label", r"(advertisement|sponsored( content)?)"),
+        (
+            gettext_lazy("a cookie notice"),
+            r".*\bcookies?\b.*\b(accept|agree|consent|continu\w* to)\b.*",
+        ),
+        (gettext_lazy("a “back to top” link"), r"(back to top|top of (the )?page)\W*"),
+        (gettext_lazy("an advertisement label"), r"(advertisement|sponsored( content)?)"),
     )
 )
 # A notice: a short paragraph opened by one of these words and a colon ("⚠️ Disclaimer: …").
@@ -42,6 +51,7 @@ _DISCLAIMER = re.compile(r"^\W*disclaimer\s*:", re.IGNORECASE)
 _NOTICE = re.compile(r"^\W*(disclaimer|notice|note|important|warning|caution)\s*:", re.IGNORECASE)
 
 INTRODUCTION = "Introduction"
+EMPTY_HEADING = gettext_lazy("a heading with no text under it")
 # When the document has one level of headings: modules of about this many lessons.
 LESSONS_PER_MODULE = 3
 MAX_TITLE_CHARS = 200  # Course, Module and Lesson titles
@@ -66,41 +76,80 @@ class DraftReport:
         return sum(len(lessons) for _, lessons in self.outline)
 
     def __str__(self) -> str:
+        return self.render(PLAIN)
+
+    def render(self, out: PlainText) -> str:
+        """The report in the reader's language, as ``out`` writes it (text or HTML)."""
+        counts = ", ".join(
+            [
+                ngettext("%(n)d module", "%(n)d modules", len(self.outline))
+                % {"n": len(self.outline)},
+                ngettext("%(n)d lesson", "%(n)d lessons", self.lessons) % {"n": self.lessons},
+                ngettext("%(n)d passage", "%(n)d passages", self.passages) % {"n": self.passages},
+            ]
+        )
         lines = [
-            f"Drafted “{self.title}” from {self.source} ({self.kind}): "
-            f"{_count(len(self.outline), 'module')}, {_count(self.lessons, 'lesson')}, "
-            f"{_count(self.passages, 'passage')}.",
-            f"Course notice: {self.notice}" if self.notice else "Course notice: none found.",
+            out.line(
+                gettext("Drafted “%(title)s” from %(source)s (%(kind)s): %(counts)s."),
+                title=out.quoted(self.title),
+                source=out.quoted(self.source),
+                kind=self.kind,
+                counts=counts,
+            ),
+            out.line(gettext("Course notice: %(notice)s"), notice=out.quoted(self.notice))
+            if self.notice
+            else out.line(gettext("Course notice: none found.")),
             "",
-            "Modules and their lessons:",
+            out.line(gettext("Modules and their lessons:")),
         ]
         for number, (module, lessons) in enumerate(self.outline, start=1):
-            lines.append(f"  {number}. {module}")
-            lines.extend(f"     - {lesson}" for lesson in lessons)
+            lines.append(out.line("  %(n)d. %(module)s", n=number, module=out.quoted(module)))
+            lines.extend(
+                out.line("     - %(lesson)s", lesson=out.quoted(lesson)) for lesson in lessons
+            )
         lines.append("")
         if self.left_out:
             lines.append(
-                f"Left out ({len(self.left_out)}): check that none of it is the document's text."
+                out.line(
+                    ngettext(
+                        "Left out (%(n)d): check that it is not the document's text.",
+                        "Left out (%(n)d): check that none of it is the document's text.",
+                        len(self.left_out),
+                    ),
+                    n=len(self.left_out),
+                )
             )
             for item in self.left_out:
-                where = f"line {item.line}: " if item.line else ""
-                lines.append(f"  - {where}{_shorten(item.text)} ({item.reason})")
+                # A reason of the draft's rules is translated; a file reader's is quoted.
+                reason = (
+                    item.reason if isinstance(item.reason, Promise) else out.quoted(item.reason)
+                )
+                text = out.quoted(_shorten(item.text))
+                listed = (
+                    out.line(gettext("line %(line)d: %(text)s (%(reason)s)"),
+                             line=item.line, text=text, reason=reason)
+                    if item.line
+                    else out.line("%(text)s (%(reason)s)", text=text, reason=reason)
+                )  # fmt: skip
+                lines.append(out.line("  - %(item)s", item=listed))
         else:
-            lines.append("Left out: nothing.")
+            lines.append(out.line(gettext("Left out: nothing.")))
         if self.warnings:
             lines.append("")
-            lines.append("Warnings from reading the file:")
-            lines.extend(f"  - {warning}" for warning in self.warnings)
+            lines.append(out.line(gettext("Warnings from reading the file:")))
+            lines.extend(out.line("  - %(warning)s", warning=out.quoted(w)) for w in self.warnings)
         lines += [
             "",
-            "The course is a draft. Before publishing it, write its summary in course.yaml and "
-            "each module's objectives and quiz, and rename modules as an instructor would.",
+            out.line(
+                gettext(
+                    "The course is a draft. Before publishing it, write its summary in "
+                    "%(file)s and each module's objectives and quiz, and rename modules as "
+                    "an instructor would."
+                ),
+                file=out.quoted(COURSE_FILE),
+            ),
         ]
-        return "\n".join(lines) + "\n"
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+        return out.join(lines)
 
 
 def _shorten(text: str, limit: int = 100) -> str:
@@ -222,7 +271,9 @@ def _course_notice(blocks: list[Block], left_out: list[LeftOut]) -> tuple[str, l
         if block.kind == "heading":
             before_first_section = False
         elif notice and block.tag == "p" and block.text == notice:
-            left_out.append(LeftOut(block.text, "repeats the course notice", block.line))
+            left_out.append(
+                LeftOut(block.text, gettext_lazy("repeats the course notice"), block.line)
+            )
             continue
         elif not notice and _is_notice(block, before_first_section=before_first_section):
             notice = block.text
@@ -257,9 +308,7 @@ def _sections(blocks: list[Block], *, levels: list[int]) -> list[_Section]:
 def _lessons_of(section: _Section, slugs: "_Slugs", report: DraftReport) -> list[LessonSpec]:
     """The section as a lesson, or as several parts when it is longer than a lesson may be."""
     if not section.blocks:
-        report.left_out.append(
-            LeftOut(section.title, "a heading with no text under it", section.line)
-        )
+        report.left_out.append(LeftOut(section.title, EMPTY_HEADING, section.line))
         return []
     parts: list[list[str]] = [[]]
     for block in section.blocks:
@@ -293,7 +342,7 @@ def _modules_by_heading(
         modules[-1][1].extend(_lessons_of(section, slugs, report))
     for module_title, lessons in modules:
         if not lessons:
-            report.left_out.append(LeftOut(module_title, "a heading with no text under it"))
+            report.left_out.append(LeftOut(module_title, EMPTY_HEADING))
     return [(module_title, lessons) for module_title, lessons in modules if lessons]
 
 

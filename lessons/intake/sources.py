@@ -21,18 +21,20 @@ from xml.parsers.expat import ExpatError
 
 import lxml.html
 import nh3
+from django.utils.translation import gettext_lazy
 from lxml import etree
 from markdown_it import MarkdownIt
 
 from lessons.course_folder import MAX_TEXT_BYTES, CourseFormatError, decode_text
 from lessons.figures import (
-    MAX_FIGURE_BYTES,
+    FIGURE_EXTENSIONS,
     MEDIA_DIR,
     FigureError,
     figure_clean,
     figure_format,
     no_alt_text,
 )
+from lessons.figures import refuse_too_large as refuse_figure_too_large
 
 # A saved web page carries scripts and styles around its text; a Word file carries its
 # pictures. Both limits are far above a long article, small enough to read in a second.
@@ -69,13 +71,15 @@ class LeftOut:
     """Something of the document that is not in the draft, and why."""
 
     text: str
+    # Why: the draft's own rule in the reader's language (a lazy translation), or a file
+    # reader's message, in English.
     reason: str
     line: int | None = None
 
 
 @dataclass
 class Source:
-    kind: str
+    kind: str  # its name in the report, in the reader's language
     blocks: list[Block]
     title: str = ""  # the document's own title, where its format names one
     # Plain text has headings but no levels: its first heading before any text is the title.
@@ -131,7 +135,7 @@ def markdown_blocks(
                 )
             )
         elif token.type == "hr":
-            left_out.append(LeftOut(lines[start].strip(), "a horizontal rule", line))
+            left_out.append(LeftOut(lines[start].strip(), gettext_lazy("a horizontal rule"), line))
         elif token.type == "paragraph_open" and _only_images(tokens[index + 1], figures):
             for image in tokens[index + 1].children:
                 if image.type == "image":
@@ -147,7 +151,9 @@ def markdown_blocks(
     return blocks, left_out
 
 
-FIGURE = "a figure: its picture is not in the file, and a draft fetches nothing from elsewhere"
+FIGURE = gettext_lazy(
+    "a figure: its picture is not in the file, and a draft fetches nothing from elsewhere"
+)
 
 
 def _figure_text(alt: str, src: str | None) -> str:
@@ -176,15 +182,12 @@ def markdown_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
     pictures = Pictures()
     text = pictures.carry_local(text, folder)
     blocks, left_out = markdown_blocks(text, figures=pictures.carried, refused=pictures.refused)
-    return Source("Markdown", blocks, left_out=left_out,
+    return Source(gettext_lazy("Markdown"), blocks, left_out=left_out,
                   warnings=pictures.warnings + pictures.in_text(left_out),
                   figures=pictures.figures)  # fmt: skip
 
 
 # Figures -------------------------------------------------------------------
-
-# A checked picture's format → the extension of its file in media/.
-_FIGURE_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 
 
 class Pictures:
@@ -215,7 +218,7 @@ class Pictures:
     def keep(self, data: bytes, alt: str) -> str:
         """The name in media/ of the picture ``data``; FigureError for one it cannot show."""
         cleaned = figure_clean(data)
-        name = f"figure-{len(self.figures) + 1}.{_FIGURE_EXTENSIONS[figure_format(cleaned)]}"
+        name = f"figure-{len(self.figures) + 1}.{FIGURE_EXTENSIONS[figure_format(cleaned)]}"
         self.figures[name] = cleaned
         if not alt.strip():
             self.warnings.append(f"{no_alt_text(name).capitalize()}.")
@@ -266,8 +269,7 @@ class Pictures:
             return self._by_file[path]
         if not path.is_file():
             raise FigureError("no such file beside the document")
-        if path.stat().st_size > MAX_FIGURE_BYTES:
-            raise FigureError(f"larger than {MAX_FIGURE_BYTES // 2**20} MB")
+        refuse_figure_too_large(path.stat().st_size)
         self._by_file[path] = self.keep(path.read_bytes(), alt)
         return self._by_file[path]
 
@@ -357,7 +359,7 @@ def text_source(data: bytes, name: str, folder: Path | None = None) -> Source:
             blocks.append(_heading_block(chunk[0], first_line))
             continue
         blocks.extend(_text_blocks(chunk, first_line, before=blocks))
-    return Source("plain text", blocks, one_heading_level=True)
+    return Source(gettext_lazy("plain text"), blocks, one_heading_level=True)
 
 
 def _heading_block(line: str, number: int) -> Block:
@@ -486,7 +488,9 @@ def web_page_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
     title = (metadata.title if metadata else "") or ""
     kept = _SPACES.sub(" ", " ".join([title, *(block.text for block in blocks)]))
     chrome = [
-        LeftOut(text, "outside the article: the site's menus, banners, footer or links")
+        LeftOut(
+            text, gettext_lazy("outside the article: the site's menus, banners, footer or links")
+        )
         for text in _page_texts(tree)
         if text not in kept
     ]
@@ -498,7 +502,7 @@ def web_page_source(data: bytes, name: str, folder: Path | None = None) -> Sourc
             "links are kept as plain text."
         ]
     )
-    return Source("web page", blocks, title=title, left_out=chrome + left_out,
+    return Source(gettext_lazy("web page"), blocks, title=title, left_out=chrome + left_out,
                   warnings=warnings + pictures.warnings + pictures.in_text(left_out),
                   figures=pictures.figures)  # fmt: skip
 
@@ -565,11 +569,17 @@ def word_source(data: bytes, name: str, folder: Path | None = None) -> Source:
         raise DocumentError(f"a damaged Word file ({error})", path=name) from None
     title, figures, body = _word_html(result.value, refused=pictures.refused)
     markdown = markdownify.markdownify(
-        body, heading_style="ATX", bullets="-", table_infer_header=True, escape_misc=True
+        body,
+        heading_style="ATX",
+        bullets="-",
+        table_infer_header=True,
+        escape_misc=True,
+        # A picture in a table cell (in its paragraph there) stays a picture, not its alt text.
+        keep_inline_images_in=["td", "th", "p"],
     )
     blocks, left_out = markdown_blocks(markdown, with_lines=False, figures=pictures.carried)
     warnings = [message.message for message in result.messages] + pictures.warnings
-    return Source("Word file", blocks, title=title, left_out=figures + left_out,
+    return Source(gettext_lazy("Word file"), blocks, title=title, left_out=figures + left_out,
                   warnings=warnings, figures=pictures.figures)  # fmt: skip
 
 
@@ -638,7 +648,11 @@ def _word_html(body: str, *, refused: dict[str, str]) -> tuple[str, list[LeftOut
             if figure_kept:
                 del element.attrib["class"]
             else:
-                figures.append(LeftOut(element.text_content().strip(), "the caption of a figure"))
+                figures.append(
+                    LeftOut(
+                        element.text_content().strip(), gettext_lazy("the caption of a figure")
+                    )
+                )
                 dropped.append(element)
     for element in dropped:
         element.drop_tree()

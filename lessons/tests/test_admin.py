@@ -623,7 +623,7 @@ def test_saving_a_lesson_flags_figures_without_alt_text_or_not_stored(
         url("lessons_lesson_change", lesson.pk), {**data, "body": body}, follow=True
     )
 
-    shown = [str(message) for message in response.context["messages"]]
+    shown = as_read(response.context["messages"])
     assert (
         "Line 3 of the body: the figure media/map.png has no alt text: say what it shows, "
         "for readers who cannot see it."

@@ -1,5 +1,6 @@
 """The admin's course zip import shows its plan first and writes nothing until applied."""
 
+import lxml.html
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -31,10 +32,37 @@ def test_the_upload_shows_the_plan_and_writes_nothing(client, ines):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Plan: the course small is new. Nothing has been written." in page
-    assert "added    only" in page
+    plan = plan_text(page)
+    assert plan.startswith("Plan: the course small is new. Nothing has been written.\n")
+    assert "\n  added    only\n" in plan
     assert "Apply this import" in page and "Cancel" in page
     assert not Course.objects.exists()
+
+
+def plan_text(page: str) -> str:
+    [plan] = lxml.html.fromstring(page).find_class("import-plan")
+    return plan.text_content()
+
+
+def test_the_plan_speaks_the_readers_language_and_marks_what_it_quotes(client, ines):
+    client.force_login(ines)
+
+    response = client.post(
+        url("lessons_course_import"),
+        {"archive": zipped(SMALL_COURSE)},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    page = response.content.decode()
+    plan = plan_text(page)
+    assert plan.startswith(
+        "Plan\xa0: le cours small est nouveau. Rien n’a été écrit.\n"
+        "En tout\xa0: 2 choix créés, 1 cours créé, 1 leçon créée, 1 module créé, "
+        "1 question créée, 1 quiz créé.\n"
+    )
+    assert "\n  ajout        only\n" in plan
+    # The slugs and titles it quotes are the course's, in the course's language.
+    assert '<span lang="en">small</span>' in page
 
 
 def test_applying_writes_what_the_plan_listed_and_forgets_the_upload(client, ines):
