@@ -14,7 +14,7 @@ def test_a_lesson_nothing_points_at_is_deleted():
     content_remove(lesson, report=report, kind="lessons")
 
     assert not Lesson.objects.filter(pk=lesson.pk).exists()
-    assert str(report) == "1 lessons deleted"
+    assert str(report) == "1 lesson deleted"
 
 
 def test_a_lesson_a_question_sends_learners_to_is_archived_not_deleted():
@@ -28,4 +28,4 @@ def test_a_lesson_a_question_sends_learners_to_is_archived_not_deleted():
     question.refresh_from_db()
     assert lesson.status == Status.ARCHIVED
     assert question.lesson == lesson
-    assert str(report) == "1 lessons archived"
+    assert str(report) == "1 lesson archived"
