@@ -23,8 +23,9 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
-from courseware.roles import instructors_group
+from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
+from lessons.selectors import course_teaches
 from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from lti.scores import score_of
 from lti.tool import PlatformSession, registration
@@ -83,21 +84,26 @@ def launch_target(claims: dict) -> Target:
     course_slug = custom.get("course")
     path = ""
     if not course_slug:
-        path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
         try:
+            path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
             # Only a path of this site ("//elsewhere" would be another site's address).
             match = None if path.startswith("//") else resolve(path)
-        except Resolver404:
+        except (ValueError, Resolver404):  # ValueError: not an address ("https://[x/")
             match = None
         course_slug = match and (match.kwargs.get("course_slug") or match.kwargs.get("slug"))
         if not course_slug or match.url_name == "lti_launch":
             raise LaunchRefused(_("This activity does not name a Courseware course."))
-    course = Course.objects.filter(slug=claim_text(course_slug)).first()
+    # A draft is nobody's to open from a platform, an instructor's no more than a learner's.
+    course = Course.objects.published().filter(slug=claim_text(course_slug)).first()
     if course is None:
         raise LaunchRefused(_("The course this activity opens is not on Courseware."))
     module = None
     if custom.get("module"):
-        module = Module.objects.filter(course=course, slug=claim_text(custom["module"])).first()
+        module = (
+            Module.objects.published()
+            .filter(course=course, slug=claim_text(custom["module"]))
+            .first()
+        )
         if module is None:
             raise LaunchRefused(_("The module this activity opens is not in the course."))
     if not path or module is not None:
@@ -161,6 +167,28 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     return link
 
 
+def instructor_launch(*, platform: Platform, user, course: Course) -> None:
+    """An instructor's launch into ``course``: they teach it if the site lets the platform's
+    instructors teach it (``Platform.courses_taught``); otherwise only one who already
+    teaches it on Courseware goes on, with no right added. The launch's roles and course are
+    the platform's word, which any of its teachers can edit: they never grant a course alone."""
+    if not platform.courses_taught.filter(pk=course.pk).exists():
+        if course_teaches(user=user, course=course):
+            return
+        raise LaunchRefused(
+            _(
+                "Instructors from this learning platform may not teach this course on "
+                "Courseware. The Courseware administrator must allow this platform's "
+                "instructors to teach it (Learning platforms, in the administration)."
+            )
+        )
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(instructors_group_found())
+    course.instructors.add(user)
+
+
 def launch_accept(*, platform: Platform, claims: dict) -> tuple:
     """A resource link launch: the user signed in, enrolled (a learner) or teaching the
     course (an instructor), and the page to land on. Returns ``(user, path)``."""
@@ -172,11 +200,7 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
             raise LaunchRefused(_("This Courseware account is closed."))
         link = link_record(platform=platform, claims=claims, target=target)
         if teaches(claims.get(CLAIM + "roles")):
-            if not user.is_staff:
-                user.is_staff = True
-                user.save(update_fields=["is_staff"])
-            user.groups.add(instructors_group())
-            target.course.instructors.add(user)
+            instructor_launch(platform=platform, user=user, course=target.course)
             return user, reverse("teach_course", args=[target.course.slug])
         try:
             enrollment_create(learner=user, course=target.course)

@@ -5,11 +5,14 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.test import Client
 
+from courseware.roles import INSTRUCTORS
+from lessons.models import Status
 from lessons.selectors import course_teaches
 from lti.models import PlatformAccount
-from lti.tests.platform import CLAIM, INSTRUCTOR, rsa_key
+from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
 from tests.factories import UserFactory, course_with_modules
 
@@ -77,19 +80,99 @@ def test_a_lesson_address_lands_on_that_lesson(test_platform, course):
     assert response["Location"] == lesson.get_absolute_url()
 
 
-def test_an_instructor_lands_in_the_instructor_area_teaching_the_course(test_platform, course):
+def _instructor_launch(test_platform, client=None, **overrides):
+    return test_platform.launch(
+        client or Client(), target=COURSE_PAGE, **{CLAIM + "roles": [INSTRUCTOR]}, **overrides
+    )[0]
+
+
+def test_an_instructor_of_a_platform_allowed_to_teach_the_course_lands_teaching_it(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
     client = Client()
-    response, _ = test_platform.launch(
-        client, target=COURSE_PAGE, **{CLAIM + "roles": [INSTRUCTOR]}
-    )
+    response = _instructor_launch(test_platform, client)
 
     assert response["Location"] == "/teach/diplomacy/"
     user = PlatformAccount.objects.get().user
     assert course_teaches(user=user, course=course)
+    assert user.groups.filter(name=INSTRUCTORS).exists()
     assert not Enrollment.objects.filter(learner=user).exists()
     assert client.get("/teach/diplomacy/").status_code == 200
     other = course_with_modules(modules=1, lessons=1, slug="other")
     assert not course_teaches(user=user, course=other)
+
+
+def _no_rights(response, client):
+    """Refused with the reason, and nothing of the instructor area open to the launcher."""
+    _refused_page(response, "must allow this platform")
+    assert not get_user_model().objects.filter(is_staff=True).exists()
+    assert not Group.objects.filter(user__isnull=False).exists()
+    assert client.get("/teach/diplomacy/").status_code in (302, 403)
+    assert client.get("/admin/").status_code == 302  # to the login page
+
+
+def test_an_instructor_of_a_platform_not_allowed_to_teach_the_course_gets_no_right_on_it(
+    test_platform, course
+):
+    client = Client()
+    response = _instructor_launch(test_platform, client)
+
+    assert response.status_code == 403
+    _no_rights(response, client)
+    assert not course.instructors.exists()
+    assert not Enrollment.objects.exists()  # not made a learner either
+
+
+def test_an_instructor_cannot_name_another_course_than_the_one_the_platform_may_teach(
+    test_platform, course
+):
+    allowed = course_with_modules(modules=1, lessons=1, slug="allowed")
+    test_platform.model.courses_taught.add(allowed)
+    client = Client()
+    response = _instructor_launch(
+        test_platform,
+        client,
+        **{CLAIM + "custom": {"course": "diplomacy"}},  # edited in the platform by a teacher
+    )
+
+    _no_rights(response, client)
+    assert not course.instructors.exists()
+
+
+def test_one_who_already_teaches_the_course_goes_on_teaching_it_without_the_platforms_leave(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
+    _instructor_launch(test_platform)
+    test_platform.model.courses_taught.clear()  # the administrator takes the leave back
+    client = Client()
+    response = _instructor_launch(test_platform, client)
+
+    assert response["Location"] == "/teach/diplomacy/"
+    assert client.get("/teach/diplomacy/").status_code == 200
+
+
+@pytest.mark.parametrize("roles", [[LEARNER], [INSTRUCTOR]], ids=["learner", "instructor"])
+def test_a_draft_course_is_not_on_courseware(test_platform, course, roles):
+    test_platform.model.courses_taught.add(course)
+    course.status = Status.DRAFT
+    course.save(update_fields=["status"])
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, **{CLAIM + "roles": roles})
+    _refused(response, "not on Courseware")
+    assert not course.instructors.exists()
+
+
+def test_a_draft_module_is_not_in_the_course(test_platform, course):
+    module = course.modules.order_by("position").last()
+    module.status = Status.DRAFT
+    module.save(update_fields=["status"])
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/lti/launch/",
+        **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+    )
+    _refused(response, "not in the course")
 
 
 def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
