@@ -219,14 +219,22 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
 def scores_queue(*, learner, course: Course, now: datetime) -> int:
     """Queue the learner's score for every gradebook column that follows them in
     ``course``, replacing one still waiting. Runs in the caller's transaction."""
+    # The learner's rows locked: two changes of their results at once (a grade and a lesson,
+    # two tabs) queue one after the other. Unlocked, both could find no score waiting and
+    # both insert one, the second against ``one_score_waits_per_learner_and_link``.
     graded = list(
-        GradedLearner.objects.filter(account__user=learner, link__course=course).select_related(
-            "link__module"
-        )
+        GradedLearner.objects.select_for_update(of=("self",))
+        .filter(account__user=learner, link__course=course)
+        .select_related("link__module")
+        .order_by("pk")
     )
     if not graded:
         return 0
     progress = course_progress_for_learner(learner=learner, course=course)
+    waiting = {
+        score.graded_id: score
+        for score in PendingScore.objects.filter(graded__in=graded, sent_at=None)
+    }
     for one in graded:
         score = score_of(progress, one.link.module)
         values = {
@@ -237,14 +245,15 @@ def scores_queue(*, learner, course: Course, now: datetime) -> int:
             "changed_at": now,
             "next_try_at": now,
         }
-        waiting = PendingScore.objects.select_for_update().filter(graded=one, sent_at=None).first()
-        if waiting is None:
+        replaced = waiting.get(one.pk)
+        if replaced is None:
             PendingScore.objects.create(graded=one, **values)
         else:
             for field, value in values.items():
-                setattr(waiting, field, value)
-            waiting.version += 1
-            waiting.save()
+                setattr(replaced, field, value)
+            # A send already under way does not mark this newer score sent (``scores_send``).
+            replaced.version += 1
+            replaced.save()
     return len(graded)
 
 

@@ -1,21 +1,26 @@
 """Scores to the platform's gradebook (Assignment and Grade Services): queued with the
 change, sent by ``send_lti_scores``, retried while the platform is down, latest first."""
 
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import GradeChange
 from assessments.tests.test_regrade import fix_key
 from lti import services
 from lti.models import PendingScore
-from lti.services import scores_send
-from lti.tests.platform import CLAIM
+from lti.services import AGS_CLAIM, scores_send
+from lti.tests.platform import CLAIM, SCORE_SCOPE
+from progress.selectors import course_progress_for_learner
 from progress.services import question_regrade, quiz_response_grade
+from tests.concurrency import run_at_once
 from tests.factories import course_with_modules, essay_question
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +233,62 @@ def test_a_score_being_sent_is_not_sent_by_a_run_on_another_host(
     assert scores_send(now=now).sent == 1
     assert other_runs == [services.Sent(sent=0, failed=0)]
     assert len(test_platform.scores) == 1
+
+
+def _second_link(test_platform, course):
+    """The same learner launches a second activity (the course) with a gradebook column."""
+    test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{
+            CLAIM + "resource_link": {"id": "resource-link-2"},
+            AGS_CLAIM: {"scope": [SCORE_SCOPE], "lineitem": f"{test_platform.url}/lineitems/2"},
+        },
+    )
+
+
+@pytest.mark.parametrize("links", [1, 2])
+def test_queueing_again_replaces_the_waiting_scores_in_a_fixed_number_of_queries(
+    test_platform, launched, course, links, django_assert_num_queries
+):
+    if links == 2:
+        _second_link(test_platform, course)
+    versions = dict(_waiting().values_list("graded", "version"))
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as progress_read:
+        course_progress_for_learner(learner=launched, course=course)
+    # The learner's links locked, the progress read, their waiting scores; one save each.
+    with django_assert_num_queries(len(progress_read) + 2 + links):
+        assert services.scores_queue(learner=launched, course=course, now=now) == links
+    for minutes in range(1, 4):  # again and again: never a second waiting score
+        services.scores_queue(learner=launched, course=course, now=now + timedelta(minutes))
+    assert _waiting().count() == links
+    # Each replaced four times, never a second one inserted beside it.
+    assert dict(_waiting().values_list("graded", "version")) == {
+        graded: version + 4 for graded, version in versions.items()
+    }
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so transactions never overlap",
+)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_results_changing_at_once_queue_one_score_without_an_error(
+    test_platform, launched, course
+):
+    _waiting().update(sent_at=timezone.now())  # sent: no score waits
+
+    def results_changed():
+        with transaction.atomic():
+            services.scores_queue(learner=launched, course=course, now=timezone.now())
+            time.sleep(0.3)  # every other change reads before this one commits
+
+    _results, errors = run_at_once(results_changed)
+
+    assert errors == []
+    waiting = _waiting().get()
+    assert waiting.version == 4  # made once, replaced by each of the three others
