@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,6 +79,20 @@ def teaches(roles: list) -> bool:
     return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
 
 
+def deep_link_return_url(claims: dict, *, secure: bool) -> str:
+    """Where the platform takes an instructor's pick back (the form's action, signed token
+    in it): an https address, or http while Courseware itself is on plain HTTP (a closed
+    network, the tests), since then no launch is any safer."""
+    url = _claim(claims, DEEP_LINKING_CLAIM).get("deep_link_return_url")
+    try:
+        URLValidator(schemes=["https"] if secure else ["http", "https"])(url)
+    except ValidationError:
+        raise LaunchRefused(
+            _("The learning platform gave no valid address to add the activity to.")
+        ) from None
+    return url
+
+
 def launch_target(claims: dict) -> Target:
     """The course (or module) a launch names: custom parameters ``course`` and ``module``
     (set by a deep link), else the course page its target_link_uri points to."""
@@ -118,18 +134,19 @@ def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
     User = get_user_model()
+    accounts = PlatformAccount.objects.select_related("user").filter(platform=platform, sub=sub)
     with transaction.atomic():
-        account = (
-            PlatformAccount.objects.select_related("user")
-            .filter(platform=platform, sub=sub)
-            .first()
-        )
+        account = accounts.first()
         if account is None:
             digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
-            user = User(username=f"lti-{digest}")
-            user.set_unusable_password()
-            user.save()
-            account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+            try:
+                with transaction.atomic():  # a savepoint: the launch goes on if this fails
+                    user = User(username=f"lti-{digest}")
+                    user.set_unusable_password()
+                    user.save()
+                    account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+            except IntegrityError:  # the same user's other first launch (a double click) made it
+                account = accounts.get()
         user = account.user
         user.first_name = claim_text(claims.get("given_name"), 150)
         user.last_name = claim_text(claims.get("family_name"), 150)
@@ -147,6 +164,8 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     ags = _claim(claims, AGS_CLAIM)
     nrps = _claim(claims, NRPS_CLAIM)
     scopes = ags.get("scope")
+    # Two first launches of the link at once: Django creates in a savepoint and reads the
+    # other's row on IntegrityError (so does ``get_or_create`` below).
     link, _created = ResourceLink.objects.update_or_create(
         platform=platform,
         resource_link_id=claim_text(resource["id"]),

@@ -6,19 +6,27 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 
 from courseware.roles import INSTRUCTORS
 from lessons.models import Status
 from lessons.selectors import course_teaches
+from lti import services
 from lti.models import PlatformAccount
 from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory, course_with_modules
 
 pytestmark = pytest.mark.django_db
 
 COURSE_PAGE = "http://testserver/courses/diplomacy/"
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so requests never overlap",
+)
 
 
 @pytest.fixture
@@ -175,20 +183,52 @@ def test_a_draft_module_is_not_in_the_course(test_platform, course):
     _refused(response, "not in the course")
 
 
-def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
+def _framed_launch(test_platform):
     response, _ = test_platform.launch(
         Client(), target=COURSE_PAGE, headers={"Sec-Fetch-Dest": "iframe"}
     )
     assert response.status_code == 200
+    return response
+
+
+OWN_ORIGIN = {"Origin": "http://testserver"}
+
+
+def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
+    response = _framed_launch(test_platform)
     assert "X-Frame-Options" not in response
     assert "frame-ancestors *" in response["Content-Security-Policy"]
     ticket = response.context["url"]
+    assert f'<form method="post" action="{ticket}" target="_blank">' in response.content.decode()
 
     window = Client()
-    opened = window.get(ticket)
+    opened = window.post(ticket, headers=OWN_ORIGIN)  # the frame's button
     assert opened.status_code == 302 and opened["Location"] == "/courses/diplomacy/"
     assert window.get("/courses/diplomacy/").context["user"] == PlatformAccount.objects.get().user
-    assert Client().get(ticket).status_code == 410  # used once
+    assert Client().post(ticket, headers=OWN_ORIGIN).status_code == 410  # used once
+
+
+@pytest.mark.parametrize(
+    "opened",
+    [
+        lambda client, ticket: client.get(ticket),  # the link, sent to someone
+        lambda client, ticket: client.post(ticket),  # no Origin: not a browser's form
+        # Another site's form, to sign a victim into the launcher's account.
+        lambda client, ticket: client.post(ticket, headers={"Origin": "https://evil.example"}),
+    ],
+    ids=["link", "no origin", "another site"],
+)
+def test_a_framed_launchs_ticket_opens_only_from_its_own_page(test_platform, course, opened):
+    ticket = _framed_launch(test_platform).context["url"]
+    stranger = Client()
+
+    response = opened(stranger, ticket)
+
+    _refused_page(response, "Open the activity again from your course")
+    assert response.status_code == 410
+    assert stranger.get("/dashboard/").status_code == 302  # to the login page: nobody
+    # The launcher's own button still works: the ticket was not used up.
+    assert Client().post(ticket, headers=OWN_ORIGIN).status_code == 302
 
 
 def _refused_page(response, words: str):
@@ -302,6 +342,33 @@ def test_a_closed_account_is_not_signed_in(test_platform, course):
     PlatformAccount.objects.get().user.__class__.objects.update(is_active=False)
     response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
     _refused_page(response, "This Courseware account is closed.")
+
+
+def test_a_malformed_address_names_no_course(test_platform, course):
+    response, _ = test_platform.launch(Client(), target="https://[x/")
+    _refused(response, "does not name a Courseware course")
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_first_launches_at_once_make_one_account(test_platform, course, monkeypatch):
+    claims = test_platform.claims(nonce="n", target=COURSE_PAGE)
+    record = services.link_record
+
+    def slow_link_record(**kwargs):
+        time.sleep(0.3)  # every other launch looks for the account before this one commits
+        return record(**kwargs)
+
+    monkeypatch.setattr(services, "link_record", slow_link_record)
+
+    results, errors = run_at_once(
+        lambda: services.launch_accept(platform=test_platform.model, claims=claims)
+    )
+
+    assert errors == []
+    account = PlatformAccount.objects.get()
+    assert {user for user, _path in results} == {account.user}
+    assert Enrollment.objects.get().learner == account.user
 
 
 def test_an_address_of_another_site_names_no_course(test_platform, course):
