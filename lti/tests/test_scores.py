@@ -16,12 +16,13 @@ from assessments.models import GradeChange
 from assessments.tests.test_regrade import fix_key
 from lti import services
 from lti.models import PendingScore
+from lti.scores import score_of
 from lti.services import AGS_CLAIM, scores_send
 from lti.tests.platform import CLAIM, SCORE_SCOPE
 from progress.selectors import course_progress_for_learner
-from progress.services import question_regrade, quiz_response_grade
+from progress.services import enrollment_create, question_regrade, quiz_response_grade
 from tests.concurrency import run_at_once
-from tests.factories import course_with_modules, essay_question
+from tests.factories import UserFactory, course_with_modules, essay_question
 
 pytestmark = pytest.mark.django_db
 
@@ -292,3 +293,17 @@ def test_results_changing_at_once_queue_one_score_without_an_error(
     assert errors == []
     waiting = _waiting().get()
     assert waiting.version == 4  # made once, replaced by each of the three others
+
+
+def test_a_module_done_scores_100_even_with_no_step_to_count():
+    """A module with nothing to read or pass is done as soon as it opens: the module
+    percent follows the one rule, where complete counts 100."""
+    course = course_with_modules(modules=1, lessons=0, module_quizzes=False, final_exam=False)
+    learner = UserFactory()
+    enrollment_create(learner=learner, course=course)
+    progress = course_progress_for_learner(learner=learner, course=course)
+
+    score = score_of(progress, course.modules.get())
+
+    assert score.activity == PendingScore.Activity.COMPLETED
+    assert score.given == 100
