@@ -34,11 +34,15 @@ class Event(StrEnum):
     ATTEMPT_STARTED = "attempt_started"
     # A submitted attempt's score or pass changed: an instructor's grade or a regrade.
     ATTEMPT_RESCORED = "attempt_rescored"
+    # A learner's score or completion in a course may have moved (a lesson read, an attempt
+    # handed in, graded, overridden or regraded): fields learner, course, now (the objects),
+    # for the platforms' gradebooks (lti). Each step above has its own event as well.
+    RESULTS_CHANGED = "results_changed"
 
 
 # Told to the listeners, never logged: a line for every visit of a course page would drown
 # the lines operators look back through.
-UNLOGGED = {Event.COURSE_OPENED}
+UNLOGGED = {Event.COURSE_OPENED, Event.RESULTS_CHANGED}
 
 Listener = Callable[[Event, dict], None]
 _listeners: list[Listener] = []

@@ -25,6 +25,7 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
+from courseware.events import Event
 from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
 from lessons.selectors import course_teaches
@@ -233,6 +234,13 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
 
 
 # --- Scores to the platforms' gradebooks ------------------------------------------------
+
+
+def event_scores_queue(event: Event, fields: dict) -> None:
+    """The listener (``courseware.events``): a learner's results changed, inside the
+    transaction that changed them, so their scores are queued with the change."""
+    if event == Event.RESULTS_CHANGED:
+        scores_queue(learner=fields["learner"], course=fields["course"], now=fields["now"])
 
 
 def scores_queue(*, learner, course: Course, now: datetime) -> int:

@@ -1,6 +1,7 @@
 """Scores to the platform's gradebook (Assignment and Grade Services): queued with the
 change, sent by ``send_lti_scores``, retried while the platform is down, latest first."""
 
+import logging
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from assessments.models import GradeChange
 from assessments.tests.test_regrade import fix_key
+from courseware.events import Event, event_log
 from lti import services
 from lti.models import PendingScore
 from lti.scores import score_of
@@ -23,6 +25,7 @@ from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, question_regrade, quiz_response_grade
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, course_with_modules, essay_question
+from xapi.models import OutboxStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -307,3 +310,20 @@ def test_a_module_done_scores_100_even_with_no_step_to_count():
 
     assert score.activity == PendingScore.Activity.COMPLETED
     assert score.given == 100
+
+
+def test_a_change_of_results_queues_the_score_and_is_no_statement_nor_log_line(
+    launched, course, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"  # an LRS hears every event too
+    version = _waiting().get().version
+
+    with (
+        caplog.at_level(logging.INFO, logger="courseware.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        event_log(Event.RESULTS_CHANGED, learner=launched, course=course, now=timezone.now())
+
+    assert _waiting().get().version == version + 1
+    assert not OutboxStatement.objects.exists()
+    assert not [record for record in caplog.records if record.name == "courseware.events"]

@@ -1332,7 +1332,7 @@ def test_queries_of_a_submit(
     # Session, user, the attempt with its quiz and course, its responses; BEGIN, lock the
     # attempt with its quiz, course and learner, responses again (under the lock), grades,
     # the attempt; the last activity; the learner's gradebook links on learning platforms
-    # (lti, told by ``results_changed``), COMMIT: one transaction, the grading's own in a
+    # (lti, told by ``Event.RESULTS_CHANGED``), COMMIT: one transaction, the grading's own in a
     # SAVEPOINT and its RELEASE. A pass also looks for a certificate and reads the
     # learner's changed progress (3).
     with django_assert_num_queries(14 + (4 if right else 0)):
