@@ -143,6 +143,7 @@ def launch(request):
 
 
 def _own_origin(request) -> str:
+    """Courseware's origin, as Django's CSRF check builds it."""
     return f"{request.scheme}://{request.get_host()}"
 
 

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from courseware.roles import INSTRUCTORS
+from courseware.roles import INSTRUCTORS, instructors_group
 from lessons.models import Status
 from lessons.selectors import course_teaches
 from lti import services
@@ -98,10 +99,14 @@ def test_an_instructor_of_a_platform_allowed_to_teach_the_course_lands_teaching_
     test_platform, course
 ):
     test_platform.model.courses_taught.add(course)
+    instructors_group()
     client = Client()
-    response = _instructor_launch(test_platform, client)
+    with CaptureQueriesContext(connection) as launched:
+        response = _instructor_launch(test_platform, client)
 
     assert response["Location"] == "/teach/diplomacy/"
+    # The group is there: taken as it is, its permissions not rebuilt on every launch.
+    assert not [q for q in launched.captured_queries if "auth_permission" in q["sql"]]
     user = PlatformAccount.objects.get().user
     assert course_teaches(user=user, course=course)
     assert user.groups.filter(name=INSTRUCTORS).exists()
