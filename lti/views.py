@@ -162,16 +162,15 @@ def launch_continue(request, ticket: str):
     browsers drop or keep apart from the new window; Django's CSRF check rides on such a
     cookie too, hence the exemption and the Origin check in its place.
     """
-    found = None
-    if request.method == "POST" and request.headers.get("Origin") == _own_origin(request):
-        found = DatabaseLaunchStorage().pop_value(f"ticket-{ticket}")
+    expired = _("This link has expired. Open the activity again from your course.")
+    if request.method == "GET":
+        return _refused(request, expired, status=410)
+    if request.headers.get("Origin") != _own_origin(request):
+        return _refused(request, expired, "not posted from Courseware's own page")
+    found = DatabaseLaunchStorage().pop_value(f"ticket-{ticket}")
     user = found and get_user_model().objects.filter(pk=found["user"], is_active=True).first()
     if not user:
-        return _refused(
-            request,
-            _("This link has expired. Open the activity again from your course."),
-            status=410,
-        )
+        return _refused(request, expired, status=410)
     auth_login(request, user, backend=USER_BACKEND)
     return HttpResponseRedirect(found["path"])
 
