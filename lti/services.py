@@ -243,6 +243,7 @@ def event_scores_queue(event: Event, fields: dict) -> None:
         scores_queue(learner=fields["learner"], course=fields["course"], now=fields["now"])
 
 
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def scores_queue(*, learner, course: Course, now: datetime) -> int:
     """Queue the learner's score for every gradebook column that follows them in
     ``course``, replacing one still waiting. Runs in the caller's transaction."""

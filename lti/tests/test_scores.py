@@ -327,3 +327,12 @@ def test_a_change_of_results_queues_the_score_and_is_no_statement_nor_log_line(
     assert _waiting().get().version == version + 1
     assert not OutboxStatement.objects.exists()
     assert not [record for record in caplog.records if record.name == "courseware.events"]
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_outside_a_transaction_queues_its_score(launched, course):
+    """The expiry job hands attempts in with the database in autocommit: the lock needs a
+    transaction, so the queue makes one of its own there."""
+    services.scores_queue(learner=launched, course=course, now=timezone.now())
+    assert _waiting().get().version == 2
