@@ -5,7 +5,7 @@ figures (never a reason typed by an instructor or an answer typed by a learner).
 is written when the transaction around the action commits, so an action that is refused
 or rolled back logs nothing. docs/deploy.md lists the events for operators.
 
-Other apps hear of every event through ``event_listen``: a listener is called at once, inside
+Other apps hear of the events they name through ``event_listen``: a listener is called at once, inside
 the transaction of the action, so what it writes (the xAPI outbox, xapi/outbox.py) commits
 or rolls back with the action itself. A listener that fails is logged and skipped (its own
 writes undone in a savepoint): the action never fails for it. This is the one place where
@@ -13,7 +13,7 @@ the apps below learn of an app above them without importing it.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from django.db import transaction
@@ -35,28 +35,35 @@ class Event(StrEnum):
     ATTEMPT_STARTED = "attempt_started"
     # A submitted attempt's score or pass changed: an instructor's grade or a regrade.
     ATTEMPT_RESCORED = "attempt_rescored"
+    # A learner's score or completion in a course may have moved (a lesson read, an attempt
+    # handed in, graded, overridden or regraded): fields learner, course, now (the objects),
+    # for the platforms' gradebooks (lti). Each step above has its own event as well.
+    RESULTS_CHANGED = "results_changed"
 
 
 # Told to the listeners, never logged: a line for every visit of a course page would drown
 # the lines operators look back through.
-UNLOGGED = {Event.COURSE_OPENED}
+UNLOGGED = {Event.COURSE_OPENED, Event.RESULTS_CHANGED}
 
 Listener = Callable[[Event, dict], None]
-_listeners: list[Listener] = []
+# Each listener with the events it hears: only those cost it a call (and a savepoint).
+_listeners: list[tuple[Listener, frozenset[Event]]] = []
 
 
-def event_listen(listener: Listener) -> Listener:
-    """Call ``listener(event, fields)`` for every event from now on, inside the action's
-    transaction (an app's ``ready()`` registers it once)."""
-    if listener not in _listeners:
-        _listeners.append(listener)
+def event_listen(listener: Listener, *, events: Iterable[Event]) -> Listener:
+    """Call ``listener(event, fields)`` for each of ``events`` from now on, inside the
+    action's transaction (an app's ``ready()`` registers it once)."""
+    if all(known is not listener for known, _events in _listeners):
+        _listeners.append((listener, frozenset(events)))
     return listener
 
 
 def event_log(event: Event, /, **fields) -> None:
     """Tell the listeners of ``event`` now, and log it with ``fields`` once the current
     transaction commits (at once outside one)."""
-    for listener in _listeners:
+    for listener, events in _listeners:
+        if event not in events:
+            continue
         # A listener's failure (the outbox refusing odd data) is its own: its writes are undone
         # in their savepoint, the line says which and why, and the learner's action commits.
         try:

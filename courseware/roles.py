@@ -32,3 +32,9 @@ def instructors_group() -> Group:
         [p for p in permissions if (p.content_type.app_label, p.codename) in codenames]
     )
     return group
+
+
+def instructors_group_found() -> Group:
+    """The Instructors group as it stands, built only if missing: one query, for a request
+    (a platform's instructor launching) rather than for a migration or a command."""
+    return Group.objects.filter(name=INSTRUCTORS).first() or instructors_group()

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "assessments",
     "progress",
     # Learning platforms launching Courseware over LTI 1.3 (lti/): above progress, which
-    # it listens to through progress.signals.
+    # it hears through courseware/events.py.
     "lti",
     # Last: its admin module composes the pages that gather parts of every app above.
     "courseware",

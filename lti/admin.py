@@ -21,6 +21,7 @@ class PlatformAdmin(PlainTextMixin, admin.ModelAdmin):
     list_display = ("__str__", "issuer", "client_id")
     search_fields = ("name", "issuer", "client_id")
     inlines = [DeploymentInline]
+    filter_horizontal = ("courses_taught",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 

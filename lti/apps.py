@@ -7,4 +7,7 @@ class LtiConfig(AppConfig):
     verbose_name = _("Learning platforms (LTI)")
 
     def ready(self):
-        from lti import receivers  # noqa: F401  (connects to progress's results_changed)
+        from courseware.events import Event, event_listen
+        from lti.services import event_scores_queue
+
+        event_listen(event_scores_queue, events={Event.RESULTS_CHANGED})

@@ -43,6 +43,18 @@ class Platform(models.Model):
         blank=True,
         help_text=_("Only if the platform asks for one; the access token URL otherwise."),
     )
+    # A launch says which course it opens and that the launcher teaches, and any teacher
+    # of the platform can edit what it says: the site decides which courses they may teach.
+    courses_taught = models.ManyToManyField(
+        Course,
+        blank=True,
+        related_name="teaching_platforms",
+        verbose_name=_("courses its instructors may teach"),
+        help_text=_(
+            "An instructor launching one of these courses from the platform teaches it on "
+            "Courseware. Any other course opens only for those who already teach it here."
+        ),
+    )
 
     class Meta:
         verbose_name = _("learning platform")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from lessons.models import Module
 from lti.models import PendingScore
+from progress.rules import percent_done
 from progress.selectors import CourseProgress
 
 Activity = PendingScore.Activity
@@ -35,11 +36,14 @@ def score_of(progress: CourseProgress, module: Module | None = None) -> Score:
         if found is None:  # no longer visible to learners: nothing to say
             return Score(given=None, activity=Activity.INITIALIZED, grading=Grading.NOT_READY)
         quiz = found.quiz
-        read = sum(lesson.done for lesson in found.lessons)
-        steps = len(found.lessons) + (1 if quiz else 0)
-        passed = 1 if quiz and quiz.passed else 0
-        done_percent = Decimal((read + passed) * 100 // steps) if steps else Decimal(0)
         complete = found.is_complete
+        done_percent = Decimal(
+            percent_done(
+                steps_done=found.lessons_done + (1 if quiz and quiz.passed else 0),
+                steps_total=len(found.lessons) + (1 if quiz else 0),
+                complete=complete,
+            )
+        )
         started = found.state in ("in_progress", "done")
     activity = (
         Activity.COMPLETED

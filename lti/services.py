@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +25,10 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
-from courseware.roles import instructors_group
+from courseware.events import Event
+from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
+from lessons.selectors import course_teaches
 from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from lti.scores import score_of
 from lti.tool import PlatformSession, registration
@@ -76,6 +80,20 @@ def teaches(roles: list) -> bool:
     return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
 
 
+def deep_link_return_url(claims: dict, *, secure: bool) -> str:
+    """Where the platform takes an instructor's pick back (the form's action, signed token
+    in it): an https address, or http while Courseware itself is on plain HTTP (a closed
+    network, the tests), since then no launch is any safer."""
+    url = _claim(claims, DEEP_LINKING_CLAIM).get("deep_link_return_url")
+    try:
+        URLValidator(schemes=["https"] if secure else ["http", "https"])(url)
+    except ValidationError:
+        raise LaunchRefused(
+            _("The learning platform gave no valid address to add the activity to.")
+        ) from None
+    return url
+
+
 def launch_target(claims: dict) -> Target:
     """The course (or module) a launch names: custom parameters ``course`` and ``module``
     (set by a deep link), else the course page its target_link_uri points to."""
@@ -83,21 +101,26 @@ def launch_target(claims: dict) -> Target:
     course_slug = custom.get("course")
     path = ""
     if not course_slug:
-        path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
         try:
+            path = urlsplit(claim_text(claims.get(CLAIM + "target_link_uri"), 2000)).path
             # Only a path of this site ("//elsewhere" would be another site's address).
             match = None if path.startswith("//") else resolve(path)
-        except Resolver404:
+        except (ValueError, Resolver404):  # ValueError: not an address ("https://[x/")
             match = None
         course_slug = match and (match.kwargs.get("course_slug") or match.kwargs.get("slug"))
         if not course_slug or match.url_name == "lti_launch":
             raise LaunchRefused(_("This activity does not name a Courseware course."))
-    course = Course.objects.filter(slug=claim_text(course_slug)).first()
+    # A draft is nobody's to open from a platform, an instructor's no more than a learner's.
+    course = Course.objects.published().filter(slug=claim_text(course_slug)).first()
     if course is None:
         raise LaunchRefused(_("The course this activity opens is not on Courseware."))
     module = None
     if custom.get("module"):
-        module = Module.objects.filter(course=course, slug=claim_text(custom["module"])).first()
+        module = (
+            Module.objects.published()
+            .filter(course=course, slug=claim_text(custom["module"]))
+            .first()
+        )
         if module is None:
             raise LaunchRefused(_("The module this activity opens is not in the course."))
     if not path or module is not None:
@@ -112,18 +135,19 @@ def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
     User = get_user_model()
+    accounts = PlatformAccount.objects.select_related("user").filter(platform=platform, sub=sub)
     with transaction.atomic():
-        account = (
-            PlatformAccount.objects.select_related("user")
-            .filter(platform=platform, sub=sub)
-            .first()
-        )
+        account = accounts.first()
         if account is None:
             digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
-            user = User(username=f"lti-{digest}")
-            user.set_unusable_password()
-            user.save()
-            account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+            try:
+                with transaction.atomic():  # a savepoint: the launch goes on if this fails
+                    user = User(username=f"lti-{digest}")
+                    user.set_unusable_password()
+                    user.save()
+                    account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+            except IntegrityError:  # the same user's other first launch (a double click) made it
+                account = accounts.get()
         user = account.user
         user.first_name = claim_text(claims.get("given_name"), 150)
         user.last_name = claim_text(claims.get("family_name"), 150)
@@ -141,6 +165,8 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     ags = _claim(claims, AGS_CLAIM)
     nrps = _claim(claims, NRPS_CLAIM)
     scopes = ags.get("scope")
+    # Two first launches of the link at once: Django creates in a savepoint and reads the
+    # other's row on IntegrityError (so does ``get_or_create`` below).
     link, _created = ResourceLink.objects.update_or_create(
         platform=platform,
         resource_link_id=claim_text(resource["id"]),
@@ -161,6 +187,28 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     return link
 
 
+def instructor_launch(*, platform: Platform, user, course: Course) -> None:
+    """An instructor's launch into ``course``: they teach it if the site lets the platform's
+    instructors teach it (``Platform.courses_taught``); otherwise only one who already
+    teaches it on Courseware goes on, with no right added. The launch's roles and course are
+    the platform's word, which any of its teachers can edit: they never grant a course alone."""
+    if not platform.courses_taught.filter(pk=course.pk).exists():
+        if course_teaches(user=user, course=course):
+            return
+        raise LaunchRefused(
+            _(
+                "Instructors from this learning platform may not teach this course on "
+                "Courseware. The Courseware administrator must allow this platform's "
+                "instructors to teach it (Learning platforms, in the administration)."
+            )
+        )
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.groups.add(instructors_group_found())
+    course.instructors.add(user)
+
+
 def launch_accept(*, platform: Platform, claims: dict) -> tuple:
     """A resource link launch: the user signed in, enrolled (a learner) or teaching the
     course (an instructor), and the page to land on. Returns ``(user, path)``."""
@@ -172,11 +220,7 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
             raise LaunchRefused(_("This Courseware account is closed."))
         link = link_record(platform=platform, claims=claims, target=target)
         if teaches(claims.get(CLAIM + "roles")):
-            if not user.is_staff:
-                user.is_staff = True
-                user.save(update_fields=["is_staff"])
-            user.groups.add(instructors_group())
-            target.course.instructors.add(user)
+            instructor_launch(platform=platform, user=user, course=target.course)
             return user, reverse("teach_course", args=[target.course.slug])
         try:
             enrollment_create(learner=user, course=target.course)
@@ -192,17 +236,32 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
 # --- Scores to the platforms' gradebooks ------------------------------------------------
 
 
+def event_scores_queue(event: Event, fields: dict) -> None:
+    """The listener of ``Event.RESULTS_CHANGED`` (``courseware.events``), inside the
+    transaction that changed the learner's results, so their scores are queued with it."""
+    scores_queue(learner=fields["learner"], course=fields["course"], now=fields["now"])
+
+
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def scores_queue(*, learner, course: Course, now: datetime) -> int:
     """Queue the learner's score for every gradebook column that follows them in
     ``course``, replacing one still waiting. Runs in the caller's transaction."""
+    # The learner's rows locked: two changes of their results at once (a grade and a lesson,
+    # two tabs) queue one after the other. Unlocked, both could find no score waiting and
+    # both insert one, the second against ``one_score_waits_per_learner_and_link``.
     graded = list(
-        GradedLearner.objects.filter(account__user=learner, link__course=course).select_related(
-            "link__module"
-        )
+        GradedLearner.objects.select_for_update(of=("self",))
+        .filter(account__user=learner, link__course=course)
+        .select_related("link__module")
+        .order_by("pk")
     )
     if not graded:
         return 0
     progress = course_progress_for_learner(learner=learner, course=course)
+    waiting = {
+        score.graded_id: score
+        for score in PendingScore.objects.filter(graded__in=graded, sent_at=None)
+    }
     for one in graded:
         score = score_of(progress, one.link.module)
         values = {
@@ -213,14 +272,15 @@ def scores_queue(*, learner, course: Course, now: datetime) -> int:
             "changed_at": now,
             "next_try_at": now,
         }
-        waiting = PendingScore.objects.select_for_update().filter(graded=one, sent_at=None).first()
-        if waiting is None:
+        replaced = waiting.get(one.pk)
+        if replaced is None:
             PendingScore.objects.create(graded=one, **values)
         else:
             for field, value in values.items():
-                setattr(waiting, field, value)
-            waiting.version += 1
-            waiting.save()
+                setattr(replaced, field, value)
+            # A send already under way does not mark this newer score sent (``scores_send``).
+            replaced.version += 1
+            replaced.save()
     return len(graded)
 
 

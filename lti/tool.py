@@ -153,6 +153,14 @@ class DatabaseLaunchStorage(LaunchDataStorage):
             return found.value
 
 
+class LaunchTakenOnRead(DatabaseLaunchStorage):
+    """Launch data used up by the read that finds it: of two requests reading the same
+    checked launch at once, one gets it and the other finds nothing."""
+
+    def get_value(self, key):
+        return self.pop_value(key)
+
+
 def launch_data_expired_delete() -> int:
     return LaunchData.objects.filter(expires_at__lte=timezone.now()).delete()[0]
 

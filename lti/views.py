@@ -34,6 +34,7 @@ from lti import services
 from lti.tool import (
     LAUNCH_DATA_SECONDS,
     DatabaseLaunchStorage,
+    LaunchTakenOnRead,
     PlatformSession,
     ToolConf,
     platform_for,
@@ -115,6 +116,10 @@ def launch(request):
     if deep_link:
         if not services.teaches(claims.get(services.CLAIM + "roles")):
             return _refused(request, _("Only instructors can add Courseware to a course."))
+        try:
+            services.deep_link_return_url(claims, secure=request.is_secure())
+        except services.LaunchRefused as refused:
+            return _refused(request, str(refused))
         return _framable(_deep_link_picker(request, message.get_launch_id()))
     if not message.is_resource_launch():
         return _refused(request, _("Courseware cannot open this kind of launch."))
@@ -124,8 +129,9 @@ def launch(request):
         return _refused(request, str(refused))
     if request.headers.get("Sec-Fetch-Dest") == "iframe":
         # In the platform's frame the session cookie would be a third-party cookie, which
-        # browsers drop: the learner opens Courseware in a window of its own instead,
-        # with a ticket good for one use and two minutes.
+        # browsers drop: the learner opens Courseware in a window of its own instead, by
+        # the page's button, with a ticket good for one use and two minutes
+        # (``launch_continue`` says what ties it to that button).
         ticket = secrets.token_urlsafe(32)
         DatabaseLaunchStorage().set_value(
             f"ticket-{ticket}", {"user": user.pk, "path": path}, exp=TICKET_SECONDS
@@ -136,17 +142,35 @@ def launch(request):
     return HttpResponseRedirect(path)
 
 
-@require_GET
+def _own_origin(request) -> str:
+    """Courseware's origin, as Django's CSRF check builds it."""
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
 def launch_continue(request, ticket: str):
-    """A launch that arrived in a frame, opened in its own window."""
+    """A launch that arrived in a frame, opened in a window of its own.
+
+    The ticket signs in whoever brings it, so it is honoured only when posted by the button
+    of the page the launch showed in the launcher's frame: a POST whose Origin is
+    Courseware's own. That page was shown to no one else (it answers the platform's signed
+    launch), and no other Courseware page posts a ticket. A link to it, sent to someone or
+    opened later, or a form on another site posting it (to sign a victim into the
+    launcher's account) is refused and leaves the ticket unused. A cookie set with the
+    ticket cannot do this: set in the platform's frame it is a third-party cookie, which
+    browsers drop or keep apart from the new window; Django's CSRF check rides on such a
+    cookie too, hence the exemption and the Origin check in its place.
+    """
+    expired = _("This link has expired. Open the activity again from your course.")
+    if request.method == "GET":
+        return _refused(request, expired, status=410)
+    if request.headers.get("Origin") != _own_origin(request):
+        return _refused(request, expired, "not posted from Courseware's own page")
     found = DatabaseLaunchStorage().pop_value(f"ticket-{ticket}")
     user = found and get_user_model().objects.filter(pk=found["user"], is_active=True).first()
     if not user:
-        return _refused(
-            request,
-            _("This link has expired. Open the activity again from your course."),
-            status=410,
-        )
+        return _refused(request, expired, status=410)
     auth_login(request, user, backend=USER_BACKEND)
     return HttpResponseRedirect(found["path"])
 
@@ -166,17 +190,37 @@ def _deep_link_picker(request, launch_id: str, error: str = ""):
     )
 
 
+def _picked(target: str) -> tuple:
+    """The published course, or module and its course, that the picker's ``target`` names."""
+    kind, _sep, pk = target.partition(":")
+    if kind == "course" and pk.isdigit():
+        return Course.objects.filter(pk=pk, status=Status.PUBLISHED).first(), None
+    if kind == "module" and pk.isdigit():
+        module = (
+            Module.objects.select_related("course")
+            .filter(pk=pk, status=Status.PUBLISHED, course__status=Status.PUBLISHED)
+            .first()
+        )
+        return (module.course, module) if module else (None, None)
+    return None, None
+
+
 @csrf_exempt
 @require_POST
 def deep_link(request):
     """The instructor's pick, returned to the platform as a signed deep-linking response."""
     launch_id = request.POST.get("launch_id", "")
+    course, module = _picked(request.POST.get("target", ""))
+    # A pick is returned once: the launch is taken (read and deleted at once) before the
+    # response is signed, so two posts of it at the same instant never both get one.
+    # Picking nothing only reads it, to show the page again.
+    storage = DatabaseLaunchStorage() if course is None else LaunchTakenOnRead()
     try:
         message = DjangoMessageLaunch.from_cache(
             launch_id,
             request,
             ToolConf(),
-            launch_data_storage=DatabaseLaunchStorage(),
+            launch_data_storage=storage,
             requests_session=PlatformSession(),
         )
         claims = message.get_launch_data()
@@ -184,21 +228,11 @@ def deep_link(request):
             claims.get(services.CLAIM + "roles")
         ):
             raise LtiException("not an instructor's deep-linking launch")
-    except LAUNCH_ERRORS as error:
+        return_url = services.deep_link_return_url(claims, secure=request.is_secure())
+    except (*LAUNCH_ERRORS, services.LaunchRefused) as error:
         return _refused(
             request, _("This page has expired. Start again from your course."), str(error)
         )
-    kind, _sep, pk = request.POST.get("target", "").partition(":")
-    course = module = None
-    if kind == "course" and pk.isdigit():
-        course = Course.objects.filter(pk=pk, status=Status.PUBLISHED).first()
-    elif kind == "module" and pk.isdigit():
-        module = (
-            Module.objects.select_related("course")
-            .filter(pk=pk, status=Status.PUBLISHED, course__status=Status.PUBLISHED)
-            .first()
-        )
-        course = module and module.course
     if course is None:
         return _framable(_deep_link_picker(request, launch_id, _("Choose a course or a module.")))
     title = f"{course.title}: {module.title}" if module else course.title
@@ -210,10 +244,7 @@ def deep_link(request):
         .set_custom_params(custom)
         .set_lineitem(LineItem().set_label(title).set_score_maximum(100))
     )
-    settings = claims[services.DEEP_LINKING_CLAIM]
     token = message.get_deep_link().get_response_jwt([resource])
-    DatabaseLaunchStorage().pop_value(launch_id)  # used once
-    return_url = settings["deep_link_return_url"]
     response = render(
         request,
         "lti/deep_link_return.html",

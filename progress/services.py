@@ -39,7 +39,6 @@ from progress.selectors import (
     quiz_is_open,
     quiz_progress,
 )
-from progress.signals import results_changed
 
 
 class ProgressError(Exception):
@@ -128,7 +127,7 @@ def lesson_complete(*, learner, lesson: Lesson, now: datetime | None = None) -> 
                 lesson_id=lesson.pk,
             )
         course_completion_check(learner=learner, course=course, now=now)
-        results_changed.send(sender=LessonCompletion, learner=learner, course=course, now=now)
+        event_log(Event.RESULTS_CHANGED, learner=learner, course=course, now=now)
     return completion
 
 
@@ -166,9 +165,10 @@ def quiz_attempt_start(
         learner=learner, quiz=quiz, submitted_at__isnull=True, deadline__lt=now
     ).first()
     if expired is not None:
-        attempt_result_follow_up(
-            attempt=attempt_submit(attempt=expired, now=now, auto=True), now=now
-        )
+        with transaction.atomic():  # the result's follow-up commits with the submission
+            attempt_result_follow_up(
+                attempt=attempt_submit(attempt=expired, now=now, auto=True), now=now
+            )
     attempt = attempt_start(learner=learner, quiz=quiz, now=now, rng=rng)
     _touch(learner=learner, course_id=course.pk, now=now)
     return attempt
@@ -243,7 +243,7 @@ def quiz_attempt_submit(*, attempt: Attempt, now: datetime | None = None) -> Att
     """
     now = now or timezone.now()
     _attempt_on_line(attempt)
-    # One transaction, so that what listens to ``results_changed`` commits with the result.
+    # One transaction, so that what hears ``Event.RESULTS_CHANGED`` commits with the result.
     with transaction.atomic():
         submitted = attempt_submit(attempt=attempt, now=now)
         _touch(learner=submitted.learner, course_id=submitted.quiz.course_id, now=now)
@@ -255,13 +255,18 @@ def attempt_result_follow_up(*, attempt: Attempt, now: datetime | None = None) -
     """What an attempt's result earns, after it is submitted or its grade changes: a pass
     may complete the module and the course, and issue the certificate (once: a second pass,
     or a grade changed again, issues nothing more). An attempt awaiting grading, or not
-    passed, earns nothing yet; a certificate already issued stays. Then ``results_changed``
-    tells whoever listens (a learning platform's gradebook) that the result may have moved."""
+    passed, earns nothing yet; a certificate already issued stays. Then
+    ``Event.RESULTS_CHANGED`` tells whoever listens (a learning platform's gradebook) that
+    the result may have moved."""
     now = now or timezone.now()
     course = attempt.quiz.course
-    if attempt.passed:  # only a pass can complete a course
-        course_completion_check(learner=attempt.learner, course=course, now=now)
-    results_changed.send(sender=Attempt, learner=attempt.learner, course=course, now=now)
+    # A transaction of its own where no caller's holds it (the expiry job, a late answer):
+    # the certificate and the gradebooks' queued score commit together. Inside a caller's,
+    # no savepoint: it all commits with the submission or grade.
+    with transaction.atomic(savepoint=False):
+        if attempt.passed:  # only a pass can complete a course
+            course_completion_check(learner=attempt.learner, course=course, now=now)
+        event_log(Event.RESULTS_CHANGED, learner=attempt.learner, course=course, now=now)
 
 
 def quiz_response_grade(*, now: datetime | None = None, **grade) -> GradeChange:

@@ -301,7 +301,8 @@ SITE = [
     # LTI: what learning platforms call. The tool's public keys are public; a login or
     # launch without a registered platform's signed request is refused with a page (the
     # launch and the deep-linking form are CSRF-exempt: the signed id_token protects them);
-    # a ticket to open a framed launch in a window is good once, and this one never was.
+    # a ticket to open a framed launch in a window is good once, posted from Courseware's
+    # own page only (any other POST is refused like a forged form), and this one never was.
     Row("lti_jwks",                 "",      get="200   200   200   200   200   200   200",
                                              post="405   405   405   405   405   405   405"),
     Row("lti_login",                "",      get="403   403   403   403   403   403   403",
@@ -309,7 +310,7 @@ SITE = [
     Row("lti_launch",               "",      get="405   405   405   405   405   405   405",
                                              post="403   403   403   403   403   403   403"),
     Row("lti_continue",             "ticket", get="410  410   410   410   410   410   410",
-                                             post="405   405   405   405   405   405   405"),
+                                             post="403   403   403   403   403   403   403"),
     Row("lti_deep_link",            "",      get="405   405   405   405   405   405   405",
                                              post="403   403   403   403   403   403   403"),
     # The language switcher: anyone may choose, and is sent back to the page they were on.

@@ -338,7 +338,13 @@ def test_a_failing_listener_neither_stops_the_learners_action_nor_the_other_list
     def listening(event, fields):
         heard.append(event)
 
-    monkeypatch.setattr("courseware.events._listeners", [broken, event_record, listening])
+    from xapi.outbox import STATEMENTS
+
+    completed = {Event.LESSON_COMPLETED}
+    monkeypatch.setattr(
+        "courseware.events._listeners",
+        [(broken, completed), (event_record, frozenset(STATEMENTS)), (listening, completed)],
+    )
     lesson = course.lessons.get()
     client.force_login(enrolled)
 

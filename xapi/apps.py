@@ -8,6 +8,6 @@ class XapiConfig(AppConfig):
 
     def ready(self):
         from courseware.events import event_listen
-        from xapi.outbox import event_record
+        from xapi.outbox import STATEMENTS, event_record
 
-        event_listen(event_record)
+        event_listen(event_record, events=STATEMENTS)

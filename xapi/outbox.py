@@ -28,12 +28,11 @@ def lrs_configured() -> bool:
 
 
 def event_record(event: Event, fields: dict) -> None:
-    """The listener: the event's statements into the outbox, if an LRS is configured."""
+    """The listener of the events in ``STATEMENTS``: their statements into the outbox, if
+    an LRS is configured."""
     if not lrs_configured():
         return
-    make = STATEMENTS.get(event)
-    if make is None:
-        return
+    make = STATEMENTS[event]
     now = timezone.now()
     OutboxStatement.objects.bulk_create(
         [

@@ -117,10 +117,11 @@ class TestPlatform:
             claims, key or self.key, algorithm="RS256", headers={"kid": kid or self.kid}
         )
 
-    def start_url(self, target: str) -> str:
-        """Where a browser opens the activity (the platform's own page)."""
+    def start_url(self, target: str, *, framed: bool = False) -> str:
+        """Where a browser opens the activity (the platform's own page); ``framed``: a
+        platform page showing the activity in an iframe."""
         self.target = target
-        return f"{self.url}/start?{urlencode({'target': target})}"
+        return f"{self.url}/{'frame' if framed else 'start'}?{urlencode({'target': target})}"
 
     def login(self, client: Client, *, target: str, client_id=None):
         """The platform's third-party login: what the tool answers (a redirect to /auth)."""
@@ -146,9 +147,17 @@ class TestPlatform:
         posted = {"id_token": (sign or self.sign)(claims), "state": auth["state"][0]}
         return client.post("/lti/launch/", posted, headers=headers or {}), posted
 
-    def deep_link_launch(self, client: Client, *, roles=(INSTRUCTOR,)):
+    def deep_link_launch(self, client: Client, *, roles=(INSTRUCTOR,), **settings):
         """An instructor (or ``roles``) adding the tool to a course of the platform: the
-        launch's response, the deep-linking picker when the tool accepts it."""
+        launch's response, the deep-linking picker when the tool accepts it. ``settings``
+        replace the deep-linking settings' own (None: left out)."""
+        settings = {
+            "deep_link_return_url": f"{self.url}/deep-links/return",
+            "accept_types": ["ltiResourceLink"],
+            "accept_presentation_document_targets": ["iframe", "window"],
+            "data": "platform-opaque-7",
+            **settings,
+        }
         return self.launch(
             client,
             target="http://testserver/lti/launch/",
@@ -157,10 +166,7 @@ class TestPlatform:
                 CLAIM + "roles": list(roles),
                 CLAIM + "resource_link": None,
                 DL + "deep_linking_settings": {
-                    "deep_link_return_url": f"{self.url}/deep-links/return",
-                    "accept_types": ["ltiResourceLink"],
-                    "accept_presentation_document_targets": ["iframe", "window"],
-                    "data": "platform-opaque-7",
+                    key: value for key, value in settings.items() if value is not None
                 },
             },
         )[0]
@@ -192,11 +198,14 @@ class TestPlatform:
                     f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
                     for k, v in fields.items()
                 )
-                page = (
+                return self._page(
                     f'<!doctype html><title>Platform</title><form id="f" method="post" '
                     f'action="{html.escape(action)}">{inputs}</form>'
                     "<script>document.getElementById('f').submit()</script>"
-                ).encode()
+                )
+
+            def _page(self, text: str):
+                page = text.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
@@ -209,6 +218,12 @@ class TestPlatform:
                     return self._answer(503, {"error": "maintenance"})
                 url = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/frame":  # the course page, the activity in a frame
+                    return self._page(
+                        "<!doctype html><title>Platform course</title><h1>Staff course</h1>"
+                        '<iframe title="Courseware" src="/start" width="800" height="400">'
+                        "</iframe>"
+                    )
                 if url.path == "/start":  # the learner clicks the activity in the course
                     return self._form(
                         f"{platform.tool_url}/lti/login/",

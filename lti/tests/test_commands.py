@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from lti.models import Platform, ToolKey
+from tests.factories import course_with_modules
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,15 @@ def test_a_wrong_address_is_refused_and_nothing_is_written():
     with pytest.raises(CommandError, match="keyset_url"):
         call_command("lti_add_platform", *MOODLE[:-1], "--keyset-url=not a url")
     assert not Platform.objects.exists()
+
+
+def test_the_courses_a_platforms_instructors_may_teach_are_named_by_slug(capsys):
+    course_with_modules(modules=1, lessons=1, slug="diplomacy")
+    call_command("lti_add_platform", *MOODLE, "--teaches=diplomacy")
+
+    assert list(Platform.objects.get().courses_taught.values_list("slug", flat=True)) == [
+        "diplomacy"
+    ]
+    assert "may teach: diplomacy" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="nowhere"):
+        call_command("lti_add_platform", *MOODLE, "--teaches=nowhere")

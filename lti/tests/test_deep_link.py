@@ -3,11 +3,19 @@ a signed response the platform can check against the tool's published key."""
 
 import jwt
 import pytest
+from django.db import connection
 from django.test import Client
 
+from lti import services
 from lti.tests.platform import CLAIM, DL, LEARNER
 from lti.tool import tool_jwks
+from tests.concurrency import run_at_once
 from tests.factories import course_with_modules
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so requests never overlap",
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +99,37 @@ def test_the_picker_reads_the_courses_and_their_modules_at_once(
         again = client.post("/lti/deep-link/", {"launch_id": picker.context["launch_id"]})
     # Each course, and each of its modules: 2 in the first, 3 in the others.
     assert again.content.decode().count('name="target"') == 3 + 4 * (courses - 1)
+
+
+@pytest.mark.parametrize(
+    "return_url",
+    [None, 7, "javascript:alert(1)", "ftp://platform.example/return", "https://[x/"],
+    ids=["missing", "a number", "javascript", "ftp", "malformed"],
+)
+def test_a_platform_giving_no_address_to_return_the_pick_to_is_refused_at_once(
+    test_platform, course, return_url
+):
+    response = test_platform.deep_link_launch(Client(), deep_link_return_url=return_url)
+    assert response.status_code == 403
+    assert "gave no valid address to add the activity to" in response.content.decode()
+    assert "launch_id" not in (response.context or {})  # no picker shown
+
+
+def test_an_http_return_address_is_refused_when_courseware_is_on_https():
+    claims = {services.DEEP_LINKING_CLAIM: {"deep_link_return_url": "http://moodle.example/r"}}
+    assert services.deep_link_return_url(claims, secure=False) == "http://moodle.example/r"
+    with pytest.raises(services.LaunchRefused):
+        services.deep_link_return_url(claims, secure=True)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_pick_posted_twice_at_once_is_signed_once(test_platform, course):
+    client = Client()
+    picker = test_platform.deep_link_launch(client)
+    pick = {"launch_id": picker.context["launch_id"], "target": f"course:{course.pk}"}
+
+    responses, errors = run_at_once(lambda: Client().post("/lti/deep-link/", pick))
+
+    assert errors == []
+    assert sorted(response.status_code for response in responses) == [200, 403, 403, 403]

@@ -5,17 +5,29 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from courseware.roles import INSTRUCTORS, instructors_group
+from lessons.models import Status
 from lessons.selectors import course_teaches
+from lti import services
 from lti.models import PlatformAccount
-from lti.tests.platform import CLAIM, INSTRUCTOR, rsa_key
+from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory, course_with_modules
 
 pytestmark = pytest.mark.django_db
 
 COURSE_PAGE = "http://testserver/courses/diplomacy/"
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so requests never overlap",
+)
 
 
 @pytest.fixture
@@ -77,35 +89,156 @@ def test_a_lesson_address_lands_on_that_lesson(test_platform, course):
     assert response["Location"] == lesson.get_absolute_url()
 
 
-def test_an_instructor_lands_in_the_instructor_area_teaching_the_course(test_platform, course):
+def _instructor_launch(test_platform, client=None, **overrides):
+    return test_platform.launch(
+        client or Client(), target=COURSE_PAGE, **{CLAIM + "roles": [INSTRUCTOR]}, **overrides
+    )[0]
+
+
+def test_an_instructor_of_a_platform_allowed_to_teach_the_course_lands_teaching_it(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
+    instructors_group()
     client = Client()
-    response, _ = test_platform.launch(
-        client, target=COURSE_PAGE, **{CLAIM + "roles": [INSTRUCTOR]}
-    )
+    with CaptureQueriesContext(connection) as launched:
+        response = _instructor_launch(test_platform, client)
 
     assert response["Location"] == "/teach/diplomacy/"
+    # The group is there: taken as it is, its permissions not rebuilt on every launch.
+    assert not [q for q in launched.captured_queries if "auth_permission" in q["sql"]]
     user = PlatformAccount.objects.get().user
     assert course_teaches(user=user, course=course)
+    assert user.groups.filter(name=INSTRUCTORS).exists()
     assert not Enrollment.objects.filter(learner=user).exists()
     assert client.get("/teach/diplomacy/").status_code == 200
     other = course_with_modules(modules=1, lessons=1, slug="other")
     assert not course_teaches(user=user, course=other)
 
 
-def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
+def _no_rights(response, client):
+    """Refused with the reason, and nothing of the instructor area open to the launcher."""
+    _refused_page(response, "must allow this platform")
+    assert not get_user_model().objects.filter(is_staff=True).exists()
+    assert not Group.objects.filter(user__isnull=False).exists()
+    assert client.get("/teach/diplomacy/").status_code in (302, 403)
+    assert client.get("/admin/").status_code == 302  # to the login page
+
+
+def test_an_instructor_of_a_platform_not_allowed_to_teach_the_course_gets_no_right_on_it(
+    test_platform, course
+):
+    client = Client()
+    response = _instructor_launch(test_platform, client)
+
+    assert response.status_code == 403
+    _no_rights(response, client)
+    assert not course.instructors.exists()
+    assert not Enrollment.objects.exists()  # not made a learner either
+
+
+def test_an_instructor_cannot_name_another_course_than_the_one_the_platform_may_teach(
+    test_platform, course
+):
+    allowed = course_with_modules(modules=1, lessons=1, slug="allowed")
+    test_platform.model.courses_taught.add(allowed)
+    client = Client()
+    response = _instructor_launch(
+        test_platform,
+        client,
+        **{CLAIM + "custom": {"course": "diplomacy"}},  # edited in the platform by a teacher
+    )
+
+    _no_rights(response, client)
+    assert not course.instructors.exists()
+
+
+def test_one_who_already_teaches_the_course_goes_on_teaching_it_without_the_platforms_leave(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
+    _instructor_launch(test_platform)
+    test_platform.model.courses_taught.clear()  # the administrator takes the leave back
+    client = Client()
+    response = _instructor_launch(test_platform, client)
+
+    assert response["Location"] == "/teach/diplomacy/"
+    assert client.get("/teach/diplomacy/").status_code == 200
+
+
+@pytest.mark.parametrize("roles", [[LEARNER], [INSTRUCTOR]], ids=["learner", "instructor"])
+def test_a_draft_course_is_not_on_courseware(test_platform, course, roles):
+    test_platform.model.courses_taught.add(course)
+    course.status = Status.DRAFT
+    course.save(update_fields=["status"])
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, **{CLAIM + "roles": roles})
+    _refused(response, "not on Courseware")
+    assert not course.instructors.exists()
+
+
+def test_a_draft_module_is_not_in_the_course(test_platform, course):
+    module = course.modules.order_by("position").last()
+    module.status = Status.DRAFT
+    module.save(update_fields=["status"])
+    response, _ = test_platform.launch(
+        Client(),
+        target="http://testserver/lti/launch/",
+        **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+    )
+    _refused(response, "not in the course")
+
+
+def _framed_launch(test_platform):
     response, _ = test_platform.launch(
         Client(), target=COURSE_PAGE, headers={"Sec-Fetch-Dest": "iframe"}
     )
     assert response.status_code == 200
+    return response
+
+
+OWN_ORIGIN = {"Origin": "http://testserver"}
+
+
+def test_a_launch_inside_a_frame_opens_courseware_in_a_window_of_its_own(test_platform, course):
+    response = _framed_launch(test_platform)
     assert "X-Frame-Options" not in response
     assert "frame-ancestors *" in response["Content-Security-Policy"]
     ticket = response.context["url"]
+    assert f'<form method="post" action="{ticket}" target="_blank">' in response.content.decode()
 
     window = Client()
-    opened = window.get(ticket)
+    opened = window.post(ticket, headers=OWN_ORIGIN)  # the frame's button
     assert opened.status_code == 302 and opened["Location"] == "/courses/diplomacy/"
     assert window.get("/courses/diplomacy/").context["user"] == PlatformAccount.objects.get().user
-    assert Client().get(ticket).status_code == 410  # used once
+    assert Client().post(ticket, headers=OWN_ORIGIN).status_code == 410  # used once
+
+
+@pytest.mark.parametrize(
+    "opened, status",
+    [
+        (lambda client, ticket: client.get(ticket), 410),  # the link, sent to someone
+        (lambda client, ticket: client.post(ticket), 403),  # no Origin: not a browser's form
+        # Another site's form, to sign a victim into the launcher's account.
+        (
+            lambda client, ticket: client.post(ticket, headers={"Origin": "https://evil.example"}),
+            403,
+        ),
+    ],
+    ids=["link", "no origin", "another site"],
+)
+def test_a_framed_launchs_ticket_opens_only_from_its_own_page(
+    test_platform, course, opened, status
+):
+    ticket = _framed_launch(test_platform).context["url"]
+    stranger = Client()
+
+    response = opened(stranger, ticket)
+
+    _refused_page(response, "Open the activity again from your course")
+    assert response.status_code == status
+    assert stranger.get("/dashboard/").status_code == 302  # to the login page: nobody
+    # The launcher's own button still works: the ticket was not used up.
+    assert Client().post(ticket, headers=OWN_ORIGIN).status_code == 302
 
 
 def _refused_page(response, words: str):
@@ -219,6 +352,33 @@ def test_a_closed_account_is_not_signed_in(test_platform, course):
     PlatformAccount.objects.get().user.__class__.objects.update(is_active=False)
     response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
     _refused_page(response, "This Courseware account is closed.")
+
+
+def test_a_malformed_address_names_no_course(test_platform, course):
+    response, _ = test_platform.launch(Client(), target="https://[x/")
+    _refused(response, "does not name a Courseware course")
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_first_launches_at_once_make_one_account(test_platform, course, monkeypatch):
+    claims = test_platform.claims(nonce="n", target=COURSE_PAGE)
+    record = services.link_record
+
+    def slow_link_record(**kwargs):
+        time.sleep(0.3)  # every other launch looks for the account before this one commits
+        return record(**kwargs)
+
+    monkeypatch.setattr(services, "link_record", slow_link_record)
+
+    results, errors = run_at_once(
+        lambda: services.launch_accept(platform=test_platform.model, claims=claims)
+    )
+
+    assert errors == []
+    account = PlatformAccount.objects.get()
+    assert {user for user, _path in results} == {account.user}
+    assert Enrollment.objects.get().learner == account.user
 
 
 def test_an_address_of_another_site_names_no_course(test_platform, course):

@@ -23,6 +23,7 @@ def _member(sub, name, role=LEARNER):
 @pytest.fixture
 def instructor(test_platform, course):
     test_platform.launch(Client(), target=COURSE_PAGE)  # moodle-user-7 launches as a learner
+    test_platform.model.courses_taught.add(course)
     client = Client()
     test_platform.launch(
         client, target=COURSE_PAGE, sub="moodle-teacher-1", **{CLAIM + "roles": [INSTRUCTOR]}

@@ -1,22 +1,31 @@
 """Scores to the platform's gradebook (Assignment and Grade Services): queued with the
 change, sent by ``send_lti_scores``, retried while the platform is down, latest first."""
 
+import logging
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import GradeChange
 from assessments.tests.test_regrade import fix_key
+from courseware.events import Event, event_log
 from lti import services
 from lti.models import PendingScore
-from lti.services import scores_send
-from lti.tests.platform import CLAIM
-from progress.services import question_regrade, quiz_response_grade
-from tests.factories import course_with_modules, essay_question
+from lti.scores import score_of
+from lti.services import AGS_CLAIM, scores_send
+from lti.tests.platform import CLAIM, SCORE_SCOPE
+from progress.selectors import course_progress_for_learner
+from progress.services import enrollment_create, question_regrade, quiz_response_grade
+from tests.concurrency import run_at_once
+from tests.factories import UserFactory, course_with_modules, essay_question
+from xapi.models import OutboxStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +237,102 @@ def test_a_score_being_sent_is_not_sent_by_a_run_on_another_host(
     assert scores_send(now=now).sent == 1
     assert other_runs == [services.Sent(sent=0, failed=0)]
     assert len(test_platform.scores) == 1
+
+
+def _second_link(test_platform, course):
+    """The same learner launches a second activity (the course) with a gradebook column."""
+    test_platform.launch(
+        Client(),
+        target="http://testserver/courses/diplomacy/",
+        **{
+            CLAIM + "resource_link": {"id": "resource-link-2"},
+            AGS_CLAIM: {"scope": [SCORE_SCOPE], "lineitem": f"{test_platform.url}/lineitems/2"},
+        },
+    )
+
+
+@pytest.mark.parametrize("links", [1, 2])
+def test_queueing_again_replaces_the_waiting_scores_in_a_fixed_number_of_queries(
+    test_platform, launched, course, links, django_assert_num_queries
+):
+    if links == 2:
+        _second_link(test_platform, course)
+    versions = dict(_waiting().values_list("graded", "version"))
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as progress_read:
+        course_progress_for_learner(learner=launched, course=course)
+    # The learner's links locked, the progress read, their waiting scores; one save each.
+    with django_assert_num_queries(len(progress_read) + 2 + links):
+        assert services.scores_queue(learner=launched, course=course, now=now) == links
+    for minutes in range(1, 4):  # again and again: never a second waiting score
+        services.scores_queue(learner=launched, course=course, now=now + timedelta(minutes))
+    assert _waiting().count() == links
+    # Each replaced four times, never a second one inserted beside it.
+    assert dict(_waiting().values_list("graded", "version")) == {
+        graded: version + 4 for graded, version in versions.items()
+    }
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises writers, so transactions never overlap",
+)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_results_changing_at_once_queue_one_score_without_an_error(
+    test_platform, launched, course
+):
+    _waiting().update(sent_at=timezone.now())  # sent: no score waits
+
+    def results_changed():
+        with transaction.atomic():
+            services.scores_queue(learner=launched, course=course, now=timezone.now())
+            time.sleep(0.3)  # every other change reads before this one commits
+
+    _results, errors = run_at_once(results_changed)
+
+    assert errors == []
+    waiting = _waiting().get()
+    assert waiting.version == 4  # made once, replaced by each of the three others
+
+
+def test_a_module_done_scores_100_even_with_no_step_to_count():
+    """A module with nothing to read or pass is done as soon as it opens: the module
+    percent follows the one rule, where complete counts 100."""
+    course = course_with_modules(modules=1, lessons=0, module_quizzes=False, final_exam=False)
+    learner = UserFactory()
+    enrollment_create(learner=learner, course=course)
+    progress = course_progress_for_learner(learner=learner, course=course)
+
+    score = score_of(progress, course.modules.get())
+
+    assert score.activity == PendingScore.Activity.COMPLETED
+    assert score.given == 100
+
+
+def test_a_change_of_results_queues_the_score_and_is_no_statement_nor_log_line(
+    launched, course, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.XAPI_ENDPOINT = "http://127.0.0.1:9/xAPI/"  # an LRS hears every event too
+    version = _waiting().get().version
+
+    with (
+        caplog.at_level(logging.INFO, logger="courseware.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        event_log(Event.RESULTS_CHANGED, learner=launched, course=course, now=timezone.now())
+
+    assert _waiting().get().version == version + 1
+    assert not OutboxStatement.objects.exists()
+    assert not [record for record in caplog.records if record.name == "courseware.events"]
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_outside_a_transaction_queues_its_score(launched, course):
+    """The expiry job hands attempts in with the database in autocommit: the lock needs a
+    transaction, so the queue makes one of its own there."""
+    services.scores_queue(learner=launched, course=course, now=timezone.now())
+    assert _waiting().get().version == 2

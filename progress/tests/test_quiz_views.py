@@ -1332,10 +1332,11 @@ def test_queries_of_a_submit(
     # Session, user, the attempt with its quiz and course, its responses; BEGIN, lock the
     # attempt with its quiz, course and learner, responses again (under the lock), grades,
     # the attempt; the last activity; the learner's gradebook links on learning platforms
-    # (lti, told by ``results_changed``), COMMIT: one transaction, the grading's own in a
-    # SAVEPOINT and its RELEASE, the submission's listener in another. A pass also looks for a
-    # certificate and reads the learner's changed progress (3).
-    with django_assert_num_queries(16 + (4 if right else 0)):
+    # (lti, told by ``Event.RESULTS_CHANGED``), COMMIT: one transaction, the grading's own in a
+    # SAVEPOINT and its RELEASE, and so each listener (the LRS's outbox for the submission, the
+    # gradebooks' for the results). A pass also looks for a certificate and reads the
+    # learner's changed progress (3).
+    with django_assert_num_queries(18 + (4 if right else 0)):
         submitted = as_learner.post(url("attempt_submit", attempt), {**answers, "confirm": "1"})
     assert submitted.status_code == 302
     attempt.refresh_from_db()

@@ -33,3 +33,25 @@ def test_a_learner_launched_from_the_platform_lands_on_the_course_signed_in(
     expect(page.get_by_role("navigation").first).to_contain_text("Lena")
     learner = PlatformAccount.objects.get(platform=platform.model).user
     assert Enrollment.objects.filter(learner=learner, course=course).exists()
+
+
+def test_a_launch_in_the_platforms_frame_opens_courseware_in_a_window_by_its_button(
+    page, course, platform, live_server
+):
+    page.goto(platform.start_url(f"{live_server.url}{course.get_absolute_url()}", framed=True))
+    frame = page.frame_locator("iframe")
+    button = frame.get_by_role("button", name="Open Courseware")
+
+    with page.expect_popup() as opened:
+        button.click()
+    window = opened.value
+
+    window.wait_for_url(f"{live_server.url}{course.get_absolute_url()}")
+    expect(window.get_by_role("heading", level=1)).to_contain_text(course.title)
+    expect(window.get_by_role("navigation").first).to_contain_text("Lena")
+    # The button's ticket is used up: a second click opens nothing.
+    with page.expect_popup() as again:
+        button.click()
+    expect(again.value.get_by_role("heading", level=1)).to_contain_text(
+        "Courseware could not open this activity"
+    )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 
+from lessons.models import Course
 from lti.models import Deployment, Platform
 from lti.tool import tool_key
 
@@ -23,6 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--keyset-url", required=True)
         parser.add_argument("--name", default="")
         parser.add_argument("--auth-audience", default="")
+        parser.add_argument(
+            "--teaches",
+            action="append",
+            default=[],
+            metavar="COURSE_SLUG",
+            help="A course the platform's instructors may teach. Repeat for several.",
+        )
 
     def handle(self, *args, **options):
         fields = {
@@ -51,10 +59,17 @@ class Command(BaseCommand):
             platform.save()
             for deployment_id in options["deployment_id"]:
                 Deployment.objects.get_or_create(platform=platform, deployment_id=deployment_id)
+            courses = Course.objects.filter(slug__in=options["teaches"])
+            unknown = set(options["teaches"]) - {course.slug for course in courses}
+            if unknown:
+                raise CommandError(f"No course with the slug {', '.join(sorted(unknown))}.")
+            platform.courses_taught.add(*courses)
         tool_key()
         self.stdout.write(
             f"{'Registered' if created else 'Updated'} {platform} with deployments "
             f"{', '.join(platform.deployments.values_list('deployment_id', flat=True))}.\n"
             f"Give the platform: login {reverse('lti_login')}, launch {reverse('lti_launch')}, "
-            f"keys {reverse('lti_jwks')} (after your site's address)."
+            f"keys {reverse('lti_jwks')} (after your site's address).\n"
+            f"Its instructors may teach: "
+            f"{', '.join(platform.courses_taught.values_list('slug', flat=True)) or 'no course'}."
         )
