@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from assessments.gift import GiftQuestion, parse_gift
 from assessments.grading import grade, question_snapshot
 from assessments.models import Question
+from bench.item_simulation import FILLER_WORDS, non_reader_picks
 from lessons.course_folder import FINAL_EXAM_NAME, CourseSpec, read_course_folder
 from lessons.markdown import render_markdown
 from tests.test_shipped_course import COURSE_FOLDER, COURSE_NOTE, article_part
@@ -454,12 +455,6 @@ def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
         assert not repeated, f"{item} asks again what {sorted(repeated)} asked"
 
 
-# Words too common to tell one idea from another.
-FILLER_WORDS = {
-    "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "with", "by", "as", "is", "are",
-    "be", "its", "it", "their", "they", "this", "that", "which", "what", "how", "does", "do",
-    "from", "at", "into", "than", "not", "each", "other", "one", "two", "s",
-}  # fmt: skip
 # An idea offered as a wrong option in more questions than this, and rarely the key, becomes a
 # pattern: a learner who has struck it out a few times strikes it out everywhere.
 MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
@@ -508,3 +503,20 @@ def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_tha
         chance += 1 / len(question.answers)
         asked += 1
     assert earned <= chance + 0.1 * asked, (earned, chance, asked)
+
+
+def test_the_option_in_the_articles_cooperative_register_is_not_the_final_exams_key_by_design():
+    """A test-wise officer who has not read the article takes the option that sounds most like
+    its conclusions (trust, mutual, open, transparency…), then the one that echoes the question,
+    then the longest (bench/item_simulation.py): across the final exam's single-choice questions
+    that earns no more than chance does."""
+    earned = chance = asked = 0.0
+    for item in items(FINAL_EXAM_NAME):
+        question = item.question
+        if question.kind != "single":
+            continue
+        picks = non_reader_picks(question.text, [answer.text for answer in question.answers])
+        earned += sum(question.answers[n].weight == 100 for n in picks) / len(picks)
+        chance += 1 / len(question.answers)
+        asked += 1
+    assert earned <= chance, (earned, chance, asked)
