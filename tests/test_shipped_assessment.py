@@ -520,3 +520,68 @@ def test_the_option_in_the_articles_cooperative_register_is_not_the_final_exams_
         chance += 1 / len(question.answers)
         asked += 1
     assert earned <= chance, (earned, chance, asked)
+
+
+DESIGN_DOC = COURSE_FOLDER.parent.parent / "docs" / "assessment-design.md"
+KIND_COLUMNS = ["single", "multiple", "true_false", "short", "matching", "essay"]
+
+
+def design_table_rows(first_cell: str) -> list[list[str]]:
+    """The cells of the design document's table rows whose first cell matches."""
+    rows = []
+    for line in DESIGN_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and re.fullmatch(first_cell, cells[0]):
+            rows.append(cells)
+    return rows
+
+
+def count(cell: str) -> int:
+    return 0 if cell == "–" else int(cell.split()[0])
+
+
+def test_the_design_documents_counts_are_the_files_own():
+    """docs/assessment-design.md counts the questions by level and by kind, and maps each
+    objective to the questions that assess it: every figure and title is the files'."""
+    for level, module_cell, final_cell in (
+        (cells[0], cells[-2], cells[-1])
+        for cells in design_table_rows("recall|understanding|application")
+    ):
+        in_modules = sum(item.level == level for quiz in MODULES for item in items(quiz))
+        in_final = sum(item.level == level for item in items(FINAL_EXAM_NAME))
+        assert (count(module_cell), count(final_cell)) == (in_modules, in_final), level
+
+    titles = {module.title: module.slug for module in course().modules}
+    titles["Final exam bank"] = FINAL_EXAM_NAME
+    # The table of kinds: a quiz, its questions, one column a kind, its points.
+    kind_rows = [
+        cells
+        for cells in design_table_rows("|".join(map(re.escape, titles)))
+        if len(cells) == len(KIND_COLUMNS) + 3
+    ]
+    assert len(kind_rows) == len(QUIZZES)
+    for cells in kind_rows:
+        quiz = items(titles[cells[0]])
+        kinds = [sum(item.question.kind == kind for item in quiz) for kind in KIND_COLUMNS]
+        assert [count(cell) for cell in cells[1:8]] == [len(quiz), *kinds], cells[0]
+
+    # "Title (r)", an essay's title in italics: "*Title* (a)".
+    listed = re.compile(r"\*?(\w[^*,()]*?)\*? \(([rua])\)")
+    map_rows = design_table_rows(r".+ \d+: .+")
+    for module in course().modules:
+        for number in range(1, len(module.objectives) + 1):
+            label = f"{short_name(module.title)} {number}:"
+            (cells,) = [cells for cells in map_rows if cells[0].startswith(label)]
+            for quiz, cell in ((module.slug, cells[1]), (FINAL_EXAM_NAME, cells[2])):
+                expected = {
+                    (item.question.title, item.level[0])
+                    for item in items(quiz)
+                    if item.blueprint["module"] == module.slug
+                    and int(item.blueprint["objective"]) == number
+                }
+                assert set(listed.findall(cell)) == expected, (cells[0], quiz)
+
+
+def short_name(title: str) -> str:
+    """How the objectives map names a module: its title, or its last word when long."""
+    return "Practice" if title.endswith("in Practice") else title
