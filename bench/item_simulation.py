@@ -1,7 +1,7 @@
 """Simulated readers and guessers through a quiz's item statistics, as a psychometrician checks
 a question bank before it meets real learners.
 
-    .venv/bin/python bench/simulate_items.py [--readers 200] [--guessers 200] [--seed 1]
+    .venv/bin/python bench/simulate_items.py [--readers 200] [--guessers 200] [--testwise 200]
 
 imports the shipped course into a throwaway SQLite database and, for every quiz, simulates
 
@@ -9,6 +9,12 @@ imports the shipped course into a throwaway SQLite database and, for every quiz,
   of their own (drawn between 0.65 and 1); otherwise they pick a wrong answer the page offers;
 - **guessers**, who did not: they pick uniformly among what the page offers (one option, any
   set of boxes, an option for each matching item) and leave typed answers blank;
+- **test-wise non-readers**, who did not either but know how careless banks give keys away: on
+  a question with one answer they take the option that sounds most like the article's
+  conclusions (most words of its cooperative register: trust, mutual, open, transparency…),
+  then the one that echoes the question's words most, then the longest; they mark every
+  true/false statement true, and guess the rest. Their attempts are scored but not written,
+  so the statistics page shows readers and guessers only;
 
 writes their attempts as the quiz pages would (questions drawn and snapshots taken as
 ``attempt_start`` does, answers read back from the page's own fields, graded by ``grade``),
@@ -25,6 +31,7 @@ by tests/test_shipped_assessment.py.
 
 import itertools
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -41,6 +48,18 @@ from assessments.services import attempt_result, max_score_of, questions_drawn
 from assessments.statistics import QuizStatistics, figure, quiz_statistics
 
 READER_SKILL = (0.65, 1.0)
+# The article's cooperative register, as six-letter stems: a test-wise learner who has not read
+# it takes the option that most plainly sounds like its conclusions.
+COOPERATIVE_REGISTER = {
+    "trust", "mutual", "open", "transp", "commun", "unders", "cooper", "stabil", "stable",
+    "dialog", "confid", "peace", "respec", "partne", "collec", "consen", "engage", "sustai",
+}  # fmt: skip
+# Words too common to tell one idea from another, or to echo a question.
+FILLER_WORDS = {
+    "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "with", "by", "as", "is", "are",
+    "be", "its", "it", "their", "they", "this", "that", "which", "what", "how", "does", "do",
+    "from", "at", "into", "than", "not", "each", "other", "one", "two", "s",
+}  # fmt: skip
 _STARTED = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 # More answers than this to a question, and the chance score is estimated from a sample.
 _ENUMERATION_LIMIT = 5000
@@ -52,6 +71,7 @@ class Simulation:
     statistics: QuizStatistics
     readers: list[Decimal]  # each reader's percent
     guessers: list[Decimal]
+    testwise: list[Decimal]  # each test-wise non-reader's percent, not in the statistics
     chance: float  # a guesser's expected percent, averaged over the attempts drawn
     item_chance: dict[int, float]  # question id → a guesser's expected share of its points
 
@@ -108,9 +128,55 @@ def _guesser_answer(shown: dict, rng: random.Random):
     return rng.choice(page_answers(shown))
 
 
-def simulate(quiz: Quiz, *, readers: int, guessers: int, seed: int = 1) -> Simulation:
+def _stems(text: str) -> set[str]:
+    return {word[:6] for word in re.findall(r"\w+", text.lower())} - FILLER_WORDS
+
+
+def non_reader_picks(question: str, options: list[str]) -> list[int]:
+    """The options a test-wise non-reader hesitates between (one picked at random): those with
+    the most words of the article's cooperative register, then the most words of the question,
+    then the longest."""
+    stem = _stems(question)
+    appeal = [
+        (len(_stems(option) & COOPERATIVE_REGISTER), len(_stems(option) & stem), len(option))
+        for option in options
+    ]
+    return [n for n, value in enumerate(appeal) if value == max(appeal)]
+
+
+def _testwise_answer(shown: dict, rng: random.Random):
+    """The answer of a test-wise non-reader: see the module's docstring."""
+    form = question_fieldset(shown, slot=1, answer=None)
+    if form.items or not form.options or form.input_type == "checkbox":
+        return _guesser_answer(shown, rng)
+    answers = page_answers(shown)  # one a radio option, in the page's order
+    if shown["kind"] == "true_false":
+        return answers[0]  # True comes first on the page
+    picks = non_reader_picks(shown["text"], [option.label for option in form.options])
+    return answers[rng.choice(picks)]
+
+
+def _testwise_percents(quiz: Quiz, bank: list, count: int, rng: random.Random) -> list[Decimal]:
+    percents = []
+    for _ in range(count):
+        drawn = questions_drawn(quiz=quiz, bank=bank, rng=rng)
+        shown = [
+            question_snapshot(bank[index], rng=rng, shuffle_choices=quiz.shuffle_choices)
+            for index, _ in drawn
+        ]
+        scores = [grade(s, _testwise_answer(s, rng)).score for s in shown]
+        result = attempt_result(
+            scores=scores, max_score=max_score_of(shown), pass_mark=quiz.pass_mark
+        )
+        percents.append(result.percent)
+    return percents
+
+
+def simulate(
+    quiz: Quiz, *, readers: int, guessers: int, testwise: int = 0, seed: int = 1
+) -> Simulation:
     """Attempts of ``readers`` and ``guessers`` at ``quiz`` written to the database, and the
-    statistics the instructor's page shows for them."""
+    statistics the instructor's page shows for them; ``testwise`` non-readers scored aside."""
     rng = random.Random(f"{seed}-{quiz.slug}")
     bank = list(quiz.questions.select_related("lesson__module").prefetch_related("choices"))
     people = get_user_model().objects.bulk_create(
@@ -175,6 +241,7 @@ def simulate(quiz: Quiz, *, readers: int, guessers: int, seed: int = 1) -> Simul
         statistics=quiz_statistics(quiz=quiz, which="all"),
         readers=percents[:readers],
         guessers=percents[readers:],
+        testwise=_testwise_percents(quiz, bank, testwise, rng),
         chance=mean(chance) if chance else 0.0,
         item_chance=item_chance,
     )
@@ -185,7 +252,12 @@ def report(simulation: Simulation) -> str:
     lines = [
         f"{s.quiz.title}: readers {mean(s.readers):.1f}% (pass {100 * s.passed(s.readers):.0f}%),"
         f" guessers {mean(s.guessers):.1f}% (pass {100 * s.passed(s.guessers):.0f}%),"
-        f" chance {s.chance:.1f}%, pass mark {s.quiz.pass_mark}%",
+        f" chance {s.chance:.1f}%, pass mark {s.quiz.pass_mark}%"
+        + (
+            f", test-wise {mean(s.testwise):.1f}% (pass {100 * s.passed(s.testwise):.0f}%)"
+            if s.testwise
+            else ""
+        ),
         f"  {'#':>2}  {'facility':>8}  {'discrim.':>8}  {'chance':>6}  {'kind':<16} question",
     ]
     for item in s.statistics.items:

@@ -1,7 +1,9 @@
 """Print the item statistics of simulated readers and guessers for every quiz of the shipped
-course (bench/item_simulation.py says how), in a throwaway SQLite database.
+course, and what test-wise non-readers score (bench/item_simulation.py says how), in a
+throwaway SQLite database.
 
-    .venv/bin/python bench/simulate_items.py [--readers 200] [--guessers 200] [--seed 1]
+    .venv/bin/python bench/simulate_items.py [--readers 200] [--guessers 200] [--testwise 200]
+        [--seed 1]
 """
 
 import argparse
@@ -17,6 +19,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--guessers", type=int, default=200)
+    parser.add_argument("--testwise", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
@@ -35,7 +38,17 @@ def main(argv: list[str]) -> None:
     call_command("migrate", verbosity=0)
     course, _ = course_import(ROOT / "fixtures" / "military-diplomacy")
     for quiz in course.quizzes.order_by("-kind", "module__position"):
-        print(report(simulate(quiz, readers=args.readers, guessers=args.guessers, seed=args.seed)))
+        print(
+            report(
+                simulate(
+                    quiz,
+                    readers=args.readers,
+                    guessers=args.guessers,
+                    testwise=args.testwise,
+                    seed=args.seed,
+                )
+            )
+        )
         print()
 
 

@@ -18,6 +18,9 @@ pytestmark = pytest.mark.django_db
 # A hundred of each: with fewer, a true/false item's discrimination (about 0.3) dips below the
 # floor by sampling alone (its standard error is about one over the square root of the group).
 READERS = GUESSERS = 100
+# Test-wise non-readers, scored on the final exam, which certifies: the option in the article's
+# cooperative register earns them what guessing does.
+TESTWISE = 100
 # Far below the 70% pass mark: a quiz a guesser can pass measures nothing.
 CHANCE_CEILING = 35
 # Guessers' mean percent may differ from the chance worked out from the bank by sampling alone
@@ -30,7 +33,12 @@ DISCRIMINATION_FLOOR = 0.1
 def test_readers_pass_guessers_earn_chance_and_no_item_is_flagged():
     course, _ = course_import(COURSE_FOLDER)
     simulations = [
-        simulate(quiz, readers=READERS, guessers=GUESSERS)
+        simulate(
+            quiz,
+            readers=READERS,
+            guessers=GUESSERS,
+            testwise=TESTWISE if quiz.kind == "final" else 0,
+        )
         for quiz in course.quizzes.order_by("-kind", "module__position")
     ]
     assert len(simulations) == 7
@@ -46,6 +54,10 @@ def test_readers_pass_guessers_earn_chance_and_no_item_is_flagged():
         assert s.passed(s.guessers) <= 0.05, quiz
         assert mean(s.readers) >= 75, quiz
         assert s.passed(s.readers) >= 0.7, quiz
+    final = simulations[-1]
+    assert final.quiz.kind == "final"
+    assert float(mean(final.testwise)) <= final.chance + SAMPLING_MARGIN
+    assert final.passed(final.testwise) <= 0.05
 
 
 def snapshot(question) -> dict:

@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from assessments.gift import GiftQuestion, parse_gift
 from assessments.grading import grade, question_snapshot
 from assessments.models import Question
+from bench.item_simulation import FILLER_WORDS, non_reader_picks
 from lessons.course_folder import FINAL_EXAM_NAME, CourseSpec, read_course_folder
 from lessons.markdown import render_markdown
 from tests.test_shipped_course import COURSE_FOLDER, COURSE_NOTE, article_part
@@ -454,12 +455,6 @@ def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
         assert not repeated, f"{item} asks again what {sorted(repeated)} asked"
 
 
-# Words too common to tell one idea from another.
-FILLER_WORDS = {
-    "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "with", "by", "as", "is", "are",
-    "be", "its", "it", "their", "they", "this", "that", "which", "what", "how", "does", "do",
-    "from", "at", "into", "than", "not", "each", "other", "one", "two", "s",
-}  # fmt: skip
 # An idea offered as a wrong option in more questions than this, and rarely the key, becomes a
 # pattern: a learner who has struck it out a few times strikes it out everywhere.
 MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
@@ -508,3 +503,85 @@ def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_tha
         chance += 1 / len(question.answers)
         asked += 1
     assert earned <= chance + 0.1 * asked, (earned, chance, asked)
+
+
+def test_the_option_in_the_articles_cooperative_register_is_not_the_final_exams_key_by_design():
+    """A test-wise officer who has not read the article takes the option that sounds most like
+    its conclusions (trust, mutual, open, transparency…), then the one that echoes the question,
+    then the longest (bench/item_simulation.py): across the final exam's single-choice questions
+    that earns no more than chance does."""
+    earned = chance = asked = 0.0
+    for item in items(FINAL_EXAM_NAME):
+        question = item.question
+        if question.kind != "single":
+            continue
+        picks = non_reader_picks(question.text, [answer.text for answer in question.answers])
+        earned += sum(question.answers[n].weight == 100 for n in picks) / len(picks)
+        chance += 1 / len(question.answers)
+        asked += 1
+    assert earned <= chance, (earned, chance, asked)
+
+
+DESIGN_DOC = COURSE_FOLDER.parent.parent / "docs" / "assessment-design.md"
+KIND_COLUMNS = ["single", "multiple", "true_false", "short", "matching", "essay"]
+
+
+def design_table_rows(first_cell: str) -> list[list[str]]:
+    """The cells of the design document's table rows whose first cell matches."""
+    rows = []
+    for line in DESIGN_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and re.fullmatch(first_cell, cells[0]):
+            rows.append(cells)
+    return rows
+
+
+def count(cell: str) -> int:
+    return 0 if cell == "–" else int(cell.split()[0])
+
+
+def test_the_design_documents_counts_are_the_files_own():
+    """docs/assessment-design.md counts the questions by level and by kind, and maps each
+    objective to the questions that assess it: every figure and title is the files'."""
+    for level, module_cell, final_cell in (
+        (cells[0], cells[-2], cells[-1])
+        for cells in design_table_rows("recall|understanding|application")
+    ):
+        in_modules = sum(item.level == level for quiz in MODULES for item in items(quiz))
+        in_final = sum(item.level == level for item in items(FINAL_EXAM_NAME))
+        assert (count(module_cell), count(final_cell)) == (in_modules, in_final), level
+
+    titles = {module.title: module.slug for module in course().modules}
+    titles["Final exam bank"] = FINAL_EXAM_NAME
+    # The table of kinds: a quiz, its questions, one column a kind, its points.
+    kind_rows = [
+        cells
+        for cells in design_table_rows("|".join(map(re.escape, titles)))
+        if len(cells) == len(KIND_COLUMNS) + 3
+    ]
+    assert len(kind_rows) == len(QUIZZES)
+    for cells in kind_rows:
+        quiz = items(titles[cells[0]])
+        kinds = [sum(item.question.kind == kind for item in quiz) for kind in KIND_COLUMNS]
+        assert [count(cell) for cell in cells[1:8]] == [len(quiz), *kinds], cells[0]
+
+    # "Title (r)", an essay's title in italics: "*Title* (a)".
+    listed = re.compile(r"\*?(\w[^*,()]*?)\*? \(([rua])\)")
+    map_rows = design_table_rows(r".+ \d+: .+")
+    for module in course().modules:
+        for number in range(1, len(module.objectives) + 1):
+            label = f"{short_name(module.title)} {number}:"
+            (cells,) = [cells for cells in map_rows if cells[0].startswith(label)]
+            for quiz, cell in ((module.slug, cells[1]), (FINAL_EXAM_NAME, cells[2])):
+                expected = {
+                    (item.question.title, item.level[0])
+                    for item in items(quiz)
+                    if item.blueprint["module"] == module.slug
+                    and int(item.blueprint["objective"]) == number
+                }
+                assert set(listed.findall(cell)) == expected, (cells[0], quiz)
+
+
+def short_name(title: str) -> str:
+    """How the objectives map names a module: its title, or its last word when long."""
+    return "Practice" if title.endswith("in Practice") else title
