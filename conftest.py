@@ -31,6 +31,16 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: the test client runs the middleware in the
+    test's own thread, so a page asked for in French leaves French active after it, and the
+    messages a later test reads (a refusal of GIFT's, say) would be French."""
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def now():
     """A fixed moment; services take ``now=`` so tests move time without sleeping."""

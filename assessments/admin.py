@@ -834,12 +834,22 @@ class QuestionAdmin(ContentAdmin):
         )
 
 
+def yes_or_no(value: bool | None) -> str:
+    """A yes/no field of a learner's record in words of the reader's language: the admin's
+    own icons read "True", "False" or "None" aloud, in English whatever the page speaks."""
+    return {True: gettext("Yes"), False: gettext("No"), None: gettext("Not graded yet")}[value]
+
+
 class ResponseInline(PlainTextMixin, admin.TabularInline):
     model = Response
-    fields = ("slot", "question", "answer", "score", "is_correct", "saved_at")
+    fields = ("slot", "question", "answer", "score", "correct", "saved_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=gettext_lazy("correct"))
+    def correct(self, response):
+        return yes_or_no(response.is_correct)
 
 
 @admin.register(Attempt)
@@ -847,7 +857,7 @@ class AttemptAdmin(CourseScopedAdmin):
     """Attempts are learners' records: readable by their course's instructors, never edited."""
 
     course_path = "quiz__course"
-    list_display = ("quiz", "learner", "number", "submitted_at", "percent", "passed")
+    list_display = ("quiz", "learner", "number", "submitted_at", "percent", "result")
     list_filter = (
         ("quiz__course", admin.RelatedOnlyFieldListFilter),
         ("quiz", admin.RelatedOnlyFieldListFilter),
@@ -857,6 +867,10 @@ class AttemptAdmin(CourseScopedAdmin):
     search_fields = ("learner__username",)
     inlines = [ResponseInline]
     readonly_fields = ("grade_history",)
+
+    @admin.display(description=gettext_lazy("passed"), ordering="passed")
+    def result(self, attempt):
+        return yes_or_no(attempt.passed)
 
     @admin.display(description=gettext_lazy("Changes of grades"))
     def grade_history(self, attempt):
