@@ -23,6 +23,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
@@ -891,7 +893,7 @@ class AttemptAdmin(CourseScopedAdmin):
             (
                 (
                     responses[change.response_id],
-                    change.created_at.strftime("%Y-%m-%d %H:%M"),
+                    date_format(timezone.localtime(change.created_at), "SHORT_DATETIME_FORMAT"),
                     change.get_source_display(),
                     change.by or gettext("the system"),
                     gettext("awaiting")

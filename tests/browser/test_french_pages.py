@@ -110,8 +110,10 @@ def test_a_learners_own_pages_speak_french(
     learner = UserFactory(first_name="Ada", last_name="Lovelace")
     enrollment_create(learner=learner, course=course)
     complete_module(learner, quiz.module, now=now, quiz=False)
-    reviewed = take_quiz(learner, quiz, now=now, right=lambda slot: slot != 1)
-    taking = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+    # In December, which French shortens otherwise than English ("déc." and not "Dec").
+    december = now.replace(year=2026, month=12, day=2, hour=14, minute=5)
+    reviewed = take_quiz(learner, quiz, now=december, right=lambda slot: slot != 1)
+    taking = quiz_attempt_start(learner=learner, quiz=quiz, now=december)
     # A certificate, from a short course the learner finished.
     finished = course_with_modules(modules=1, lessons=1, title="Signals", slug="signals")
     enrollment_create(learner=learner, course=finished)
@@ -136,6 +138,8 @@ def test_a_learners_own_pages_speak_french(
         if found := untranslated(interface_text(page.content(), texts)):
             english[path] = found
         audit(page, f"{name}-fr")
+    page.goto(pages["attempt-review"])
+    expect(page.get_by_role("main")).to_contain_text("Tentative 1 · remise le 2 déc. 2026 14:05")
     assert page.goto(pages["attempt-every-kind"]).status == 200
     expect(page.locator("main fieldset")).to_have_count(quiz.questions.count())
     assert not english, f"English left on French pages: {english}"
