@@ -48,7 +48,12 @@ from assessments.kinds import KINDS, kind_choices, kind_for
 from assessments.kinds.base import QuestionKind
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
-from assessments.selectors import draw_shortfalls, grade_changes_of
+from assessments.selectors import (
+    draw_shortfalls,
+    grade_changes_of,
+    question_choices_chosen,
+    submitted_answers_of,
+)
 from assessments.services import (
     quiz_attempts_close_follow,
     quiz_override_grant,
@@ -159,7 +164,19 @@ class QuestionForm(ContentForm):
 
     def clean(self):
         cleaned = super().clean()
-        if KIND_SWITCH in self.data and (kind := cleaned.get("kind")):
+        kind = cleaned.get("kind")
+        changed_kind = self.instance.pk and kind and kind != self.instance.kind
+        if changed_kind and submitted_answers_of(self.instance).exists():
+            raise ValidationError(
+                gettext(
+                    "Learners have already answered this question as a %(kind)s question: "
+                    "its kind cannot change, or their grades and its statistics would no "
+                    "longer hold. Write a new question of the kind you want, and delete "
+                    "this one if it must go (each attempt keeps the question as it was shown)."
+                )
+                % {"kind": kind_for(self.instance.kind).label.lower()}
+            )
+        if KIND_SWITCH in self.data and kind:
             raise ValidationError(
                 gettext(
                     "Nothing is saved yet: the answers below are now those of a %(kind)s "
@@ -237,6 +254,7 @@ class AnswersFormSet(LabelledRowsFormSet):
         super().clean()
         if any(self.errors):
             return
+        self._refuse_deleting_what_learners_chose()
         required = self.kind.editor.required
         for choice, form in zip(self.answers(), self._answer_forms(), strict=True):
             for name in required:
@@ -250,6 +268,30 @@ class AnswersFormSet(LabelledRowsFormSet):
         ]
         if problem := self.kind.answers_problem(answers):
             raise ValidationError(problem)
+
+    def _refuse_deleting_what_learners_chose(self) -> None:
+        deleted = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk is not None and self._should_delete_form(form)
+        ]
+        if not deleted:
+            return
+        chosen = question_choices_chosen(question=self.instance)
+        refused = [
+            gettext(
+                "“%(answer)s”: learners have already chosen this answer in a submitted "
+                "attempt. Deleting it would change their grade at the next regrade and take "
+                "it out of the question's statistics. Keep it (with a grade of 0%% if it is "
+                "wrong), or write a new question and delete this one (each attempt keeps the "
+                "question as it was shown)."
+            )
+            % {"answer": choice}
+            for choice in deleted
+            if choice.pk in chosen
+        ]
+        if refused:
+            raise ValidationError(refused)
 
 
 class ChoiceInline(NumberRangesMixin, RowsInline):
