@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import is_unanswered
+from assessments.kinds.base import plain
 from assessments.models import USED, Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
@@ -476,7 +477,7 @@ def as_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return plain(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
