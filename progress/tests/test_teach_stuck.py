@@ -1,10 +1,12 @@
 """The instructor's list of learners stuck at a quiz, and "Grant one more attempt"."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Attempt, Quiz, QuizOverride
 from assessments.services import AttemptLimitReached, quiz_override_grant
@@ -203,3 +205,50 @@ def test_the_stuck_list_queries_do_not_grow_with_the_cohort(
             response = stuck_page(client, course)
         assert response.content.decode().count("Grant one more attempt</button>") == size + start
     assert Attempt.objects.count() == 16
+
+
+def test_a_quiz_that_closed_holds_whoever_had_not_passed_it_with_the_reason(
+    client, course, first_quiz, instructor, take_quiz, now
+):
+    learners = {}
+    for name in ("Tess", "Pat", "Nell", "Lou"):
+        learners[name] = UserFactory(first_name=name, last_name="Learner")
+        enrollment_create(learner=learners[name], course=course)
+    take_quiz(learners["Tess"], first_quiz, now=now, right=False)  # one attempt left
+    take_quiz(learners["Pat"], first_quiz, now=now)  # passed before the close
+    # Nell never tried; Lou never tried either, but has a later close of her own.
+    closed = timezone.now() - timedelta(days=1)
+    first_quiz.closes_at = closed
+    first_quiz.save()
+    quiz_override_grant(
+        quiz=first_quiz,
+        learner=learners["Lou"],
+        granted_by=instructor,
+        reason="Away on duty",
+        closes_at=closed + timedelta(days=7),
+    )
+    client.force_login(instructor)
+
+    page = stuck_page(client, course).content.decode()
+
+    assert "Tess Learner" in page and "Nell Learner" in page
+    assert "Pat Learner" not in page and "Lou Learner" not in page
+    assert page.count("The quiz closed before they passed it") == 2
+    # A later close frees them, not one more attempt.
+    assert page.count("Give them a later close") == 2
+    assert "Grant one more attempt</button>" not in page
+    add_close = reverse("admin:assessments_quizoverride_add")
+    assert f"{add_close}?quiz={first_quiz.pk}&amp;learner={learners['Nell'].pk}" in page
+
+
+def test_a_quiz_still_open_holds_nobody_who_has_attempts_left(
+    client, course, first_quiz, instructor, take_quiz, now
+):
+    tess = UserFactory(first_name="Tess", last_name="Learner")
+    enrollment_create(learner=tess, course=course)
+    take_quiz(tess, first_quiz, now=now, right=False)
+    first_quiz.closes_at = timezone.now() + timedelta(days=1)
+    first_quiz.save()
+    client.force_login(instructor)
+
+    assert "Nobody is stuck" in stuck_page(client, course).content.decode()
