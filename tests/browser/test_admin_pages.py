@@ -128,6 +128,9 @@ def test_the_authoring_pages_pass_axe_fit_a_phone_and_speak_the_readers_language
             problems.append(f"{address}: lang is {page.locator('html').get_attribute('lang')}")
         if locale == "fr-FR" and (english := untranslated(interface_of(page.content(), texts))):
             problems.append(f"{address}: English left {english}")
+        icons = page.locator('img[alt="True"], img[alt="False"], img[alt="None"]')
+        if icons.count():  # a yes/no icon read out as Python's words
+            problems.append(f"{address}: icons named {icons.first.get_attribute('alt')}")
         for size, viewport in SIZES.items():
             page.set_viewport_size(viewport)
             for violation in axe_violations(page):
