@@ -14,7 +14,7 @@ from assessments.services import AttemptLimitReached, quiz_override_grant
 from progress import cohort
 from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import UserFactory, course_with_modules
+from tests.factories import UserFactory, course_with_modules, make_instructor
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +280,18 @@ def test_a_quiz_still_open_holds_nobody_who_has_attempts_left(
     client.force_login(instructor)
 
     assert "Nobody is stuck" in stuck_page(client, course).content.decode()
+
+
+def test_a_later_close_opens_on_the_learner_and_the_quiz(
+    client, course, first_quiz, after_the_close
+):
+    ines = make_instructor("ines")  # in the Instructors group, as the admin asks
+    course.instructors.add(ines)
+    client.force_login(ines)
+    nell = after_the_close["Nell"]
+    add_close = reverse("admin:assessments_quizoverride_add")
+
+    response = client.get(f"{add_close}?quiz={first_quiz.pk}&learner={nell.pk}")
+
+    form = response.context["adminform"].form
+    assert (form["quiz"].value(), form["learner"].value()) == (str(first_quiz.pk), str(nell.pk))
