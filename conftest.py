@@ -4,6 +4,7 @@ import os
 import random
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories
@@ -33,11 +34,10 @@ def _empty_cache():
 
 @pytest.fixture(autouse=True)
 def _default_language():
-    """Each test starts in the site's language: the test client runs the middleware in the
-    test's own thread, so a page asked for in French leaves French active after it, and the
-    messages a later test reads (a refusal of GIFT's, say) would be French."""
-    from django.utils import translation
-
+    """Each test starts in the default language: a request in French leaves French active
+    (LocaleMiddleware activates the reader's language and nothing deactivates it), and a
+    command run after it would speak French."""
+    yield
     translation.deactivate()
 
 
