@@ -23,6 +23,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy
@@ -46,7 +48,12 @@ from assessments.kinds import KINDS, kind_choices, kind_for
 from assessments.kinds.base import QuestionKind
 from assessments.models import Attempt, Choice, Question, Quiz, QuizOverride, Response
 from assessments.moodle_xml import MAX_BYTES as MOODLE_XML_MAX_BYTES
-from assessments.selectors import draw_shortfalls, grade_changes_of
+from assessments.selectors import (
+    draw_shortfalls,
+    grade_changes_of,
+    question_choices_chosen,
+    submitted_answers_of,
+)
 from assessments.services import (
     quiz_attempts_close_follow,
     quiz_override_grant,
@@ -157,7 +164,19 @@ class QuestionForm(ContentForm):
 
     def clean(self):
         cleaned = super().clean()
-        if KIND_SWITCH in self.data and (kind := cleaned.get("kind")):
+        kind = cleaned.get("kind")
+        changed_kind = self.instance.pk and kind and kind != self.instance.kind
+        if changed_kind and submitted_answers_of(self.instance).exists():
+            raise ValidationError(
+                gettext(
+                    "Learners have already answered this question as a %(kind)s question: "
+                    "its kind cannot change, or their grades and its statistics would no "
+                    "longer hold. Write a new question of the kind you want, and delete "
+                    "this one if it must go (each attempt keeps the question as it was shown)."
+                )
+                % {"kind": kind_for(self.instance.kind).label.lower()}
+            )
+        if KIND_SWITCH in self.data and kind:
             raise ValidationError(
                 gettext(
                     "Nothing is saved yet: the answers below are now those of a %(kind)s "
@@ -235,6 +254,7 @@ class AnswersFormSet(LabelledRowsFormSet):
         super().clean()
         if any(self.errors):
             return
+        self._refuse_deleting_what_learners_chose()
         required = self.kind.editor.required
         for choice, form in zip(self.answers(), self._answer_forms(), strict=True):
             for name in required:
@@ -248,6 +268,30 @@ class AnswersFormSet(LabelledRowsFormSet):
         ]
         if problem := self.kind.answers_problem(answers):
             raise ValidationError(problem)
+
+    def _refuse_deleting_what_learners_chose(self) -> None:
+        deleted = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk is not None and self._should_delete_form(form)
+        ]
+        if not deleted:
+            return
+        chosen = question_choices_chosen(question=self.instance)
+        refused = [
+            gettext(
+                "“%(answer)s”: learners have already chosen this answer in a submitted "
+                "attempt. Deleting it would change their grade at the next regrade and take "
+                "it out of the question's statistics. Keep it (with a grade of 0%% if it is "
+                "wrong), or write a new question and delete this one (each attempt keeps the "
+                "question as it was shown)."
+            )
+            % {"answer": choice}
+            for choice in deleted
+            if choice.pk in chosen
+        ]
+        if refused:
+            raise ValidationError(refused)
 
 
 class ChoiceInline(NumberRangesMixin, RowsInline):
@@ -834,12 +878,22 @@ class QuestionAdmin(ContentAdmin):
         )
 
 
+def yes_or_no(value: bool | None) -> str:
+    """A yes/no field of a learner's record in words of the reader's language: the admin's
+    own icons read "True", "False" or "None" aloud, in English whatever the page speaks."""
+    return {True: gettext("Yes"), False: gettext("No"), None: gettext("Not graded yet")}[value]
+
+
 class ResponseInline(PlainTextMixin, admin.TabularInline):
     model = Response
-    fields = ("slot", "question", "answer", "score", "is_correct", "saved_at")
+    fields = ("slot", "question", "answer", "score", "correct", "saved_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=gettext_lazy("correct"))
+    def correct(self, response):
+        return yes_or_no(response.is_correct)
 
 
 @admin.register(Attempt)
@@ -847,7 +901,7 @@ class AttemptAdmin(CourseScopedAdmin):
     """Attempts are learners' records: readable by their course's instructors, never edited."""
 
     course_path = "quiz__course"
-    list_display = ("quiz", "learner", "number", "submitted_at", "percent", "passed")
+    list_display = ("quiz", "learner", "number", "submitted_at", "percent", "result")
     list_filter = (
         ("quiz__course", admin.RelatedOnlyFieldListFilter),
         ("quiz", admin.RelatedOnlyFieldListFilter),
@@ -857,6 +911,10 @@ class AttemptAdmin(CourseScopedAdmin):
     search_fields = ("learner__username",)
     inlines = [ResponseInline]
     readonly_fields = ("grade_history",)
+
+    @admin.display(description=gettext_lazy("passed"), ordering="passed")
+    def result(self, attempt):
+        return yes_or_no(attempt.passed)
 
     @admin.display(description=gettext_lazy("Changes of grades"))
     def grade_history(self, attempt):
@@ -877,7 +935,7 @@ class AttemptAdmin(CourseScopedAdmin):
             (
                 (
                     responses[change.response_id],
-                    change.created_at.strftime("%Y-%m-%d %H:%M"),
+                    date_format(timezone.localtime(change.created_at), "SHORT_DATETIME_FORMAT"),
                     change.get_source_display(),
                     change.by or gettext("the system"),
                     gettext("awaiting")

@@ -48,13 +48,8 @@ __all__ = ["MatchItem", "Option", "field_name", "left_items"]
 ANSWERS_MARKER = "answers"
 
 
-def plain_number(number: Decimal | str | int) -> str:
-    """2.00 -> "2", 0.50 -> "0.5": points as a person writes them."""
-    return f"{Decimal(number).normalize():f}"
-
-
 def local_number(number: Decimal | str | int) -> str:
-    """plain_number in the reader's number format: 0.5 reads "0,5" in French."""
+    """``plain`` in the reader's number format: 0.5 reads "0,5" in French."""
     return formats.number_format(Decimal(number).normalize())
 
 

@@ -97,6 +97,8 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from assessments.limits import MAX_POINTS, POINTS_PLACES, WEIGHT_PLACES
 
 TEXT_FORMATS = ("html", "markdown", "plain", "moodle")
@@ -660,7 +662,7 @@ def uses_only(answers: list[GiftAnswer], *used: str) -> None:
 def require_full_credit(answers: list[GiftAnswer]) -> None:
     # Moodle refuses these too ("one of the answers should have a score of 100%").
     if not any(a.weight == 100 for a in answers):
-        raise Unrepresentable("no answer gives full credit (100%)")
+        raise Unrepresentable(gettext("no answer gives full credit (100%)"))
 
 
 # --- Writing -------------------------------------------------------------------------------

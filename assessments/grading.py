@@ -215,6 +215,27 @@ def grade(shown: dict, answer: Any) -> Grade:
     return kind.grade(points=points, choices=choices, answer=answer)
 
 
+def choices_chosen(shown: dict, answer: Any) -> set[int]:
+    """The ids of the question's answers (``Choice`` rows) that a stored answer leans on: the
+    options it ticked, and any without which it would be graded otherwise (a pair matched,
+    an accepted text or value typed, the feedback it was given). Deleting one would change
+    that learner's grade at the next regrade (``rekeyed`` gives a gone answer no key) and
+    take it out of the question's statistics."""
+    if not isinstance(shown, dict) or is_blank(answer):
+        return set()
+    chosen = set()
+    if kind_for(shown).answer_is_choice_ids:
+        picked = answer if isinstance(answer, list) else [answer]
+        chosen = {number for number in map(choice_id, picked) if number is not None}
+    listed = [choice for choice in shown.get("choices") or [] if isinstance(choice, dict)]
+    graded = grade(shown, answer)
+    for choice in listed:
+        without = {**shown, "choices": [other for other in listed if other is not choice]}
+        if grade(without, answer) != graded and choice_id(choice.get("id")) is not None:
+            chosen.add(choice_id(choice["id"]))
+    return chosen
+
+
 def is_graded(shown: dict) -> bool:
     """Whether the question is graded on submission (an essay waits for a human)."""
     return not isinstance(shown, dict) or kind_for(shown).graded_automatically

@@ -6,7 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from assessments.kinds import CHOICE_KINDS, kind_choices
@@ -475,25 +475,45 @@ class Attempt(models.Model):
 
     # PROTECT: an account with records is deactivated, never deleted (courseware/admin.py).
     learner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name=gettext_lazy("learner"),
     )
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
-    number = models.PositiveSmallIntegerField()
-    started_at = models.DateTimeField()
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.PROTECT, related_name="attempts", verbose_name=gettext_lazy("quiz")
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=gettext_lazy("number"))
+    started_at = models.DateTimeField(verbose_name=gettext_lazy("started at"))
     # The minutes the attempt was given when it started (the quiz's, or the learner's own);
     # its deadline is the end of them or the close of the quiz, whichever comes first, and
     # follows the close when that moves (``assessments.services.quiz_attempts_close_follow``).
-    time_limit_minutes = models.PositiveIntegerField(null=True, blank=True)
-    deadline = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    auto_submitted = models.BooleanField(
-        default=False, help_text="Submitted by the server when the time limit ran out."
+    time_limit_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=gettext_lazy("time limit minutes")
     )
-    pass_mark = models.PositiveSmallIntegerField(help_text="The quiz's pass mark when started.")
-    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    max_score = models.DecimalField(max_digits=8, decimal_places=2, default=0)
-    percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("deadline"))
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=gettext_lazy("submitted at")
+    )
+    auto_submitted = models.BooleanField(
+        default=False,
+        help_text=gettext_lazy("Submitted by the server when the time limit ran out."),
+        verbose_name=gettext_lazy("auto submitted"),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        help_text=gettext_lazy("The quiz's pass mark when started."),
+        verbose_name=gettext_lazy("pass mark"),
+    )
+    score = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, verbose_name=gettext_lazy("score")
+    )
+    max_score = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, verbose_name=gettext_lazy("max score")
+    )
+    percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, verbose_name=gettext_lazy("percent")
+    )
+    passed = models.BooleanField(null=True, blank=True, verbose_name=gettext_lazy("passed"))
 
     objects = AttemptQuerySet.as_manager()
 
@@ -539,7 +559,11 @@ class Attempt(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quiz} — attempt {self.number} by {self.learner}"
+        return gettext("%(quiz)s — attempt %(number)s by %(learner)s") % {
+            "quiz": self.quiz,
+            "number": self.number,
+            "learner": self.learner,
+        }
 
     @property
     def is_submitted(self) -> bool:
@@ -563,21 +587,34 @@ class Response(models.Model):
     attempt = models.ForeignKey(
         Attempt, on_delete=models.CASCADE, related_name="responses", db_index=False
     )
-    slot = models.PositiveSmallIntegerField(help_text="Position in the attempt, from 1.")
+    slot = models.PositiveSmallIntegerField(
+        help_text=gettext_lazy("Position in the attempt, from 1."),
+        verbose_name=gettext_lazy("slot"),
+    )
     # The live question, while it exists: for statistics. Grading and review
     # read `shown` only, so editing or deleting the question changes nothing; only a
     # regrade after a key fix replaces the key in `shown` (``assessments.regrade``), keeping
     # what was shown and the replaced key (`earlier_keys`).
     question = models.ForeignKey(
-        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+        Question,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=gettext_lazy("question"),
     )
-    shown = models.JSONField(help_text="The question, its choices and key as shown.")
-    answer = models.JSONField(null=True, blank=True)
-    saved_at = models.DateTimeField(null=True, blank=True)
+    shown = models.JSONField(
+        help_text=gettext_lazy("The question, its choices and key as shown."),
+        verbose_name=gettext_lazy("shown"),
+    )
+    answer = models.JSONField(null=True, blank=True, verbose_name=gettext_lazy("answer"))
+    saved_at = models.DateTimeField(null=True, blank=True, verbose_name=gettext_lazy("saved at"))
     # Null until graded: while the attempt is open, and, once it is submitted, while a
     # written answer awaits an instructor. Every later change is a ``GradeChange``.
-    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    is_correct = models.BooleanField(null=True, blank=True)
+    score = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, verbose_name=gettext_lazy("score")
+    )
+    is_correct = models.BooleanField(null=True, blank=True, verbose_name=gettext_lazy("correct"))
     # What the question statistics read, worked out by the database from ``shown`` and
     # ``answer`` so it cannot drift from them: narrow columns held by the
     # ``response_statistics`` index, so counting thousands of attempts never reads
@@ -620,7 +657,10 @@ class Response(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.attempt} — question {self.slot}"
+        return gettext("%(attempt)s — question %(slot)s") % {
+            "attempt": self.attempt,
+            "slot": self.slot,
+        }
 
 
 class QuizOverride(models.Model):

@@ -41,7 +41,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments.grading import EARLIER_KEYS, Grade, grade, is_graded, question_snapshot
 from assessments.kinds import kind_for
@@ -147,13 +148,19 @@ def _decide(response: Response, key_now: dict) -> _Decision:
     shown = response.shown if isinstance(response.shown, dict) else {}
     if shown.get("kind") != key_now["kind"]:
         return _Decision(
-            left_alone=f"Answered when the question was {kind_for(shown).label.lower()}, "
-            f"not {kind_for(key_now).label.lower()}: override its grade if it must change."
+            left_alone=gettext(
+                "Answered when the question was %(then)s, not %(now)s: override its grade "
+                "if it must change."
+            )
+            % {"then": kind_for(shown).label.lower(), "now": kind_for(key_now).label.lower()}
         )
     if response.latest_source in BY_HAND:
-        how = "graded" if response.latest_source == GradeChange.Source.GRADED else "overridden"
-        when = timezone.localtime(response.latest_at).strftime("%d %b %Y")
-        return _Decision(left_alone=f"Its grade was {how} by hand on {when}: that grade stands.")
+        when = date_format(timezone.localtime(response.latest_at), "SHORT_DATE_FORMAT")
+        if response.latest_source == GradeChange.Source.GRADED:
+            why = gettext("Its grade was graded by hand on %(when)s: that grade stands.")
+        else:
+            why = gettext("Its grade was overridden by hand on %(when)s: that grade stands.")
+        return _Decision(left_alone=why % {"when": when})
     rekeyed = kind_for(key_now).rekeyed(shown, key_now)
     if rekeyed is None:
         return _Decision()

@@ -17,7 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
-from assessments.grading import read_and_commented_sql
+from assessments.grading import choices_chosen, read_and_commented_sql
 from assessments.models import (
     VISIBLE_WHEN_PUBLISHED,
     Attempt,
@@ -257,3 +257,20 @@ def question_regrades(*, question: Question) -> list[dict]:
         .annotate(answers=Count("pk"))
         .order_by("-created_at")
     )
+
+
+def submitted_answers_of(question: Question) -> models.QuerySet:
+    """The (snapshot, answer) pairs of the question's answers handed in: what learners did,
+    which no edit of the question may take from under them."""
+    return Response.objects.filter(
+        question=question, attempt__submitted_at__isnull=False, answer__isnull=False
+    ).values_list("shown", "answer")
+
+
+def question_choices_chosen(*, question: Question) -> set[int]:
+    """The ids of the question's answers that learners' submitted answers lean on
+    (``choices_chosen``): ticked, matched, typed."""
+    chosen = set()
+    for shown, answer in submitted_answers_of(question).iterator():
+        chosen |= choices_chosen(shown, answer)
+    return chosen

@@ -13,10 +13,11 @@ Django's own accounts and groups are the project's too (courseware/accounts.py s
 up, courseware/roles.py makes the Instructors group): Django registers them, so this is the
 one place that unregisters anything, to register them again with the text rule of every
 admin form and accounts that are deactivated, never deleted. The guarded "View on site"
-lives here as well: it serves every registered model.
+lives here as well: it serves every registered model, and so do the yes/no icons' words.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -24,6 +25,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments.admin import CourseExamAndZipsMixin, ModuleQuizMixin
@@ -31,6 +34,18 @@ from lessons import admin as lessons_admin
 from lessons.admin import PlainTextMixin, counted, deleted_objects_or_refusals
 from lessons.models import Course, Module
 from progress.admin import CourseRecordsBackupMixin, CourseZipImportMixin
+
+
+def boolean_icon_in_words(value: bool | None) -> str:
+    """Django's yes/no icon with its alt text in the reader's language. Django's own
+    (``admin_list._boolean_icon``, which every list and read-only field calls when drawn)
+    gives the icon Python's "True", "False" or "None", read out in English on a French page."""
+    icon = {True: "yes", False: "no", None: "unknown"}[value]
+    words = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), words)
+
+
+admin_list._boolean_icon = boolean_icon_in_words
 
 
 @admin.register(Course)

@@ -205,6 +205,9 @@ LOGOUT_REDIRECT_URL = "/"
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in running text, month shortened, as each language writes them (SHORT_DATE_FORMAT,
+# SHORT_DATETIME_FORMAT): templates and code name the format, never spell it.
+FORMAT_MODULE_PATH = ["courseware.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import is_unanswered
+from assessments.kinds.base import plain
 from assessments.models import USED, Attempt, GradeChange, Question, Quiz, QuizOverride, Response
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
@@ -307,20 +308,39 @@ def matrix_rows(outline: Outline, enrollments: list[Enrollment]) -> list[MatrixR
 class StuckLearner:
     enrollment: Enrollment
     quiz: Quiz
+    # Why: the quiz closed before they passed it (a later close of their own frees them),
+    # else they used every attempt (one more attempt frees them).
+    closed: bool = False
 
     @property
     def learner(self):
         return self.enrollment.learner
 
 
-def stuck_learners(outline: Outline) -> list[StuckLearner]:
+def stuck_learners(outline: Outline, *, now: datetime | None = None) -> list[StuckLearner]:
     """Each learner stuck at a quiz of the course (module quizzes in order, then the final
-    exam), by name. One query, whatever the size of the cohort."""
-    limited = [quiz for quiz in outline.quizzes if quiz.max_attempts is not None]
+    exam), by name: out of attempts, or the quiz closed before they passed it. One query,
+    whatever the size of the cohort."""
+    now = now or timezone.now()
+    closed = {quiz: rules.closed_unpassed_sql(quiz, now) for quiz in outline.quizzes}
+    conditions = {
+        quiz: rules.stuck_sql(quiz) | closed[quiz]
+        for quiz in outline.quizzes
+        if quiz.max_attempts is not None or (quiz.closes_at and quiz.closes_at <= now)
+    }
     return [
-        StuckLearner(enrollment=enrollment, quiz=quiz)
+        StuckLearner(
+            enrollment=enrollment,
+            quiz=quiz,
+            closed=getattr(enrollment, f"closed_{quiz.pk}"),
+        )
         for enrollment, quiz in _enrollments_at_quizzes(
-            outline.course, {quiz: rules.stuck_sql(quiz) for quiz in limited}
+            outline.course,
+            conditions,
+            **{
+                f"closed_{quiz.pk}": Case(When(closed[quiz], then=True), default=False)
+                for quiz in conditions
+            },
         )
     ]
 
@@ -476,7 +496,7 @@ def as_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        return plain(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)

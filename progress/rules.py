@@ -141,6 +141,25 @@ def stuck_sql(quiz: Quiz, learners: list[int] | None = None) -> Q:
     )
 
 
+# A quiz that closed before the learner passed it holds them the same way, whatever
+# attempts they have left: no attempt can start until the instructor gives them a later
+# close of their own (a quiz override). The Python side is ``quiz_is_closed`` with the
+# learner's own close (``assessments.selectors``).
+
+
+def closed_unpassed_sql(quiz: Quiz, now, learners: list[int] | None = None) -> Q:
+    """The quiz closed for the learner (its close, or their own later one, has passed)
+    before they passed it, or while an attempt still awaits its grade."""
+    if quiz.closes_at is None or quiz.closes_at > now:
+        return ~_ALWAYS
+    later = QuizOverride.objects.filter(quiz=quiz, closes_at__gt=now)
+    return (
+        ~Q(learner__in=later.values("learner"))
+        & ~quiz_passed_sql(quiz, learners)
+        & ~awaiting_grading_sql(quiz, learners)
+    )
+
+
 # --- Module facts ----------------------------------------------------------------------
 # A module is done when its visible lessons are all read and its quiz, if any, is passed;
 # started once a lesson is read or a quiz attempt is submitted; in a sequential course it

@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views import defaults
 
@@ -599,3 +601,35 @@ def test_the_admins_authoring_pages_speak_french(world, unknown_to_french):
     )
     # The file formats' own messages stay English, and say so.
     assert '<span lang="en">the zip: not a zip file' in pages["a bad zip"][0].content.decode()
+
+
+# --- Dates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [
+        ("en-gb", ["2 Dec 2026", "2 Jun 2026", "2 Jul 2026", "2 Dec 2026, 14:05"]),
+        ("fr", ["2 déc. 2026", "2 juin 2026", "2 juil. 2026", "2 déc. 2026 14:05"]),
+    ],
+)
+def test_a_date_in_running_text_is_shortened_as_the_language_writes_it(language, written):
+    december, june, july = (datetime(2026, month, 2, 14, 5) for month in (12, 6, 7))
+    with translation.override(language):
+        assert [
+            date_format(december, "SHORT_DATE_FORMAT"),
+            date_format(june, "SHORT_DATE_FORMAT"),
+            date_format(july, "SHORT_DATE_FORMAT"),
+            date_format(december, "SHORT_DATETIME_FORMAT"),
+        ] == written
+
+
+def test_no_template_spells_out_a_short_month():
+    """Django's "M" is "Déc" in French, and "Jui" for both June and July: a short month goes
+    through the language's SHORT_DATE_FORMAT (courseware/formats/)."""
+    spelled = []
+    for template in (Path(settings.BASE_DIR) / "templates").rglob("*.html"):
+        for found in re.findall(r"""\|date:["']([^"']+)["']""", template.read_text()):
+            if "M" in found and not found.endswith("_FORMAT"):
+                spelled.append(f"{template.name}: {found}")
+    assert not spelled

@@ -108,8 +108,9 @@ def listing_order(text: str) -> tuple:
 # --- Reading snapshots and answers ------------------------------------------------------
 
 
-def plain(number: Decimal | int | None) -> str | None:
-    """A decimal as a string without trailing zeros or exponent: 3.1400 -> "3.14"."""
+def plain(number: Decimal | str | int | None) -> str | None:
+    """A number as a person writes it, without trailing zeros or exponent: 3.1400 -> "3.14",
+    2.00 -> "2" (points, percentages, a numerical answer's value)."""
     if number is None:
         return None
     return format(Decimal(number).normalize(), "f")

@@ -92,15 +92,19 @@ def gift_choice_answers(body: "gift.Source") -> list["gift.GiftAnswer"]:
 def gift_check_choice(answers: list["gift.GiftAnswer"], *, single: bool) -> None:
     gift.uses_only(answers, "text", "weight", "feedback", "text_format", "feedback_format")
     if len(answers) < 2:
-        raise gift.Unrepresentable("a multiple choice question needs at least two answers")
+        raise gift.Unrepresentable(
+            gettext("a multiple choice question needs at least two answers")
+        )
     if any(not a.text for a in answers):
-        raise gift.Unrepresentable("an answer has no text")
+        raise gift.Unrepresentable(gettext("an answer has no text"))
     if single and not any(a.weight == 100 for a in answers):
-        raise gift.Unrepresentable("a single-choice question needs a 100% answer")
+        raise gift.Unrepresentable(gettext("a single-choice question needs a 100% answer"))
     if single and all(a.weight == 100 for a in answers):
-        raise gift.Unrepresentable("every answer of the single-choice question is fully correct")
+        raise gift.Unrepresentable(
+            gettext("every answer of the single-choice question is fully correct")
+        )
     if not any(a.weight > 0 for a in answers):
-        raise gift.Unrepresentable("the multiple choice question has no correct answer")
+        raise gift.Unrepresentable(gettext("the multiple choice question has no correct answer"))
 
 
 def moodle_choice_answers(element) -> list["gift.GiftAnswer"]:

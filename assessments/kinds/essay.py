@@ -3,7 +3,7 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
@@ -55,7 +55,7 @@ class Essay(QuestionKind):
 
     def gift_check(self, answers):
         if answers:
-            raise gift.Unrepresentable("an essay question has no answers")
+            raise gift.Unrepresentable(gettext("an essay question has no answers"))
 
     def gift_block(self, question, general):
         return "{" + general + "}"

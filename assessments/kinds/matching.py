@@ -6,7 +6,7 @@ Moodle's extra wrong right sides, not items.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
@@ -213,13 +213,15 @@ class Matching(QuestionKind):
     def gift_check(self, answers):
         gift.uses_only(answers, "text", "weight", "match", "text_format")
         if any(a.weight != 100 for a in answers):
-            raise gift.Unrepresentable("matching pairs always have weight 100")
+            raise gift.Unrepresentable(gettext("matching pairs always have weight 100"))
         if any(not a.match for a in answers):
-            raise gift.Unrepresentable("a matching pair has no right side")
+            raise gift.Unrepresentable(gettext("a matching pair has no right side"))
         if any("->" in a.text for a in answers):
-            raise gift.Unrepresentable("the left side of a matching pair cannot contain '->'")
+            raise gift.Unrepresentable(
+                gettext("the left side of a matching pair cannot contain '->'")
+            )
         if sum(1 for a in answers if a.text) < 2:
-            raise gift.Unrepresentable("a matching question needs at least two pairs")
+            raise gift.Unrepresentable(gettext("a matching question needs at least two pairs"))
 
     def gift_answer_line(self, a):
         return f"={gift.written_text(a.text, a.text_format)} -> {gift.escape(a.match)}"

@@ -198,25 +198,32 @@ class Numerical(QuestionKind):
         valued = [a for a in answers if a.value is not None]
         others = [a for a in answers if a.value is None]
         if others and (len(others) > 1 or answers[-1] is not others[0]):
-            raise gift.Unrepresentable("feedback for other answers ('~#…') comes once, last")
+            raise gift.Unrepresentable(
+                gettext("feedback for other answers ('~#…') comes once, last")
+            )
         if any(a.weight != 0 or a.tolerance != 0 for a in others):
             raise gift.Unrepresentable(
-                "feedback for other answers ('~#…') has no weight or tolerance"
+                gettext("feedback for other answers ('~#…') has no weight or tolerance")
             )
         if not valued:
-            raise gift.Unrepresentable("a numerical question needs at least one answer value")
+            raise gift.Unrepresentable(
+                gettext("a numerical question needs at least one answer value")
+            )
         if not all(
             Decimal(a.value).is_finite() and Decimal(a.tolerance).is_finite() for a in valued
         ):
-            raise gift.Unrepresentable("numerical values must be finite")
+            raise gift.Unrepresentable(gettext("numerical values must be finite"))
         if any(a.tolerance < 0 for a in valued):
-            raise gift.Unrepresentable("a numerical tolerance is negative")
+            raise gift.Unrepresentable(gettext("a numerical tolerance is negative"))
         for a in valued:
-            for what, number in (("value", a.value), ("tolerance", a.tolerance)):
+            for what, number in ((gettext("value"), a.value), (gettext("tolerance"), a.tolerance)):
                 if abs(number) >= VALUE_LIMIT or gift.decimal_places(number) > NUMBER_DECIMALS:
                     raise gift.Unrepresentable(
-                        f"numerical {what} {number} is beyond what Courseware keeps: "
-                        f"below 10^20, {NUMBER_DECIMALS} decimal places"
+                        gettext(
+                            "numerical %(what)s %(number)s is beyond what Courseware keeps: "
+                            "below 10^20, %(decimals)s decimal places"
+                        )
+                        % {"what": what, "number": number, "decimals": NUMBER_DECIMALS}
                     )
         gift.require_full_credit(valued)
 

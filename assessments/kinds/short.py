@@ -4,7 +4,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import (
@@ -93,12 +93,14 @@ class ShortAnswer(QuestionKind):
     def gift_check(self, answers):
         gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         if not answers or any(not a.text for a in answers):
-            raise gift.Unrepresentable("a short-answer question needs answers with text")
+            raise gift.Unrepresentable(gettext("a short-answer question needs answers with text"))
         if any(gift.take_format(a.text)[0] for a in answers):
             # Moodle would read the tag as the answer's format and drop it.
-            raise gift.Unrepresentable("a short answer cannot start with a [format] tag")
+            raise gift.Unrepresentable(gettext("a short answer cannot start with a [format] tag"))
         if any("->" in a.text or "->" in a.feedback for a in answers):
-            raise gift.Unrepresentable("'->' in a short answer would read as a matching question")
+            raise gift.Unrepresentable(
+                gettext("'->' in a short answer would read as a matching question")
+            )
         gift.require_full_credit(answers)
 
     def gift_answer_line(self, a):

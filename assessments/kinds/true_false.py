@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from assessments import gift, moodle_xml
 from assessments.kinds.base import WEIGHT_LABEL, AnswerEditor
@@ -51,7 +51,9 @@ class TrueFalse(SingleChoice):
         gift.uses_only(answers, "text", "weight", "feedback", "feedback_format")
         texts, weights = [a.text for a in answers], {a.weight for a in answers}
         if texts != ["True", "False"] or weights != {0, 100}:
-            raise gift.Unrepresentable("true/false needs answers True and False, one weighted 100")
+            raise gift.Unrepresentable(
+                gettext("true/false needs answers True and False, one weighted 100")
+            )
 
     def gift_block(self, question, general):
         true, false = question.answers

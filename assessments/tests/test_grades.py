@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments.forms import plain_number
 from assessments.grades import GradeConflict
 from assessments.grading import is_read_and_commented, read_and_commented_sql
+from assessments.kinds.base import plain
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import grade_version
 from assessments.services import attempt_rescore, attempt_start
@@ -162,7 +162,7 @@ def test_minus_zero_is_graded_as_zero(submitted, ines, now, score):
 
     essay = essay_of(Attempt.objects.get(pk=submitted.pk))
     for kept in (change.score_after, essay.score, GradeChange.objects.get().score_after):
-        assert plain_number(kept) == "0"
+        assert plain(kept) == "0"
     assert essay.is_correct is False
 
 

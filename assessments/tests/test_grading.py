@@ -9,6 +9,7 @@ from assessments.grading import (
     Grade,
     InvalidAnswer,
     awaits_grader,
+    choices_chosen,
     grade,
     question_snapshot,
     shown_for_learner,
@@ -533,3 +534,37 @@ def test_numbers_saved_before_the_bound_are_graded_not_refused(stored, score):
     shown = snapshot(numerical_question(answers=[("3.14", "0.01", 100)]))
 
     assert grade(shown, stored).score == Decimal(score)
+
+
+# --- What an answer leans on -------------------------------------------------------------
+
+
+def ids(question, *texts) -> set[int]:
+    return set(question.choices.filter(text__in=texts).values_list("pk", flat=True))
+
+
+def test_an_answer_leans_on_the_options_it_ticked_even_wrong_ones():
+    question = multiple_question(choices=[("Red", 50), ("Blue", 50), ("Green", -100)])
+    shown = snapshot(question)
+
+    assert choices_chosen(shown, sorted(ids(question, "Red", "Green"))) == ids(
+        question, "Red", "Green"
+    )
+
+
+def test_an_answer_leans_on_every_pair_it_matched():
+    question = matching_question()
+    shown = snapshot(question)
+    right = question.choices.values_list("pk", "match_text")
+
+    assert choices_chosen(shown, {str(pk): side for pk, side in right}) == {pk for pk, _ in right}
+
+
+def test_a_typed_answer_leans_on_the_accepted_answer_it_matched_and_no_other():
+    short = short_question(answers=[("Brussels", 100), ("Bruxelles", 100), ("Brussel", 50)])
+    numerical = numerical_question(answers=[("3.14", "0.01", 100), ("3", "0", 50)])
+
+    assert choices_chosen(snapshot(short), "bruxelles") == ids(short, "Bruxelles")
+    assert choices_chosen(snapshot(numerical), "3") == ids(numerical, "3")
+    assert choices_chosen(snapshot(short), "Paris") == set()
+    assert choices_chosen(snapshot(short), "") == set()

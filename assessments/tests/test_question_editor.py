@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments.kinds import KINDS
 from assessments.models import Choice, Question
 from lessons.tests.test_admin import form_data
-from tests.factories import course_with_modules, single_question
+from tests.factories import course_with_modules, short_question, single_question
 
 pytestmark = pytest.mark.django_db
 
@@ -304,3 +304,122 @@ def test_a_question_page_keeps_its_query_count_with_more_answers(client, ines, q
     for position in range(3, 8):
         question.choices.create(position=position, text=f"Choice {position}")
     assert query_count(client, url("change", question.pk)) == small
+
+
+# --- What learners did stays as they did it ------------------------------------------------
+
+
+def answered(quiz, question, learner, answer, now, *, submit=True):
+    """``learner`` answers ``question`` (the quiz's only one) with ``answer`` (stored form)."""
+    from progress.services import (
+        enrollment_create,
+        quiz_attempt_start,
+        quiz_attempt_submit,
+        quiz_response_save,
+    )
+
+    quiz.questions.exclude(pk=question.pk).delete()
+    enrollment_create(learner=learner, course=quiz.course)
+    attempt = quiz_attempt_start(learner=learner, quiz=quiz, now=now)
+    quiz_response_save(attempt=attempt, slot=1, answer=answer, now=now)
+    if submit:
+        quiz_attempt_submit(attempt=attempt, now=now)
+
+
+def deleting(client, question, *texts) -> dict:
+    """The question's page as posted with the answers named ``texts`` ticked for deletion."""
+    data = form_data(client.get(url("change", question.pk)))
+    ids = {str(choice.pk) for choice in question.choices.filter(text__in=texts)}
+    for index in range(int(data["choices-TOTAL_FORMS"])):
+        if str(data.get(f"choices-{index}-id")) in ids:
+            data[f"choices-{index}-DELETE"] = "on"
+    return data
+
+
+def three_cities(quiz):
+    return single_question(
+        quiz=quiz, position=2, choices=[("Brussels", 100), ("Mons", 0), ("Liège", 0)]
+    )
+
+
+def refusals(response) -> str:
+    return " ".join(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+
+
+def test_an_option_learners_chose_cannot_be_deleted_one_nobody_chose_can(
+    client, ines, quiz, learner, now
+):
+    question = three_cities(quiz)
+    mons = question.choices.get(text="Mons")
+    answered(quiz, question, learner, mons.pk, now)
+    client.force_login(ines)
+
+    response = client.post(url("change", question.pk), deleting(client, question, "Mons"))
+
+    assert response.status_code == 200
+    assert refusals(response).startswith(
+        "“Mons”: learners have already chosen this answer in a submitted attempt. Deleting it "
+        "would change their grade at the next regrade"
+    )
+    assert "write a new question and delete this one" in refusals(response)
+    assert question.choices.filter(pk=mons.pk).exists()
+
+    response = client.post(url("change", question.pk), deleting(client, question, "Liège"))
+
+    assert response.status_code == 302
+    assert list(question.choices.values_list("text", flat=True)) == ["Brussels", "Mons"]
+
+
+def test_an_accepted_answer_a_learner_typed_cannot_be_deleted_once_handed_in(
+    client, ines, quiz, learner, now
+):
+    question = short_question(
+        quiz=quiz, position=2, answers=[("Brussels", 100), ("Bruxelles", 100), ("Brussel", 100)]
+    )
+    answered(quiz, question, learner, "bruxelles", now)
+    client.force_login(ines)
+
+    refused = client.post(url("change", question.pk), deleting(client, question, "Bruxelles"))
+    kept = client.post(url("change", question.pk), deleting(client, question, "Brussel"))
+
+    assert "“Bruxelles”: learners have already chosen this answer" in refusals(refused)
+    assert kept.status_code == 302
+    assert list(question.choices.values_list("text", flat=True)) == ["Brussels", "Bruxelles"]
+
+
+def test_an_answer_chosen_in_an_attempt_not_handed_in_yet_may_still_go(
+    client, ines, quiz, learner, now
+):
+    # The open attempt keeps the question as it was shown, and is graded from that.
+    question = three_cities(quiz)
+    answered(quiz, question, learner, question.choices.get(text="Mons").pk, now, submit=False)
+    client.force_login(ines)
+
+    response = client.post(url("change", question.pk), deleting(client, question, "Mons"))
+
+    assert response.status_code == 302
+    assert not question.choices.filter(text="Mons").exists()
+
+
+@pytest.mark.parametrize("switch", [True, False], ids=["choosing the kind", "saving"])
+def test_the_kind_of_a_question_learners_answered_cannot_change(
+    client, ines, quiz, learner, now, switch
+):
+    question = quiz.questions.get()
+    answered(quiz, question, learner, question.choices.order_by("position").first().pk, now)
+    client.force_login(ines)
+    data = form_data(client.get(url("change", question.pk))) | {"kind": "multiple"}
+    if switch:
+        data["_kind_switch"] = "1"
+
+    response = client.post(url("change", question.pk), data)
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert (
+        "Learners have already answered this question as a single choice question: its kind "
+        "cannot change" in page
+    )
+    assert "Nothing is saved yet" not in page
+    question.refresh_from_db()
+    assert question.kind == "single"

@@ -153,7 +153,7 @@ def test_the_dry_run_lists_every_attempt_whose_score_changes_and_writes_nothing(
         ("Bob", True, False),
     ]
     assert [(item.attempt.learner.first_name, item.why) for item in plan.left_alone] == [
-        ("Dee", "Its grade was overridden by hand on 03 Mar 2025: that grade stands.")
+        ("Dee", "Its grade was overridden by hand on 3 Mar 2025: that grade stands.")
     ]
     assert row_counts() == counts
     assert list(Response.objects.values_list("shown", flat=True)) == shown

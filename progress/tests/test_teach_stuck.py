@@ -1,16 +1,20 @@
 """The instructor's list of learners stuck at a quiz, and "Grant one more attempt"."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Attempt, Quiz, QuizOverride
+from assessments.selectors import quiz_is_closed
 from assessments.services import AttemptLimitReached, quiz_override_grant
+from progress import cohort
 from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, quiz_attempt_start
-from tests.factories import UserFactory, course_with_modules
+from tests.factories import UserFactory, course_with_modules, make_instructor
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +207,91 @@ def test_the_stuck_list_queries_do_not_grow_with_the_cohort(
             response = stuck_page(client, course)
         assert response.content.decode().count("Grant one more attempt</button>") == size + start
     assert Attempt.objects.count() == 16
+
+
+@pytest.fixture
+def after_the_close(course, first_quiz, instructor, take_quiz, now):
+    """Four learners of the course, the first quiz closed yesterday: Tess failed it once (an
+    attempt left), Pat passed it, Nell never tried, Lou never tried but has a later close of
+    her own."""
+    learners = {}
+    for name in ("Tess", "Pat", "Nell", "Lou"):
+        learners[name] = UserFactory(first_name=name, last_name="Learner")
+        enrollment_create(learner=learners[name], course=course)
+    take_quiz(learners["Tess"], first_quiz, now=now, right=False)
+    take_quiz(learners["Pat"], first_quiz, now=now)
+    closed = timezone.now() - timedelta(days=1)
+    first_quiz.closes_at = closed
+    first_quiz.save()
+    quiz_override_grant(
+        quiz=first_quiz,
+        learner=learners["Lou"],
+        granted_by=instructor,
+        reason="Away on duty",
+        closes_at=closed + timedelta(days=7),
+    )
+    return learners
+
+
+def test_a_quiz_that_closed_holds_whoever_had_not_passed_it_with_the_reason(
+    client, course, first_quiz, instructor, after_the_close
+):
+    client.force_login(instructor)
+
+    page = stuck_page(client, course).content.decode()
+
+    assert "Tess Learner" in page and "Nell Learner" in page
+    assert "Pat Learner" not in page and "Lou Learner" not in page
+    assert page.count("The quiz closed before they passed it") == 2
+    # A later close frees them, not one more attempt.
+    assert page.count("Give them a later close") == 2
+    assert "Grant one more attempt</button>" not in page
+    add_close = reverse("admin:assessments_quizoverride_add")
+    nell = after_the_close["Nell"].pk
+    assert f"{add_close}?quiz={first_quiz.pk}&amp;learner={nell}" in page
+
+
+def test_who_the_close_holds_is_what_each_learners_own_progress_says(
+    course, first_quiz, after_the_close
+):
+    # The SQL twin (the cohort's list) and the rule read for one learner at a time.
+    now = timezone.now()
+    outline = cohort.course_outline(course)
+    listed = {stuck.learner.pk for stuck in cohort.stuck_learners(outline, now=now)}
+    held = set()
+    for learner in after_the_close.values():
+        quiz = course_progress_for_learner(learner=learner, course=course).modules[0].quiz
+        if quiz_is_closed(closes_at=quiz.closes_at, now=now) and not (
+            quiz.passed or quiz.awaiting_grading
+        ):
+            held.add(learner.pk)
+    names = {learner.pk: name for name, learner in after_the_close.items()}
+    assert {names[pk] for pk in listed} == {names[pk] for pk in held} == {"Tess", "Nell"}
+
+
+def test_a_quiz_still_open_holds_nobody_who_has_attempts_left(
+    client, course, first_quiz, instructor, take_quiz, now
+):
+    tess = UserFactory(first_name="Tess", last_name="Learner")
+    enrollment_create(learner=tess, course=course)
+    take_quiz(tess, first_quiz, now=now, right=False)
+    first_quiz.closes_at = timezone.now() + timedelta(days=1)
+    first_quiz.save()
+    client.force_login(instructor)
+
+    assert "Nobody is stuck" in stuck_page(client, course).content.decode()
+
+
+def test_a_later_close_opens_on_the_learner_and_the_quiz(
+    client, course, first_quiz, after_the_close
+):
+    ines = make_instructor("ines")  # in the Instructors group, as the admin asks
+    course.instructors.add(ines)
+    client.force_login(ines)
+    nell = after_the_close["Nell"]
+    add_close = reverse("admin:assessments_quizoverride_add")
+
+    response = client.get(f"{add_close}?quiz={first_quiz.pk}&learner={nell.pk}")
+
+    form = response.context["adminform"].form
+    assert (form["quiz"].value(), form["learner"].value()) == (str(first_quiz.pk), str(nell.pk))

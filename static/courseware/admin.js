@@ -7,3 +7,17 @@ window.addEventListener("load", () => {
     icon.setAttribute("role", "img");
   }
 });
+
+// A table of inline rows wider than the screen scrolls in its own box (admin.css); a box
+// with nothing to focus in it (a new quiz's questions: only the hidden row to copy) is reached from the keyboard
+// itself, named after its heading.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const box of document.querySelectorAll(".inline-group .tabular")) {
+    const focusable = box.querySelectorAll("input, select, textarea, a[href], button");
+    if ([...focusable].some((element) => element.getClientRects().length > 0)) continue;
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    const heading = box.querySelector("h2");
+    if (heading && heading.id) box.setAttribute("aria-labelledby", heading.id);
+  }
+});

@@ -1,21 +1,36 @@
 """The admin's authoring pages under the Content-Security-Policy: no console error, no
 request that fails, and no axe violation (WCAG 2.1 A/AA), on the pages an instructor
 writes a course with: its course, module, lesson, quiz and question pages, each kind's
-question editor among them."""
+question editor among them, the plan of a course zip's import and the attempts an
+instructor grades. Each is read in English and in French, at 1280 and at 375 px: the
+page's language is the reader's, nothing of the English interface is left on a French page,
+and the page itself never scrolls sideways on a phone (a wide table scrolls in its own box).
+"""
+
+import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
 from assessments.kinds import KINDS
-from assessments.models import Question
-from tests.browser.conftest import DESKTOP, axe_violations
+from assessments.models import Attempt, Question
+from progress.services import enrollment_create
+from tests.browser.conftest import DESKTOP, PHONE, axe_violations, log_in, wider_than_phone
 from tests.browser.test_authoring import admin_log_in, follow, inline_row, save, submit
-from tests.factories import course_with_modules, make_instructor
+from tests.factories import UserFactory, course_with_modules, make_instructor
+from tests.test_french import course_texts, interface_text, untranslated
 
 pytestmark = pytest.mark.browser
 
+# The browser's locale: the html lang the admin answers with.
+LOCALES = {"en-GB": "en-gb", "fr-FR": "fr"}
+SIZES = {"1280 px": DESKTOP, "375 px": PHONE}
+ZIP_COURSE = "slug: signals\ntitle: Signals\nmodules:\n- basics\n"
+ZIP_MODULE = "---\ntitle: Basics\n---\n\n# Call Signs {#calls}\n\nA call sign names a station.\n"
 
-def authoring_pages(course) -> list[str]:
+
+def authoring_pages(course, attempt) -> list[str]:
     module = course.modules.order_by("position").first()
     lesson = module.lessons.order_by("position").first()
     quiz = module.quiz
@@ -24,6 +39,7 @@ def authoring_pages(course) -> list[str]:
         "/admin/lessons/course/",
         f"/admin/lessons/course/{course.pk}/change/",
         "/admin/lessons/course/add/",
+        "/admin/lessons/course/import/",
         f"/admin/lessons/module/{module.pk}/change/",
         "/admin/lessons/module/add/",
         f"/admin/lessons/lesson/{lesson.pk}/change/",
@@ -32,6 +48,9 @@ def authoring_pages(course) -> list[str]:
         f"/admin/assessments/quiz/{quiz.pk}/change/",
         "/admin/assessments/quiz/add/",
         "/admin/assessments/question/",
+        # The attempts an instructor grades, and an attempt's grades with their history.
+        "/admin/assessments/attempt/",
+        f"/admin/assessments/attempt/{attempt.pk}/change/",
     ]
     # Their histories, where instructors read what changed (and restore it).
     pages += [
@@ -49,13 +68,38 @@ def authoring_pages(course) -> list[str]:
     return pages
 
 
-def test_the_authoring_pages_load_whole_without_errors_and_pass_axe(course, browser, live_server):
+def interface_of(html: str, texts: list[str]) -> str:
+    """What the page says besides the course: interface_text, and not what the author wrote
+    in the form's text boxes either (a lesson's body, a rubric), which is the course's own."""
+    return interface_text(
+        re.sub(r"(<textarea[^>]*>).*?(</textarea>)", r"\1\2", html, flags=re.S), texts
+    )
+
+
+def course_zip(folder) -> str:
+    path = folder / "signals.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("signals/course.yaml", ZIP_COURSE)
+        archive.writestr("signals/modules/basics.md", ZIP_MODULE)
+    return str(path)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_authoring_pages_pass_axe_fit_a_phone_and_speak_the_readers_language(
+    locale, course, browser, live_server, take_quiz, now, tmp_path
+):
     instructor = make_instructor("ines")
     course.instructors.add(instructor)
+    learner = UserFactory(first_name="Ada", last_name="Lovelace")
+    enrollment_create(learner=learner, course=course)
+    quiz = course.modules.order_by("position").first().quiz
+    take_quiz(learner, quiz, now=now, right=lambda slot: slot != 1)
+    attempt = Attempt.objects.get(learner=learner, quiz=quiz)
     # A context of its own: axe reads stylesheets by adding <style> elements, which the policy
     # refuses too; what axe makes the browser say is left out, the pages' own is not.
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
+    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale=locale)
     context.set_default_timeout(10_000)
+    log_in(context, instructor, live_server)
     page = context.new_page()
     errors, failed = [], []
     listening = [True]
@@ -73,32 +117,57 @@ def test_the_authoring_pages_load_whole_without_errors_and_pass_axe(course, brow
         ),
     )
     page.on("requestfailed", lambda request: failed.append(f"failed {request.url}"))
-    admin_log_in(page, "ines")
+    texts = course_texts()
+    axe, problems, audited = {}, [], {size: 0 for size in SIZES}
 
-    found = {}
-    for address in authoring_pages(course):
+    def check(address: str) -> None:
+        """The page as it is now, at both widths; what is wrong goes to axe and problems."""
+        page.wait_for_load_state("networkidle")
+        listening[0] = False
+        if page.locator("html").get_attribute("lang") != LOCALES[locale]:
+            problems.append(f"{address}: lang is {page.locator('html').get_attribute('lang')}")
+        if locale == "fr-FR" and (english := untranslated(interface_of(page.content(), texts))):
+            problems.append(f"{address}: English left {english}")
+        icons = page.locator('img[alt="True"], img[alt="False"], img[alt="None"]')
+        if icons.count():  # a yes/no icon read out as Python's words
+            problems.append(f"{address}: icons named {icons.first.get_attribute('alt')}")
+        for size, viewport in SIZES.items():
+            page.set_viewport_size(viewport)
+            for violation in axe_violations(page):
+                for node in violation["nodes"]:
+                    axe.setdefault(f"{violation['id']}: {violation['help']}", []).append(
+                        f"{address} ({size}) {node['target']}"
+                    )
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > viewport["width"]:
+                problems.append(f"{address} ({size}): {width} px wide: {wider_than_phone(page)}")
+            audited[size] += 1
+        page.set_viewport_size(DESKTOP)
         listening[0] = True
+
+    for address in authoring_pages(course, attempt):
         response = page.goto(address)
         assert response.status == 200, address
-        page.wait_for_load_state("networkidle")
-        editor = ("/change/", "/add/")
-        if address.startswith("/admin/assessments/question/") and any(
-            p in address for p in editor
+        if address.startswith("/admin/assessments/question/") and (
+            "/change/" in address or "/add/" in address
         ):
             # The editor's preview came, drawn by the learner's template.
             expect(page.locator("#question-preview fieldset")).to_be_visible()
-        listening[0] = False
-        for violation in axe_violations(page):
-            for node in violation["nodes"]:
-                found.setdefault(f"{violation['id']}: {violation['help']}", []).append(
-                    f"{address} {node['target']}"
-                )
+        check(address)
+    # The plan of a course zip's import, before anything is written.
+    page.goto("/admin/lessons/course/import/")
+    page.locator("input[type=file]").set_input_files(course_zip(tmp_path))
+    submit(page, page.locator("#content-main [type=submit]"))
+    expect(page.locator("pre.import-plan")).to_be_visible()
+    check("the plan of an import")
     context.close()
 
-    report = "\n".join(f"{rule} ×{len(n)}\n  " + "\n  ".join(n[:8]) for rule, n in found.items())
+    report = "\n".join(f"{rule} ×{len(n)}\n  " + "\n  ".join(n[:8]) for rule, n in axe.items())
     assert not errors, "Console errors:\n" + "\n".join(errors)
     assert not failed, "Failed requests:\n" + "\n".join(failed)
-    assert not found, "axe:\n" + report
+    assert not problems, "\n".join(problems)
+    assert not axe, "axe:\n" + report
+    assert audited == {size: len(authoring_pages(course, attempt)) + 1 for size in SIZES}
 
 
 def test_a_matching_question_is_written_with_its_pairs_and_previewed_as_learners_see_it(

@@ -12,10 +12,19 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from assessments.kinds import KINDS
 from assessments.models import Attempt
-from progress.services import enrollment_create
+from progress.models import Certificate
+from progress.services import enrollment_create, quiz_attempt_start
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, log_in
-from tests.factories import UserFactory, make_instructor
+from tests.factories import (
+    UserFactory,
+    course_with_modules,
+    make_instructor,
+    numerical_question,
+    true_false_question,
+)
+from tests.test_french import course_texts, interface_text, untranslated
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +92,57 @@ def test_the_key_pages_speak_the_readers_language(
     audit(teacher, f"teach-{language}")
     screen(teacher, f"teach-{language}")
 
+    audit.assert_clean()
+
+
+def test_a_learners_own_pages_speak_french(
+    new_context, audit, course, take_quiz, complete_module, now, live_server
+):
+    """The dashboard, a quiz being taken with a question of every kind, an attempt's review
+    and a certificate, as a French browser reads them: in French (the course's text aside),
+    0 axe violations, nothing wider than a phone."""
+    quiz = course.quizzes.get(slug="foundations")
+    # Its first quiz asks for no number and nothing true or false: they are added, so that
+    # every kind is on the page.
+    numerical_question(quiz=quiz, position=20, text="How many states signed?")
+    true_false_question(quiz=quiz, position=21, text="Attachés serve at embassies.")
+    assert set(quiz.questions.values_list("kind", flat=True)) == set(KINDS)
+    learner = UserFactory(first_name="Ada", last_name="Lovelace")
+    enrollment_create(learner=learner, course=course)
+    complete_module(learner, quiz.module, now=now, quiz=False)
+    # In December, which French shortens otherwise than English ("déc." and not "Dec").
+    december = now.replace(year=2026, month=12, day=2, hour=14, minute=5)
+    reviewed = take_quiz(learner, quiz, now=december, right=lambda slot: slot != 1)
+    taking = quiz_attempt_start(learner=learner, quiz=quiz, now=december)
+    # A certificate, from a short course the learner finished.
+    finished = course_with_modules(modules=1, lessons=1, title="Signals", slug="signals")
+    enrollment_create(learner=learner, course=finished)
+    complete_module(learner, finished.modules.get(), now=now)
+    take_quiz(learner, finished.quizzes.get(kind="final"), now=now)
+    certificate = Certificate.objects.get(learner=learner, course=finished)
+    context = new_context(locale="fr-FR")
+    log_in(context, learner, live_server)
+    page = context.new_page()
+
+    pages = {
+        "dashboard": "/dashboard/",
+        "attempt-every-kind": f"/attempts/{taking.pk}/",
+        "attempt-review": f"/attempts/{reviewed.pk}/result/",
+        "certificate": f"/courses/{finished.slug}/certificate/",
+        "certificate-verify": f"/certificates/{certificate.code}/",
+    }
+    texts, english = course_texts(), {}
+    for name, path in pages.items():
+        assert page.goto(path).status == 200, path
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        if found := untranslated(interface_text(page.content(), texts)):
+            english[path] = found
+        audit(page, f"{name}-fr")
+    page.goto(pages["attempt-review"])
+    expect(page.get_by_role("main")).to_contain_text("Tentative 1 · remise le 2 déc. 2026 14:05")
+    assert page.goto(pages["attempt-every-kind"]).status == 200
+    expect(page.locator("main fieldset")).to_have_count(quiz.questions.count())
+    assert not english, f"English left on French pages: {english}"
     audit.assert_clean()
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from assessments.forms import plain_number
+from assessments.kinds.base import plain
 from assessments.models import Attempt, GradeChange
 from progress.services import enrollment_create
 from tests.browser.conftest import follow, log_in
@@ -32,7 +32,7 @@ def test_an_instructor_regrades_a_fixed_key_and_the_learner_is_told(
     assert attempt.passed
     # The key of question 1 is fixed: what was right is now worth nothing, so Ada lost it.
     question = quiz.questions.order_by("position").first()
-    points = plain_number(question.points)
+    points = plain(question.points)
     for choice in question.choices.all():
         choice.weight = Decimal(0) if choice.weight > 0 else Decimal(100) / 3
         choice.save()

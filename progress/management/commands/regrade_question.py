@@ -11,7 +11,7 @@ reason. Exit status 1 if any attempt could not be regraded (each is logged).
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.forms import plain_number
+from assessments.kinds.base import plain
 from assessments.models import Question
 from assessments.regrade import Regrade, question_regrade_plan
 from progress.cohort import learner_name
@@ -19,7 +19,7 @@ from progress.services import question_regrade
 
 
 def _percent(result) -> str:
-    return "awaiting grading" if result.percent is None else f"{plain_number(result.percent)}%"
+    return "awaiting grading" if result.percent is None else f"{plain(result.percent)}%"
 
 
 class Command(BaseCommand):
@@ -61,8 +61,8 @@ class Command(BaseCommand):
         for change in outcome.changes:
             self.stdout.write(
                 f"  {learner_name(change.attempt.learner)}, attempt {change.attempt.number}: "
-                f"{'–' if change.score_before is None else plain_number(change.score_before)}"
-                f" → {plain_number(change.score_after)} "
+                f"{'–' if change.score_before is None else plain(change.score_before)}"
+                f" → {plain(change.score_after)} "
                 f"points, {_percent(change.result_before)} → {_percent(change.result_after)}"
             )
         for item in outcome.left_alone:
