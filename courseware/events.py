@@ -29,6 +29,8 @@ class Event(StrEnum):
     CERTIFICATE_ISSUED = "certificate_issued"
     IMPORT_APPLIED = "import_applied"
     QUIZ_OVERRIDE_GRANTED = "quiz_override_granted"
+    # An operator put statements the LRS had refused back in the outbox's queue (xapi).
+    STATEMENTS_SENT_AGAIN = "statements_sent_again"
     # A learner's steps, for the listeners (the LRS's statements) more than for operators.
     COURSE_OPENED = "course_opened"
     LESSON_COMPLETED = "lesson_completed"

@@ -1,14 +1,18 @@
-"""The outbox, read-only, for operators: what waits, what was refused and why."""
+"""The outbox, read-only, for operators: what waits, what was refused and why; and "Send
+again" for refused statements once the LRS or its address is mended."""
 
 import json
 import uuid
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from lessons.admin import PlainTextMixin, ReadOnlyMixin
+from xapi.lrs import statements_send_again
 from xapi.models import OutboxStatement
 
 
@@ -44,9 +48,11 @@ class OutboxStatementAdmin(ReadOnlyMixin, PlainTextMixin, admin.ModelAdmin):
         "next_try_at",
         "sent_at",
         "last_error",
+        "refused_before",
         "statement_json",
     )
     readonly_fields = fields
+    actions = ["send_again"]
 
     def get_search_results(self, request, queryset, search_term):
         try:
@@ -61,6 +67,41 @@ class OutboxStatementAdmin(ReadOnlyMixin, PlainTextMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
+
+    def has_send_again_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(
+        description=_("Send again (refused statements, once the LRS is mended)"),
+        permissions=["send_again"],
+    )
+    def send_again(self, request, queryset):
+        again = statements_send_again(queryset, by=request.user)
+        if not again:
+            self.message_user(
+                request,
+                gettext("None of the selected statements was refused: nothing to send again."),
+                messages.WARNING,
+            )
+            return
+        LogEntry.objects.log_actions(
+            request.user.pk,
+            OutboxStatement.objects.filter(pk__in=again),
+            CHANGE,
+            change_message="Sent again.",
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d refused statement is back in the queue: the next run of "
+                "send_statements sends it.",
+                "%(count)d refused statements are back in the queue: the next run of "
+                "send_statements sends them.",
+                len(again),
+            )
+            % {"count": len(again)},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("last error"))
     def error(self, obj):

@@ -6,31 +6,45 @@ until the bad statement stands alone, which is marked refused with the LRS's mes
 never holds the others back. A statement the LRS already holds (409) counts as sent.
 
 Nothing is marked sent on a status code alone: a proxy or a wrong address may answer 204 to
-anything. A 200 must list the ids of statements just sent (only an LRS knows them); a 204
-must come with the ``X-Experience-API-Version`` header that xAPI 1.0.3 (§6.2) asks of an LRS,
-or else (Ralph 5.1 sends none) each statement must be read back from the LRS; a 409 too.
+anything. A 200 must list ids of statements just sent (only an LRS knows them), and those
+of the batch it leaves out (an LRS leaves out those it held already) are read back from the
+LRS; a 204 must come with the ``X-Experience-API-Version`` header that xAPI 1.0.3 (§6.2)
+asks of an LRS, or else (Ralph 5.1 sends none) each statement must be read back; a 409 too.
+
+Nothing is refused on a status code alone either: a proxy, a firewall or an address that is
+not the LRS's may answer 400 to anything, and a refusal is final. A 400 or 422 refuses only
+with the header, or with the error body of Ralph (a JSON object with ``detail``); else it is
+the LRS unreachable, as below. A 413 without them (a proxy's body limit) still splits the
+batch, as smaller batches may pass. And when the LRS refuses every statement of a batch one
+by one, the fault is the LRS's or its address's, not the statements': they all wait, and
+the run stops with an error.
 
 Anything else — the LRS down, a 5xx, a timeout, an answer that is not an LRS's — leaves the
 batch waiting with its tries counted and its next try later (doubling, up to ``MAX_WAIT``),
 and ends the run: the rest waits for the next one. Statement ids are stable, so sending one
-twice never makes two.
+twice never makes two. An operator puts refused statements back in the queue once the LRS or
+its address is mended (``statements_send_again``: the admin's "Send again", or
+``send_statements --retry-refused``).
 
 Two runs at once (cron and a run by hand, or two hosts) share the work: a run takes each batch
-for itself (``sending_run``, until ``SENDING_LEASE`` is over) by one conditional UPDATE, as
-lti's ``scores_send`` does, on any database and across hosts; what another run holds is left
-to it, and a run that finds everything held says so.
+for itself (``sending_run``, until ``SENDING_LEASE`` is over, counted from when it takes it:
+a run may last longer than a lease) by one conditional UPDATE, as lti's ``scores_send`` does,
+on any database and across hosts; what another run holds is left to it, and a run that finds
+everything held says so.
 """
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from courseware.events import Event, event_log
 from xapi.models import OutboxStatement
 
 logger = logging.getLogger(__name__)
@@ -43,10 +57,14 @@ MAX_WAIT = timedelta(hours=6)
 SENDING_LEASE = timedelta(minutes=10)
 TIMEOUT = httpx.Timeout(10.0)
 # Answers that say these statements are wrong (or too many at once: 413), not that the LRS
-# is unwell: a batch is split until each refusal stands alone.
+# is unwell, when an LRS gives them (``_from_an_lrs``): a batch is split until each refusal
+# stands alone.
 REFUSALS = {400, 413, 422}
+TOO_LARGE = 413
 ALREADY_HELD = 409
 VERSION_HEADER = "X-Experience-API-Version"
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -62,6 +80,10 @@ class Sending:
 
 class LrsUnwell(Exception):
     """The LRS could not take a batch for a reason that is not the batch's fault."""
+
+
+class EveryStatementRefused(LrsUnwell):
+    """The LRS refused each statement of a batch: the LRS or its address is at fault."""
 
 
 def lrs_client() -> httpx.Client:
@@ -80,85 +102,152 @@ def next_wait(tries: int) -> timedelta:
 
 def statements_send(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Sending:
     """Send every statement that is due, batch by batch, until none is left or the LRS
-    fails; return what happened."""
-    now = now or timezone.now()
+    fails; return what happened.
+
+    ``now`` sets the run's clock to start at another moment (tests: a later run); it moves
+    on from there, so that each batch is taken, leased and dated when it is sent."""
+    ahead = now - timezone.now() if now else timedelta(0)
+
+    def clock() -> datetime:
+        return timezone.now() + ahead
+
     sending = Sending()
     run = uuid.uuid4()
     waiting = OutboxStatement.objects.filter(state=OutboxStatement.State.WAITING)
     with lrs_client() as client:
         while due := list(
-            waiting.filter(next_try_at__lte=now).values_list("pk", flat=True)[:batch_size]
+            waiting.filter(next_try_at__lte=clock()).values_list("pk", flat=True)[:batch_size]
         ):
-            batch = _claim(due, run=run, now=now)
+            batch = _claim(due, run=run, now=clock())
             if not batch:  # another run took them first: the next due ones, if any
                 continue
-            try:
-                _send(client, batch, sending, now=now)
-            except LrsUnwell as unwell:
-                _wait(batch, str(unwell), now=now)
-                sending.stopped = str(unwell)
-                logger.warning("xAPI statements not sent, %d wait: %s", len(batch), unwell)
+            if stopped := _send_batch(client, batch, sending, clock=clock):
+                _wait(batch, str(stopped), now=clock())
+                sending.stopped = str(stopped)
+                if isinstance(stopped, EveryStatementRefused):
+                    logger.error("xAPI statements not sent, %d wait: %s", len(batch), stopped)
+                else:
+                    logger.warning("xAPI statements not sent, %d wait: %s", len(batch), stopped)
                 return sending
-    sending.held_elsewhere = waiting.filter(sending_run__isnull=False, next_try_at__gt=now).count()
+    sending.held_elsewhere = waiting.filter(
+        sending_run__isnull=False, next_try_at__gt=clock()
+    ).count()
     return sending
 
 
-def _claim(due: list, *, run: uuid.UUID, now) -> list[OutboxStatement]:
+def _claim(due: list, *, run: uuid.UUID, now: datetime) -> list[OutboxStatement]:
     """The ``due`` statements that no other run took meanwhile, taken for ``run`` until the
     lease is over: each row's UPDATE checks that it is still due, so of two runs at once only
-    one takes it."""
+    one takes it. ``now`` is the moment of the claim, not of the run's start: a batch taken
+    late in a long run is held for a whole lease all the same."""
     OutboxStatement.objects.filter(
         pk__in=due, state=OutboxStatement.State.WAITING, next_try_at__lte=now
     ).update(sending_run=run, next_try_at=now + SENDING_LEASE)
     return list(OutboxStatement.objects.filter(pk__in=due, sending_run=run))
 
 
-def _send(client: httpx.Client, batch: list[OutboxStatement], sending: Sending, *, now) -> None:
+def _send_batch(
+    client: httpx.Client, batch: list[OutboxStatement], sending: Sending, *, clock: Clock
+) -> LrsUnwell | None:
+    """Send the batch, recording what was sent and refused; the reason the run must stop, if
+    it must."""
+    refusals: list[tuple[OutboxStatement, str]] = []
+    stopped = None
+    try:
+        _send(client, batch, sending, refusals, clock=clock)
+    except LrsUnwell as unwell:
+        stopped = unwell
+    if len(batch) > 1 and len(refusals) == len(batch):
+        # An LRS that refuses a hundred statements one by one is misconfigured or not the one
+        # expected: none is refused for good, they wait for the LRS or its address to mend.
+        stopped = EveryStatementRefused(
+            f"the LRS refused each of the {len(batch)} statements of a batch, so the fault is "
+            f"likely the LRS's or its address's; they wait. First refusal: {refusals[0][1][:200]}"
+        )
+        refusals = []
+    _refuse(refusals, sending)
+    return stopped
+
+
+def _send(
+    client: httpx.Client,
+    batch: list[OutboxStatement],
+    sending: Sending,
+    refusals: list[tuple[OutboxStatement, str]],
+    *,
+    clock: Clock,
+) -> None:
     try:
         answer = client.post("statements", json=[row.statement for row in batch])
     except httpx.HTTPError as error:
         raise LrsUnwell(f"{type(error).__name__}: {error}") from error
-    if answer.status_code in (200, 204):
-        _check_taken(client, answer, batch)
-        _mark_sent(batch, now=now)
-        sending.sent += len(batch)
-    elif answer.status_code == ALREADY_HELD and len(batch) == 1:
+    status = answer.status_code
+    refused = status in REFUSALS and _from_an_lrs(answer)
+    if status in (200, 204):
+        _take(client, answer, batch, sending, clock=clock)
+    elif status == ALREADY_HELD and len(batch) == 1:
         _check_held(client, batch)
-        _mark_sent(batch, now=now, note=_message(answer))
-        sending.sent += 1
-    elif answer.status_code in (*REFUSALS, ALREADY_HELD) and len(batch) > 1:
+        _mark_sent(batch, sending, now=clock(), note=_message(answer))
+    elif len(batch) > 1 and (refused or status in (ALREADY_HELD, TOO_LARGE)):
         half = len(batch) // 2
-        _send(client, batch[:half], sending, now=now)
-        _send(client, batch[half:], sending, now=now)
-    elif answer.status_code in REFUSALS:
+        _send(client, batch[:half], sending, refusals, clock=clock)
+        _send(client, batch[half:], sending, refusals, clock=clock)
+    elif refused:
         [row] = batch
-        row.state = OutboxStatement.State.REFUSED
-        row.tries += 1
-        row.last_error = _message(answer)
-        row.sending_run = None
-        row.save(update_fields=["state", "tries", "last_error", "sending_run"])
-        sending.refused += 1
-        sending.errors.append(f"{row.id}: {row.last_error}")
+        refusals.append((row, _message(answer)))
+    elif status in REFUSALS:
+        raise LrsUnwell(
+            f"HTTP {status} that is not an LRS's answer (no {VERSION_HEADER} header, no LRS "
+            f"error body): {_message(answer)[:200]!r}"
+        )
     else:
-        raise LrsUnwell(f"HTTP {answer.status_code}: {_message(answer)}")
+        raise LrsUnwell(f"HTTP {status}: {_message(answer)}")
 
 
-def _check_taken(client: httpx.Client, answer: httpx.Response, batch: list) -> None:
-    """A 200 with the ids of the statements the LRS stored (some of the batch: those it held
-    already it leaves out); a 204, the LRS holding them all already, from an LRS. Anything
-    else (a proxy's page, a portal, a 204 from whatever answers the address) is not an LRS
-    taking the statements."""
+def _from_an_lrs(answer: httpx.Response) -> bool:
+    """Whether an error answer shows it comes from an LRS: the header xAPI asks of an LRS, or
+    Ralph's error body (a JSON object with its ``detail``: a message, or the list of what
+    is wrong). A proxy's or a firewall's page has neither."""
+    if answer.headers.get(VERSION_HEADER):
+        return True
+    if not answer.headers.get("content-type", "").startswith("application/json"):
+        return False
+    try:
+        body = answer.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get("detail"), str | list)
+
+
+def _take(
+    client: httpx.Client,
+    answer: httpx.Response,
+    batch: list[OutboxStatement],
+    sending: Sending,
+    *,
+    clock: Clock,
+) -> None:
+    """Mark sent what the LRS shows it took. A 200 lists the ids of the statements the LRS
+    stored, perhaps only some of the batch: those it held already it may leave out, down to
+    an empty list; they are read back. A 204, the LRS holding them all already, must come from
+    an LRS. Anything else (a proxy's page, a portal, a 204 from whatever answers the address)
+    is not an LRS taking the statements."""
     if answer.status_code == 204:
         if not answer.headers.get(VERSION_HEADER):
             _check_held(client, batch)
+        _mark_sent(batch, sending, now=clock())
         return
     try:
         listed = answer.json()
     except ValueError:
         listed = None
-    sent = {str(row.pk) for row in batch}
-    if not (isinstance(listed, list) and listed and {_id_text(id_) for id_ in listed} <= sent):
+    listed_ids = {_id_text(id_) for id_ in listed} if isinstance(listed, list) else {""}
+    if not listed_ids <= {str(row.pk) for row in batch}:
         raise LrsUnwell(f"HTTP 200 that is not an xAPI answer: {answer.text[:200]!r}")
+    _mark_sent([row for row in batch if str(row.pk) in listed_ids], sending, now=clock())
+    unlisted = [row for row in batch if str(row.pk) not in listed_ids]
+    _check_held(client, unlisted)
+    _mark_sent(unlisted, sending, now=clock())
 
 
 def _check_held(client: httpx.Client, batch: list) -> None:
@@ -203,17 +292,35 @@ def _message(answer: httpx.Response) -> str:
     return answer.text[:2000] or answer.reason_phrase
 
 
-def _mark_sent(batch: list[OutboxStatement], *, now, note: str = "") -> None:
-    OutboxStatement.objects.filter(pk__in=[row.pk for row in batch]).update(
+def _mark_sent(
+    rows: list[OutboxStatement], sending: Sending, *, now: datetime, note: str = ""
+) -> None:
+    if not rows:
+        return
+    OutboxStatement.objects.filter(pk__in=[row.pk for row in rows]).update(
         state=OutboxStatement.State.SENT,
         sent_at=now,
         tries=F("tries") + 1,
         last_error=note,
         sending_run=None,
     )
+    sending.sent += len(rows)
 
 
-def _wait(batch: list[OutboxStatement], error: str, *, now) -> None:
+def _refuse(refusals: list[tuple[OutboxStatement, str]], sending: Sending) -> None:
+    """Each statement refused by the LRS, with its words: never sent again, unless an operator
+    sends it again (``statements_send_again``)."""
+    for row, message in refusals:
+        row.state = OutboxStatement.State.REFUSED
+        row.tries += 1
+        row.last_error = message
+        row.sending_run = None
+        row.save(update_fields=["state", "tries", "last_error", "sending_run"])
+        sending.refused += 1
+        sending.errors.append(f"{row.id}: {message}")
+
+
+def _wait(batch: list[OutboxStatement], error: str, *, now: datetime) -> None:
     """What the batch still holds waits: its tries counted, its next try later the more it
     failed (the halves of a split batch sent before the failure are sent)."""
     waiting = list(
@@ -229,3 +336,21 @@ def _wait(batch: list[OutboxStatement], error: str, *, now) -> None:
     OutboxStatement.objects.bulk_update(
         waiting, ["tries", "next_try_at", "last_error", "sending_run"]
     )
+
+
+def statements_send_again(statements: QuerySet, *, by=None) -> list[uuid.UUID]:
+    """Put the refused ones among ``statements`` back in the queue, due at once (the LRS or
+    its address mended): their refusal is kept in ``refused_before``, their tries counted on.
+    ``by`` is the operator who asked, if in the admin. Return the ids of those put back."""
+    refused = list(
+        statements.filter(state=OutboxStatement.State.REFUSED).values_list("pk", flat=True)
+    )
+    OutboxStatement.objects.filter(pk__in=refused, state=OutboxStatement.State.REFUSED).update(
+        state=OutboxStatement.State.WAITING,
+        next_try_at=timezone.now(),
+        sending_run=None,
+        refused_before=F("last_error"),
+    )
+    if refused:
+        event_log(Event.STATEMENTS_SENT_AGAIN, count=len(refused), by_id=by.pk if by else None)
+    return refused

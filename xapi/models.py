@@ -14,7 +14,8 @@ class OutboxStatement(models.Model):
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting")
         SENT = "sent", _("Sent")
-        # The LRS refused this statement (400): sending it again cannot help.
+        # The LRS refused this statement (400): sending it again cannot help, unless the LRS
+        # or its address was at fault (an operator then sends it again).
         REFUSED = "refused", _("Refused by the LRS")
 
     id = models.UUIDField(primary_key=True, editable=False)
@@ -38,6 +39,9 @@ class OutboxStatement(models.Model):
     # run, from cron or another host, leaves it alone meanwhile (xapi.lrs).
     sending_run = models.UUIDField(_("sending run"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True)
+    # The LRS's refusal, kept when an operator sent the statement again (xapi.lrs): the next
+    # try writes its own last error.
+    refused_before = models.TextField(_("refused before"), blank=True)
 
     class Meta:
         verbose_name = _("xAPI statement")

@@ -2,7 +2,9 @@
 with the count of each state; nobody edits it."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from progress.services import enrollment_create, lesson_complete
 from tests.factories import UserFactory, course_with_modules
@@ -90,3 +92,65 @@ def test_the_outbox_is_searched_by_a_statements_whole_id_or_a_learners_username(
     assert found(learner.username) == set(learner.xapi_statements.values_list("pk", flat=True))
     assert len(found(learner.username)) == 2  # theirs, not the other learner's
     assert found(learner.username[:-1]) == set()
+
+
+def refused_statements(count: int, *, now) -> list[OutboxStatement]:
+    learners_read(count, now=now)
+    OutboxStatement.objects.update(state="refused", tries=1, last_error="HTTP 400 from nginx")
+    return list(OutboxStatement.objects.all())
+
+
+def send_again(client, statements):
+    return client.post(
+        CHANGELIST,
+        {"action": "send_again", "_selected_action": [str(row.pk) for row in statements]},
+        follow=True,
+    )
+
+
+def test_an_administrator_sends_refused_statements_again_and_the_refusal_is_kept(
+    lrs_down, admin_client, admin_user, now, caplog, django_capture_on_commit_callbacks
+):
+    refused = refused_statements(3, now=now)
+    sent = refused[2]
+    OutboxStatement.objects.filter(pk=sent.pk).update(state="sent", last_error="")
+
+    with (
+        caplog.at_level("INFO", logger="courseware.events"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        page = send_again(admin_client, refused)
+
+    assert "2 refused statements are back in the queue" in page.content.decode()
+    rows = {row.pk: row for row in OutboxStatement.objects.all()}
+    assert [rows[row.pk].state for row in refused] == ["waiting", "waiting", "sent"]
+    assert all(rows[row.pk].next_try_at <= timezone.now() for row in refused[:2])  # due now
+    assert rows[refused[0].pk].refused_before == "HTTP 400 from nginx"
+    assert rows[sent.pk].refused_before == ""
+    [event] = [r for r in caplog.records if r.getMessage() == "statements_sent_again"]
+    assert event.fields == {"count": 2, "by_id": admin_user.pk}
+    history = admin_client.get(reverse("admin:xapi_outboxstatement_history", args=[refused[0].pk]))
+    assert "Sent again." in history.content.decode()
+    detail = admin_client.get(reverse("admin:xapi_outboxstatement_change", args=[refused[0].pk]))
+    assert "HTTP 400 from nginx" in detail.content.decode()
+
+
+def test_sending_again_statements_that_were_not_refused_changes_nothing(
+    lrs_down, admin_client, now
+):
+    learners_read(2, now=now)
+
+    page = send_again(admin_client, OutboxStatement.objects.all())
+
+    assert "nothing to send again" in page.content.decode()
+    assert set(OutboxStatement.objects.values_list("refused_before", flat=True)) == {""}
+
+
+def test_only_an_administrator_may_send_statements_again(lrs_down, client, now):
+    refused = refused_statements(1, now=now)
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="xapi"))
+    client.force_login(staff)
+
+    assert send_again(client, refused).status_code == 403
+    assert OutboxStatement.objects.get().state == "refused"

@@ -22,11 +22,19 @@ from xapi.tests.conftest import free_port
 pytestmark = pytest.mark.django_db
 
 
+HTML = {"Content-Type": "text/html"}
+JSON = {"Content-Type": "application/json"}
+# What Ralph answers a statement it refuses (422, the list of what is wrong).
+RALPH_REFUSAL = json.dumps(
+    {"detail": [{"type": "missing", "loc": ["body", 0, "actor"], "msg": "Field required"}]}
+).encode()
+
+
 class BadLrs(BaseHTTPRequestHandler):
     """Answers every request as ``server.answer`` says: 500, a 200 that is not xAPI, a 401,
     too late; or what a proxy or a wrong address may answer an LRS's client: 204 to anything
     (without the header of an LRS), a 200 with an empty list, a 409 for statements it cannot
-    show."""
+    show, a 400 or 413 of its own. Counts the POSTs (``posts``) and the reads (``reads``)."""
 
     ANSWERS = {
         "500": (500, b"Internal Server Error"),
@@ -39,20 +47,44 @@ class BadLrs(BaseHTTPRequestHandler):
         "204 from an LRS": (204, b"", {"X-Experience-API-Version": "1.0.3"}),
         # An LRS holding them already (409), which shows each when asked, as xAPI 1.0.3 has it.
         "409 from an LRS": (409, b'{"detail": "Already held"}'),
+        # nginx, with XAPI_ENDPOINT at http:// on its https port; a WAF; an API gateway.
+        "400 from a proxy": (
+            400,
+            b"<html><center>The plain HTTP request was sent to HTTPS port</center></html>",
+            HTML,
+        ),
+        # nginx's client_max_body_size.
+        "413 from a proxy": (413, b"<html><h1>413 Request Entity Too Large</h1></html>", HTML),
+        "422 from a gateway": (422, b'{"message": "Unprocessable"}', JSON),
+        # An LRS refusing every statement (misconfigured, or not the LRS expected).
+        "422 from an LRS": (422, RALPH_REFUSAL, JSON),
+        "400 with the header": (400, b"Invalid statement", {"X-Experience-API-Version": "1.0.3"}),
     }
     READ_BACK = {"204": (204, b""), "409": (404, b'{"detail": "Not found"}')}
+    # Answers that hold the statements and show each when asked (as xAPI 1.0.3 has it).
+    SHOWN = {"409 from an LRS", "lists the first, holds all", "lists none, holds all"}
 
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.posts += 1
+        posted = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         answer = self.server.answer
         if answer == "slow":
             time.sleep(2)
             answer = "500"
+        if answer == "refuses the marked":  # an LRS, with statements marked as bad
+            marked = any("refuse" in statement for statement in posted)
+            answer = self.server.refusal if marked else "lists all"
+        if answer.startswith("lists"):  # a 200 naming some of the statements it stored
+            ids = [statement["id"] for statement in posted]
+            listed = {"lists all": ids, "lists the first": ids[:1], "lists none": []}
+            [named] = [named for start, named in listed.items() if answer.startswith(start)]
+            self._answer(200, json.dumps(named).encode(), JSON)
+            return
         self._answer(*self.ANSWERS[answer])
 
     def do_GET(self):
         self.server.reads += 1
-        if self.server.answer == "409 from an LRS":
+        if self.server.answer in self.SHOWN:
             [asked] = parse_qs(urlsplit(self.path).query)["statementId"]
             self._answer(200, json.dumps({"id": asked.upper(), "verb": {}}).encode())
             return
@@ -85,7 +117,8 @@ def bad_lrs(settings, monkeypatch):
         port = free_port()
         if answer != "refused":
             server = ThreadingHTTPServer(("127.0.0.1", port), BadLrs)
-            server.answer, server.reads = answer, 0
+            server.answer, server.posts, server.reads = answer, 0, 0
+            server.refusal = "422 from an LRS"
             threading.Thread(target=server.serve_forever, daemon=True).start()
             servers.append(server)
         settings.XAPI_ENDPOINT = f"http://127.0.0.1:{port}/xAPI/"
@@ -98,7 +131,19 @@ def bad_lrs(settings, monkeypatch):
         server.server_close()
 
 
-ANSWERS = ["500", "garbage", "401", "slow", "refused", "204", "empty list", "409"]
+ANSWERS = [
+    "500",
+    "garbage",
+    "401",
+    "slow",
+    "refused",
+    "204",
+    "empty list",
+    "409",
+    "400 from a proxy",
+    "413 from a proxy",
+    "422 from a gateway",
+]
 
 
 @pytest.mark.parametrize("answer", ANSWERS)
@@ -167,3 +212,106 @@ def test_an_lrs_holding_the_statements_already_is_believed_with_its_header_or_on
     assert statements_send().sent == 2
     assert server.reads == reads
     assert set(OutboxStatement.objects.values_list("state", flat=True)) == {"sent"}
+
+
+def lessons_read(learner, count, *, now):
+    course = course_with_modules(modules=1, lessons=count, final_exam=False)
+    enrollment_create(learner=learner, course=course)
+    for lesson in course.lessons.all():
+        lesson_complete(learner=learner, lesson=lesson, now=now)
+
+
+@pytest.mark.parametrize(
+    ("answer", "posts"),
+    [("400 from a proxy", 1), ("422 from a gateway", 1), ("413 from a proxy", 3)],
+)
+def test_a_proxy_refusing_everything_refuses_no_statement_and_stops_at_once(
+    bad_lrs, learner, now, answer, posts
+):
+    """A 400 or 422 that is not an LRS's is not split at all; a proxy's 413 is split (smaller
+    batches may pass) until one statement is too large for it: a batch of four, then two,
+    then one. Either way nothing is refused for good and the next run tries again."""
+    server = bad_lrs(answer)
+    lessons_read(learner, 6, now=now)
+
+    sending = statements_send(batch_size=4)
+
+    assert server.posts == posts
+    assert (sending.sent, sending.refused) == (0, 0)
+    assert answer.split()[0] in sending.stopped and "not an LRS's answer" in sending.stopped
+    rows = OutboxStatement.objects.all()
+    assert [row.state for row in rows] == ["waiting"] * 6
+    assert [row.tries for row in rows] == [1] * 4 + [0] * 2  # the next batch was not tried
+    assert all(answer.split()[0] in row.last_error for row in rows[:4])
+
+
+def test_an_lrs_refusing_every_statement_of_a_batch_refuses_none_and_stops_the_run(
+    bad_lrs, learner, now, caplog
+):
+    server = bad_lrs("422 from an LRS")
+    lessons_read(learner, 5, now=now)
+
+    sending = statements_send(batch_size=4)
+
+    assert "refused each of the 4 statements" in sending.stopped
+    assert (sending.sent, sending.refused) == (0, 0)
+    assert server.posts == 7  # the batch of four, its halves, each statement
+    assert set(OutboxStatement.objects.values_list("state", flat=True)) == {"waiting"}
+    tried = OutboxStatement.objects.filter(tries=1)
+    assert tried.count() == 4  # the run stopped after the first batch
+    assert all("Field required" in row.last_error for row in tried)
+    [logged] = [r for r in caplog.records if r.name == "xapi.lrs"]
+    assert logged.levelname == "ERROR"
+
+
+@pytest.mark.parametrize("refusal", ["422 from an LRS", "400 with the header"])
+def test_refused_statements_are_sent_again_once_the_lrs_is_mended(bad_lrs, learner, now, refusal):
+    """A statement refused by an LRS (Ralph's error body, or any body with the header of an
+    LRS), then the LRS mended: ``--retry-refused`` puts it back in the queue and sends it,
+    its refusal kept."""
+    server = bad_lrs("refuses the marked")
+    server.refusal = refusal
+    lessons_read(learner, 2, now=now)
+    refused = OutboxStatement.objects.last()
+    refused.statement = {**refused.statement, "refuse": True}
+    refused.save()
+    first = statements_send()
+    assert (first.sent, first.refused) == (1, 1)
+    refused.refresh_from_db()
+    assert refused.state == "refused"
+    server.answer = "lists all"
+    out = io.StringIO()
+
+    call_command("send_statements", "--retry-refused", stdout=out)
+
+    assert out.getvalue() == "1 refused statement put back in the queue.\n1 statement sent.\n"
+    refused.refresh_from_db()
+    assert refused.state == "sent"
+    assert refused.refused_before == BadLrs.ANSWERS[refusal][1].decode()
+    assert refused.tries == 2
+    call_command("send_statements", "--retry-refused", stdout=out)
+    assert "0 refused statements put back in the queue.\n0 statements sent." in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("answer", "sent", "reads"),
+    [
+        ("lists the first, holds all", 3, 2),
+        ("lists none, holds all", 3, 3),
+        ("lists the first, holds only those", 1, 1),
+    ],
+)
+def test_statements_a_200_leaves_out_are_read_back_before_they_count_as_sent(
+    bad_lrs, learner, now, answer, sent, reads
+):
+    """An LRS may leave out of its 200 the statements it held already, down to an empty
+    list: each one left out is read back. Those it cannot show wait for a later run."""
+    server = bad_lrs(answer)
+    lessons_read(learner, 3, now=now)
+
+    sending = statements_send()
+
+    assert sending.sent == sent
+    assert server.reads == reads
+    states = list(OutboxStatement.objects.values_list("state", flat=True))
+    assert states == ["sent"] * sent + ["waiting"] * (3 - sent)

@@ -4,11 +4,13 @@ statement is sent twice, neither run fails, and one that finds the work taken sa
 import io
 import json
 from collections import Counter
+from datetime import timedelta
 
 import httpx
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from progress.services import enrollment_create, lesson_complete
 from tests.factories import course_with_modules
@@ -32,6 +34,17 @@ def lessons_read(settings, learner, now):
     return read
 
 
+def lrs_answering(monkeypatch, answer) -> None:
+    """The sender's LRS is ``answer``, a function from the request to the response."""
+    monkeypatch.setattr(
+        lrs,
+        "lrs_client",
+        lambda: httpx.Client(
+            base_url=settings.XAPI_ENDPOINT, transport=httpx.MockTransport(answer)
+        ),
+    )
+
+
 @pytest.fixture
 def lrs_meanwhile(monkeypatch):
     """An LRS that counts the statements posted to it, and runs ``meanwhile`` (the other run)
@@ -47,10 +60,7 @@ def lrs_meanwhile(monkeypatch):
             meanwhile.pop()()
         return httpx.Response(200, json=ids)
 
-    def client():
-        return httpx.Client(base_url=settings.XAPI_ENDPOINT, transport=httpx.MockTransport(answer))
-
-    monkeypatch.setattr(lrs, "lrs_client", client)
+    lrs_answering(monkeypatch, answer)
     return posted, meanwhile
 
 
@@ -111,13 +121,7 @@ def test_two_runs_on_two_connections_send_each_statement_once(lessons_read, monk
         time.sleep(0.05)  # the other run goes on meanwhile
         return httpx.Response(200, json=ids)
 
-    monkeypatch.setattr(
-        lrs,
-        "lrs_client",
-        lambda: httpx.Client(
-            base_url=settings.XAPI_ENDPOINT, transport=httpx.MockTransport(answer)
-        ),
-    )
+    lrs_answering(monkeypatch, answer)
     start, outcomes = threading.Barrier(2), []
 
     def run():
@@ -137,3 +141,30 @@ def test_two_runs_on_two_connections_send_each_statement_once(lessons_read, monk
     assert sum(outcome.sent for outcome in outcomes) == 12
     assert sorted(posted.values()) == [1] * 12
     assert OutboxStatement.objects.filter(state="sent").count() == 12
+
+
+def test_a_batch_taken_late_in_a_long_run_is_held_for_a_whole_lease(lessons_read, monkeypatch):
+    """After an outage, a backlog takes the run longer than a lease: the batch it takes after
+    ten minutes is still its own, and the cron run a minute later leaves it alone."""
+    lessons_read(6)
+    clock = [timezone.now()]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    posted, other = Counter(), []
+    second_run = [lambda: other.append(lrs.statements_send(batch_size=2))]
+
+    def answer(request):
+        ids = [statement["id"] for statement in json.loads(request.content)]
+        posted.update(ids)
+        clock[0] += timedelta(minutes=4)  # an LRS slow to recover
+        if len(posted) == 6 and second_run:  # posting the third batch, 12 minutes in
+            second_run.pop()()
+        return httpx.Response(200, json=ids)
+
+    lrs_answering(monkeypatch, answer)
+
+    first = lrs.statements_send(batch_size=2)
+
+    [second] = other
+    assert (second.sent, second.held_elsewhere) == (0, 2)
+    assert first.sent == 6
+    assert sorted(posted.values()) == [1] * 6
