@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from itertools import pairwise
+from itertools import pairwise, product
 from statistics import mean
 
 import pytest
@@ -408,13 +408,54 @@ def test_the_history_lesson_lends_no_filler_options_to_other_questions():
             assert not HISTORY_IDEAS.search(option), f"{item}: “{option}”"
 
 
-def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere_in_the_exam():
-    """Two questions of one attempt must not answer each other."""
-    bank = items(FINAL_EXAM_NAME)
-    for item in bank:
-        for key in keys(item):
-            for other in bank:
-                assert key not in wrong_options(other), f"{item}'s key is wrong in {other}"
+def content_words(text: str) -> set[str]:
+    """A text's words that carry its sense, trimmed to six letters (attaché and attachés, lays
+    and laying count as one) and in no order, so a reworded option counts as the same idea."""
+    return {word[:6] for word in re.findall(r"\w+", text.lower())} - FILLER_WORDS
+
+
+# A key of this many words or more makes a claim; shorter keys name an instrument, a measure or
+# a constraint, which a question on another case may rightly offer as a near miss.
+FEWEST_WORDS_OF_A_CLAIM = 5
+# An option restates a sentence when this share of its words or more come from it.
+RESTATED_SHARE = 0.8
+
+
+def carries(option: str, key: str) -> bool:
+    """Whether an option holds every word of a key that makes a claim, whatever else it adds."""
+    key_words = content_words(key)
+    return len(key_words) >= FEWEST_WORDS_OF_A_CLAIM and key_words <= content_words(option)
+
+
+def restates(option: str, key: str, sentence: str) -> bool:
+    """Whether an option copies the sentence that answers a question, beyond the key's own words:
+    with feedback naming whose claim it is, it hands over the key."""
+    words = content_words(option)
+    shared = words & content_words(sentence)
+    return (
+        len(words) > FEWEST_WORDS_OF_A_CLAIM
+        and len(shared) >= RESTATED_SHARE * len(words)
+        and len(shared - content_words(key)) >= 3
+    )
+
+
+def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere():
+    """Two questions of one attempt must not answer each other, and a module quiz, whose keys
+    and feedback a learner reads once it is passed, must not answer the final exam: no wrong
+    option or matching spare carries a final key in other words, and no module quiz offers one
+    that restates the sentence a final question rests on."""
+    for item in items(FINAL_EXAM_NAME):
+        for other in all_items():
+            if other == item:
+                continue
+            for option, key in product(wrong_options(other), keys(item)):
+                assert not carries(option, key), f"{other} offers “{option}”, {item}'s key"
+                if other.quiz == FINAL_EXAM_NAME:
+                    # In one attempt even an instrument's name would answer the other question.
+                    same = content_words(option) == content_words(key)
+                    assert not same, f"{other} offers “{option}”, {item}'s key"
+                elif any(restates(option, key, sentence) for sentence in grounds(item)):
+                    pytest.fail(f"{other} offers “{option}”, which restates what {item} asks")
 
 
 def article_sentences() -> list[str]:
