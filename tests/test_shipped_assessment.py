@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from itertools import pairwise, product
+from itertools import product
 from statistics import mean
 
 import pytest
@@ -501,11 +501,22 @@ def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
 MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
 
 
-def ideas(option: str) -> set[str]:
-    """An option's ideas, as pairs of neighbouring words (trimmed to six letters, so attaché
-    and attachés, insight and insights count as one)."""
+# Two words of an option make one idea when at most this many places apart (filler words left
+# out), in either order: "flexibility and adaptability", "adaptable and flexible strategies";
+# "joint command exercises", "joint exercises".
+IDEA_SPAN = 2
+
+
+def ideas(option: str) -> set[frozenset[str]]:
+    """An option's ideas: each pair of its words at most IDEA_SPAN apart, in no order and
+    trimmed to six letters, so reordering, splitting or inflecting an idea leaves it the same."""
     words = [w[:6] for w in re.findall(r"\w+", option.lower()) if w not in FILLER_WORDS]
-    return {" ".join(pair) for pair in pairwise(words)}
+    return {
+        frozenset((word, other))
+        for n, word in enumerate(words)
+        for other in words[n + 1 : n + 1 + IDEA_SPAN]
+        if other != word
+    }
 
 
 def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays():
@@ -518,7 +529,7 @@ def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays
             for idea in ideas(option):
                 key_in.setdefault(idea, set()).add(str(item))
     patterns = {
-        idea: sorted(questions)
+        " ".join(sorted(idea)): sorted(questions)
         for idea, questions in wrong_in.items()
         if len(questions) > MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN
         and 3 * len(key_in.get(idea, ())) < len(questions)
