@@ -371,6 +371,24 @@ def test_the_right_option_is_not_given_away_by_its_length():
     assert keys_longest <= 0.3 * asked, f"the key is the longest in {keys_longest} of {asked}"
 
 
+@pytest.mark.parametrize("quiz", ["all", FINAL_EXAM_NAME])
+def test_the_right_option_is_not_given_away_by_its_brevity(quiz):
+    """Evening out lengths can overshoot, and a test-wise learner who sees long wrong options
+    picks the shortest: the key is the shortest (or tied) in at most a quarter of the
+    single-choice questions, across the course and in the final exam alone."""
+    single = [
+        item.question
+        for item in (all_items() if quiz == "all" else items(quiz))
+        if item.question.kind == "single"
+    ]
+    keys_shortest = sum(
+        min(len(a.text) for a in q.answers if a.weight == 100)
+        <= min(len(a.text) for a in q.answers if a.weight < 100)
+        for q in single
+    )
+    assert keys_shortest <= 0.25 * len(single), f"shortest in {keys_shortest} of {len(single)}"
+
+
 # The History lesson's periods (early modern alliances that project power, 20th-century pacts and
 # aid programs): near misses in a question on that history, filler anywhere else. Offered as the
 # wrong option of question after question, they teach a test-wise learner to strike them out.
