@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from itertools import pairwise
+from itertools import product
 from statistics import mean
 
 import pytest
@@ -371,6 +371,24 @@ def test_the_right_option_is_not_given_away_by_its_length():
     assert keys_longest <= 0.3 * asked, f"the key is the longest in {keys_longest} of {asked}"
 
 
+@pytest.mark.parametrize("quiz", ["all", FINAL_EXAM_NAME])
+def test_the_right_option_is_not_given_away_by_its_brevity(quiz):
+    """Evening out lengths can overshoot, and a test-wise learner who sees long wrong options
+    picks the shortest: the key is the shortest (or tied) in at most a quarter of the
+    single-choice questions, across the course and in the final exam alone."""
+    single = [
+        item.question
+        for item in (all_items() if quiz == "all" else items(quiz))
+        if item.question.kind == "single"
+    ]
+    keys_shortest = sum(
+        min(len(a.text) for a in q.answers if a.weight == 100)
+        <= min(len(a.text) for a in q.answers if a.weight < 100)
+        for q in single
+    )
+    assert keys_shortest <= 0.25 * len(single), f"shortest in {keys_shortest} of {len(single)}"
+
+
 # The History lesson's periods (early modern alliances that project power, 20th-century pacts and
 # aid programs): near misses in a question on that history, filler anywhere else. Offered as the
 # wrong option of question after question, they teach a test-wise learner to strike them out.
@@ -408,13 +426,54 @@ def test_the_history_lesson_lends_no_filler_options_to_other_questions():
             assert not HISTORY_IDEAS.search(option), f"{item}: “{option}”"
 
 
-def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere_in_the_exam():
-    """Two questions of one attempt must not answer each other."""
-    bank = items(FINAL_EXAM_NAME)
-    for item in bank:
-        for key in keys(item):
-            for other in bank:
-                assert key not in wrong_options(other), f"{item}'s key is wrong in {other}"
+def content_words(text: str) -> set[str]:
+    """A text's words that carry its sense, trimmed to six letters (attaché and attachés, lays
+    and laying count as one) and in no order, so a reworded option counts as the same idea."""
+    return {word[:6] for word in re.findall(r"\w+", text.lower())} - FILLER_WORDS
+
+
+# A key of this many words or more makes a claim; shorter keys name an instrument, a measure or
+# a constraint, which a question on another case may rightly offer as a near miss.
+FEWEST_WORDS_OF_A_CLAIM = 5
+# An option restates a sentence when this share of its words or more come from it.
+RESTATED_SHARE = 0.8
+
+
+def carries(option: str, key: str) -> bool:
+    """Whether an option holds every word of a key that makes a claim, whatever else it adds."""
+    key_words = content_words(key)
+    return len(key_words) >= FEWEST_WORDS_OF_A_CLAIM and key_words <= content_words(option)
+
+
+def restates(option: str, key: str, sentence: str) -> bool:
+    """Whether an option copies the sentence that answers a question, beyond the key's own words:
+    with feedback naming whose claim it is, it hands over the key."""
+    words = content_words(option)
+    shared = words & content_words(sentence)
+    return (
+        len(words) > FEWEST_WORDS_OF_A_CLAIM
+        and len(shared) >= RESTATED_SHARE * len(words)
+        and len(shared - content_words(key)) >= 3
+    )
+
+
+def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere():
+    """Two questions of one attempt must not answer each other, and a module quiz, whose keys
+    and feedback a learner reads once it is passed, must not answer the final exam: no wrong
+    option or matching spare carries a final key in other words, and no module quiz offers one
+    that restates the sentence a final question rests on."""
+    for item in items(FINAL_EXAM_NAME):
+        for other in all_items():
+            if other == item:
+                continue
+            for option, key in product(wrong_options(other), keys(item)):
+                assert not carries(option, key), f"{other} offers “{option}”, {item}'s key"
+                if other.quiz == FINAL_EXAM_NAME:
+                    # In one attempt even an instrument's name would answer the other question.
+                    same = content_words(option) == content_words(key)
+                    assert not same, f"{other} offers “{option}”, {item}'s key"
+                elif any(restates(option, key, sentence) for sentence in grounds(item)):
+                    pytest.fail(f"{other} offers “{option}”, which restates what {item} asks")
 
 
 def article_sentences() -> list[str]:
@@ -460,11 +519,22 @@ def test_the_final_exam_asks_nothing_a_module_quiz_already_asked():
 MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN = 5
 
 
-def ideas(option: str) -> set[str]:
-    """An option's ideas, as pairs of neighbouring words (trimmed to six letters, so attaché
-    and attachés, insight and insights count as one)."""
+# Two words of an option make one idea when at most this many places apart (filler words left
+# out), in either order: "flexibility and adaptability", "adaptable and flexible strategies";
+# "joint command exercises", "joint exercises".
+IDEA_SPAN = 2
+
+
+def ideas(option: str) -> set[frozenset[str]]:
+    """An option's ideas: each pair of its words at most IDEA_SPAN apart, in no order and
+    trimmed to six letters, so reordering, splitting or inflecting an idea leaves it the same."""
     words = [w[:6] for w in re.findall(r"\w+", option.lower()) if w not in FILLER_WORDS]
-    return {" ".join(pair) for pair in pairwise(words)}
+    return {
+        frozenset((word, other))
+        for n, word in enumerate(words)
+        for other in words[n + 1 : n + 1 + IDEA_SPAN]
+        if other != word
+    }
 
 
 def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays():
@@ -477,7 +547,7 @@ def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays
             for idea in ideas(option):
                 key_in.setdefault(idea, set()).add(str(item))
     patterns = {
-        idea: sorted(questions)
+        " ".join(sorted(idea)): sorted(questions)
         for idea, questions in wrong_in.items()
         if len(questions) > MOST_QUESTIONS_AN_IDEA_IS_WRONG_IN
         and 3 * len(key_in.get(idea, ())) < len(questions)
