@@ -42,9 +42,12 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-# The LTI roles (membership, institution or system) that teach: an instructor of the
-# platform's course, its content developer, an administrator.
+# The context roles that teach: an instructor of the platform's course, its content
+# developer, its administrator. Only the launcher's role in the course (the context) counts:
+# an institution or system role (Canvas sends "institution/person#Instructor" for anyone
+# who teaches somewhere on the platform) says nothing about this course.
 TEACHING_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 # A score that could not be sent is tried again after 1, 2, 4… minutes, at most this far apart.
 LONGEST_WAIT = timedelta(hours=6)
 # How long a run holds a score it is sending (longer than the platform's timeout).
@@ -73,11 +76,25 @@ def claim_text(value, length: int = 255) -> str:
     return value[:length] if isinstance(value, str) else ""
 
 
-def teaches(roles: list) -> bool:
-    """Whether the launch's roles teach (``TEACHING_ROLES``, full URIs or short names)."""
-    if not isinstance(roles, list):
+def _teaching_role(role) -> bool:
+    """``membership#Instructor``; a sub-role of it (``membership/Instructor#TeachingAssistant``
+    is a kind of instructor, LTI 1.3 §A.2.3.1); or the short name ``Instructor``, which
+    LTI 1.3 §A.2.3 lets a platform use for a context role (deprecated, still sent by some).
+    Never ``membership/Learner#Instructor``: a learner's sub-role."""
+    if not isinstance(role, str):
         return False
-    return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
+    if role in TEACHING_ROLES:
+        return True
+    scope, _hash, name = role.partition("#")
+    if scope == MEMBERSHIP:
+        return name in TEACHING_ROLES
+    parent, _slash, principal = scope.rpartition("/")
+    return parent == MEMBERSHIP and principal in TEACHING_ROLES and bool(name)
+
+
+def teaches(roles: list) -> bool:
+    """Whether the launcher teaches the platform's course (``_teaching_role``)."""
+    return isinstance(roles, list) and any(_teaching_role(role) for role in roles)
 
 
 def deep_link_return_url(claims: dict, *, secure: bool) -> str:

@@ -116,6 +116,48 @@ def test_an_instructor_of_a_platform_allowed_to_teach_the_course_lands_teaching_
     assert not course_teaches(user=user, course=other)
 
 
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize(
+    "role, teaching",
+    [
+        (INSTRUCTOR, True),
+        (LIS + "membership#ContentDeveloper", True),
+        (LIS + "membership#Administrator", True),
+        (LIS + "membership/Instructor#TeachingAssistant", True),
+        ("Instructor", True),  # a context role's short name (LTI 1.3 §A.2.3, deprecated)
+        (LEARNER, False),
+        (LIS + "membership/Learner#Instructor", False),  # a kind of learner
+        (LIS + "institution/person#Instructor", False),  # teaches somewhere on the platform
+        (LIS + "institution/person#Administrator", False),
+        (LIS + "system/person#Administrator", False),
+        ("urn:lti:instrole:ims/lis/Instructor", False),
+        ("https://example.org/roles#Instructor", False),
+    ],
+)
+def test_only_a_role_in_the_platforms_course_teaches(role, teaching):
+    assert services.teaches([role]) is teaching
+
+
+def test_a_learner_of_the_class_who_teaches_elsewhere_on_the_platform_is_a_learner(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
+    client = Client()
+    response, _ = test_platform.launch(
+        client,
+        target=COURSE_PAGE,
+        **{CLAIM + "roles": [LEARNER, LIS + "institution/person#Instructor"]},
+    )
+
+    assert response["Location"] == "/courses/diplomacy/"
+    user = PlatformAccount.objects.get().user
+    assert Enrollment.objects.filter(learner=user, course=course).exists()
+    assert not course_teaches(user=user, course=course) and not user.is_staff
+    assert client.get("/teach/diplomacy/").status_code in (302, 403)
+
+
 def _no_rights(response, client):
     """Refused with the reason, and nothing of the instructor area open to the launcher."""
     _refused_page(response, "must allow this platform")
