@@ -16,11 +16,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from pylti1p3.contrib.django import DjangoMessageLaunch
 from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.exception import LtiException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
+from lessons.validators import CONTROL_CHARACTER
 from lti.models import LaunchData, Platform, ToolKey
 
 # A platform that does not answer within this long is taken as down: a launch is refused
@@ -81,6 +84,41 @@ def platform_for(iss: str, client_id: str | None) -> Platform | None:
         return platforms.filter(client_id=client_id).first()
     found = list(platforms[:2])
     return found[0] if len(found) == 1 else None
+
+
+class ControlCharacterRefused(LtiException):
+    """A request or a launch holding a control character (the project's rule, in
+    ``lessons.validators``): refused before any query, since PostgreSQL cannot store NUL in
+    text nor ``\\u0000`` in JSON, and no identifier or name holds one."""
+
+    def __init__(self, character: str):
+        super().__init__(f"control character U+{ord(character):04X}")
+        self.character = character
+
+
+def control_character_in(value) -> str | None:
+    """The first control character in a text, or in any key or text of a JSON value."""
+    if isinstance(value, str):
+        found = CONTROL_CHARACTER.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next(filter(None, map(control_character_in, value)), None)
+    return None
+
+
+class MessageLaunch(DjangoMessageLaunch):
+    """pylti1p3's launch, its claims refused if they hold a control character: checked as
+    soon as the id_token is decoded, before its nonce, issuer or deployment is looked up
+    and before the launch is stored (the learner's name as the platform spells it, too)."""
+
+    def validate_jwt_format(self):
+        super().validate_jwt_format()
+        found = control_character_in([self._jwt["header"], self._jwt["body"]])
+        if found:
+            raise ControlCharacterRefused(found)
+        return self
 
 
 class ToolConf(ToolConfAbstract):

@@ -370,6 +370,52 @@ def test_garbage_is_refused_with_a_page(test_platform, course, posted):
     assert "Courseware could not open this activity" in response.content.decode()
 
 
+def _signed(**claims):
+    return lambda platform, client: platform.launch(client, target=COURSE_PAGE, **claims)[0]
+
+
+# Every way a control character reaches the tool, with or without a platform's signature.
+# PostgreSQL refuses NUL in text and \u0000 in JSON: each was a 500 there.
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda platform, client: client.get("/lti/login/", {"iss": "\x00", "login_hint": "x"}),
+        lambda platform, client: client.post("/lti/login/", {"iss": platform.issuer + "\x00"}),
+        lambda platform, client: client.post(
+            "/lti/launch/", {"id_token": "a.b.c", "state": "\x00"}
+        ),
+        lambda platform, client: client.post("/lti/deep-link/", {"launch_id": "\x00"}),
+        lambda platform, client: client.post(
+            "/lti/launch/%00/", headers={"Origin": "http://testserver"}
+        ),
+        _signed(given_name="Le\x00na"),
+        _signed(sub="moodle-user-\x00"),
+        _signed(iss="\x00"),
+        _signed(**{CLAIM + "deployment_id": "\x00"}),
+        _signed(**{CLAIM + "context": {"id": "context-1", "title": "Staff\x1b course"}}),
+        _signed(**{CLAIM + "custom": {"course\x00": "diplomacy"}}),
+    ],
+    ids=[
+        "login issuer",
+        "login posted",
+        "launch state",
+        "deep-link launch id",
+        "ticket",
+        "given name",
+        "sub",
+        "signed issuer",
+        "deployment",
+        "context title escape",
+        "custom parameter name",
+    ],
+)
+def test_a_control_character_anywhere_is_refused_with_a_page(test_platform, course, send):
+    response = send(test_platform, Client())
+
+    assert response.status_code == 400
+    _refused(response, "invisible control character")
+
+
 def test_a_platform_whose_keys_cannot_be_fetched_is_refused(test_platform, course):
     test_platform.down = True
     response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
