@@ -8,6 +8,7 @@ whose gradebook column gets the learner's score.
 
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
+from courseware.accounts import PLATFORM_USERNAME_PREFIX
 from courseware.events import Event
 from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
@@ -151,26 +153,37 @@ def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     sub = claim_text(claims.get("sub"))
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
-    User = get_user_model()
     accounts = PlatformAccount.objects.select_related("user").filter(platform=platform, sub=sub)
     with transaction.atomic():
-        account = accounts.first()
-        if account is None:
-            digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
-            try:
-                with transaction.atomic():  # a savepoint: the launch goes on if this fails
-                    user = User(username=f"lti-{digest}")
-                    user.set_unusable_password()
-                    user.save()
-                    account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
-            except IntegrityError:  # the same user's other first launch (a double click) made it
-                account = accounts.get()
+        account = accounts.first() or _account_create(platform=platform, sub=sub)
         user = account.user
         user.first_name = claim_text(claims.get("given_name"), 150)
         user.last_name = claim_text(claims.get("family_name"), 150)
         user.email = claim_text(claims.get("email"), 254)
         user.save(update_fields=["first_name", "last_name", "email"])
     return account
+
+
+def _account_create(*, platform: Platform, sub: str) -> PlatformAccount:
+    """The account of a first launch, under the username ``lti-<digest of platform and sub>``
+    or, if someone else holds that name, the same with a random ending: the account is
+    found by platform and ``sub`` only, its username is just a label."""
+    digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
+    usual = PLATFORM_USERNAME_PREFIX + digest
+    for username in (usual, f"{usual}-{secrets.token_hex(4)}"):
+        try:
+            with transaction.atomic():  # a savepoint: the launch goes on if this fails
+                user = get_user_model()(username=username)
+                user.set_unusable_password()
+                user.save()
+                return PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+        except IntegrityError:
+            # The same user's other first launch (a double click) made it, or the username
+            # is taken (an account made by hand, or before ``lti-`` was reserved at sign-up).
+            account = PlatformAccount.objects.filter(platform=platform, sub=sub).first()
+            if account is not None:
+                return account
+    raise LaunchRefused(_("Courseware could not make your account. Open the activity again."))
 
 
 def link_record(*, platform: Platform, claims: dict, target: Target) -> ResourceLink | None:

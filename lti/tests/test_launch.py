@@ -1,6 +1,7 @@
 """Full launches from the test platform: login, signed id_token, landing page; and every
 way a launch can be wrong, each refused with a page that says so (never a 500)."""
 
+import hashlib
 import time
 
 import pytest
@@ -70,6 +71,25 @@ def test_an_account_with_the_same_e_mail_is_never_taken_over(test_platform, cour
     account = PlatformAccount.objects.get()
     assert account.user != existing
     assert client.get("/dashboard/").context["user"] != existing
+
+
+def test_a_first_launch_goes_on_when_someone_holds_its_username(test_platform, course):
+    """An account made by hand (or signed up before ``lti-`` was kept for platforms) under
+    the username a platform's user would get: the launch gets another, the holder keeps
+    theirs, and the next launch finds the same account."""
+    digest = hashlib.sha256(f"{test_platform.model.pk}:moodle-user-7".encode()).hexdigest()
+    username = f"lti-{digest[:16]}"
+    holder = UserFactory(username=username)
+
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+
+    assert response["Location"] == "/courses/diplomacy/"
+    account = PlatformAccount.objects.get()
+    assert account.user != holder and account.user.username.startswith(username + "-")
+    assert not Enrollment.objects.filter(learner=holder).exists()
+    again, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+    assert again.wsgi_request.user == account.user
+    assert PlatformAccount.objects.count() == 1
 
 
 def test_a_custom_module_parameter_lands_on_that_module(test_platform, course):
