@@ -39,6 +39,16 @@ def _role_names(roles) -> list[str]:
     return sorted({str(role).rsplit("#", 1)[-1] for role in roles})
 
 
+def _platforms_seen_by(viewer):
+    """The platforms whose rosters ``viewer`` sees: those they launch Courseware from (their
+    accounts there), since a roster holds the names and e-mails of a platform's people; every
+    platform for a superuser. An instructor made on Courseware, with no platform account,
+    sees none: teaching a course does not open other institutions' class lists."""
+    if viewer.is_superuser:
+        return Platform.objects.all()
+    return Platform.objects.filter(accounts__user=viewer)
+
+
 def _members(platform: Platform, memberships_url: str) -> list[dict]:
     connector = ServiceConnector(registration(platform), PlatformSession())
     service = NamesRolesProvisioningService(
@@ -47,11 +57,12 @@ def _members(platform: Platform, memberships_url: str) -> list[dict]:
     return service.get_members()
 
 
-def course_rosters(*, course: Course) -> list[Roster]:
-    """One roster per platform course (context) with a link to ``course``; a platform that
-    does not answer gets its roster's error instead, and the page is still shown."""
+def course_rosters(*, course: Course, viewer) -> list[Roster]:
+    """One roster per platform course (context) with a link to ``course`` that ``viewer``
+    may see (``_platforms_seen_by``); a platform that does not answer gets its roster's
+    error instead, and the page is still shown."""
     links = (
-        ResourceLink.objects.filter(course=course)
+        ResourceLink.objects.filter(course=course, platform__in=_platforms_seen_by(viewer))
         .exclude(memberships_url="")
         .select_related("platform")
         .order_by("platform_id", "context_id", "-updated_at")

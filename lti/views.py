@@ -293,5 +293,8 @@ def roster(request, course):
     return render(
         request,
         "lti/roster.html",
-        {"course": course, "contexts": roster_read.course_rosters(course=course)},
+        {
+            "course": course,
+            "contexts": roster_read.course_rosters(course=course, viewer=request.user),
+        },
     )
