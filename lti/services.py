@@ -349,8 +349,10 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     """Send the scores due, oldest first. A platform that is down or refuses is tried again
     later, each time after twice as long (at most LONGEST_WAIT), and its other scores wait
     for the next run; no lock is held while waiting for a platform, so learners' work never
-    waits on it."""
-    now = now or timezone.now()
+    waits on it. ``now``: when the run starts (the tests move it); the run's clock goes on
+    from it."""
+    started = timezone.now()
+    now = now or started
     outcome = Sent()
     connectors: dict = {}
     due = (
@@ -362,10 +364,13 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     for score in due:
         if score.graded.link.platform_id in down:
             continue
-        # Taken for a while, so that a run on another host does not send it too.
+        # Taken for a while, so that a run on another host does not send it too. The lease
+        # runs from this moment, not from the run's start: a run that has been sending for
+        # longer than SENDING_LEASE would hand out leases already over.
+        claimed_at = now + (timezone.now() - started)
         taken = PendingScore.objects.filter(
-            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=now
-        ).update(next_try_at=now + SENDING_LEASE)
+            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=claimed_at
+        ).update(next_try_at=claimed_at + SENDING_LEASE)
         if not taken:
             continue
         try:
@@ -378,7 +383,7 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
             tries = score.tries + 1
             wait = min(timedelta(minutes=2 ** (tries - 1)), LONGEST_WAIT)
             PendingScore.objects.filter(pk=score.pk, sent_at=None).update(
-                tries=tries, next_try_at=now + wait, last_error=str(error)[:2000]
+                tries=tries, next_try_at=claimed_at + wait, last_error=str(error)[:2000]
             )
             logger.warning("lti score %s not sent (try %s): %s", score.pk, tries, error)
             continue
