@@ -3,16 +3,14 @@ Provisioning Services, through pylti1p3), with who has a Courseware account."""
 
 from dataclasses import dataclass, field
 
-import requests
 from django.utils.translation import gettext as _
-from pylti1p3.exception import LtiException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 
 from lessons.models import Course
 from lti.models import Platform, PlatformAccount, ResourceLink
 from lti.services import claim_text
-from lti.tool import PlatformSession, registration
+from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.models import Enrollment
 
 
@@ -76,7 +74,7 @@ def course_rosters(*, course: Course, viewer) -> list[Roster]:
         rosters.append(roster)
         try:
             found = _members(link.platform, link.memberships_url)
-        except (LtiException, requests.RequestException, ValueError, TypeError, KeyError):
+        except PLATFORM_FAILURES:
             roster.error = _("The platform did not give its roster. Try again later.")
             continue
         found = [m for m in found if isinstance(m, dict) and isinstance(m.get("user_id"), str)]

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import requests
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -22,7 +21,6 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
@@ -33,7 +31,7 @@ from lessons.models import Course, Module
 from lessons.selectors import course_teaches
 from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from lti.scores import score_of
-from lti.tool import PlatformSession, registration
+from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.selectors import course_progress_for_learner
 from progress.services import ProgressError, enrollment_create
 
@@ -375,7 +373,7 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
             continue
         try:
             _post(score, connectors)
-        except (LtiException, LtiServiceException, requests.RequestException, ValueError) as error:
+        except PLATFORM_FAILURES as error:
             # One timeout per platform and run, not one per score: the timer's other job
             # (the expiry of attempts) must not wait on a platform that is down.
             down.add(score.graded.link.platform_id)

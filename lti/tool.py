@@ -29,6 +29,11 @@ from lti.models import LaunchData, Platform, ToolKey
 # A platform that does not answer within this long is taken as down: a launch is refused
 # with a clear page, a score waits for the next run.
 PLATFORM_TIMEOUT_SECONDS = 10
+# What asking a platform's services can raise when the platform is down, refuses, or answers
+# something unreadable (pylti1p3 reads ``answer["access_token"]`` of any JSON it gets:
+# KeyError without one, TypeError for a list or a number): the platform failed, and the
+# score waits or the roster shows a warning; never a crash.
+PLATFORM_FAILURES = (LtiException, requests.RequestException, ValueError, KeyError, TypeError)
 LAUNCH_DATA_SECONDS = 60 * 60
 
 

@@ -184,6 +184,26 @@ def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module
     assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [{"token_type": "Bearer"}, ["a token"], {"access_token": 7}, "a token"],
+    ids=["no access token", "a list", "a number", "a string"],
+)
+def test_a_token_answer_without_a_token_is_the_platform_failing(
+    test_platform, launched, caplog, answer
+):
+    test_platform.token_answer = answer
+
+    with caplog.at_level(logging.WARNING, logger="lti.services"):
+        assert scores_send(now=timezone.now()) == services.Sent(sent=0, failed=1)
+
+    waiting = _waiting().get()
+    assert waiting.tries == 1 and waiting.next_try_at > timezone.now()
+    assert "not sent (try 1)" in caplog.text
+    test_platform.token_answer = None
+    assert scores_send(now=waiting.next_try_at).sent == 1
+
+
 def test_a_course_link_gets_the_final_exam_and_the_course_completed(
     test_platform, course, complete_module, take_quiz
 ):
