@@ -76,6 +76,19 @@ def claim_text(value, length: int = 255) -> str:
     return value[:length] if isinstance(value, str) else ""
 
 
+def claim_identifier(value) -> str:
+    """A claim that identifies a user, a link or a class of the platform: text, whole, or
+    empty if it is not text. Cut, two of them sharing their first 255 characters (the
+    column's length, and OpenID Connect's limit for ``sub``) would be one: refused instead."""
+    if not isinstance(value, str):
+        return ""
+    if len(value) > 255:
+        raise LaunchRefused(
+            _("The learning platform sent an identifier longer than Courseware can keep.")
+        )
+    return value
+
+
 def _teaching_role(role) -> bool:
     """``membership#Instructor``; a sub-role of it (``membership/Instructor#TeachingAssistant``
     is a kind of instructor, LTI 1.3 §A.2.3.1); or the short name ``Instructor``, which
@@ -148,7 +161,7 @@ def launch_target(claims: dict) -> Target:
 def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     """The account linked to the platform's user (``sub``), made on the first launch, with
     the name and e-mail the platform sends kept up to date. Never matched by e-mail."""
-    sub = claim_text(claims.get("sub"))
+    sub = claim_identifier(claims.get("sub"))
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
     accounts = PlatformAccount.objects.select_related("user").filter(platform=platform, sub=sub)
@@ -187,7 +200,8 @@ def _account_create(*, platform: Platform, sub: str) -> PlatformAccount:
 def link_record(*, platform: Platform, claims: dict, target: Target) -> ResourceLink | None:
     """Keep the platform's resource link, with its gradebook column and roster, if any."""
     resource = _claim(claims, CLAIM + "resource_link")
-    if not claim_text(resource.get("id")):
+    resource_link_id = claim_identifier(resource.get("id"))
+    if not resource_link_id:
         return None
     context = _claim(claims, CLAIM + "context")
     ags = _claim(claims, AGS_CLAIM)
@@ -197,10 +211,10 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     # other's row on IntegrityError (so does ``get_or_create`` below).
     link, _created = ResourceLink.objects.update_or_create(
         platform=platform,
-        resource_link_id=claim_text(resource["id"]),
+        resource_link_id=resource_link_id,
         defaults={
             "title": claim_text(resource.get("title")),
-            "context_id": claim_text(context.get("id")),
+            "context_id": claim_identifier(context.get("id")),
             "context_title": claim_text(context.get("title")) or claim_text(context.get("label")),
             "course": target.course,
             "module": target.module,

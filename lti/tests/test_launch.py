@@ -15,7 +15,7 @@ from courseware.roles import INSTRUCTORS, instructors_group
 from lessons.models import Status
 from lessons.selectors import course_teaches
 from lti import services
-from lti.models import PlatformAccount
+from lti.models import PlatformAccount, ResourceLink
 from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
 from tests.concurrency import run_at_once
@@ -434,6 +434,36 @@ def test_a_control_character_anywhere_is_refused_with_a_page(test_platform, cour
 
     assert response.status_code == 400
     _refused(response, "invisible control character")
+
+
+LONG = "u" * 255
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": LONG + "1"},
+        {CLAIM + "resource_link": {"id": LONG + "1"}},
+        {CLAIM + "context": {"id": LONG + "1", "title": "Staff course"}},
+    ],
+    ids=["sub", "resource link", "context"],
+)
+def test_an_identifier_longer_than_255_characters_is_refused_not_cut(
+    test_platform, course, claims
+):
+    """Cut, two users (or links) sharing their first 255 characters would be one."""
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, **claims)
+
+    _refused(response, "identifier longer than Courseware can keep")
+    assert not ResourceLink.objects.exists()
+
+
+def test_identifiers_of_255_characters_are_kept_whole(test_platform, course):
+    test_platform.launch(
+        Client(), target=COURSE_PAGE, sub=LONG, **{CLAIM + "resource_link": {"id": LONG}}
+    )
+    assert PlatformAccount.objects.get().sub == LONG
+    assert ResourceLink.objects.get().resource_link_id == LONG
 
 
 def test_a_platform_whose_keys_cannot_be_fetched_is_refused(test_platform, course):
