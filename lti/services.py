@@ -90,10 +90,11 @@ def claim_identifier(value) -> str:
 
 
 def _teaching_role(role) -> bool:
-    """``membership#Instructor``; a sub-role of it (``membership/Instructor#TeachingAssistant``
-    is a kind of instructor, LTI 1.3 §A.2.3.1); or the short name ``Instructor``, which
-    LTI 1.3 §A.2.3 lets a platform use for a context role (deprecated, still sent by some).
-    Never ``membership/Learner#Instructor``: a learner's sub-role."""
+    """A context role of ``TEACHING_ROLES`` (``membership#Instructor``…); a sub-role of one
+    (``membership/Instructor#TeachingAssistant`` is a kind of instructor, LTI 1.3 §A.2.3.1);
+    or its short name (``Instructor``), which LTI 1.3 §A.2.3 lets a platform use for a
+    context role (deprecated). Never ``membership/Learner#Instructor``: a learner's
+    sub-role."""
     if not isinstance(role, str):
         return False
     if role in TEACHING_ROLES:
