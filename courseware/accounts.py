@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from lessons.validators import guard_text_field
 
+# The usernames of the accounts a learning platform's launch makes (lti.services): never
+# given at sign-up, so nobody can take the one a platform's user is about to get.
+PLATFORM_USERNAME_PREFIX = "lti-"
+
 
 class SignupForm(UserCreationForm):
     first_name = forms.CharField(max_length=150, label=_("First name"))
@@ -26,6 +30,15 @@ class SignupForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             guard_text_field(field)
+
+    def clean_username(self):
+        username = super().clean_username()
+        if username and username.lower().startswith(PLATFORM_USERNAME_PREFIX):
+            raise forms.ValidationError(
+                _("Usernames starting with “%(prefix)s” are kept for learning platforms."),
+                params={"prefix": PLATFORM_USERNAME_PREFIX},
+            )
+        return username
 
     def clean_email(self):
         email = self.cleaned_data["email"]

@@ -3,16 +3,14 @@ Provisioning Services, through pylti1p3), with who has a Courseware account."""
 
 from dataclasses import dataclass, field
 
-import requests
 from django.utils.translation import gettext as _
-from pylti1p3.exception import LtiException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 
 from lessons.models import Course
 from lti.models import Platform, PlatformAccount, ResourceLink
 from lti.services import claim_text
-from lti.tool import PlatformSession, registration
+from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.models import Enrollment
 
 
@@ -39,6 +37,16 @@ def _role_names(roles) -> list[str]:
     return sorted({str(role).rsplit("#", 1)[-1] for role in roles})
 
 
+def _platforms_seen_by(viewer):
+    """The platforms whose rosters ``viewer`` sees: those they launch Courseware from (their
+    accounts there), since a roster holds the names and e-mails of a platform's people; every
+    platform for a superuser. An instructor made on Courseware, with no platform account,
+    sees none: teaching a course does not open other institutions' class lists."""
+    if viewer.is_superuser:
+        return Platform.objects.all()
+    return Platform.objects.filter(accounts__user=viewer)
+
+
 def _members(platform: Platform, memberships_url: str) -> list[dict]:
     connector = ServiceConnector(registration(platform), PlatformSession())
     service = NamesRolesProvisioningService(
@@ -47,11 +55,12 @@ def _members(platform: Platform, memberships_url: str) -> list[dict]:
     return service.get_members()
 
 
-def course_rosters(*, course: Course) -> list[Roster]:
-    """One roster per platform course (context) with a link to ``course``; a platform that
-    does not answer gets its roster's error instead, and the page is still shown."""
+def course_rosters(*, course: Course, viewer) -> list[Roster]:
+    """One roster per platform course (context) with a link to ``course`` that ``viewer``
+    may see (``_platforms_seen_by``); a platform that does not answer gets its roster's
+    error instead, and the page is still shown."""
     links = (
-        ResourceLink.objects.filter(course=course)
+        ResourceLink.objects.filter(course=course, platform__in=_platforms_seen_by(viewer))
         .exclude(memberships_url="")
         .select_related("platform")
         .order_by("platform_id", "context_id", "-updated_at")
@@ -65,7 +74,7 @@ def course_rosters(*, course: Course) -> list[Roster]:
         rosters.append(roster)
         try:
             found = _members(link.platform, link.memberships_url)
-        except (LtiException, requests.RequestException, ValueError, TypeError, KeyError):
+        except PLATFORM_FAILURES:
             roster.error = _("The platform did not give its roster. Try again later.")
             continue
         found = [m for m in found if isinstance(m, dict) and isinstance(m.get("user_id"), str)]

@@ -8,11 +8,11 @@ whose gradebook column gets the learner's score.
 
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import requests
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -21,17 +21,17 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pylti1p3.assignments_grades import AssignmentsGradesService
-from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.service_connector import ServiceConnector
 
+from courseware.accounts import PLATFORM_USERNAME_PREFIX
 from courseware.events import Event
 from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
 from lessons.selectors import course_teaches
 from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
 from lti.scores import score_of
-from lti.tool import PlatformSession, registration
+from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.selectors import course_progress_for_learner
 from progress.services import ProgressError, enrollment_create
 
@@ -42,9 +42,12 @@ AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-# The LTI roles (membership, institution or system) that teach: an instructor of the
-# platform's course, its content developer, an administrator.
+# The context roles that teach: an instructor of the platform's course, its content
+# developer, its administrator. Only the launcher's role in the course (the context) counts:
+# an institution or system role (Canvas sends "institution/person#Instructor" for anyone
+# who teaches somewhere on the platform) says nothing about this course.
 TEACHING_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
+MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
 # A score that could not be sent is tried again after 1, 2, 4… minutes, at most this far apart.
 LONGEST_WAIT = timedelta(hours=6)
 # How long a run holds a score it is sending (longer than the platform's timeout).
@@ -73,11 +76,39 @@ def claim_text(value, length: int = 255) -> str:
     return value[:length] if isinstance(value, str) else ""
 
 
-def teaches(roles: list) -> bool:
-    """Whether the launch's roles teach (``TEACHING_ROLES``, full URIs or short names)."""
-    if not isinstance(roles, list):
+def claim_identifier(value) -> str:
+    """A claim that identifies a user, a link or a class of the platform: text, whole, or
+    empty if it is not text. Cut, two of them sharing their first 255 characters (the
+    column's length, and OpenID Connect's limit for ``sub``) would be one: refused instead."""
+    if not isinstance(value, str):
+        return ""
+    if len(value) > 255:
+        raise LaunchRefused(
+            _("The learning platform sent an identifier longer than Courseware can keep.")
+        )
+    return value
+
+
+def _teaching_role(role) -> bool:
+    """A context role of ``TEACHING_ROLES`` (``membership#Instructor``…); a sub-role of one
+    (``membership/Instructor#TeachingAssistant`` is a kind of instructor, LTI 1.3 §A.2.3.1);
+    or its short name (``Instructor``), which LTI 1.3 §A.2.3 lets a platform use for a
+    context role (deprecated). Never ``membership/Learner#Instructor``: a learner's
+    sub-role."""
+    if not isinstance(role, str):
         return False
-    return any(str(role).rsplit("#", 1)[-1] in TEACHING_ROLES for role in roles)
+    if role in TEACHING_ROLES:
+        return True
+    scope, _hash, name = role.partition("#")
+    if scope == MEMBERSHIP:
+        return name in TEACHING_ROLES
+    parent, _slash, principal = scope.rpartition("/")
+    return parent == MEMBERSHIP and principal in TEACHING_ROLES and bool(name)
+
+
+def teaches(roles: list) -> bool:
+    """Whether the launcher teaches the platform's course (``_teaching_role``)."""
+    return isinstance(roles, list) and any(_teaching_role(role) for role in roles)
 
 
 def deep_link_return_url(claims: dict, *, secure: bool) -> str:
@@ -131,23 +162,12 @@ def launch_target(claims: dict) -> Target:
 def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     """The account linked to the platform's user (``sub``), made on the first launch, with
     the name and e-mail the platform sends kept up to date. Never matched by e-mail."""
-    sub = claim_text(claims.get("sub"))
+    sub = claim_identifier(claims.get("sub"))
     if not sub:
         raise LaunchRefused(_("The platform did not say who is launching."))
-    User = get_user_model()
     accounts = PlatformAccount.objects.select_related("user").filter(platform=platform, sub=sub)
     with transaction.atomic():
-        account = accounts.first()
-        if account is None:
-            digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
-            try:
-                with transaction.atomic():  # a savepoint: the launch goes on if this fails
-                    user = User(username=f"lti-{digest}")
-                    user.set_unusable_password()
-                    user.save()
-                    account = PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
-            except IntegrityError:  # the same user's other first launch (a double click) made it
-                account = accounts.get()
+        account = accounts.first() or _account_create(platform=platform, sub=sub)
         user = account.user
         user.first_name = claim_text(claims.get("given_name"), 150)
         user.last_name = claim_text(claims.get("family_name"), 150)
@@ -156,10 +176,33 @@ def account_for_launch(*, platform: Platform, claims: dict) -> PlatformAccount:
     return account
 
 
+def _account_create(*, platform: Platform, sub: str) -> PlatformAccount:
+    """The account of a first launch, under the username ``lti-<digest of platform and sub>``
+    or, if someone else holds that name, the same with a random ending: the account is
+    found by platform and ``sub`` only, its username is just a label."""
+    digest = hashlib.sha256(f"{platform.pk}:{sub}".encode()).hexdigest()[:16]
+    usual = PLATFORM_USERNAME_PREFIX + digest
+    for username in (usual, f"{usual}-{secrets.token_hex(4)}"):
+        try:
+            with transaction.atomic():  # a savepoint: the launch goes on if this fails
+                user = get_user_model()(username=username)
+                user.set_unusable_password()
+                user.save()
+                return PlatformAccount.objects.create(platform=platform, sub=sub, user=user)
+        except IntegrityError:
+            # The same user's other first launch (a double click) made it, or the username
+            # is taken (an account made by hand, or before ``lti-`` was reserved at sign-up).
+            account = PlatformAccount.objects.filter(platform=platform, sub=sub).first()
+            if account is not None:
+                return account
+    raise LaunchRefused(_("Courseware could not make your account. Open the activity again."))
+
+
 def link_record(*, platform: Platform, claims: dict, target: Target) -> ResourceLink | None:
     """Keep the platform's resource link, with its gradebook column and roster, if any."""
     resource = _claim(claims, CLAIM + "resource_link")
-    if not claim_text(resource.get("id")):
+    resource_link_id = claim_identifier(resource.get("id"))
+    if not resource_link_id:
         return None
     context = _claim(claims, CLAIM + "context")
     ags = _claim(claims, AGS_CLAIM)
@@ -169,10 +212,10 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     # other's row on IntegrityError (so does ``get_or_create`` below).
     link, _created = ResourceLink.objects.update_or_create(
         platform=platform,
-        resource_link_id=claim_text(resource["id"]),
+        resource_link_id=resource_link_id,
         defaults={
             "title": claim_text(resource.get("title")),
-            "context_id": claim_text(context.get("id")),
+            "context_id": claim_identifier(context.get("id")),
             "context_title": claim_text(context.get("title")) or claim_text(context.get("label")),
             "course": target.course,
             "module": target.module,
@@ -319,8 +362,10 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     """Send the scores due, oldest first. A platform that is down or refuses is tried again
     later, each time after twice as long (at most LONGEST_WAIT), and its other scores wait
     for the next run; no lock is held while waiting for a platform, so learners' work never
-    waits on it."""
-    now = now or timezone.now()
+    waits on it. ``now``: when the run starts (the tests move it); the run's clock goes on
+    from it."""
+    started = timezone.now()
+    now = now or started
     outcome = Sent()
     connectors: dict = {}
     due = (
@@ -332,15 +377,18 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
     for score in due:
         if score.graded.link.platform_id in down:
             continue
-        # Taken for a while, so that a run on another host does not send it too.
+        # Taken for a while, so that a run on another host does not send it too. The lease
+        # runs from this moment, not from the run's start: a run that has been sending for
+        # longer than SENDING_LEASE would hand out leases already over.
+        claimed_at = now + (timezone.now() - started)
         taken = PendingScore.objects.filter(
-            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=now
-        ).update(next_try_at=now + SENDING_LEASE)
+            pk=score.pk, version=score.version, sent_at=None, next_try_at__lte=claimed_at
+        ).update(next_try_at=claimed_at + SENDING_LEASE)
         if not taken:
             continue
         try:
             _post(score, connectors)
-        except (LtiException, LtiServiceException, requests.RequestException, ValueError) as error:
+        except PLATFORM_FAILURES as error:
             # One timeout per platform and run, not one per score: the timer's other job
             # (the expiry of attempts) must not wait on a platform that is down.
             down.add(score.graded.link.platform_id)
@@ -348,7 +396,7 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
             tries = score.tries + 1
             wait = min(timedelta(minutes=2 ** (tries - 1)), LONGEST_WAIT)
             PendingScore.objects.filter(pk=score.pk, sent_at=None).update(
-                tries=tries, next_try_at=now + wait, last_error=str(error)[:2000]
+                tries=tries, next_try_at=claimed_at + wait, last_error=str(error)[:2000]
             )
             logger.warning("lti score %s not sent (try %s): %s", score.pk, tries, error)
             continue

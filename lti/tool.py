@@ -16,16 +16,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from pylti1p3.contrib.django import DjangoMessageLaunch
 from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.exception import LtiException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
+from lessons.validators import CONTROL_CHARACTER
 from lti.models import LaunchData, Platform, ToolKey
 
 # A platform that does not answer within this long is taken as down: a launch is refused
 # with a clear page, a score waits for the next run.
 PLATFORM_TIMEOUT_SECONDS = 10
+# What asking a platform's services can raise when the platform is down, refuses, or answers
+# something unreadable (pylti1p3 reads ``answer["access_token"]`` of any JSON it gets:
+# KeyError without one, TypeError for a list or a number): the platform failed, and the
+# score waits or the roster shows a warning; never a crash.
+PLATFORM_FAILURES = (LtiException, requests.RequestException, ValueError, KeyError, TypeError)
 LAUNCH_DATA_SECONDS = 60 * 60
 
 
@@ -81,6 +89,41 @@ def platform_for(iss: str, client_id: str | None) -> Platform | None:
         return platforms.filter(client_id=client_id).first()
     found = list(platforms[:2])
     return found[0] if len(found) == 1 else None
+
+
+class ControlCharacterRefused(LtiException):
+    """A request or a launch holding a control character (the project's rule, in
+    ``lessons.validators``): refused before any query, since PostgreSQL cannot store NUL in
+    text nor ``\\u0000`` in JSON, and no identifier or name holds one."""
+
+    def __init__(self, character: str):
+        super().__init__(f"control character U+{ord(character):04X}")
+        self.character = character
+
+
+def control_character_in(value) -> str | None:
+    """The first control character in a text, or in any key or text of a JSON value."""
+    if isinstance(value, str):
+        found = CONTROL_CHARACTER.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, list):
+        return next(filter(None, map(control_character_in, value)), None)
+    return None
+
+
+class MessageLaunch(DjangoMessageLaunch):
+    """pylti1p3's launch, its claims refused if they hold a control character: checked as
+    soon as the id_token is decoded, before its nonce, issuer or deployment is looked up
+    and before the launch is stored (the learner's name as the platform spells it, too)."""
+
+    def validate_jwt_format(self):
+        super().validate_jwt_format()
+        found = control_character_in([self._jwt["header"], self._jwt["body"]])
+        if found:
+            raise ControlCharacterRefused(found)
+        return self
 
 
 class ToolConf(ToolConfAbstract):

@@ -10,6 +10,7 @@ lands on is a same-site request that carries it. Courseware pages refuse to be f
 only the few launch pages meant to show inside the platform may be (docs/lti.md).
 """
 
+import functools
 import logging
 import secrets
 from urllib.parse import urlsplit
@@ -23,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from pylti1p3.contrib.django import DjangoMessageLaunch, DjangoOIDCLogin
+from pylti1p3.contrib.django import DjangoOIDCLogin
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
@@ -33,10 +34,13 @@ from lti import roster as roster_read
 from lti import services
 from lti.tool import (
     LAUNCH_DATA_SECONDS,
+    ControlCharacterRefused,
     DatabaseLaunchStorage,
     LaunchTakenOnRead,
+    MessageLaunch,
     PlatformSession,
     ToolConf,
+    control_character_in,
     platform_for,
     tool_jwks,
 )
@@ -56,6 +60,30 @@ def _refused(request, reason: str, detail: str = "", status: int = 403):
     return render(request, "lti/refused.html", {"reason": reason, "detail": detail}, status=status)
 
 
+def _control_character_refused(request, character: str):
+    reason = _(
+        "The learning platform sent text with an invisible control character "
+        "(U+%(code)04X), which Courseware cannot take. Ask the platform's administrator to "
+        "remove it (from a name, for instance)."
+    ) % {"code": ord(character)}
+    return _refused(request, reason, status=400)
+
+
+def refuses_control_characters(view):
+    """Refuse a request whose parameters or address hold a control character, before the
+    view looks anything up with them (``ControlCharacterRefused``)."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        sent = [*request.GET.lists(), *request.POST.lists(), list(kwargs.values())]
+        found = control_character_in([value for values in sent for value in values])
+        if found:
+            return _control_character_refused(request, found)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def _framable(response, *, form_to: str = ""):
     """Let the platform show ``response`` in its frame (and post a form to ``form_to``).
     Only pages answering a checked launch are framable: no one else can make them."""
@@ -68,7 +96,7 @@ def _framable(response, *, form_to: str = ""):
 
 
 def _launch(request, **kwargs):
-    launch = DjangoMessageLaunch(
+    launch = MessageLaunch(
         request,
         ToolConf(),
         launch_data_storage=DatabaseLaunchStorage(),
@@ -88,6 +116,7 @@ def jwks(request):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@refuses_control_characters
 def oidc_login(request):
     """Step one: the platform says who wants in; the tool sends the browser back to the
     platform's authorisation endpoint with a fresh state (in a cookie) and nonce."""
@@ -102,6 +131,7 @@ def oidc_login(request):
 
 @csrf_exempt
 @require_POST
+@refuses_control_characters
 def launch(request):
     """Step two: the platform posts its signed id_token. Checked, it signs the learner in
     and lands them on the course, an instructor on the course's instructor pages, or shows
@@ -111,6 +141,8 @@ def launch(request):
         claims = message.get_launch_data()
         platform = platform_for(claims["iss"], message.get_client_id())
         deep_link = message.is_deep_link_launch()
+    except ControlCharacterRefused as refused:
+        return _control_character_refused(request, refused.character)
     except LAUNCH_ERRORS as error:
         return _refused(request, _("This launch could not be verified."), str(error))
     if deep_link:
@@ -149,6 +181,7 @@ def _own_origin(request) -> str:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@refuses_control_characters
 def launch_continue(request, ticket: str):
     """A launch that arrived in a frame, opened in a window of its own.
 
@@ -207,6 +240,7 @@ def _picked(target: str) -> tuple:
 
 @csrf_exempt
 @require_POST
+@refuses_control_characters
 def deep_link(request):
     """The instructor's pick, returned to the platform as a signed deep-linking response."""
     launch_id = request.POST.get("launch_id", "")
@@ -216,7 +250,7 @@ def deep_link(request):
     # Picking nothing only reads it, to show the page again.
     storage = DatabaseLaunchStorage() if course is None else LaunchTakenOnRead()
     try:
-        message = DjangoMessageLaunch.from_cache(
+        message = MessageLaunch.from_cache(
             launch_id,
             request,
             ToolConf(),
@@ -259,5 +293,8 @@ def roster(request, course):
     return render(
         request,
         "lti/roster.html",
-        {"course": course, "contexts": roster_read.course_rosters(course=course)},
+        {
+            "course": course,
+            "contexts": roster_read.course_rosters(course=course, viewer=request.user),
+        },
     )

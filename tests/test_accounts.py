@@ -37,6 +37,17 @@ def test_sign_up_errors_are_shown_on_the_form_and_nothing_is_created(client):
     assert not get_user_model().objects.filter(username="amara").exists()
 
 
+@pytest.mark.parametrize("username", ["lti-6b86b273ff34fce1", "LTI-x"])
+def test_the_usernames_of_platform_accounts_are_not_given_at_sign_up(client, username):
+    response = client.post("/accounts/signup/", {**SIGNUP, "username": username})
+
+    assert response.status_code == 200
+    assert "Usernames starting with “lti-” are kept for learning platforms." in (
+        response.content.decode()
+    )
+    assert not get_user_model().objects.exists()
+
+
 def test_closed_registration_refuses_sign_up_and_hides_the_link(client, settings):
     settings.SIGNUP_OPEN = False
 

@@ -49,6 +49,7 @@ class TestPlatform:
         self.key = rsa_key()
         self.kid = "platform-key-1"
         self.down = False  # every endpoint answers 503
+        self.token_answer = None  # what the token endpoint answers instead of a token
         self.scores: list[dict] = []  # (lineitem path, score) the gradebook accepted
         self.members: list[dict] = []
         self.tool_jwks: dict = {"keys": []}  # what the tool publishes at /lti/jwks/
@@ -275,6 +276,8 @@ class TestPlatform:
                         )
                     except (jwt.PyJWTError, KeyError):
                         return self._answer(401, {"error": "invalid_client"})
+                    if platform.token_answer is not None:
+                        return self._answer(200, platform.token_answer)
                     token = uuid.uuid4().hex
                     platform._tokens.add(token)
                     return self._answer(200, {"access_token": token, "expires_in": 3600})

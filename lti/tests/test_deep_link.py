@@ -78,6 +78,15 @@ def test_a_learner_cannot_add_an_activity(test_platform, course):
     assert "Only instructors can add Courseware" in response.content.decode()
 
 
+def test_a_learner_of_the_course_who_teaches_elsewhere_cannot_add_an_activity(
+    test_platform, course
+):
+    institution = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor"
+    response = test_platform.deep_link_launch(Client(), roles=(LEARNER, institution))
+    assert response.status_code == 403
+    assert "Only instructors can add Courseware" in response.content.decode()
+
+
 def test_a_made_up_launch_id_is_refused(client):
     response = client.post(
         "/lti/deep-link/", {"launch_id": "lti1p3-launch-x", "target": "course:1"}

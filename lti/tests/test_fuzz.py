@@ -49,4 +49,5 @@ def test_whatever_the_claims_hold_the_launch_lands_or_is_refused(test_platform, 
     response, _ = test_platform.launch(
         Client(), target="http://testserver/courses/diplomacy/", **changes
     )
-    assert response.status_code in (200, 302, 403), response.status_code
+    # 400: a control character somewhere (refused with a page too).
+    assert response.status_code in (200, 302, 400, 403), response.status_code

@@ -1,6 +1,7 @@
 """Full launches from the test platform: login, signed id_token, landing page; and every
 way a launch can be wrong, each refused with a page that says so (never a 500)."""
 
+import hashlib
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from courseware.roles import INSTRUCTORS, instructors_group
 from lessons.models import Status
 from lessons.selectors import course_teaches
 from lti import services
-from lti.models import PlatformAccount
+from lti.models import PlatformAccount, ResourceLink
 from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
 from tests.concurrency import run_at_once
@@ -72,6 +73,25 @@ def test_an_account_with_the_same_e_mail_is_never_taken_over(test_platform, cour
     assert client.get("/dashboard/").context["user"] != existing
 
 
+def test_a_first_launch_goes_on_when_someone_holds_its_username(test_platform, course):
+    """An account made by hand (or signed up before ``lti-`` was kept for platforms) under
+    the username a platform's user would get: the launch gets another, the holder keeps
+    theirs, and the next launch finds the same account."""
+    digest = hashlib.sha256(f"{test_platform.model.pk}:moodle-user-7".encode()).hexdigest()
+    username = f"lti-{digest[:16]}"
+    holder = UserFactory(username=username)
+
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+
+    assert response["Location"] == "/courses/diplomacy/"
+    account = PlatformAccount.objects.get()
+    assert account.user != holder and account.user.username.startswith(username + "-")
+    assert not Enrollment.objects.filter(learner=holder).exists()
+    again, _ = test_platform.launch(Client(), target=COURSE_PAGE)
+    assert again.wsgi_request.user == account.user
+    assert PlatformAccount.objects.count() == 1
+
+
 def test_a_custom_module_parameter_lands_on_that_module(test_platform, course):
     module = course.modules.order_by("position").last()
     response, _ = test_platform.launch(
@@ -114,6 +134,48 @@ def test_an_instructor_of_a_platform_allowed_to_teach_the_course_lands_teaching_
     assert client.get("/teach/diplomacy/").status_code == 200
     other = course_with_modules(modules=1, lessons=1, slug="other")
     assert not course_teaches(user=user, course=other)
+
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize(
+    "role, teaching",
+    [
+        (INSTRUCTOR, True),
+        (LIS + "membership#ContentDeveloper", True),
+        (LIS + "membership#Administrator", True),
+        (LIS + "membership/Instructor#TeachingAssistant", True),
+        ("Instructor", True),  # a context role's short name (LTI 1.3 §A.2.3, deprecated)
+        (LEARNER, False),
+        (LIS + "membership/Learner#Instructor", False),  # a kind of learner
+        (LIS + "institution/person#Instructor", False),  # teaches somewhere on the platform
+        (LIS + "institution/person#Administrator", False),
+        (LIS + "system/person#Administrator", False),
+        ("urn:lti:instrole:ims/lis/Instructor", False),
+        ("https://example.org/roles#Instructor", False),
+    ],
+)
+def test_only_a_role_in_the_platforms_course_teaches(role, teaching):
+    assert services.teaches([role]) is teaching
+
+
+def test_a_learner_of_the_class_who_teaches_elsewhere_on_the_platform_is_a_learner(
+    test_platform, course
+):
+    test_platform.model.courses_taught.add(course)
+    client = Client()
+    response, _ = test_platform.launch(
+        client,
+        target=COURSE_PAGE,
+        **{CLAIM + "roles": [LEARNER, LIS + "institution/person#Instructor"]},
+    )
+
+    assert response["Location"] == "/courses/diplomacy/"
+    user = PlatformAccount.objects.get().user
+    assert Enrollment.objects.filter(learner=user, course=course).exists()
+    assert not course_teaches(user=user, course=course) and not user.is_staff
+    assert client.get("/teach/diplomacy/").status_code in (302, 403)
 
 
 def _no_rights(response, client):
@@ -326,6 +388,82 @@ def test_garbage_is_refused_with_a_page(test_platform, course, posted):
     response = client.post("/lti/launch/", posted)
     assert response.status_code == 403
     assert "Courseware could not open this activity" in response.content.decode()
+
+
+def _signed(**claims):
+    return lambda platform, client: platform.launch(client, target=COURSE_PAGE, **claims)[0]
+
+
+# Every way a control character reaches the tool, with or without a platform's signature.
+# PostgreSQL refuses NUL in text and \u0000 in JSON: each was a 500 there.
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda platform, client: client.get("/lti/login/", {"iss": "\x00", "login_hint": "x"}),
+        lambda platform, client: client.post("/lti/login/", {"iss": platform.issuer + "\x00"}),
+        lambda platform, client: client.post(
+            "/lti/launch/", {"id_token": "a.b.c", "state": "\x00"}
+        ),
+        lambda platform, client: client.post("/lti/deep-link/", {"launch_id": "\x00"}),
+        lambda platform, client: client.post(
+            "/lti/launch/%00/", headers={"Origin": "http://testserver"}
+        ),
+        _signed(given_name="Le\x00na"),
+        _signed(sub="moodle-user-\x00"),
+        _signed(iss="\x00"),
+        _signed(**{CLAIM + "deployment_id": "\x00"}),
+        _signed(**{CLAIM + "context": {"id": "context-1", "title": "Staff\x1b course"}}),
+        _signed(**{CLAIM + "custom": {"course\x00": "diplomacy"}}),
+    ],
+    ids=[
+        "login issuer",
+        "login posted",
+        "launch state",
+        "deep-link launch id",
+        "ticket",
+        "given name",
+        "sub",
+        "signed issuer",
+        "deployment",
+        "context title escape",
+        "custom parameter name",
+    ],
+)
+def test_a_control_character_anywhere_is_refused_with_a_page(test_platform, course, send):
+    response = send(test_platform, Client())
+
+    assert response.status_code == 400
+    _refused(response, "invisible control character")
+
+
+LONG = "u" * 255
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": LONG + "1"},
+        {CLAIM + "resource_link": {"id": LONG + "1"}},
+        {CLAIM + "context": {"id": LONG + "1", "title": "Staff course"}},
+    ],
+    ids=["sub", "resource link", "context"],
+)
+def test_an_identifier_longer_than_255_characters_is_refused_not_cut(
+    test_platform, course, claims
+):
+    """Cut, two users (or links) sharing their first 255 characters would be one."""
+    response, _ = test_platform.launch(Client(), target=COURSE_PAGE, **claims)
+
+    _refused(response, "identifier longer than Courseware can keep")
+    assert not ResourceLink.objects.exists()
+
+
+def test_identifiers_of_255_characters_are_kept_whole(test_platform, course):
+    test_platform.launch(
+        Client(), target=COURSE_PAGE, sub=LONG, **{CLAIM + "resource_link": {"id": LONG}}
+    )
+    assert PlatformAccount.objects.get().sub == LONG
+    assert ResourceLink.objects.get().resource_link_id == LONG
 
 
 def test_a_platform_whose_keys_cannot_be_fetched_is_refused(test_platform, course):

@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
-from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER
-from tests.factories import course_with_modules
+from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, TestPlatform
+from lti.tool import tool_jwks
+from tests.factories import UserFactory, course_with_modules, make_instructor
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,53 @@ def test_members_of_the_wrong_shape_are_left_out(test_platform, instructor):
     assert page.status_code == 200
     [roster] = page.context["contexts"]
     assert [m.name for m in roster.members] == ["moodle-user-9"]
+
+
+@pytest.fixture
+def other_platform(db, course):
+    """Another institution's platform, whose class opens the same course."""
+    platform = TestPlatform()
+    platform.model = platform.register()
+    platform.tool_jwks = tool_jwks()
+    platform.members = [_member("canvas-user-1", "Noor Haddad")]
+    platform.launch(
+        Client(),
+        target=COURSE_PAGE,
+        sub="canvas-user-1",
+        **{CLAIM + "context": {"id": "canvas-class", "title": "Canvas class 2026"}},
+    )
+    yield platform
+    platform.stop()
+
+
+def _rosters(client) -> list[str]:
+    page = client.get("/teach/diplomacy/roster/")
+    assert page.status_code == 200
+    return [roster.title for roster in page.context["contexts"]]
+
+
+def test_an_instructor_sees_the_rosters_of_their_own_platform_only(
+    test_platform, instructor, other_platform
+):
+    test_platform.members = [_member("moodle-user-7", "Lena Marsh")]
+
+    assert _rosters(instructor) == ["Staff course 2026"]
+    assert "Noor Haddad" not in instructor.get("/teach/diplomacy/roster/").content.decode()
+
+
+def test_an_instructor_made_on_courseware_sees_no_platforms_roster(
+    test_platform, instructor, other_platform, course
+):
+    teacher = make_instructor("ines")
+    course.instructors.add(teacher)
+    client = Client()
+    client.force_login(teacher)
+
+    assert _rosters(client) == []
+
+
+def test_a_superuser_sees_every_platforms_roster(test_platform, instructor, other_platform):
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert sorted(_rosters(client)) == ["Canvas class 2026", "Staff course 2026"]

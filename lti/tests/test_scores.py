@@ -57,6 +57,11 @@ def _waiting():
     return PendingScore.objects.filter(sent_at=None)
 
 
+def _about(moment, expected) -> bool:
+    """``moment`` is ``expected``, give or take the run's own few milliseconds."""
+    return abs(moment - expected) < timedelta(seconds=5)
+
+
 def test_a_quiz_passed_is_posted_to_the_gradebook(test_platform, launched, module, take_quiz):
     now = timezone.now()
     take_quiz(launched, module.quiz, now=now)
@@ -82,14 +87,14 @@ def test_a_platform_that_is_down_gets_the_score_later_and_once(
 
     assert scores_send(now=now).failed == 1
     waiting = _waiting().get()
-    assert waiting.tries == 1 and waiting.next_try_at == now + timedelta(minutes=1)
+    assert waiting.tries == 1 and _about(waiting.next_try_at, now + timedelta(minutes=1))
     assert "503" in waiting.last_error
     assert scores_send(now=now + timedelta(seconds=30)).sent == 0  # not due yet
-    assert scores_send(now=now + timedelta(minutes=1)).failed == 1
-    assert _waiting().get().next_try_at == now + timedelta(minutes=3)  # waits twice as long
+    assert scores_send(now=now + timedelta(minutes=2)).failed == 1
+    assert _about(_waiting().get().next_try_at, now + timedelta(minutes=4))  # twice as long
 
     test_platform.down = False
-    assert scores_send(now=now + timedelta(minutes=3)).sent == 1
+    assert scores_send(now=now + timedelta(minutes=5)).sent == 1
     assert scores_send(now=now + timedelta(hours=1)).sent == 0
     assert len(test_platform.scores) == 1
     assert test_platform.scores[0]["scoreGiven"] == 100
@@ -179,6 +184,26 @@ def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module
     assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [{"token_type": "Bearer"}, ["a token"], {"access_token": 7}, "a token"],
+    ids=["no access token", "a list", "a number", "a string"],
+)
+def test_a_token_answer_without_a_token_is_the_platform_failing(
+    test_platform, launched, caplog, answer
+):
+    test_platform.token_answer = answer
+
+    with caplog.at_level(logging.WARNING, logger="lti.services"):
+        assert scores_send(now=timezone.now()) == services.Sent(sent=0, failed=1)
+
+    waiting = _waiting().get()
+    assert waiting.tries == 1 and waiting.next_try_at > timezone.now()
+    assert "not sent (try 1)" in caplog.text
+    test_platform.token_answer = None
+    assert scores_send(now=waiting.next_try_at).sent == 1
+
+
 def test_a_course_link_gets_the_final_exam_and_the_course_completed(
     test_platform, course, complete_module, take_quiz
 ):
@@ -237,6 +262,47 @@ def test_a_score_being_sent_is_not_sent_by_a_run_on_another_host(
     assert scores_send(now=now).sent == 1
     assert other_runs == [services.Sent(sent=0, failed=0)]
     assert len(test_platform.scores) == 1
+
+
+class MovingClock:
+    """``timezone`` for ``lti.services``: its time moves only when the test moves it."""
+
+    def __init__(self):
+        self.at = timezone.now()
+
+    def now(self):
+        return self.at
+
+
+def test_a_score_claimed_late_in_a_long_run_is_not_sent_again_by_the_next_run(
+    test_platform, course, module, monkeypatch
+):
+    for sub in ("moodle-user-1", "moodle-user-2"):  # each first launch queues a score
+        test_platform.launch(
+            Client(),
+            target="http://testserver/courses/diplomacy/",
+            sub=sub,
+            **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+        )
+    clock = MovingClock()
+    monkeypatch.setattr(services, "timezone", clock)
+    post = services._post
+    posts, next_runs = [], []
+
+    def slow_platform(score, connectors):
+        # Each send takes 4 minutes: within its lease (5), but the run as a whole outlasts one.
+        clock.at += timedelta(minutes=4)
+        posts.append(score.pk)
+        if len(posts) == 2:  # while the second score is being sent, the timer starts a run
+            next_runs.append(scores_send())
+        post(score, connectors)
+
+    monkeypatch.setattr(services, "_post", slow_platform)
+    first_run = scores_send()
+
+    assert first_run.sent == 2
+    assert next_runs == [services.Sent(sent=0, failed=0)]
+    assert sorted(s["userId"] for s in test_platform.scores) == ["moodle-user-1", "moodle-user-2"]
 
 
 def _second_link(test_platform, course):
