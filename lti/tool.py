@@ -9,6 +9,7 @@ Here the platforms, their deployments and the one tool key are the project's tab
 the rest is pylti1p3's.
 """
 
+import re
 from datetime import timedelta
 
 import requests
@@ -101,10 +102,16 @@ class ControlCharacterRefused(LtiException):
         self.character = character
 
 
+# The control characters, and a lone surrogate: JSON can spell one ("\\ud800"), Python
+# decodes it, and no database stores it as text (PostgreSQL refuses it, a 500).
+UNSTORABLE = re.compile(f"{CONTROL_CHARACTER.pattern}|[\ud800-\udfff]")
+
+
 def control_character_in(value) -> str | None:
-    """The first control character in a text, or in any key or text of a JSON value."""
+    """The first control character (or lone surrogate) in a text, or in any key or text of
+    a JSON value."""
     if isinstance(value, str):
-        found = CONTROL_CHARACTER.search(value)
+        found = UNSTORABLE.search(value)
         return found.group() if found else None
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]

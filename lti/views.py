@@ -12,6 +12,7 @@ only the few launch pages meant to show inside the platform may be (docs/lti.md)
 
 import functools
 import logging
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -226,9 +227,11 @@ def _deep_link_picker(request, launch_id: str, error: str = ""):
 def _picked(target: str) -> tuple:
     """The published course, or module and its course, that the picker's ``target`` names."""
     kind, _sep, pk = target.partition(":")
-    if kind == "course" and pk.isdigit():
+    if not re.fullmatch("[0-9]{1,18}", pk):  # not ``isdigit``, which takes "²"
+        return None, None
+    if kind == "course":
         return Course.objects.filter(pk=pk, status=Status.PUBLISHED).first(), None
-    if kind == "module" and pk.isdigit():
+    if kind == "module":
         module = (
             Module.objects.select_related("course")
             .filter(pk=pk, status=Status.PUBLISHED, course__status=Status.PUBLISHED)

@@ -95,6 +95,13 @@ def test_a_made_up_launch_id_is_refused(client):
     assert "This page has expired" in response.content.decode()
 
 
+@pytest.mark.parametrize("target", ["course:²", "module:١", "course:" + "9" * 30, "course:-1"])
+def test_a_pick_that_is_not_a_number_is_refused_without_a_page_error(client, target):
+    response = client.post("/lti/deep-link/", {"launch_id": "lti1p3-launch-x", "target": target})
+    assert response.status_code == 403
+    assert "This page has expired" in response.content.decode()
+
+
 @pytest.mark.parametrize("courses", [1, 3])
 def test_the_picker_reads_the_courses_and_their_modules_at_once(
     test_platform, course, courses, django_assert_num_queries

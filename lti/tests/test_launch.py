@@ -414,6 +414,7 @@ def _signed(**claims):
         _signed(**{CLAIM + "deployment_id": "\x00"}),
         _signed(**{CLAIM + "context": {"id": "context-1", "title": "Staff\x1b course"}}),
         _signed(**{CLAIM + "custom": {"course\x00": "diplomacy"}}),
+        _signed(family_name="Lovelace\ud800"),
     ],
     ids=[
         "login issuer",
@@ -427,6 +428,7 @@ def _signed(**claims):
         "deployment",
         "context title escape",
         "custom parameter name",
+        "lone surrogate",
     ],
 )
 def test_a_control_character_anywhere_is_refused_with_a_page(test_platform, course, send):
