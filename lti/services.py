@@ -388,7 +388,12 @@ def scores_send(*, now: datetime | None = None, limit: int = 500) -> Sent:
             continue
         try:
             _post(score, connectors)
-        except PLATFORM_FAILURES as error:
+        except Exception as error:
+            # Any error, not only PLATFORM_FAILURES (a key the library cannot read, a
+            # RecursionError from a platform's deep JSON…): one platform never stops the run
+            # for the others. The unexpected ones with their traceback, for the developers.
+            if not isinstance(error, PLATFORM_FAILURES):
+                logger.exception("lti score %s: unexpected error from the platform", score.pk)
             # One timeout per platform and run, not one per score: the timer's other job
             # (the expiry of attempts) must not wait on a platform that is down.
             down.add(score.graded.link.platform_id)

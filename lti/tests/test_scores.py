@@ -20,7 +20,8 @@ from lti import services
 from lti.models import PendingScore
 from lti.scores import score_of
 from lti.services import AGS_CLAIM, scores_send
-from lti.tests.platform import CLAIM, SCORE_SCOPE
+from lti.tests.platform import CLAIM, SCORE_SCOPE, TestPlatform
+from lti.tool import tool_jwks
 from progress.selectors import course_progress_for_learner
 from progress.services import enrollment_create, question_regrade, quiz_response_grade
 from tests.concurrency import run_at_once
@@ -182,6 +183,41 @@ def test_a_platform_that_fails_is_tried_once_a_run(test_platform, course, module
     assert scores_send(now=timezone.now()).failed == 1
     assert len(test_platform.requests) == 1  # the second score did not knock again
     assert sorted(_waiting().values_list("tries", flat=True)) == [0, 1]
+
+
+def test_an_unexpected_error_from_one_platform_leaves_the_others_scores_sent(
+    test_platform, course, module, monkeypatch, caplog
+):
+    broken = TestPlatform()
+    broken.model = broken.register()
+    broken.tool_jwks = tool_jwks()
+    try:
+        for platform in (broken, test_platform):  # the broken platform's score comes first
+            platform.launch(
+                Client(),
+                target="http://testserver/courses/diplomacy/",
+                **{CLAIM + "custom": {"course": "diplomacy", "module": module.slug}},
+            )
+        registration = services.registration
+
+        def broken_connector(platform):
+            if platform.pk == broken.model.pk:
+                raise RuntimeError("a key the library cannot read")
+            return registration(platform)
+
+        monkeypatch.setattr(services, "registration", broken_connector)
+
+        with caplog.at_level(logging.WARNING, logger="lti.services"):
+            assert scores_send(now=timezone.now()) == services.Sent(sent=1, failed=1)
+
+        assert [s["userId"] for s in test_platform.scores] == ["moodle-user-7"]
+        waiting = _waiting().get()
+        assert waiting.graded.link.platform_id == broken.model.pk
+        assert waiting.tries == 1 and waiting.next_try_at > timezone.now()
+        assert "a key the library cannot read" in waiting.last_error
+        assert "Traceback" in caplog.text
+    finally:
+        broken.stop()
 
 
 @pytest.mark.parametrize(
