@@ -106,6 +106,31 @@ class PlatformAccount(models.Model):
         return f"{self.platform}: {self.sub}"
 
 
+class TeachingContext(models.Model):
+    """A platform course (context) in which an account launched Courseware as a teacher: its
+    roster is theirs to see (``lti.roster``), not the rosters of other classes of the platform
+    that open the same Courseware course."""
+
+    account = models.ForeignKey(
+        PlatformAccount, on_delete=models.CASCADE, related_name="teaching_contexts"
+    )
+    context_id = models.CharField(max_length=255, blank=True)
+    first_launched_at = models.DateTimeField(default=timezone.now)
+    last_launched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("class taught")
+        verbose_name_plural = _("classes taught")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "context_id"], name="teaching_context_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.account}: {self.context_id}"
+
+
 class ResourceLink(models.Model):
     """An activity in a platform's course that opens a Courseware course or module, with the
     services the platform offered for it: its gradebook column and its roster."""

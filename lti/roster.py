@@ -3,12 +3,13 @@ Provisioning Services, through pylti1p3), with who has a Courseware account."""
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
 
 from lessons.models import Course
-from lti.models import Platform, PlatformAccount, ResourceLink
+from lti.models import Platform, PlatformAccount, ResourceLink, TeachingContext
 from lti.services import claim_text
 from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.models import Enrollment
@@ -37,14 +38,20 @@ def _role_names(roles) -> list[str]:
     return sorted({str(role).rsplit("#", 1)[-1] for role in roles})
 
 
-def _platforms_seen_by(viewer):
-    """The platforms whose rosters ``viewer`` sees: those they launch Courseware from (their
-    accounts there), since a roster holds the names and e-mails of a platform's people; every
-    platform for a superuser. An instructor made on Courseware, with no platform account,
-    sees none: teaching a course does not open other institutions' class lists."""
+def _links_seen_by(viewer):
+    """The resource links whose rosters ``viewer`` sees: those of the platform courses
+    (platform and context) in which they launched Courseware as a teacher
+    (``TeachingContext``), since a roster holds the names and e-mails of a class; every link
+    for a superuser. Another class of the same platform opening the same course is another
+    teacher's; an instructor made on Courseware, with no platform account, sees none."""
     if viewer.is_superuser:
-        return Platform.objects.all()
-    return Platform.objects.filter(accounts__user=viewer)
+        return ResourceLink.objects.all()
+    taught = TeachingContext.objects.filter(
+        account__user=viewer,
+        account__platform=OuterRef("platform"),
+        context_id=OuterRef("context_id"),
+    )
+    return ResourceLink.objects.filter(Exists(taught))
 
 
 def _members(platform: Platform, memberships_url: str) -> list[dict]:
@@ -57,10 +64,11 @@ def _members(platform: Platform, memberships_url: str) -> list[dict]:
 
 def course_rosters(*, course: Course, viewer) -> list[Roster]:
     """One roster per platform course (context) with a link to ``course`` that ``viewer``
-    may see (``_platforms_seen_by``); a platform that does not answer gets its roster's
+    may see (``_links_seen_by``); a platform that does not answer gets its roster's
     error instead, and the page is still shown."""
     links = (
-        ResourceLink.objects.filter(course=course, platform__in=_platforms_seen_by(viewer))
+        _links_seen_by(viewer)
+        .filter(course=course)
         .exclude(memberships_url="")
         .select_related("platform")
         .order_by("platform_id", "context_id", "-updated_at")

@@ -29,7 +29,14 @@ from courseware.events import Event
 from courseware.roles import instructors_group_found
 from lessons.models import Course, Module
 from lessons.selectors import course_teaches
-from lti.models import GradedLearner, PendingScore, Platform, PlatformAccount, ResourceLink
+from lti.models import (
+    GradedLearner,
+    PendingScore,
+    Platform,
+    PlatformAccount,
+    ResourceLink,
+    TeachingContext,
+)
 from lti.scores import score_of
 from lti.tool import PLATFORM_FAILURES, PlatformSession, registration
 from progress.selectors import course_progress_for_learner
@@ -48,6 +55,14 @@ SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 # who teaches somewhere on the platform) says nothing about this course.
 TEACHING_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
 MEMBERSHIP = "http://purl.imsglobal.org/vocab/lis/v2/membership"
+# Instructor sub-roles (LTI 1.3 §A.2.3.1) of people from outside the class: a guest, an
+# instructor of another institution. They are not given a course to teach, even with the
+# principal role ``membership#Instructor`` beside them (which the spec asks platforms to
+# send with any sub-role), since then the sub-role is what tells who they are.
+VISITING_ROLES = {
+    MEMBERSHIP + "/Instructor#GuestInstructor",
+    MEMBERSHIP + "/Instructor#ExternalInstructor",
+}
 # A score that could not be sent is tried again after 1, 2, 4… minutes, at most this far apart.
 LONGEST_WAIT = timedelta(hours=6)
 # How long a run holds a score it is sending (longer than the platform's timeout).
@@ -109,6 +124,11 @@ def _teaching_role(role) -> bool:
 def teaches(roles: list) -> bool:
     """Whether the launcher teaches the platform's course (``_teaching_role``)."""
     return isinstance(roles, list) and any(_teaching_role(role) for role in roles)
+
+
+def visits(roles: list) -> bool:
+    """Whether the launcher is a guest or external instructor (``VISITING_ROLES``)."""
+    return isinstance(roles, list) and any(role in VISITING_ROLES for role in roles)
 
 
 def deep_link_return_url(claims: dict, *, secure: bool) -> str:
@@ -230,14 +250,23 @@ def link_record(*, platform: Platform, claims: dict, target: Target) -> Resource
     return link
 
 
-def instructor_launch(*, platform: Platform, user, course: Course) -> None:
+def instructor_launch(*, platform: Platform, user, course: Course, visiting: bool) -> None:
     """An instructor's launch into ``course``: they teach it if the site lets the platform's
-    instructors teach it (``Platform.courses_taught``); otherwise only one who already
+    instructors teach it (``Platform.courses_taught``) and they are not ``visiting`` (a
+    guest or external instructor, ``VISITING_ROLES``); otherwise only one who already
     teaches it on Courseware goes on, with no right added. The launch's roles and course are
     the platform's word, which any of its teachers can edit: they never grant a course alone."""
-    if not platform.courses_taught.filter(pk=course.pk).exists():
+    if visiting or not platform.courses_taught.filter(pk=course.pk).exists():
         if course_teaches(user=user, course=course):
             return
+        if visiting:
+            raise LaunchRefused(
+                _(
+                    "Guest and external instructors of the learning platform's course do not "
+                    "teach on Courseware. A Courseware administrator can add you to this "
+                    "course's instructors."
+                )
+            )
         raise LaunchRefused(
             _(
                 "Instructors from this learning platform may not teach this course on "
@@ -252,6 +281,15 @@ def instructor_launch(*, platform: Platform, user, course: Course) -> None:
     course.instructors.add(user)
 
 
+def teaching_context_record(*, account: PlatformAccount, claims: dict) -> None:
+    """Keep the platform course (context) in which ``account`` teaches: its roster is theirs
+    to see (``lti.roster``)."""
+    context_id = claim_identifier(_claim(claims, CLAIM + "context").get("id"))
+    TeachingContext.objects.update_or_create(
+        account=account, context_id=context_id, defaults={"last_launched_at": timezone.now()}
+    )
+
+
 def launch_accept(*, platform: Platform, claims: dict) -> tuple:
     """A resource link launch: the user signed in, enrolled (a learner) or teaching the
     course (an instructor), and the page to land on. Returns ``(user, path)``."""
@@ -262,8 +300,12 @@ def launch_accept(*, platform: Platform, claims: dict) -> tuple:
         if not user.is_active:
             raise LaunchRefused(_("This Courseware account is closed."))
         link = link_record(platform=platform, claims=claims, target=target)
-        if teaches(claims.get(CLAIM + "roles")):
-            instructor_launch(platform=platform, user=user, course=target.course)
+        roles = claims.get(CLAIM + "roles")
+        if teaches(roles):
+            instructor_launch(
+                platform=platform, user=user, course=target.course, visiting=visits(roles)
+            )
+            teaching_context_record(account=account, claims=claims)
             return user, reverse("teach_course", args=[target.course.slug])
         try:
             enrollment_create(learner=user, course=target.course)

@@ -15,7 +15,7 @@ from courseware.roles import INSTRUCTORS, instructors_group
 from lessons.models import Status
 from lessons.selectors import course_teaches
 from lti import services
-from lti.models import PlatformAccount, ResourceLink
+from lti.models import PlatformAccount, ResourceLink, TeachingContext
 from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, rsa_key
 from progress.models import Enrollment
 from tests.concurrency import run_at_once
@@ -158,6 +158,37 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 )
 def test_only_a_role_in_the_platforms_course_teaches(role, teaching):
     assert services.teaches([role]) is teaching
+
+
+@pytest.mark.parametrize("visiting", ["GuestInstructor", "ExternalInstructor"])
+def test_a_guest_or_external_instructor_is_given_no_course_to_teach(
+    test_platform, course, visiting
+):
+    test_platform.model.courses_taught.add(course)
+    client = Client()
+    # The principal role beside the sub-role, as LTI 1.3 §A.2.3.1 asks platforms to send it.
+    response, _ = test_platform.launch(
+        client,
+        target=COURSE_PAGE,
+        **{CLAIM + "roles": [INSTRUCTOR, LIS + f"membership/Instructor#{visiting}"]},
+    )
+
+    assert response.status_code == 403
+    _refused_page(response, "Guest and external instructors")
+    assert not get_user_model().objects.filter(is_staff=True).exists()
+    assert not course.instructors.exists() and not Enrollment.objects.exists()
+    assert not TeachingContext.objects.exists()  # no roster of the class either
+    assert client.get("/teach/diplomacy/").status_code in (302, 403)
+
+
+def test_a_teaching_launch_keeps_the_class_taught(test_platform, course):
+    test_platform.model.courses_taught.add(course)
+    _instructor_launch(test_platform)
+    _instructor_launch(test_platform)
+
+    taught = TeachingContext.objects.get()
+    assert (taught.account.sub, taught.context_id) == ("moodle-user-7", "context-1")
+    assert taught.last_launched_at > taught.first_launched_at
 
 
 def test_a_learner_of_the_class_who_teaches_elsewhere_on_the_platform_is_a_learner(

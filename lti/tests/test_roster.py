@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from courseware.roles import instructors_group
+from lti.models import PlatformAccount
 from lti.tests.platform import CLAIM, INSTRUCTOR, LEARNER, TestPlatform
 from lti.tool import tool_jwks
 from tests.factories import UserFactory, course_with_modules, make_instructor
@@ -72,6 +74,50 @@ def test_members_of_the_wrong_shape_are_left_out(test_platform, instructor):
     assert page.status_code == 200
     [roster] = page.context["contexts"]
     assert [m.name for m in roster.members] == ["moodle-user-9"]
+
+
+@pytest.fixture
+def evening_class(test_platform, instructor):
+    """Another class of the same platform, whose activity opens the same course, and its
+    teacher's client."""
+    client = Client()
+    test_platform.launch(
+        client,
+        target=COURSE_PAGE,
+        sub="moodle-teacher-2",
+        **{
+            CLAIM + "roles": [INSTRUCTOR],
+            CLAIM + "resource_link": {"id": "resource-link-2"},
+            CLAIM + "context": {"id": "context-2", "title": "Evening class 2026"},
+        },
+    )
+    return client
+
+
+def test_a_teacher_sees_the_roster_of_their_class_not_of_another_class_of_the_platform(
+    test_platform, instructor, evening_class
+):
+    test_platform.members = [_member("moodle-user-7", "Lena Marsh")]
+
+    assert _rosters(instructor) == ["Staff course 2026"]
+    assert _rosters(evening_class) == ["Evening class 2026"]
+    superuser = Client()
+    superuser.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert sorted(_rosters(superuser)) == ["Evening class 2026", "Staff course 2026"]
+
+
+def test_a_learner_of_a_class_who_teaches_on_courseware_sees_no_roster_of_it(
+    test_platform, instructor, course
+):
+    learner = PlatformAccount.objects.get(sub="moodle-user-7").user
+    learner.is_staff = True
+    learner.save()
+    learner.groups.add(instructors_group())
+    course.instructors.add(learner)  # made an instructor on Courseware, not on the platform
+    client = Client()
+    client.force_login(learner)
+
+    assert _rosters(client) == []
 
 
 @pytest.fixture
