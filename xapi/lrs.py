@@ -218,7 +218,9 @@ def _send(
     status = answer.status_code
     refused = status in REFUSALS and _from_an_lrs(answer)
     tried = max(row.tries for row in batch)
-    stopped_by_a_proxy = status in STOPPED_BY_A_PROXY and tried >= SPLIT_AFTER_TRIES
+    stopped_by_a_proxy = (
+        status in STOPPED_BY_A_PROXY and tried >= SPLIT_AFTER_TRIES and not _from_an_lrs(answer)
+    )
     if status in (200, 204):
         _take(client, answer, batch, sending, clock=clock)
     elif status == ALREADY_HELD and len(batch) == 1:

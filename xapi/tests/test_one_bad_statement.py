@@ -194,3 +194,21 @@ def _response(answer: dict, statement: dict) -> httpx.Response:
     if answer["status_code"] == 200:
         return httpx.Response(200, json=[statement["id"]])
     return httpx.Response(**answer)
+
+
+def test_an_lrs_forbidding_every_batch_is_never_split(lessons_read, monkeypatch):
+    """An LRS's own 403 (the account lacks a scope) is no statement's fault: the batch keeps
+    going whole, however many times it failed."""
+    lessons_read(3)
+    posted = []
+
+    def answer(request):
+        posted.append(len(json.loads(request.content)))
+        return httpx.Response(403, headers={lrs.VERSION_HEADER: "1.0.3"}, json={"detail": "no"})
+
+    lrs_answering(monkeypatch, answer)
+
+    for _ in range(lrs.SPLIT_AFTER_TRIES + 2):
+        assert "HTTP 403" in lrs.statements_send(now=all_due()).stopped
+
+    assert posted == [3] * (lrs.SPLIT_AFTER_TRIES + 2)
