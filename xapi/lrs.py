@@ -15,13 +15,16 @@ Nothing is refused on a status code alone either: a proxy, a firewall or an addr
 not the LRS's may answer 400 to anything, and a refusal is final. A 400 or 422 refuses only
 with the header, or with the error body of Ralph (a JSON object with ``detail``); else it is
 the LRS unreachable, as below. A 413 without them (a proxy's body limit) still splits the
-batch, as smaller batches may pass. And when the LRS refuses every statement of a batch one
-by one, the fault is the LRS's or its address's, not the statements': they all wait, and
-the run stops with an error.
+batch, as smaller batches may pass; a statement too large on its own is refused, alone. And
+when the LRS refuses every statement of a batch one by one, or ``REFUSALS_IN_A_ROW`` with
+none taken since, the fault is the LRS's or its address's, not the statements': they all
+wait, and the run stops with an error.
 
 Anything else — the LRS down, a 5xx, a timeout, an answer that is not an LRS's — leaves the
 batch waiting with its tries counted and its next try later (doubling, up to ``MAX_WAIT``),
-and ends the run: the rest waits for the next one. Statement ids are stable, so sending one
+and ends the run: the rest waits for the next one. A split batch sends its second half
+even when the first fails, and a batch a proxy's 400 or 403 stopped ``SPLIT_AFTER_TRIES``
+times is split too: a statement that cannot pass holds back only itself. Statement ids are stable, so sending one
 twice never makes two. An operator puts refused statements back in the queue once the LRS or
 its address is mended (``statements_send_again``: the admin's "Send again", or
 ``send_statements --retry-refused``).
@@ -30,7 +33,8 @@ Two runs at once (cron and a run by hand, or two hosts) share the work: a run ta
 for itself (``sending_run``, until ``SENDING_LEASE`` is over, counted from when it takes it:
 a run may last longer than a lease) by one conditional UPDATE, as lti's ``scores_send`` does,
 on any database and across hosts; what another run holds is left to it, and a run that finds
-everything held says so.
+everything held says so. A run writes only on the statements it still holds: its lease run out,
+its late answers change nothing.
 """
 
 import logging
@@ -41,7 +45,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from courseware.events import Event, event_log
@@ -61,6 +65,15 @@ TIMEOUT = httpx.Timeout(10.0)
 # stands alone.
 REFUSALS = {400, 413, 422}
 TOO_LARGE = 413
+# A proxy's or a firewall's 400 or 403 to a batch that failed this many times already: the
+# batch goes in halves, so that a statement it stops (a WAF rule matching an essay) ends up
+# alone and waits by itself while the others go on.
+SPLIT_AFTER_TRIES = 3
+STOPPED_BY_A_PROXY = {400, 403}
+# This many statements refused one after another, across runs, with none taken between:
+# the LRS or its address is at fault (misconfigured, or another one answering), not the
+# statements; the next refusals wait instead, and the run stops with an error.
+REFUSALS_IN_A_ROW = 10
 ALREADY_HELD = 409
 VERSION_HEADER = "X-Experience-API-Version"
 
@@ -83,7 +96,8 @@ class LrsUnwell(Exception):
 
 
 class EveryStatementRefused(LrsUnwell):
-    """The LRS refused each statement of a batch: the LRS or its address is at fault."""
+    """The LRS refused each statement of a batch, or too many in a row: the LRS or its
+    address is at fault."""
 
 
 def lrs_client() -> httpx.Client:
@@ -153,20 +167,40 @@ def _send_batch(
     it must."""
     refusals: list[tuple[OutboxStatement, str]] = []
     stopped = None
+    sent_before = sending.sent
     try:
         _send(client, batch, sending, refusals, clock=clock)
     except LrsUnwell as unwell:
         stopped = unwell
-    if len(batch) > 1 and len(refusals) == len(batch):
-        # An LRS that refuses a hundred statements one by one is misconfigured or not the one
-        # expected: none is refused for good, they wait for the LRS or its address to mend.
+    nothing_taken = sending.sent == sent_before
+    if refusals and nothing_taken and (at_fault := _refusals_at_fault(batch, refusals)):
+        # None is refused for good: they wait for the LRS or its address to mend.
         stopped = EveryStatementRefused(
-            f"the LRS refused each of the {len(batch)} statements of a batch, so the fault is "
-            f"likely the LRS's or its address's; they wait. First refusal: {refusals[0][1][:200]}"
+            f"{at_fault}, so the fault is likely the LRS's or its address's; they wait. "
+            f"First refusal: {refusals[0][1][:200]}"
         )
         refusals = []
-    _refuse(refusals, sending)
+    _refuse(refusals, sending, now=clock())
     return stopped
+
+
+def _refusals_at_fault(batch: list[OutboxStatement], refusals: list) -> str:
+    """Why the ``refusals`` of a batch of which nothing was taken are the LRS's fault and not
+    the statements', or "": every statement of a batch refused one by one, or
+    ``REFUSALS_IN_A_ROW`` refused with none taken since (counted across runs, so that a quiet
+    site sending a statement a minute trips it too)."""
+    if len(batch) > 1 and len(refusals) == len(batch):
+        return f"the LRS refused each of the {len(batch)} statements of a batch"
+    last_taken = OutboxStatement.objects.filter(state=OutboxStatement.State.SENT).aggregate(
+        Max("sent_at")
+    )["sent_at__max"]
+    refused_since = OutboxStatement.objects.filter(state=OutboxStatement.State.REFUSED)
+    if last_taken:
+        refused_since = refused_since.filter(refused_at__gt=last_taken)
+    in_a_row = refused_since.count() + len(refusals)
+    if in_a_row >= REFUSALS_IN_A_ROW:
+        return f"{in_a_row} statements were refused in a row, none taken since"
+    return ""
 
 
 def _send(
@@ -183,19 +217,33 @@ def _send(
         raise LrsUnwell(f"{type(error).__name__}: {error}") from error
     status = answer.status_code
     refused = status in REFUSALS and _from_an_lrs(answer)
+    tried = max(row.tries for row in batch)
+    stopped_by_a_proxy = (
+        status in STOPPED_BY_A_PROXY and tried >= SPLIT_AFTER_TRIES and not _from_an_lrs(answer)
+    )
     if status in (200, 204):
         _take(client, answer, batch, sending, clock=clock)
     elif status == ALREADY_HELD and len(batch) == 1:
         _check_held(client, batch)
         _mark_sent(batch, sending, now=clock(), note=_message(answer))
-    elif len(batch) > 1 and (refused or status in (ALREADY_HELD, TOO_LARGE)):
-        half = len(batch) // 2
-        _send(client, batch[:half], sending, refusals, clock=clock)
-        _send(client, batch[half:], sending, refusals, clock=clock)
+    elif len(batch) > 1 and (refused or stopped_by_a_proxy or status in (ALREADY_HELD, TOO_LARGE)):
+        # Each half, the second even if the first fails: a statement that cannot pass holds
+        # back only its own half. The first failure is raised once both are done.
+        half, failures = len(batch) // 2, []
+        for part in (batch[:half], batch[half:]):
+            try:
+                _send(client, part, sending, refusals, clock=clock)
+            except LrsUnwell as unwell:
+                failures.append(unwell)
+        if failures:
+            raise failures[0]
     elif refused:
         [row] = batch
         refusals.append((row, _message(answer)))
-    elif status in REFUSALS:
+    elif status == TOO_LARGE:  # alone and still too large for a proxy: it holds back only itself
+        [row] = batch
+        refusals.append((row, f"HTTP 413, too large for a proxy: {_message(answer)}"))
+    elif status in REFUSALS | STOPPED_BY_A_PROXY:
         raise LrsUnwell(
             f"HTTP {status} that is not an LRS's answer (no {VERSION_HEADER} header, no LRS "
             f"error body): {_message(answer)[:200]!r}"
@@ -295,39 +343,44 @@ def _message(answer: httpx.Response) -> str:
 def _mark_sent(
     rows: list[OutboxStatement], sending: Sending, *, now: datetime, note: str = ""
 ) -> None:
-    if not rows:
-        return
-    OutboxStatement.objects.filter(pk__in=[row.pk for row in rows]).update(
+    sending.sent += _still_held(rows).update(
         state=OutboxStatement.State.SENT,
         sent_at=now,
         tries=F("tries") + 1,
         last_error=note,
         sending_run=None,
     )
-    sending.sent += len(rows)
 
 
-def _refuse(refusals: list[tuple[OutboxStatement, str]], sending: Sending) -> None:
+def _refuse(
+    refusals: list[tuple[OutboxStatement, str]], sending: Sending, *, now: datetime
+) -> None:
     """Each statement refused by the LRS, with its words: never sent again, unless an operator
     sends it again (``statements_send_again``)."""
     for row, message in refusals:
-        row.state = OutboxStatement.State.REFUSED
-        row.tries += 1
-        row.last_error = message
-        row.sending_run = None
-        row.save(update_fields=["state", "tries", "last_error", "sending_run"])
-        sending.refused += 1
-        sending.errors.append(f"{row.id}: {message}")
+        if _still_held([row]).update(
+            state=OutboxStatement.State.REFUSED,
+            tries=F("tries") + 1,
+            last_error=message,
+            refused_at=now,
+            sending_run=None,
+        ):
+            sending.refused += 1
+            sending.errors.append(f"{row.id}: {message}")
+
+
+def _still_held(rows: list[OutboxStatement]) -> QuerySet:
+    """The ``rows`` that the run which took them (``_claim``) still holds: a run whose lease
+    ran out while it sent leaves alone what another run took since, and what it wrote."""
+    return OutboxStatement.objects.filter(
+        pk__in=[row.pk for row in rows], sending_run=rows[0].sending_run if rows else None
+    )
 
 
 def _wait(batch: list[OutboxStatement], error: str, *, now: datetime) -> None:
     """What the batch still holds waits: its tries counted, its next try later the more it
     failed (the halves of a split batch sent before the failure are sent)."""
-    waiting = list(
-        OutboxStatement.objects.filter(
-            pk__in=[row.pk for row in batch], state=OutboxStatement.State.WAITING
-        )
-    )
+    waiting = list(_still_held(batch).filter(state=OutboxStatement.State.WAITING))
     for row in waiting:
         row.tries += 1
         row.next_try_at = now + next_wait(row.tries)

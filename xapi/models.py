@@ -35,6 +35,9 @@ class OutboxStatement(models.Model):
     tries = models.PositiveIntegerField(_("tries"), default=0)
     next_try_at = models.DateTimeField(_("next try"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the LRS (or a proxy before it) refused it: refusals in a row with none taken since
+    # mean the LRS or its address is at fault, not the statements (xapi.lrs).
+    refused_at = models.DateTimeField(_("refused"), null=True, blank=True)
     # The run of send_statements sending it now, until its next try (the run's lease): another
     # run, from cron or another host, leaves it alone meanwhile (xapi.lrs).
     sending_run = models.UUIDField(_("sending run"), null=True, blank=True, editable=False)

@@ -19,6 +19,10 @@ import httpx
 import pytest
 from django.conf import settings
 
+from progress.services import enrollment_create, lesson_complete
+from tests.factories import course_with_modules
+from xapi import lrs as lrs_module
+
 USERNAME, PASSWORD = "courseware", "lrs-test-password"
 
 
@@ -122,3 +126,28 @@ def lrs(ralph, settings):
     settings.XAPI_ENDPOINT = ralph.endpoint
     settings.XAPI_USERNAME, settings.XAPI_PASSWORD = USERNAME, PASSWORD
     return ralph
+
+
+@pytest.fixture
+def lessons_read(settings, learner, now):
+    """``lessons_read(n)``: the learner reads n lessons, n statements wait."""
+    settings.XAPI_ENDPOINT = "https://lrs.example.org/xAPI/"
+
+    def read(count):
+        course = course_with_modules(modules=1, lessons=count, final_exam=False)
+        enrollment_create(learner=learner, course=course)
+        for lesson in course.lessons.all():
+            lesson_complete(learner=learner, lesson=lesson, now=now)
+
+    return read
+
+
+def lrs_answering(monkeypatch, answer) -> None:
+    """The sender's LRS is ``answer``, a function from the request to the response."""
+    monkeypatch.setattr(
+        lrs_module,
+        "lrs_client",
+        lambda: httpx.Client(
+            base_url=settings.XAPI_ENDPOINT, transport=httpx.MockTransport(answer)
+        ),
+    )

@@ -12,37 +12,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from progress.services import enrollment_create, lesson_complete
-from tests.factories import course_with_modules
 from xapi import lrs
 from xapi.models import OutboxStatement
+from xapi.tests.conftest import lrs_answering
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lessons_read(settings, learner, now):
-    """``lessons_read(n)``: the learner reads n lessons, n statements wait."""
-    settings.XAPI_ENDPOINT = "https://lrs.example.org/xAPI/"
-
-    def read(count):
-        course = course_with_modules(modules=1, lessons=count, final_exam=False)
-        enrollment_create(learner=learner, course=course)
-        for lesson in course.lessons.all():
-            lesson_complete(learner=learner, lesson=lesson, now=now)
-
-    return read
-
-
-def lrs_answering(monkeypatch, answer) -> None:
-    """The sender's LRS is ``answer``, a function from the request to the response."""
-    monkeypatch.setattr(
-        lrs,
-        "lrs_client",
-        lambda: httpx.Client(
-            base_url=settings.XAPI_ENDPOINT, transport=httpx.MockTransport(answer)
-        ),
-    )
 
 
 @pytest.fixture
