@@ -65,6 +65,10 @@ class Ralph:
             **os.environ,
             "RALPH_AUTH_FILE": str(auth),
             "RALPH_RUNSERVER_BACKEND": "fs",
+            # Ralph rewrites a history file on every read and write, by default one file for
+            # every Ralph of the machine: two test workers' LRSs would read each other's
+            # half-written file and answer 500.
+            "RALPH_HISTORY_FILE": str(folder / "history.json"),
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(folder / "statements"),
         }
 
