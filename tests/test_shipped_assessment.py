@@ -139,6 +139,7 @@ def passages(lesson_slug: str) -> tuple[str, ...]:
     return tuple("" if text.startswith(COURSE_NOTE) else " ".join(text.split()) for text in texts)
 
 
+@cache
 def article() -> str:
     return " ".join(
         " ".join(article_part(lesson.body).split())
@@ -426,10 +427,11 @@ def test_the_history_lesson_lends_no_filler_options_to_other_questions():
             assert not HISTORY_IDEAS.search(option), f"{item}: “{option}”"
 
 
-def content_words(text: str) -> set[str]:
+@cache
+def content_words(text: str) -> frozenset[str]:
     """A text's words that carry its sense, trimmed to six letters (attaché and attachés, lays
     and laying count as one) and in no order, so a reworded option counts as the same idea."""
-    return {word[:6] for word in re.findall(r"\w+", text.lower())} - FILLER_WORDS
+    return frozenset(word[:6] for word in re.findall(r"\w+", text.lower())) - FILLER_WORDS
 
 
 # A key of this many words or more makes a claim; shorter keys name an instrument, a measure or
@@ -463,6 +465,7 @@ def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere():
     option or matching spare carries a final key in other words, and no module quiz offers one
     that restates the sentence a final question rests on."""
     for item in items(FINAL_EXAM_NAME):
+        sentences = grounds(item)
         for other in all_items():
             if other == item:
                 continue
@@ -472,13 +475,14 @@ def test_no_final_exam_key_is_offered_as_a_wrong_option_elsewhere():
                     # In one attempt even an instrument's name would answer the other question.
                     same = content_words(option) == content_words(key)
                     assert not same, f"{other} offers “{option}”, {item}'s key"
-                elif any(restates(option, key, sentence) for sentence in grounds(item)):
+                elif any(restates(option, key, sentence) for sentence in sentences):
                     pytest.fail(f"{other} offers “{option}”, which restates what {item} asks")
 
 
-def article_sentences() -> list[str]:
+@cache
+def article_sentences() -> tuple[str, ...]:
     """The article's sentences (and list items), whitespace collapsed."""
-    return [s for s in SENTENCE_BREAK.split(article()) if s]
+    return tuple(s for s in SENTENCE_BREAK.split(article()) if s)
 
 
 # Sentence ends, and the list marks that open each item of a list.
