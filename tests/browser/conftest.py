@@ -50,12 +50,6 @@ ASSET_TYPES = {"stylesheet", "script", "image", "font"}
 PASSWORD = "correct horse battery staple"
 
 
-def pytest_collection_modifyitems(items):
-    # One Chromium at a time: in parallel runs the browser tests share one worker, so two
-    # browsers and their servers never compete for the cores.
-    for item in items:
-        if "tests/browser/" in str(item.path):
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def chromium_executable() -> str | None:
