@@ -50,8 +50,6 @@ ASSET_TYPES = {"stylesheet", "script", "image", "font"}
 PASSWORD = "correct horse battery staple"
 
 
-
-
 def chromium_executable() -> str | None:
     found = shutil.which("chromium")
     if found:
