@@ -17,6 +17,13 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests first: they are the longest (an audit of every authoring page takes over
+    a minute), and handed out first they spread over the workers, the quick tests filling in
+    around them, instead of one worker running the last long test while the others wait."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
+
+
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(settings):
     """Hash test accounts' passwords with a fast hasher (``CHEAP_PASSWORD_HASHERS``)."""
