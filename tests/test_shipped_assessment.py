@@ -51,23 +51,27 @@ SHORT_ANSWERS = {
     "Showing commitment": (
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
          "joint training exercises", "military exercises", "talks between defence ministries",
-         "joint manoeuvres", "war games"],
+         "joint manoeuvres", "war games", "joint training", "combined training",
+         "joint military training", "military dialogues", "defence policy dialogues"],
         # Credited with showing commitment elsewhere in the article, not in the sentence asked.
         ["military attachés", "mutual defense pacts", "sanctions", "military exchanges",
-         "high-level visits", "capacity-building"],
+         "high-level visits", "capacity-building", "open channels for dialogue",
+         "military channels for dialogue"],
     ),
     "Security dilemmas": (
         ["confidence-building measures", "Confidence building measures", "CBMs",
-         "trust-building measures", "measures to build confidence"],
+         "trust-building measures", "measures to build confidence", "CSBMs",
+         "confidence- and security-building measures", "OSCE CSBMs"],
         ["military exercises", "deterrence", "alliances", "confidence", "trust"],
     ),
     "The officer in the embassy": (
         ["military attaché", "Defence attache", "army attachés", "a liaison officer",
-         "military liaison", "defence adviser"],
+         "military liaison", "defence adviser", "liason officer", "military atache"],
         ["ambassador", "national security advisor", "spy"],
     ),
     "A standing office": (
-        ["military liaison office", "Liaison offices", "a military liaison office"],
+        ["military liaison office", "Liaison offices", "a military liaison office",
+         "liason office"],
         ["embassy", "military attaché", "intelligence agency"],
     ),
     "Shifting priorities": (
