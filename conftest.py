@@ -18,9 +18,9 @@ if os.environ.get("CI"):
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests first: they are the longest (an audit of every authoring page takes over
-    a minute), and handed out first they spread over the workers, the quick tests filling in
-    around them, instead of one worker running the last long test while the others wait."""
+    """Browser tests first: together they are the longest run of one worker (they share one
+    Chromium), so that worker starts them at once while the others take everything else,
+    instead of starting them when the others are nearly done."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 

@@ -52,7 +52,8 @@ SHORT_ANSWERS = {
         ["joint exercises", "Defence dialogues", "joint military drills", "defense dialogue",
          "joint training exercises", "military exercises", "talks between defence ministries",
          "joint manoeuvres", "war games", "joint training", "combined training",
-         "joint military training", "military dialogues", "defence policy dialogues"],
+         "joint military training", "military dialogues", "defence policy dialogues",
+         "dialogues", "strategic dialogue", "security dialogues", "high-level dialogue"],
         # Credited with showing commitment elsewhere in the article, not in the sentence asked.
         ["military attachés", "mutual defense pacts", "sanctions", "military exchanges",
          "high-level visits", "capacity-building", "open channels for dialogue",

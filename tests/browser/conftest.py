@@ -50,6 +50,14 @@ ASSET_TYPES = {"stylesheet", "script", "image", "font"}
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items):
+    # One Chromium at a time: in parallel runs the browser tests share one worker. Two
+    # browsers with their single-threaded servers on two cores took twice as long as one.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def chromium_executable() -> str | None:
     found = shutil.which("chromium")
     if found:
@@ -72,7 +80,8 @@ def browser():
     # runs while a Playwright call blocks — so lifting the guard is safe here.
     # Set here rather than at import, so that a run without browser tests (or
     # with Chromium missing) keeps the guard everywhere; it is restored when
-    # the browser closes at the end of the session.
+    # the browser closes at the end of the session. The loop keeps running until
+    # then, so the tests this worker runs after the browser tests need it too.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
