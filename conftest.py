@@ -17,13 +17,6 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
-def pytest_collection_modifyitems(items):
-    """Browser tests first: together they are the longest run of one worker (they share one
-    Chromium), so that worker starts them at once while the others take everything else,
-    instead of starting them when the others are nearly done."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
-
-
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(settings):
     """Hash test accounts' passwords with a fast hasher (``CHEAP_PASSWORD_HASHERS``)."""

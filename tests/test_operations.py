@@ -51,18 +51,13 @@ def test_each_request_is_logged_once_as_structured_fields(client, caplog):
     assert response["X-Request-ID"] == "abc123"
 
 
-ASYNC_GUARD_LIFTED = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
 def deploy_check(**environment) -> subprocess.CompletedProcess:
     """``manage.py check --deploy`` with production settings and ``environment``."""
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR,
         env={
-            # A worker that has run the browser tests has lifted Django's async guard for
-            # itself (tests/browser/conftest.py); a deployment never does.
-            **{name: value for name, value in os.environ.items() if name != ASYNC_GUARD_LIFTED},
+            **os.environ,
             "DEBUG": "0",
             "SECRET_KEY": "x" * 60 + "production-grade-secret",
             "ALLOWED_HOSTS": "courses.example.org",

@@ -51,8 +51,11 @@ PASSWORD = "correct horse battery staple"
 
 
 def pytest_collection_modifyitems(items):
-    # One Chromium at a time: in parallel runs the browser tests share one worker. Two
-    # browsers with their single-threaded servers on two cores took twice as long as one.
+    """The browser tests run first, in one worker: together they are the longest run of any
+    worker, so it starts them at once while the others take everything else. Two Chromiums
+    with their single-threaded servers on two cores took longer than one. (This hook sees
+    every collected test, not only this folder's.)"""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
@@ -65,7 +68,7 @@ def chromium_executable() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     executable = chromium_executable()
     if executable is None:
@@ -79,9 +82,10 @@ def browser():
     # snapshots). Those calls never overlap the loop's own work — the loop only
     # runs while a Playwright call blocks — so lifting the guard is safe here.
     # Set here rather than at import, so that a run without browser tests (or
-    # with Chromium missing) keeps the guard everywhere; it is restored when
-    # the browser closes at the end of the session. The loop keeps running until
-    # then, so the tests this worker runs after the browser tests need it too.
+    # with Chromium missing) keeps the guard everywhere. The loop runs until
+    # Playwright stops, so the browser lives as long as this folder's tests
+    # (package scope), not the session: the tests a worker runs after them, and
+    # the commands they start, find the guard in place.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
