@@ -58,6 +58,18 @@ class OutboxStatement(models.Model):
                 name="outbox_statement_due",
             ),
             models.Index(fields=["learner", "created_at"], name="outbox_statement_learner"),
+            # What the circuit breaker reads after a refusal: the latest statement taken and
+            # the refusals since, without reading every row the outbox has ever sent.
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(state="sent"),
+                name="outbox_statement_last_sent",
+            ),
+            models.Index(
+                fields=["refused_at"],
+                condition=models.Q(state="refused"),
+                name="outbox_statement_refused",
+            ),
         ]
 
     def __str__(self):
