@@ -53,7 +53,9 @@ SHORT_ANSWERS = {
          "joint training exercises", "military exercises", "talks between defence ministries",
          "joint manoeuvres", "war games", "joint training", "combined training",
          "joint military training", "military dialogues", "defence policy dialogues",
-         "dialogues", "strategic dialogue", "security dialogues", "high-level dialogue"],
+         "dialogues", "strategic dialogue", "security dialogues", "high-level dialogue",
+         "ministerial dialogue", "regular dialogues", "political dialogue",
+         "diplomatic dialogue", "joint dialogue", "regional dialogue", "defence consultations"],
         # Credited with showing commitment elsewhere in the article, not in the sentence asked.
         ["military attachés", "mutual defense pacts", "sanctions", "military exchanges",
          "high-level visits", "capacity-building", "open channels for dialogue",
