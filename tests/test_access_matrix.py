@@ -16,10 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -38,6 +37,7 @@ from tests.factories import (
     complete_module,
     course_with_modules,
     make_instructor,
+    row_counts,
 )
 from xapi.models import OutboxStatement
 
@@ -756,16 +756,6 @@ def test_who_reaches_what(world, row, method):
     assert not wrong, "\n".join(wrong)
 
 
-def _row_counts() -> dict[str, int]:
-    """How many rows each table holds, read in one query (a count per model, before and
-    after each of the 1,200 POSTs below, took most of this module's time)."""
-    tables = sorted({model._meta.db_table for model in apps.get_models(include_auto_created=True)})
-    counts = ", ".join(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(t)})" for t in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {counts}")
-        return dict(zip(tables, cursor.fetchone(), strict=True))
-
-
 @pytest.mark.parametrize("row", ROWS, ids=lambda row: row.name)
 def test_a_post_without_csrf_token_is_refused_and_writes_nothing(world, row):
     url = url_of(row, world)
@@ -774,9 +764,9 @@ def test_a_post_without_csrf_token_is_refused_and_writes_nothing(world, row):
     for role in (role for role in ROLES if role != "anonymous"):
         client = Client(enforce_csrf_checks=True)
         client.force_login(world.users[role])
-        before = _row_counts()  # logging in writes a session
+        before = row_counts()  # logging in writes a session
         response = client.post(url, {"post": "yes"})
-        if response.status_code != 403 or _row_counts() != before:
+        if response.status_code != 403 or row_counts() != before:
             accepted.append(f"POST {url} as {role} without a token: {response.status_code}")
     assert not accepted, "\n".join(accepted)
 

@@ -4,7 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -31,6 +30,7 @@ from tests.factories import (
     matching_question,
     multiple_question,
     numerical_question,
+    row_counts,
     short_question,
     single_question,
 )
@@ -107,10 +107,6 @@ def cohort_sat(exam, now):
     )
     fix_key(exam.questions.get(position=1), Rome=0, Paris=100)
     return learners, sat, ines
-
-
-def row_counts() -> dict[str, int]:
-    return {model._meta.label: model._base_manager.count() for model in apps.get_models()}
 
 
 def results(quiz) -> dict[int, tuple]:
