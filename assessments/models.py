@@ -654,6 +654,13 @@ class Response(models.Model):
                 include=["shown_question_id", "points", "score", "answer_tally", "id"],
                 name="response_statistics",
             ),
+            # The grading queue's answers to read and comment (``read_and_commented_sql``):
+            # the few answered questions worth no points among all of a course's answers.
+            models.Index(
+                fields=["attempt"],
+                condition=Q(points=0, answer__isnull=False),
+                name="response_worth_no_points",
+            ),
         ]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from assessments.models import Attempt, GradeChange, Response
+from assessments.selectors import Queue, grader_queue_by_quiz, responses_for_grader
 from progress.models import Certificate
 from progress.services import enrollment_create, quiz_attempt_start, quiz_response_grade
 from progress.views import teach
@@ -419,6 +420,19 @@ def reflection_of(attempt) -> Response:
     return attempt.responses.get()
 
 
+def comment_reflection(attempt, *, by, now, feedback):
+    """Comment on the attempt's reflection through the service, as another page would have."""
+    return quiz_response_grade(
+        response=reflection_of(attempt),
+        score=0,
+        by=by,
+        source=GradeChange.Source.GRADED,
+        feedback=feedback,
+        expected_version=0,
+        now=now,
+    )
+
+
 def test_answers_worth_no_points_are_listed_to_read_after_those_awaiting_a_grade(
     as_instructor, course, sit, reflect
 ):
@@ -496,15 +510,7 @@ def test_a_comment_from_a_stale_page_is_refused_and_shows_the_comment_that_stand
     attempt = reflect("Adam")
     colleague = UserFactory(is_staff=True, first_name="Otto", last_name="Other")
     course.instructors.add(colleague)
-    quiz_response_grade(
-        response=reflection_of(attempt),
-        score=0,
-        by=colleague,
-        source=GradeChange.Source.GRADED,
-        feedback="First read.",
-        expected_version=0,
-        now=now,
-    )
+    comment_reflection(attempt, by=colleague, now=now, feedback="First read.")
 
     stale = post_grade(as_instructor, course, reflection_of(attempt), feedback="Second read.")
 
@@ -512,6 +518,39 @@ def test_a_comment_from_a_stale_page_is_refused_and_shows_the_comment_that_stand
     assertContains(page, "Otto Other commented on this answer")
     assertContains(page, "First read.")
     assert GradeChange.objects.count() == 1
+
+
+def test_the_queue_holds_this_courses_answers_to_grade_then_to_read_and_nothing_else(
+    course, exam, sit, reflect, learner, instructor, take_quiz, now
+):
+    """The answers awaiting a grade and those to read come from two queries joined: the
+    queue is still this course's submitted answers alone, each kind oldest first."""
+    other = CourseFactory()
+    elsewhere = QuizFactory(final=True, course=other)
+    essay_question(quiz=elsewhere, position=1)
+    stranger = UserFactory()
+    enrollment_create(learner=stranger, course=other)
+    take_quiz(stranger, elsewhere, now=now)
+    enrollment_create(learner=learner, course=course)
+    quiz_attempt_start(learner=learner, quiz=exam, now=now)  # open: nothing to grade yet
+    late, early = sit("Late", minutes=9), sit("Early", minutes=3)
+    graded = sit("Graded", minutes=1)
+    grade_essay(graded, Decimal(3), by=instructor, now=now)
+    read_late, read_early = reflect("ReadLate", minutes=8), reflect("ReadEarly", minutes=2)
+    commented = reflect("Commented", minutes=1)
+    comment_reflection(commented, by=instructor, now=now, feedback="Read.")
+    to_grade = [essay_of(early).pk, essay_of(late).pk]
+    to_read = [reflection_of(read_early).pk, reflection_of(read_late).pk]
+
+    def listed(**filters):
+        return [r.pk for r in responses_for_grader(course=course, **filters)]
+
+    assert listed() == to_grade + to_read
+    assert listed(show=Queue.TO_GRADE) == to_grade
+    assert listed(show=Queue.TO_READ) == to_read
+    assert listed(learner_id=early.learner_id) == to_grade[:1]
+    assert listed(quiz=exam) == to_grade
+    assert grader_queue_by_quiz(course=course) == {exam.pk: (2, 0), read_late.quiz_id: (0, 2)}
 
 
 # --- Queries ------------------------------------------------------------------------------------
