@@ -566,6 +566,87 @@ def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays
     assert not patterns, patterns
 
 
+# Ideas that recur as wrong options in other words than the word pairs above can see: each family
+# is named by the stems and phrases that mark it in an option, whatever the rest of its wording.
+# A test-wise learner who has struck out "clear boundaries that respect sovereignty" strikes out
+# "each country's decision-making autonomy" and "the scope and limits of joint initiatives" too.
+IDEA_FAMILIES = {
+    "sovereignty and its safeguards": r"sovereign|autonom|scope and limits|boundar",
+    "the attachés' confidential channels": (
+        r"attach|confidential|privat|firsthand|strategic assessments|secure (?:system|communication|link)"
+    ),
+    "predictability": r"predictab",
+    "an integrated environment for peacekeeping": r"integrated|peacekeep|peace mission",
+    "aligned priorities and a unified front": r"\balign|unified",
+    "intelligence sharing": r"intelligen|information sharing",
+}
+# A learner meets a bank at a time: the final exam's, or the module quizzes', whose keys and
+# feedback come once each is passed. In a bank, a family is a wrong option in at most this many
+# questions (in a final attempt of 18 drawn from 48, about two)...
+MOST_QUESTIONS_A_FAMILY_IS_WRONG_IN = 5
+# ...and in no more than three times as many questions as it is the key, the rate at which any
+# option of four is wrong, give or take this many questions: a family the bank never keys is a
+# wrong option in at most three of its questions, so striking it out gains about a quarter of
+# a question over chance.
+FAMILY_SURPLUS_OVER_CHANCE = 3
+BANKS = {"final exam": [FINAL_EXAM_NAME], "module quizzes": MODULES}
+
+
+def family_counts(bank: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """For each family, the questions of a bank offering it as a wrong option and as the key."""
+    counts = {}
+    bank_items = [item for quiz in bank for item in items(quiz)]
+    for family, pattern in IDEA_FAMILIES.items():
+        marks = re.compile(pattern, re.IGNORECASE)
+        wrong = [str(i) for i in bank_items if any(marks.search(o) for o in wrong_options(i))]
+        right = [str(i) for i in bank_items if any(marks.search(o) for o in keys(i))]
+        counts[family] = (wrong, right)
+    return counts
+
+
+@pytest.mark.parametrize("bank", BANKS)
+def test_no_family_of_ideas_is_a_wrong_option_a_learner_learns_to_strike_out(bank):
+    """Counted by family, in any words: no idea is offered as a wrong option in many questions of
+    a bank, nor is much likelier to be a wrong option than the key."""
+    for family, (wrong, right) in family_counts(BANKS[bank]).items():
+        assert len(wrong) <= MOST_QUESTIONS_A_FAMILY_IS_WRONG_IN, (family, wrong)
+        assert len(wrong) <= 3 * len(right) + FAMILY_SURPLUS_OVER_CHANCE, (family, wrong, right)
+
+
+# Forms a test-wise eye reads as one word, beyond the six letters content_words keeps.
+WORD_FORMS = {"stable": "stabil"}
+# A word in this many keys of a bank or more is a pattern a learner can see...
+KEY_WORD_PATTERN = 4
+# ...so it is in wrong options at least half as often, or picking the option that carries it pays.
+KEY_WORD_WRONG_SHARE = 0.5
+
+
+def option_words(text: str) -> set[str]:
+    return {WORD_FORMS.get(word, word) for word in content_words(text)}
+
+
+@pytest.mark.parametrize("bank", BANKS)
+def test_no_word_marks_the_keys_of_a_bank(bank):
+    """A word the keys of many questions share and the wrong options rarely carry ("stability")
+    signals the key without the article: in each bank, a word in four keys or more is in the
+    wrong options of at least half as many questions."""
+    in_keys, in_wrong = {}, {}
+    for item in (item for quiz in BANKS[bank] for item in items(quiz)):
+        if item.question.kind not in ("single", "multiple"):
+            continue
+        for word in set().union(*map(option_words, keys(item))):
+            in_keys.setdefault(word, set()).add(str(item))
+        for word in set().union(set(), *map(option_words, wrong_options(item))):
+            in_wrong.setdefault(word, set()).add(str(item))
+    cues = {
+        word: (len(questions), len(in_wrong.get(word, ())))
+        for word, questions in in_keys.items()
+        if len(questions) >= KEY_WORD_PATTERN
+        and len(in_wrong.get(word, ())) < KEY_WORD_WRONG_SHARE * len(questions)
+    }
+    assert not cues, cues
+
+
 def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_than_by_chance():
     """Test-wise learners pick the option that echoes the question's words: across the
     single-choice questions that strategy earns about what chance does."""
