@@ -18,6 +18,42 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
+# What makes a test use the database: pytest-django's marker, or one of its fixtures among
+# those the test requests, directly or through other fixtures.
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+    }
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database: a second run against another "
+        "database has nothing to learn from the others (parsers, file formats, the course's "
+        "texts), which the first run has already passed",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("database_tests_only"):
+        return
+    kept, left_out = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES.intersection(
+            getattr(item, "fixturenames", ())
+        )
+        (kept if uses_database else left_out).append(item)
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_collected_static_files(tmp_path_factory):
     """Tests see no collected static files, as on a fresh clone. After ``collectstatic`` into
