@@ -579,6 +579,7 @@ IDEA_FAMILIES = {
     "an integrated environment for peacekeeping": r"integrated|peacekeep|peace mission",
     "aligned priorities and a unified front": r"\balign|unified",
     "intelligence sharing": r"intelligen|information sharing",
+    "crisis response and readiness": r"crisis|crises",
 }
 # A learner meets a bank at a time: the final exam's, or the module quizzes', whose keys and
 # feedback come once each is passed. In a bank, a family is a wrong option in at most this many
