@@ -18,8 +18,10 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
-# What makes a test use the database: pytest-django's marker, or one of its fixtures among
-# those the test requests, directly or through other fixtures.
+# What makes a test use the database: pytest-django's marker, one of its fixtures among those
+# the test requests (directly or through other fixtures), or being a Django test case. Not
+# ``django_db_blocker``: pytest-django's own autouse fixtures request it for every test, so
+# modules that unblock the database to build data once carry the marker as well.
 DATABASE_FIXTURES = frozenset(
     {
         "db",
@@ -29,6 +31,17 @@ DATABASE_FIXTURES = frozenset(
         "live_server",
     }
 )
+
+
+def uses_database(item) -> bool:
+    from django.test import TransactionTestCase
+
+    test_case = getattr(item, "cls", None)
+    return bool(
+        item.get_closest_marker("django_db")
+        or DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        or (test_case is not None and issubclass(test_case, TransactionTestCase))
+    )
 
 
 def pytest_addoption(parser):
@@ -46,10 +59,7 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, left_out = [], []
     for item in items:
-        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES.intersection(
-            getattr(item, "fixturenames", ())
-        )
-        (kept if uses_database else left_out).append(item)
+        (kept if uses_database(item) else left_out).append(item)
     config.hook.pytest_deselected(items=left_out)
     items[:] = kept
 

@@ -45,7 +45,7 @@ from assessments.kinds.base import (
     wrong,
 )
 from assessments.limits import WEIGHT_PLACES
-from assessments.models import Question
+from assessments.models import ANSWERED_FOR_NO_POINTS, Question
 
 # Re-exported: the quiz engine, migrations and tests import these from here.
 __all__ = [
@@ -261,7 +261,7 @@ def read_and_commented_sql() -> Q:
     kind may be registered later. A stored answer is never blank text: saving keeps a blank
     answer as null (``validate_answer``)."""
     written = [name for name, kind in KINDS.items() if not kind.graded_automatically]
-    return Q(points=0, shown__kind__in=written, answer__isnull=False)
+    return ANSWERED_FOR_NO_POINTS & Q(shown__kind__in=written)
 
 
 # --- Validation when saving -------------------------------------------------

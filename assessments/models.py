@@ -580,6 +580,13 @@ class Attempt(models.Model):
         return self.is_submitted and self.percent is None
 
 
+# Answered questions worth no points: the answers an instructor reads and comments, once
+# their kind says they are written (``grading.read_and_commented_sql``). One condition for
+# that filter and for the partial index that serves it: PostgreSQL uses the index only
+# while the query repeats the index's condition.
+ANSWERED_FOR_NO_POINTS = Q(points=0, answer__isnull=False)
+
+
 class Response(models.Model):
     """A learner's answer to one question of an attempt, with the question as it was shown."""
 
@@ -658,7 +665,7 @@ class Response(models.Model):
             # the few answered questions worth no points among all of a course's answers.
             models.Index(
                 fields=["attempt"],
-                condition=Q(points=0, answer__isnull=False),
+                condition=ANSWERED_FOR_NO_POINTS,
                 name="response_worth_no_points",
             ),
         ]

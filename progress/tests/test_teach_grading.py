@@ -13,7 +13,12 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from assessments.models import Attempt, GradeChange, Response
 from assessments.selectors import Queue, grader_queue_by_quiz, responses_for_grader
 from progress.models import Certificate
-from progress.services import enrollment_create, quiz_attempt_start, quiz_response_grade
+from progress.services import (
+    enrollment_create,
+    quiz_attempt_start,
+    quiz_response_grade,
+    quiz_response_save,
+)
 from progress.views import teach
 from tests.factories import (
     CourseFactory,
@@ -528,9 +533,12 @@ def test_the_queue_holds_this_courses_answers_to_grade_then_to_read_and_nothing_
     other = CourseFactory()
     elsewhere = QuizFactory(final=True, course=other)
     essay_question(quiz=elsewhere, position=1)
+    reflection_elsewhere = QuizFactory(module=ModuleFactory(course=other))
+    essay_question(quiz=reflection_elsewhere, points=Decimal(0))
     stranger = UserFactory()
     enrollment_create(learner=stranger, course=other)
     take_quiz(stranger, elsewhere, now=now)
+    take_quiz(stranger, reflection_elsewhere, now=now)
     enrollment_create(learner=learner, course=course)
     quiz_attempt_start(learner=learner, quiz=exam, now=now)  # open: nothing to grade yet
     late, early = sit("Late", minutes=9), sit("Early", minutes=3)
@@ -539,6 +547,8 @@ def test_the_queue_holds_this_courses_answers_to_grade_then_to_read_and_nothing_
     read_late, read_early = reflect("ReadLate", minutes=8), reflect("ReadEarly", minutes=2)
     commented = reflect("Commented", minutes=1)
     comment_reflection(commented, by=instructor, now=now, feedback="Read.")
+    writing = quiz_attempt_start(learner=learner, quiz=read_late.quiz, now=now)
+    quiz_response_save(attempt=writing, slot=1, answer="Half a thought", now=now)
     to_grade = [essay_of(early).pk, essay_of(late).pk]
     to_read = [reflection_of(read_early).pk, reflection_of(read_late).pk]
 
@@ -549,6 +559,8 @@ def test_the_queue_holds_this_courses_answers_to_grade_then_to_read_and_nothing_
     assert listed(show=Queue.TO_GRADE) == to_grade
     assert listed(show=Queue.TO_READ) == to_read
     assert listed(learner_id=early.learner_id) == to_grade[:1]
+    assert listed(learner_id=read_late.learner_id) == to_read[1:]
+    assert listed(learner_id=learner.pk) == []
     assert listed(quiz=exam) == to_grade
     assert grader_queue_by_quiz(course=course) == {exam.pk: (2, 0), read_late.quiz_id: (0, 2)}
 
