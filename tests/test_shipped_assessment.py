@@ -573,13 +573,14 @@ def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays
 IDEA_FAMILIES = {
     "sovereignty and its safeguards": r"sovereign|autonom|scope and limits|boundar",
     "the attachés' confidential channels": (
-        r"attach|confidential|privat|firsthand|strategic assessments|secure (?:system|communication|link)"
+        r"attach|confidential|\bprivate\b|firsthand|strategic assessments|secure (?:system|communication|link)"
     ),
     "predictability": r"predictab",
     "an integrated environment for peacekeeping": r"integrated|peacekeep|peace mission",
     "aligned priorities and a unified front": r"\balign|unified",
     "intelligence sharing": r"intelligen|information sharing",
-    "crisis response and readiness": r"crisis|crises",
+    "crisis response and readiness": r"crisis|crises|readiness|prepared",
+    "flexible and adaptable strategies": r"flexib|adapt",
 }
 # A learner meets a bank at a time: the final exam's, or the module quizzes', whose keys and
 # feedback come once each is passed. In a bank, a family is a wrong option in at most this many
