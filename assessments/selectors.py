@@ -196,20 +196,22 @@ def _queue_kinds(
 ) -> dict[str, models.QuerySet]:
     """The two kinds of answers in the grading queue, each its own query of responses
     (``responses_for_grader``), by ``Queue`` value."""
-    submitted = Attempt.objects.used().filter(quiz__course=course)
+    of_attempt = {"quiz__course": course}
     if quiz is not None:
-        submitted = submitted.filter(quiz=quiz)
+        of_attempt["quiz"] = quiz
     if learner_id is not None:
-        submitted = submitted.filter(learner_id=learner_id)
+        of_attempt["learner_id"] = learner_id
+    awaiting = Attempt.objects.used().awaiting_grading().filter(**of_attempt)
     return {
-        Queue.TO_GRADE: Response.objects.filter(
-            score__isnull=True, attempt__in=submitted.awaiting_grading()
-        ),
+        Queue.TO_GRADE: Response.objects.filter(score__isnull=True, attempt__in=awaiting),
+        # Joined to its attempt rather than looked up among the course's: the queue reads the
+        # attempt's quiz and submission time from the same row, one hash join for them all.
         Queue.TO_READ: Response.objects.filter(
             read_and_commented_sql(),
             ~Exists(GradeChange.objects.filter(response=OuterRef("pk"))),
             score__isnull=False,
-            attempt__in=submitted,
+            attempt__submitted_at__isnull=False,  # ``USED``
+            **{f"attempt__{lookup}": value for lookup, value in of_attempt.items()},
         ),
     }
 
