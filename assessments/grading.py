@@ -261,7 +261,7 @@ def read_and_commented_sql() -> Q:
     kind may be registered later. A stored answer is never blank text: saving keeps a blank
     answer as null (``validate_answer``)."""
     written = [name for name, kind in KINDS.items() if not kind.graded_automatically]
-    return ANSWERED_FOR_NO_POINTS & Q(shown__kind__in=written)
+    return ANSWERED_FOR_NO_POINTS & Q(shown_kind__in=written)
 
 
 # --- Validation when saving -------------------------------------------------

@@ -636,6 +636,13 @@ class Response(models.Model):
         output_field=models.DecimalField(max_digits=8, decimal_places=2),
         db_persist=True,
     )
+    # The kind of question shown: the grading queue tells the written answers worth no
+    # points from the others by it, in the ``response_worth_no_points`` index alone.
+    shown_kind = models.GeneratedField(
+        expression=KT("shown__kind"),
+        output_field=models.CharField(max_length=12),
+        db_persist=True,
+    )
     # The choice ids picked for a choice question; true for any other answer; null if blank.
     answer_tally = models.GeneratedField(
         expression=Case(
@@ -662,9 +669,12 @@ class Response(models.Model):
                 name="response_statistics",
             ),
             # The grading queue's answers to read and comment (``read_and_commented_sql``):
-            # the few answered questions worth no points among all of a course's answers.
+            # the few answered questions worth no points among all of a course's answers,
+            # covering on PostgreSQL what the queue picks its page by, so that it reads
+            # only the index until it has the page's answers.
             models.Index(
                 fields=["attempt"],
+                include=["shown_kind", "score", "slot", "id"],
                 condition=ANSWERED_FOR_NO_POINTS,
                 name="response_worth_no_points",
             ),

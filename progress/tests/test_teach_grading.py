@@ -2,6 +2,7 @@
 the queue, its filters and pages, saving, refusals, the learner's page and what the learner
 then sees."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -181,6 +182,27 @@ def test_the_queue_pages_keep_the_filters(as_instructor, course, exam, sit, monk
     assertContains(first, f"?quiz={exam.slug}&amp;page=2")
     assertContains(third, "Learner4 Learner: question 2")
     assertNotContains(third, "Learner0 Learner")
+
+
+def test_the_queue_pages_run_from_the_answers_to_grade_into_those_to_read(
+    as_instructor, course, sit, reflect, monkeypatch
+):
+    monkeypatch.setattr(teach, "ANSWERS_PER_PAGE", 2)
+    for n in range(2):
+        reflect(f"Reader{n}", minutes=n)  # read later than the essays, though older
+    for n in range(2, 5):
+        sit(f"Writer{n}", minutes=n)
+
+    def names(page):
+        html = queue(as_instructor, course, page=page).content.decode()
+        return re.findall(r"(\w+) Learner: question", html)
+
+    assert [names(page) for page in (1, 2, 3)] == [
+        ["Writer2", "Writer3"],
+        ["Writer4", "Reader0"],
+        ["Reader1"],
+    ]
+    assertContains(queue(as_instructor, course, page=2), "?page=3")
 
 
 def test_an_answer_graded_leaves_the_queue(as_instructor, course, sit, now, instructor):
