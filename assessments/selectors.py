@@ -184,17 +184,17 @@ def grade_version(response: Response) -> int:
 
 
 class Queue(models.TextChoices):
-    """Which answers of the grading queue to show: both kinds by default."""
+    """Which answers of the grading queue to show: both parts by default."""
 
     ALL = "", gettext_lazy("Everything")
     TO_GRADE = "to-grade", gettext_lazy("Awaiting a grade")
     TO_READ = "to-read", gettext_lazy("To read and comment")
 
 
-def _queue_kinds(
+def _queue_parts(
     *, course, quiz: Quiz | None, learner_id: int | None
 ) -> dict[str, models.QuerySet]:
-    """The two kinds of answers in the grading queue, each its own query of responses
+    """The two parts of the grading queue, answers to grade and answers to read, each its own query of responses
     (``responses_for_grader``), by ``Queue`` value."""
     of_attempt = {"quiz__course": course}
     if quiz is not None:
@@ -228,28 +228,28 @@ def _union(querysets: list[models.QuerySet]) -> models.QuerySet:
 class GraderQueue:
     """The answers of the grading queue in its order, as a ``Paginator`` takes them:
     ``count()`` and a slice. A slice is one query that picks its answers' ids in the queue's
-    order from the narrow rows of the kinds (an index alone holds those of the answers to
+    order from the narrow rows of the parts (an index alone holds those of the answers to
     read), then reads those answers alone with their attempt, quiz, learner and version;
     joining every answer of the queue before keeping a page's took a second at 33,507
     answers to read (docs/benchmarks.md)."""
 
     order = ("to_read", "submitted_at", "attempt_id", "slot")
 
-    def __init__(self, kinds: list[models.QuerySet]):
-        self.kinds = kinds
+    def __init__(self, parts: list[models.QuerySet]):
+        self.parts = parts
 
     def count(self) -> int:
-        return _union([kind.order_by().values("pk") for kind in self.kinds]).count()
+        return _union([part.order_by().values("pk") for part in self.parts]).count()
 
     def ids_in_order(self) -> models.QuerySet:
         """The queue's answers as rows of (``response_id``, then what orders them)."""
         narrow = [
-            kind.order_by()
+            part.order_by()
             .annotate(
                 response_id=F("pk"), to_read=_to_read(), submitted_at=F("attempt__submitted_at")
             )
             .values_list("response_id", *self.order)
-            for kind in self.kinds
+            for part in self.parts
         ]
         return _union(narrow).order_by(*self.order)
 
@@ -287,21 +287,21 @@ def responses_for_grader(
     the two is its own query, joined by ``UNION ALL`` (no answer is in both: one has no
     score, the other has): a filter that ORs them has PostgreSQL test every response of
     every course against both (seconds at 10,000 learners, see docs/benchmarks.md)."""
-    kinds = _queue_kinds(course=course, quiz=quiz, learner_id=learner_id)
-    return GraderQueue([kinds[show]] if show in kinds else list(kinds.values()))
+    parts = _queue_parts(course=course, quiz=quiz, learner_id=learner_id)
+    return GraderQueue([parts[show]] if show in parts else list(parts.values()))
 
 
 def grader_queue_by_quiz(*, course) -> dict[int, tuple[int, int]]:
     """How many answers await a grade and how many are to read at each quiz of ``course``:
     quiz id → (to grade, to read). One query."""
-    kinds = _queue_kinds(course=course, quiz=None, learner_id=None)
+    parts = _queue_parts(course=course, quiz=None, learner_id=None)
     rows = _union(
         [
-            kind.order_by()
+            part.order_by()
             .values("attempt__quiz_id", to_read=_to_read())
             .annotate(answers=Count("pk"))
             .values_list("attempt__quiz_id", "to_read", "answers")
-            for kind in kinds.values()
+            for part in parts.values()
         ]
     )
     counts: dict[int, list[int]] = {}
