@@ -47,6 +47,18 @@ class QueryTimer:
             self.example.setdefault(shape, (sql, params))
 
 
+def django_setup() -> None:
+    """Django in bench.settings, against the benchmark database (DATABASE_URL, default as
+    bench/run.py) and the cache REDIS_URL names (none: local memory)."""
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/courseware_bench")
+    os.environ.setdefault("REDIS_URL", "")
+    os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")  # one log line a request: not here
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    import django
+
+    django.setup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path")
@@ -58,13 +70,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/courseware_bench")
-    os.environ.setdefault("REDIS_URL", "")
-    os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")  # one log line a request: not here
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    import django
-
-    django.setup()
+    django_setup()
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

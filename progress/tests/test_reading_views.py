@@ -219,6 +219,26 @@ def test_draft_lesson_is_not_found(client, learner):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
+def test_published_lesson_of_a_draft_module_is_not_found_until_the_module_is_published(
+    client, learner
+):
+    course = course_with_modules(modules=2, lessons=1)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+    module = course.modules.order_by("position").last()
+    lesson = module.lessons.get()
+    module.status = Status.DRAFT
+    module.save()
+
+    assert client.get(lesson.get_absolute_url()).status_code == 404
+
+    module.status = Status.PUBLISHED
+    module.save()
+    page = client.get(lesson.get_absolute_url())
+    assert page.status_code == 200
+    assert module.title in page.content.decode()  # the breadcrumb names the module
+
+
 def test_mark_as_complete_without_javascript_redirects_back_with_a_message(client, learner):
     course = course_with_modules(modules=1, lessons=2)
     enrollment_create(learner=learner, course=course)

@@ -141,16 +141,23 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         lesson = get_object_or_404(lessons.select_related("module"), course=course, slug=slug)
         lesson.course = course
     else:
-        # No preview asked for, as on every learner's visit: the lesson, its module and its
-        # published course in one query.
+        # No preview asked for, as on every learner's visit: the published lesson and its
+        # published course in one query. Its module comes from the course's cached outline
+        # below, which holds the published modules only: joining the module as well cost
+        # this query a quarter of its time.
         lesson = get_object_or_404(
-            Lesson.objects.visible().select_related("course", "module"),
+            Lesson.objects.published().select_related("course"),
             course__slug=course_slug,
             course__status=Status.PUBLISHED,
             slug=slug,
         )
         course, preview = lesson.course, False
     progress = course_progress_for_learner(learner=_learner(request), course=course)
+    module = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
+    if module is not None:
+        lesson.module = module.module
+    elif not preview:
+        raise Http404("No such lesson.")  # published, in a module that is not
     reads_as_learner = progress.enrollment is not None and lesson_is_open(progress, lesson)
     open_preview = not preview and not reads_as_learner
     if open_preview and not lesson_is_open_preview(progress, lesson):
@@ -166,7 +173,6 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
     ordered = [item for module in progress.modules for item in module.lessons]
     # A draft lesson (seen only in a preview) has no place in the learner's sequence.
     index = next((i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk), None)
-    module = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
     last_in_module = module is not None and module.lessons[-1].lesson.pk == lesson.pk
     return {
         "course": course,
