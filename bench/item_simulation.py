@@ -363,6 +363,6 @@ def report(simulation: Simulation) -> str:
         lines.append(
             f"  {item.number:>2}  {figure(item.facility):>8}  {figure(item.discrimination):>8}"
             f"  {figure(chance):>6}  {figure(testwise):>6}  {item.kind:<16} {item.text}"
-            + (f"  FLAGGED: {' '.join(item.flags)}" if item.flags else "")
+            + (f"  FLAGGED: {' '.join(map(str, item.flags))}" if item.flags else "")
         )
     return "\n".join(lines)
