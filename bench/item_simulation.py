@@ -70,10 +70,11 @@ ABSOLUTE_WORDING = re.compile(
     r"|must|eliminat\w*|guarant\w*|exclusive\w*)\b",
     re.IGNORECASE,
 )
-# ...nor against a cooperative course's thrust.
+# ...nor a course of action against a cooperative course's thrust (not an obstacle it names,
+# such as rivalries, which a question on constraints may well key).
 AGAINST_THE_THRUST = re.compile(
-    r"\b(?:coerc\w*|unilateral\w*|isolat\w*|withdr[ae]w\w*|dominat\w*|dominance"
-    r"|confront\w*|rival\w*|impos\w*|pressur\w*|secrecy|threaten\w*)\b",
+    r"\b(?:coerc\w*|unilateral\w*|isolat\w*|withdr[ae]w\w*|dominat\w*|impos\w*"
+    r"|pressur\w*|secrecy|alone)\b",
     re.IGNORECASE,
 )
 # Ideas that recur as options in other words, each family named by the stems and phrases that
