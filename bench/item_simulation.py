@@ -207,9 +207,11 @@ def non_reader_picks(
 ) -> list[int]:
     """The options a test-wise non-reader hesitates between (one picked at random): of those
     with fewest reasons to strike them out (absolute wording, against the cooperative thrust, an
-    idea ``recurring`` in the attempt), the ones with most words of the cooperative register,
+    idea ``recurring`` in the attempt that the question does not name), the ones with most words of the cooperative register,
     then most words of the question, then the most words: the most specific, qualified one."""
     stem = set(_words(question))
+    # An idea the question itself names is what it asks about, not a stock option to strike.
+    recurring = {f for f in recurring if not re.search(IDEA_FAMILIES[f], question, re.I)}
     appeal = [
         (
             -_strikes(option, recurring),
