@@ -9,7 +9,7 @@ import pytest
 
 from assessments.course_io import course_import
 from assessments.grading import question_snapshot
-from bench.item_simulation import chance_share, simulate
+from bench.item_simulation import chance_share, non_reader_picks, recurring_ideas, simulate
 from tests.factories import matching_question, multiple_question
 from tests.test_shipped_assessment import COURSE_FOLDER
 
@@ -18,10 +18,13 @@ pytestmark = pytest.mark.django_db
 # A hundred of each: with fewer, a true/false item's discrimination (about 0.3) dips below the
 # floor by sampling alone (its standard error is about one over the square root of the group).
 READERS = GUESSERS = 100
-# Test-wise non-readers (the option in the article's cooperative register, then the one echoing
-# the question, then the longest): on the final exam, which certifies, they earn what guessing
-# does; on a module quiz, within a few points of it either way, so that neither following those
-# cues nor striking out the option they point to pays a learner who has not read the lessons.
+# Test-wise non-readers (bench/item_simulation.py: what lore strikes out, then the option in the
+# article's cooperative register, the one echoing the question, the most specific) earn what
+# guessing does, within a few points either way, over each bank: the final exam, and the module
+# quizzes together. Either way: where their cues point away from the key, striking out what the
+# cues point to and guessing among the rest pays instead. A module quiz asks only three to six
+# questions with one answer, each worth 10 to 15 points of it, so a quiz alone is held to twice
+# the margin.
 TESTWISE = 100
 TESTWISE_MARGIN = 5
 # Far below the 70% pass mark: a quiz a guesser can pass measures nothing.
@@ -58,11 +61,12 @@ def test_readers_pass_guessers_earn_chance_and_no_item_is_flagged():
         assert mean(s.readers) >= 75, quiz
         assert s.passed(s.readers) >= 0.7, quiz
         assert s.passed(s.testwise) <= 0.05, quiz
-        if s.quiz.kind == "module":
-            assert abs(float(mean(s.testwise)) - s.chance) <= TESTWISE_MARGIN, quiz
-    final = simulations[-1]
+        assert abs(float(mean(s.testwise)) - s.chance) <= 2 * TESTWISE_MARGIN, quiz
+    *modules, final = simulations
     assert final.quiz.kind == "final"
-    assert float(mean(final.testwise)) <= final.chance + SAMPLING_MARGIN
+    assert abs(float(mean(final.testwise)) - final.chance) <= TESTWISE_MARGIN
+    modules_testwise = mean(float(mean(s.testwise)) for s in modules)
+    assert abs(modules_testwise - mean(s.chance for s in modules)) <= TESTWISE_MARGIN
 
 
 def snapshot(question) -> dict:
@@ -81,3 +85,31 @@ def test_chance_is_what_a_guesser_earns_on_average_from_the_page():
     all_right = snapshot(multiple_question(choices=[("a", 50), ("b", 50)]))
     # Ticking every box of a bank without wrong options pays: the simulation sees it.
     assert chance_share(all_right) == pytest.approx((0 + 0.5 + 0.5 + 1) / 4)
+
+
+def test_a_test_wise_non_reader_strikes_out_what_test_taking_lore_rules_out():
+    """Without the article, they strike out an idea the attempt offers in another question too,
+    absolute wording and an option against the cooperative thrust, then take what sounds most
+    like the article's conclusions in any words, then the most specific option."""
+    question = "What do the two neighbours gain from their yearly staff talks?"
+    options = [
+        "Predictable relations built on trust, openness and mutual confidence",
+        "Trust, openness and mutual confidence in every exchange",
+        "Trust, openness and mutual confidence won by pressure on the smaller partner",
+        "Reliable, joint and long-term planning",
+        "Yearly staff talks between the two neighbours",
+    ]
+    elsewhere = ["The predictability of each side's moves", "Closer relations between staffs"]
+    recurring = recurring_ideas([options, elsewhere])
+    assert recurring == {"predictability"}
+    # The stock idea, "every" and "pressure" are struck out; of the rest, "reliable, joint and
+    # long-term" sounds like a conclusion, where the question's own words do not.
+    assert non_reader_picks(question, options, recurring) == [3]
+    # Offered once in the attempt, the idea is not struck out.
+    assert non_reader_picks(question, options, recurring_ideas([options])) == [0]
+    # Nothing else to tell them apart: the more qualified option.
+    plain = ["Regular staff talks", "Regular staff talks held each spring at the border"]
+    assert non_reader_picks("What keeps the region calm?", plain) == [1]
+    # The idea the question asks about is not a stock option to strike, however often it recurs.
+    about_it = "Why does predictability matter between the two neighbours?"
+    assert non_reader_picks(about_it, options, recurring) == [0]

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from assessments.gift import GiftQuestion, parse_gift
 from assessments.grading import grade, question_snapshot
 from assessments.models import Question
-from bench.item_simulation import FILLER_WORDS, non_reader_picks
+from bench.item_simulation import FILLER_WORDS, IDEA_FAMILIES, non_reader_picks
 from lessons.course_folder import FINAL_EXAM_NAME, CourseSpec, read_course_folder
 from lessons.markdown import render_markdown
 from tests.test_shipped_course import COURSE_FOLDER, COURSE_NOTE, article_part
@@ -566,22 +566,10 @@ def test_no_idea_is_offered_as_a_wrong_option_so_often_that_striking_it_out_pays
     assert not patterns, patterns
 
 
-# Ideas that recur as wrong options in other words than the word pairs above can see: each family
-# is named by the stems and phrases that mark it in an option, whatever the rest of its wording.
-# A test-wise learner who has struck out "clear boundaries that respect sovereignty" strikes out
-# "each country's decision-making autonomy" and "the scope and limits of joint initiatives" too.
-IDEA_FAMILIES = {
-    "sovereignty and its safeguards": r"sovereign|autonom|scope and limits|boundar",
-    "the attachés' confidential channels": (
-        r"attach|confidential|\bprivate\b|firsthand|strategic assessments|secure (?:system|communication|link)"
-    ),
-    "predictability": r"predictab",
-    "an integrated environment for peacekeeping": r"integrated|peacekeep|peace mission",
-    "aligned priorities and a unified front": r"\balign|unified",
-    "intelligence sharing": r"intelligen|information sharing",
-    "crisis response and readiness": r"crisis|crises|readiness|prepared",
-    "flexible and adaptable strategies": r"flexib|adapt",
-}
+# Ideas that recur as wrong options in other words than the word pairs above can see: the
+# families a test-wise learner strikes out where they recur (bench/item_simulation.py). One who
+# has struck out "clear boundaries that respect sovereignty" strikes out "each country's
+# decision-making autonomy" and "the scope and limits of joint initiatives" too.
 # A learner meets a bank at a time: the final exam's, or the module quizzes', whose keys and
 # feedback come once each is passed. In a bank, a family is a wrong option in at most this many
 # questions (in a final attempt of 18 drawn from 48, about two)...
@@ -670,10 +658,11 @@ def test_the_option_sharing_most_words_with_the_question_is_not_the_key_more_tha
 
 
 def test_the_option_in_the_articles_cooperative_register_is_not_the_final_exams_key_by_design():
-    """A test-wise officer who has not read the article takes the option that sounds most like
-    its conclusions (trust, mutual, open, transparency…), then the one that echoes the question,
-    then the longest (bench/item_simulation.py): across the final exam's single-choice questions
-    that earns no more than chance does."""
+    """A test-wise officer who has not read the article strikes out absolute wording and options
+    against its thrust, then takes the option that sounds most like its conclusions (trust,
+    mutual, reliable, joint…), then the one that echoes the question, then the most specific
+    (bench/item_simulation.py, question by question, before seeing which ideas recur in an
+    attempt): across the final exam's single-choice questions that earns no more than chance."""
     earned = chance = asked = 0.0
     for item in items(FINAL_EXAM_NAME):
         question = item.question
