@@ -19,6 +19,9 @@ from lessons.models import STATUS_IS_VALID, Course, Lesson, Module, Status
 # unless it has none (a final exam). ``QuizQuerySet.visible`` asks it of the database,
 # ``assessments.selectors.quiz_is_available`` of a loaded quiz; both read this list.
 VISIBLE_WHEN_PUBLISHED = ("course", "module")
+# The longest name a kind of question may have (``QuestionKind.name``): the question's column
+# and the kind each answer keeps of the question it answered (``Response.shown_kind``).
+KIND_MAX_LENGTH = 12
 
 
 class QuizQuerySet(models.QuerySet):
@@ -264,7 +267,9 @@ class Question(models.Model):
         Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=gettext_lazy("quiz")
     )
     position = models.PositiveIntegerField(default=0, verbose_name=gettext_lazy("position"))
-    kind = models.CharField(max_length=12, choices=kind_choices, verbose_name=gettext_lazy("kind"))
+    kind = models.CharField(
+        max_length=KIND_MAX_LENGTH, choices=kind_choices, verbose_name=gettext_lazy("kind")
+    )
     title = models.CharField(max_length=200, blank=True, verbose_name=gettext_lazy("title"))
     text = models.TextField(verbose_name=gettext_lazy("text"))
     text_format = models.CharField(
@@ -460,6 +465,20 @@ AWAITING_GRADING = Q(submitted_at__isnull=False, percent__isnull=True)
 USED = Q(submitted_at__isnull=False)
 
 
+def through(path: str, condition: Q) -> Q:
+    """``condition``, stated on a model's own fields (``PASSING``, ``USED``…), as a condition
+    on the rows that ``path`` leads to: for a join that reads them in place of a subquery,
+    such as the gradebook's. Its values must be plain ones, not expressions on fields."""
+    return Q(
+        *(
+            through(path, child) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
+            for child in condition.children
+        ),
+        _connector=condition.connector,
+        _negated=condition.negated,
+    )
+
+
 class AttemptQuerySet(models.QuerySet):
     def used(self):
         """The attempts that count (``USED``)."""
@@ -640,7 +659,7 @@ class Response(models.Model):
     # points from the others by it, in the ``response_worth_no_points`` index alone.
     shown_kind = models.GeneratedField(
         expression=KT("shown__kind"),
-        output_field=models.CharField(max_length=12),
+        output_field=models.CharField(max_length=KIND_MAX_LENGTH),
         db_persist=True,
     )
     # The choice ids picked for a choice question; true for any other answer; null if blank.

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.grading import choices_chosen, read_and_commented_sql
 from assessments.models import (
+    USED,
     VISIBLE_WHEN_PUBLISHED,
     Attempt,
     GradeChange,
@@ -29,6 +30,7 @@ from assessments.models import (
     Quiz,
     QuizOverride,
     Response,
+    through,
 )
 from lessons.models import Status
 
@@ -209,9 +211,8 @@ def _queue_parts(
         Queue.TO_READ: Response.objects.filter(
             read_and_commented_sql(),
             ~Exists(GradeChange.objects.filter(response=OuterRef("pk"))),
+            through("attempt", USED & Q(**of_attempt)),
             score__isnull=False,
-            attempt__submitted_at__isnull=False,  # ``USED``
-            **{f"attempt__{lookup}": value for lookup, value in of_attempt.items()},
         ),
     }
 

@@ -152,7 +152,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Each process's own memory, for what is the same for everyone and changes only with a new
 # release (the menu of templates/base.html): closer than Redis, and a new release starts new
-# processes, so nothing outdated is ever served from it.
+# processes, so nothing outdated is ever served from it. The development server, which reloads
+# templates and translations without a new process, empties it then (courseware/apps.py).
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -30,7 +30,16 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments.forms import is_unanswered
 from assessments.kinds.base import plain
-from assessments.models import USED, Attempt, GradeChange, Question, Quiz, QuizOverride, Response
+from assessments.models import (
+    USED,
+    Attempt,
+    GradeChange,
+    Question,
+    Quiz,
+    QuizOverride,
+    Response,
+    through,
+)
 from assessments.review import answer_lines, key_lines
 from assessments.selectors import grade_changes_of, grade_version_sql
 from assessments.text_formats import question_text_html
@@ -447,7 +456,7 @@ def gradebook_learners(
     for quiz in outline.quizzes:
         annotations[f"best_{quiz.pk}"] = Max("tries__percent", filter=Q(tries__quiz=quiz))
         annotations[f"passes_{quiz.pk}"] = Count(
-            "tries", filter=Q(tries__quiz=quiz) & rules.through("tries", rules.PASSING)
+            "tries", filter=Q(tries__quiz=quiz) & through("tries", rules.PASSING)
         )
         # Among submitted attempts, no result yet is ``AWAITING_GRADING``.
         annotations[f"awaiting_{quiz.pk}"] = Count(
@@ -462,7 +471,7 @@ def gradebook_learners(
             tries=FilteredRelation(
                 "learner__attempts",
                 condition=Q(learner__attempts__quiz__in=outline.quizzes)
-                & rules.through("learner__attempts", USED),
+                & through("learner__attempts", USED),
             ),
             **annotations,
         )

@@ -41,20 +41,6 @@ ModuleState = Literal["done", "in_progress", "not_started", "locked"]
 _ALWAYS = Q(pk__isnull=False)
 
 
-def through(path: str, condition: Q) -> Q:
-    """``condition``, stated on a model's own fields (``PASSING``, ``USED``…), as a condition
-    on the rows that ``path`` leads to: for a join that reads them in place of a subquery,
-    such as the gradebook's. Its values must be plain ones, not expressions on fields."""
-    return Q(
-        *(
-            through(path, child) if isinstance(child, Q) else (f"{path}__{child[0]}", child[1])
-            for child in condition.children
-        ),
-        _connector=condition.connector,
-        _negated=condition.negated,
-    )
-
-
 # --- Attempts used --------------------------------------------------------------------
 # Submitted attempts (``USED``, ``Attempt.objects.used()``, which the attempt limit also
 # counts).

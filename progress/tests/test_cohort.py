@@ -13,7 +13,7 @@ import pytest
 from django.db.models import Q
 
 from assessments.grading import question_snapshot
-from assessments.models import Quiz
+from assessments.models import Quiz, through
 from assessments.services import quiz_override_grant
 from lessons.models import Status
 from lessons.selectors import courses_taught
@@ -502,7 +502,7 @@ def test_a_rule_stated_on_attempts_reads_the_same_through_a_join():
     onto the join, keeping its and/or/not."""
     condition = Q(passed=True) & ~Q(percent__lt=50) | Q(submitted_at__isnull=False)
 
-    moved = rules.through("learner__attempts", condition)
+    moved = through("learner__attempts", condition)
 
     assert moved == (
         Q(learner__attempts__passed=True) & ~Q(learner__attempts__percent__lt=50)
