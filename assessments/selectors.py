@@ -265,8 +265,12 @@ class GraderQueue:
         return (
             Response.objects.filter(pk__in=ids)
             .select_related("attempt__quiz", "attempt__learner")
-            .annotate(version=grade_version_sql(), to_read=_to_read())
-            .order_by("to_read", "attempt__submitted_at", "attempt_id", "slot")
+            .annotate(
+                version=grade_version_sql(),
+                to_read=_to_read(),
+                submitted_at=F("attempt__submitted_at"),
+            )
+            .order_by(*self.order)
         )
 
     def __iter__(self):

@@ -153,9 +153,9 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         )
         course, preview = lesson.course, False
     progress = course_progress_for_learner(learner=_learner(request), course=course)
-    module = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
-    if module is not None:
-        lesson.module = module.module
+    module_progress = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
+    if module_progress is not None:
+        lesson.module = module_progress.module
     elif not preview:
         raise Http404("No such lesson.")  # published, in a module that is not
     reads_as_learner = progress.enrollment is not None and lesson_is_open(progress, lesson)
@@ -165,15 +165,16 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
             return {"login": True}
         if progress.enrollment is None:
             return {"redirect": course}
-        reason = next(m.reasons[0] for m in progress.modules if m.module.pk == lesson.module_id)
         raise PermissionDenied(
             gettext("“%(title)s” is locked. %(reason)s.")
-            % {"title": lesson.module.title, "reason": reason}
+            % {"title": lesson.module.title, "reason": module_progress.reasons[0]}
         )
     ordered = [item for module in progress.modules for item in module.lessons]
     # A draft lesson (seen only in a preview) has no place in the learner's sequence.
     index = next((i for i, item in enumerate(ordered) if item.lesson.pk == lesson.pk), None)
-    last_in_module = module is not None and module.lessons[-1].lesson.pk == lesson.pk
+    last_in_module = (
+        module_progress is not None and module_progress.lessons[-1].lesson.pk == lesson.pk
+    )
     return {
         "course": course,
         "lesson": lesson,
@@ -181,7 +182,7 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         "preview": preview,
         "open_preview": open_preview,
         "states_shown": learner_states_shown(progress=progress, preview=preview),
-        "module_progress": module,
+        "module_progress": module_progress,
         # "Lesson 4 of 18", at the top of the page on a phone.
         "position": index + 1 if index is not None else None,
         "done": index is not None and ordered[index].done,
@@ -189,7 +190,7 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         "next": ordered[index + 1].lesson
         if index is not None and index + 1 < len(ordered)
         else None,
-        "module_quiz": module.quiz if last_in_module else None,
+        "module_quiz": module_progress.quiz if last_in_module else None,
     }
 
 
