@@ -255,6 +255,8 @@ class GraderQueue:
         return _union(narrow).order_by(*self.order)
 
     def __getitem__(self, page: slice) -> models.QuerySet:
+        if not isinstance(page, slice):
+            raise TypeError("The grading queue is read a page at a time: give it a slice.")
         # Django neither selects one column of a union nor orders a union by columns it does
         # not select: the ordered ids are read from the union as a derived table.
         try:
