@@ -13,11 +13,11 @@ imports the shipped course into a throwaway SQLite database and, for every quiz,
   the whole attempt they sit (never the key or the article). On a question with one answer they
   strike out options with absolute wording ("always", "only", "eliminates"), options against a
   cooperative course's thrust ("coercion", "unilateral") and any idea the attempt offers in two
-  questions or more (``IDEA_FAMILIES``, in any words: it keys one of them at most); of the rest
-  they take the option that sounds most like the article's conclusions (most words of its
-  cooperative register, in its words or others of the same sense: trust, mutual, reliable,
-  joint, long-term…), then the one that echoes the question's words most, then the most
-  specific (the most words). They mark every true/false statement true, and guess the rest.
+  questions or more (``IDEA_FAMILIES``, in any words: it keys one of them at most), unless the
+  question itself names it; of the rest they take the option that sounds most like the
+  article's conclusions (most words of its cooperative register, in its words or others of the
+  same sense: trust, mutual, reliable, joint, long-term…), then the one that echoes the
+  question's words most, then the most specific (the most words). They mark every true/false statement true, and guess the rest.
   Their attempts are scored but not written, so the statistics page shows readers and guessers
   only; the report gives each question's share they earn beside its chance;
 
@@ -206,9 +206,10 @@ def non_reader_picks(
     question: str, options: list[str], recurring: set[str] = frozenset()
 ) -> list[int]:
     """The options a test-wise non-reader hesitates between (one picked at random): of those
-    with fewest reasons to strike them out (absolute wording, against the cooperative thrust, an
-    idea ``recurring`` in the attempt that the question does not name), the ones with most words of the cooperative register,
-    then most words of the question, then the most words: the most specific, qualified one."""
+    with fewest reasons to strike them out (absolute wording, against the cooperative thrust,
+    an idea ``recurring`` in the attempt that the question does not name), the ones with most
+    words of the cooperative register, then most words of the question, then the most words:
+    the most specific, qualified one."""
     stem = set(_words(question))
     # An idea the question itself names is what it asks about, not a stock option to strike.
     recurring = {f for f in recurring if not re.search(IDEA_FAMILIES[f], question, re.I)}
