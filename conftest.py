@@ -84,9 +84,10 @@ def _cheap_password_hashing(settings):
 def _empty_cache():
     """Each test starts with an empty cache: rolled-back rows reuse ids (SQLite), and a
     course or learner cached by an earlier test must not stand in for a new one."""
+    from django.conf import settings
     from django.core.cache import caches
 
-    for alias in ("default", "local"):
+    for alias in settings.CACHES:
         caches[alias].clear()
 
 

@@ -196,8 +196,8 @@ class Queue(models.TextChoices):
 def _queue_parts(
     *, course, quiz: Quiz | None, learner_id: int | None
 ) -> dict[str, models.QuerySet]:
-    """The two parts of the grading queue, answers to grade and answers to read, each its own query of responses
-    (``responses_for_grader``), by ``Queue`` value."""
+    """The two parts of the grading queue, answers to grade and answers to read, each its own
+    query of responses (``responses_for_grader``), by ``Queue`` value."""
     of_attempt = {"quiz__course": course}
     if quiz is not None:
         of_attempt["quiz"] = quiz

@@ -205,6 +205,33 @@ def test_the_queue_pages_run_from_the_answers_to_grade_into_those_to_read(
     assertContains(queue(as_instructor, course, page=2), "?page=3")
 
 
+def test_the_queue_answers_any_address_a_script_makes_up(
+    as_instructor, course, sit, reflect, monkeypatch
+):
+    """Pages past the end, words for numbers, a kind of answer or a quiz that does not exist:
+    the queue falls back to what it can show, never an error page."""
+    monkeypatch.setattr(teach, "ANSWERS_PER_PAGE", 2)
+    reflect("Reader", minutes=1)
+    for n in range(3):
+        sit(f"Writer{n}", minutes=n)
+
+    def names(**params):
+        response = queue(as_instructor, course, **params)
+        assert response.status_code == 200, params
+        return re.findall(r"(\w+) Learner: question", response.content.decode())
+
+    assert names(page=99) == names(page=-1) == names(page=2) == ["Writer2", "Reader"]  # the last
+    assert names(page="two") == ["Writer0", "Writer1"]  # the first
+    assert names(show="everything") == ["Writer0", "Writer1"]  # an unknown part: both
+    assert names(quiz="no-such-quiz", learner="ada") == ["Writer0", "Writer1"]
+    assert names(show="to-read", page=5) == ["Reader"]
+
+
+def test_an_empty_queue_shows_its_first_page(as_instructor, course):
+    for params in ({}, {"page": 3}, {"show": "to-grade"}):
+        assertContains(queue(as_instructor, course, **params), "Nothing to grade or read")
+
+
 def test_an_answer_graded_leaves_the_queue(as_instructor, course, sit, now, instructor):
     attempt = sit("Zoe")
     grade_essay(attempt, 3, by=instructor, now=now)
