@@ -4,12 +4,18 @@ import os
 import random
 
 import pytest
-from django.test import override_settings
+from django.http import HttpRequest
+from django.test import Client, override_settings
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tests import factories
-from tests.factories import CHEAP_PASSWORD_HASHERS, UserFactory, make_instructor
+from tests.factories import (
+    CHEAP_PASSWORD_HASHERS,
+    UserFactory,
+    logged_in_session,
+    make_instructor,
+)
 
 # In CI the property-based tests draw the same examples on every run: a red build is the
 # code's doing, never the luck of the draw. Locally they keep exploring.
@@ -71,6 +77,27 @@ def _no_collected_static_files(tmp_path_factory):
     collected files, compressed twins and all, each time a test client starts: the suite ran
     up to four times slower there than on a fresh clone."""
     with override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static_root")):
+        yield
+
+
+def _force_login(client: Client, user, backend=None) -> None:
+    """Client.force_login, signing in by writing the session (``logged_in_session``)."""
+    from django.conf import settings
+
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    request = HttpRequest()
+    request.session = logged_in_session(
+        user,
+        key=cookie.value if cookie else None,
+        backend=backend or client._get_backend(),
+    )
+    client._set_login_cookies(request)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_force_login():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "force_login", _force_login)
         yield
 
 

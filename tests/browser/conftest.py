@@ -18,13 +18,11 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.servers.basehttp import WSGIServer
 from django.db import connections
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
@@ -410,20 +408,10 @@ def audit(new_context) -> Iterator[Auditor]:
 
 def log_in(context, user, live_server) -> None:
     """Give the browser a session for ``user`` without going through the form."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session.session_key,
-                "url": live_server.url,
-            }
-        ]
-    )
+    from tests.factories import logged_in_session
+
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "url": live_server.url}
+    context.add_cookies([{**cookie, "value": logged_in_session(user).session_key}])
 
 
 @pytest.fixture
