@@ -25,7 +25,11 @@ def _sweep() -> None:
     """Delete what was uploaded more than an hour ago and never applied nor cancelled."""
     too_old = time.time() - KEPT_FOR_SECONDS
     for path in _folder().glob("*.zip"):
-        if path.stat().st_mtime < too_old:
+        try:
+            uploaded_at = path.stat().st_mtime
+        except FileNotFoundError:
+            continue  # applied or cancelled by another request since the folder was listed
+        if uploaded_at < too_old:
             path.unlink(missing_ok=True)
 
 

@@ -1,5 +1,8 @@
 """The admin's course zip import shows its plan first and writes nothing until applied."""
 
+import os
+import time
+
 import lxml.html
 import pytest
 from django.db import connection
@@ -9,6 +12,7 @@ from assessments.models import Choice, Question, Quiz
 from assessments.tests.test_admin import SMALL_COURSE, url, zipped
 from lessons.models import Course, Lesson, Module
 from lessons.tests.test_admin import as_read
+from progress import pending_imports
 from progress.services import enrollment_create
 from tests.factories import UserFactory
 
@@ -78,6 +82,28 @@ def test_applying_writes_what_the_plan_listed_and_forgets_the_upload(client, ine
     # Applied once: the same token applies nothing again.
     again = client.post(url("lessons_course_import_apply"), {"token": token}, follow=True)
     assert "no longer waiting" in again.content.decode()
+
+
+def test_an_upload_applied_by_another_request_while_a_sweep_lists_the_folder_is_passed_over(
+    monkeypatch, tmp_path
+):
+    """Two instructors at once: one request lists the kept zips to delete the stale ones
+    while another applies (deletes) one of them; the first goes on, and still sweeps."""
+    stale = tmp_path / "stale.zip"
+    stale.write_bytes(b"PK")
+    two_hours_ago = time.time() - 2 * pending_imports.KEPT_FOR_SECONDS
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    applied_meanwhile = tmp_path / "applied.zip"  # listed, gone before it is looked at
+
+    class Listing:
+        def glob(self, pattern):
+            return iter([applied_meanwhile, stale])
+
+    monkeypatch.setattr(pending_imports, "_folder", Listing)
+
+    pending_imports._sweep()
+
+    assert not stale.exists()
 
 
 def test_cancelling_writes_nothing_and_forgets_the_upload(client, ines):
