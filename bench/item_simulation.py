@@ -17,7 +17,8 @@ imports the shipped course into a throwaway SQLite database and, for every quiz,
   question itself names it; of the rest they take the option that sounds most like the
   article's conclusions (most words of its cooperative register, in its words or others of the
   same sense: trust, mutual, reliable, joint, long-term…), then the one that echoes the
-  question's words most, then the most specific (the most words). They mark every true/false statement true, and guess the rest.
+  question's words most, then the most specific (the most words). They mark every true/false
+  statement true, and guess the rest.
   Their attempts are scored but not written, so the statistics page shows readers and guessers
   only; the report gives each question's share they earn beside its chance;
 

@@ -97,7 +97,8 @@ def logged_in_session(user, *, key: str | None = None, backend: str = MODEL_BACK
     a new session key; a new CSRF token) is for tests of logging in, which go through the
     login page. Written directly, signing a test client in costs a query or two instead of
     about ten (9 ms a time; the access matrix alone signs in 3,710 times). The session
-    ``key`` names is kept, as login() keeps it, unless it holds another user's.
+    ``key`` names is kept, with its data, unless it holds another user's; login() keeps the
+    data but moves it to a new key, which only a test of logging in needs to see.
     """
     store = import_module(settings.SESSION_ENGINE).SessionStore
     session = store(key)
