@@ -1,9 +1,11 @@
 """Versions the cached course outlines and learner records are keyed on.
 
 A course's *content version* changes on every save or delete of the course or
-of anything in it (module, lesson, quiz, question, choice); a learner's
-*learner version* on every save or delete of their enrolments, lesson
-completions, attempts and quiz overrides. Cached entries carry the versions in their keys, so
+of anything in it (module, lesson, quiz, question, choice), and the *courses
+version* on every save or delete of any course (its title, address, status); a
+learner's *learner version* on every save or delete of their enrolments, lesson
+completions, attempts and quiz overrides, and whenever their last activity in a
+course is written. Cached entries carry the versions in their keys, so
 an edit is seen at once by every process sharing the cache (Redis in
 production) and old entries simply expire.
 
@@ -38,6 +40,9 @@ def content_version_key(course_id: int) -> str:
 
 def learner_version_key(learner_id: int) -> str:
     return f"learner-version:{learner_id}"
+
+
+COURSES_VERSION_KEY = "courses-version"
 
 
 def versions(*keys: str) -> list[str]:
@@ -75,6 +80,8 @@ def content_changed(sender, instance, **kwargs) -> None:
     course_id = _course_id(instance)
     if course_id is not None:
         version_bump(content_version_key(course_id))
+    if isinstance(instance, Course):
+        version_bump(COURSES_VERSION_KEY)
 
 
 def learner_changed(sender, instance, **kwargs) -> None:

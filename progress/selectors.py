@@ -35,9 +35,15 @@ from assessments.models import (
 )
 from assessments.selectors import attempt_limit, quiz_closes_at
 from lessons.markdown import passage_anchor
-from lessons.models import Course, Lesson, Module, Previews
+from lessons.models import Course, Lesson, Module, Previews, Status
 from progress import rules
-from progress.cache import TIMEOUT, content_version_key, learner_version_key, versions
+from progress.cache import (
+    COURSES_VERSION_KEY,
+    TIMEOUT,
+    content_version_key,
+    learner_version_key,
+    versions,
+)
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.rules import ModuleState
 
@@ -347,6 +353,23 @@ def course_outline(*, course: Course) -> CourseOutline:
     content = versions(content_version_key(course.pk))[0]
     key = outline_cache_key(course.pk, content)
     return _cached(key, cache.get_many([key]), lambda: _course_outline_read(course))
+
+
+def learner_enrollments(*, learner) -> list[Enrollment]:
+    """The learner's enrolments in published courses, each with its course, the most
+    recently active first: from the cache while neither the learner's records (their last
+    activity included) nor any course changed, else one query."""
+    mine, courses = versions(learner_version_key(learner.pk), COURSES_VERSION_KEY)
+    key = f"learner-enrollments:{learner.pk}:{mine}:{courses}"
+    return _cached(
+        key,
+        cache.get_many([key]),
+        lambda: list(
+            Enrollment.objects.filter(learner=learner, course__status=Status.PUBLISHED)
+            .select_related("course")
+            .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
+        ),
+    )
 
 
 def _course_outline_read(course: Course) -> CourseOutline:

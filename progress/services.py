@@ -31,6 +31,7 @@ from assessments.services import (
 from courseware.events import Event, event_log
 from lessons.models import Course, Lesson, Status
 from progress import rules
+from progress.cache import learner_version_key, version_bump
 from progress.models import Certificate, Enrollment, LessonCompletion
 from progress.selectors import (
     certificate_due,
@@ -82,6 +83,8 @@ def _enrollment(*, learner, course: Course) -> Enrollment:
 
 def _touch(*, learner, course_id: int, now: datetime) -> None:
     Enrollment.objects.filter(learner=learner, course_id=course_id).update(last_activity_at=now)
+    # update() sends no signal: the dashboard's cached enrolments must see the new time.
+    version_bump(learner_version_key(learner.pk))
 
 
 def enrollment_create(*, learner, course: Course) -> Enrollment:

@@ -3,16 +3,15 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.shortcuts import render
 from django.utils.translation import gettext
 
-from lessons.models import Status
 from progress.models import Enrollment
 from progress.selectors import (
     CourseProgress,
     QuizProgress,
     course_progress_for_learner,
+    learner_enrollments,
     percent_label,
 )
 
@@ -30,7 +29,6 @@ class QuizScore:
 @dataclass(frozen=True)
 class CourseCard:
     progress: CourseProgress
-    # Read with the page: its last activity is newer than the cached progress may be.
     enrollment: Enrollment
     modules_done: int
     scores: list[QuizScore]
@@ -70,17 +68,13 @@ def _card(progress: CourseProgress, enrollment: Enrollment) -> CourseCard:
 
 @login_required
 def dashboard(request):
-    """One query for the enrolments; the progress of each comes from the cache."""
-    enrollments = (
-        Enrollment.objects.filter(learner=request.user, course__status=Status.PUBLISHED)
-        .select_related("course")
-        .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
-    )
+    """The learner's enrolments and the progress of each, from the cache while nothing
+    changed: no query but the session's and the user's."""
     cards = [
         _card(
             course_progress_for_learner(learner=request.user, course=enrollment.course),
             enrollment,
         )
-        for enrollment in enrollments
+        for enrollment in learner_enrollments(learner=request.user)
     ]
     return render(request, "progress/dashboard.html", {"cards": cards})
