@@ -633,3 +633,26 @@ def test_no_template_spells_out_a_short_month():
             if "M" in found and not found.endswith("_FORMAT"):
                 spelled.append(f"{template.name}: {found}")
     assert not spelled
+
+
+def test_every_language_reads_its_messages_through_no_empty_catalogue():
+    """Each language's catalogues as the pages use them (``courseware.apps`` takes the empty
+    ones out of the chain: an English message no longer walks seven of them) translate every
+    message exactly as the full chain Django builds, and no empty one is left."""
+    messages = [message.id for message in catalogue() if message.id]
+    # Django's own British messages (a plural's forms are keyed by (message, form): skipped).
+    # Django's merged catalogue has keys() but cannot be iterated itself.
+    british = DjangoTranslation("en-gb")._catalog
+    django_messages = [key for key in british.keys() if key]  # noqa: SIM118
+    for code, _name in settings.LANGUAGES:
+        used, full = translation.trans_real.translation(code), DjangoTranslation(code)
+        for message in [*messages, *django_messages]:
+            if isinstance(message, tuple) and isinstance(message[1], str):
+                singular, plural = message[:2]
+                for n in (1, 2, 5):
+                    assert used.ngettext(singular, plural, n) == full.ngettext(singular, plural, n)
+            elif isinstance(message, str):
+                assert used.gettext(message) == full.gettext(message), (code, message)
+        node = used
+        while (node := node._fallback) is not None:
+            assert set(node._catalog.keys()) - {""}, f"{code}: an empty catalogue in the chain"
