@@ -78,9 +78,9 @@ SHORT_ANSWERS = {
         ["embassy", "military attaché", "intelligence agency"],
     ),
     "Shifting priorities": (
-        ["flexibility", "Adaptability", "flexible strategies", "being adaptable",
-         "flexibility and adaptability"],
-        ["mutual respect", "transparency", "patience"],
+        ["relevance", "Relevance", "that they remain relevant", "relevant initiatives",
+         "continued relevance", "pertinence"],
+        ["flexibility", "continuity", "stability", "mutual respect", "success"],
     ),
 }  # fmt: skip
 
