@@ -510,7 +510,8 @@ def lesson_for_reader(*, learner, course_slug: str, slug: str) -> tuple[Lesson, 
         current = _versions(learner=learner, course_id=course_id)
         lesson_key = lesson_cache_key(course_id, current.content, slug)
         wanted = [*current.keys, lesson_key]
-        found = {key: _KEPT[key] for key in wanted if key in _KEPT}
+        # get(), not [key]: another thread of a threaded server may empty it in between.
+        found = {key: value for key in wanted if (value := _KEPT.get(key)) is not None}
         found |= cache.get_many([key for key in wanted if key not in found])
         lesson = found.get(lesson_key)
         if lesson is None:
