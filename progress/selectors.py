@@ -12,6 +12,7 @@ own state in the course, read with flat queries. Both are plain data that
 pickle, so any process sharing the cache can use them.
 """
 
+import copy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -328,23 +329,53 @@ def _cached(key: str, found: dict, read):
     return value
 
 
-def _outline_and_state(*, learner, course: Course) -> tuple[CourseOutline, LearnerState, str]:
-    """The course's outline and the learner's state in it (none for an anonymous visitor),
-    from the cache for the current versions, and a key naming those versions: anything
-    rendered from the progress alone may be cached under it. Two cache round trips."""
+@dataclass(frozen=True)
+class _Versions:
+    """The cache keys of a course's outline and a learner's state in it for the current
+    versions, and ``version`` naming both (anything rendered from the progress alone may be
+    cached under it)."""
+
+    content: str
+    outline_key: str
+    state_key: str  # "" for an anonymous visitor
+    version: str
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.outline_key, self.state_key] if self.state_key else [self.outline_key]
+
+
+def _versions(*, learner, course_id: int) -> _Versions:
+    """One cache round trip."""
     anonymous = learner is None or not learner.is_authenticated
-    keys = [content_version_key(course.pk)]
+    keys = [content_version_key(course_id)]
     if not anonymous:
         keys.append(learner_version_key(learner.pk))
     content, *mine = versions(*keys)
-    outline_key = outline_cache_key(course.pk, content)
-    state_key = f"learner-state:{learner.pk}:{course.pk}:{mine[0]}" if mine else ""
-    found = cache.get_many([outline_key, state_key] if mine else [outline_key])
-    outline = _cached(outline_key, found, lambda: _course_outline_read(course))
     if anonymous:
-        return outline, LearnerState(), f"{course.pk}.{content}.anonymous"
-    state = _cached(state_key, found, lambda: _learner_state_read(learner=learner, course=course))
-    return outline, state, f"{course.pk}.{content}.{learner.pk}.{mine[0]}"
+        return _Versions(
+            content, outline_cache_key(course_id, content), "", f"{course_id}.{content}.anonymous"
+        )
+    return _Versions(
+        content,
+        outline_cache_key(course_id, content),
+        f"learner-state:{learner.pk}:{course_id}:{mine[0]}",
+        f"{course_id}.{content}.{learner.pk}.{mine[0]}",
+    )
+
+
+def _outline_and_state(
+    *, learner, course: Course, current: _Versions, found: dict
+) -> tuple[CourseOutline, LearnerState]:
+    """The outline and the learner's state from ``found`` (what the cache held of
+    ``current.keys``), each read and cached if it was missing."""
+    outline = _cached(current.outline_key, found, lambda: _course_outline_read(course))
+    if not current.state_key:
+        return outline, LearnerState()
+    state = _cached(
+        current.state_key, found, lambda: _learner_state_read(learner=learner, course=course)
+    )
+    return outline, state
 
 
 def course_outline(*, course: Course) -> CourseOutline:
@@ -454,7 +485,89 @@ def _learner_state_read(*, learner, course: Course) -> LearnerState:
 def course_progress_for_learner(*, learner, course: Course) -> CourseProgress:
     """Where the learner stands in ``course``: two cache reads when nothing changed; on a
     change, three queries for the learner and three for the outline if the content changed."""
-    outline, mine, version = _outline_and_state(learner=learner, course=course)
+    current = _versions(learner=learner, course_id=course.pk)
+    found = cache.get_many(current.keys)
+    return _progress(learner=learner, course=course, current=current, found=found)
+
+
+def lesson_cache_key(course_id: int, content_version: str, slug: str) -> str:
+    return f"lesson:v1:{course_id}:{content_version}:{slug}"
+
+
+def _published_lesson(**lookups) -> Lesson | None:
+    """A published lesson with its course and its rendered body (not its Markdown)."""
+    lesson_rows = Lesson.objects.published().select_related("course").defer("body")
+    return lesson_rows.filter(**lookups).first()
+
+
+# What this process has read of entries that never change under their key (a course's
+# outline, a lesson, under its content version), and which course each slug named: kept as
+# objects, not pickled, so a visit neither fetches nor unpickles them again. Emptied when full:
+# old versions are never asked for again.
+_KEPT: dict[str, object] = {}
+KEPT_MOST = 512
+
+
+def _keep(key: str, value) -> None:
+    if len(_KEPT) >= KEPT_MOST:
+        _KEPT.clear()
+    _KEPT[key] = value
+
+
+def lesson_for_reader(*, learner, course_slug: str, slug: str) -> tuple[Lesson, CourseProgress]:
+    """The published lesson ``slug`` of the published course ``course_slug``, its course
+    attached, and the reader's progress in that course; ``Lesson.DoesNotExist`` if there is
+    none. Whether the lesson's module is published, and open to the reader, the progress says.
+
+    The lesson, its rendered body and its course are cached under the course's content
+    version, read in the same round trip as the learner's state: a visit makes no query.
+    The outline and the lesson, once read, stay in the process's memory under their keys
+    (``_KEPT``), as does which course a slug names; that is trusted only once the course
+    cached under its current content version still has that slug and is published.
+    Otherwise, or the first time, the lesson is read by the two slugs in one query, and not
+    cached: it was read before the versions.
+    """
+    course_key = f"course-id:{course_slug}"
+    course_id = _KEPT.get(course_key)
+    if course_id is not None:
+        current = _versions(learner=learner, course_id=course_id)
+        lesson_key = lesson_cache_key(course_id, current.content, slug)
+        wanted = [*current.keys, lesson_key]
+        # get(), not [key]: another thread of a threaded server may empty it in between.
+        found = {key: value for key in wanted if (value := _KEPT.get(key)) is not None}
+        found |= cache.get_many([key for key in wanted if key not in found])
+        lesson = found.get(lesson_key)
+        if lesson is None:
+            # Read after the versions: kept under them, an edit since bumps them again.
+            lesson = _published_lesson(course_id=course_id, slug=slug)
+            if lesson is not None:
+                cache.set(lesson_key, lesson, TIMEOUT)
+        if lesson is not None:
+            _keep(lesson_key, lesson)
+            course = lesson.course
+            if course.slug == course_slug and course.status == Status.PUBLISHED:
+                outline_key = current.outline_key
+                found[outline_key] = _cached(
+                    outline_key, found, lambda: _course_outline_read(course)
+                )
+                _keep(outline_key, found[outline_key])
+                progress = _progress(learner=learner, course=course, current=current, found=found)
+                return copy.copy(lesson), progress  # the view gives its copy the module
+    lesson = _published_lesson(
+        course__slug=course_slug, course__status=Status.PUBLISHED, slug=slug
+    )
+    if lesson is None:
+        _KEPT.pop(course_key, None)
+        raise Lesson.DoesNotExist
+    _keep(course_key, lesson.course_id)
+    return lesson, course_progress_for_learner(learner=learner, course=lesson.course)
+
+
+def _progress(*, learner, course: Course, current: _Versions, found: dict) -> CourseProgress:
+    outline, mine = _outline_and_state(
+        learner=learner, course=course, current=current, found=found
+    )
+    version = current.version
     no_attempts = QuizRecord()
 
     lessons_by_module: dict[int, list[LessonProgress]] = {m.pk: [] for m in outline.modules}

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from assessments.course_io import course_import
-from lessons.models import Lesson
+from lessons.models import Lesson, Status
 from lessons.services import SyncReport, content_remove
 from lessons.tests.test_admin import form_data
 from progress.cache import content_version_key, learner_version_key
@@ -204,3 +204,87 @@ def test_a_version_moves_again_when_the_edit_commits(
         cache.set(outline_cache_key(course.pk, during), old)
 
     assert "Renamed" in page(client, course.get_absolute_url())
+
+
+def test_a_lesson_body_edited_in_the_admin_shows_on_its_page_at_once(
+    client, admin_user, learner, course
+):
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    client.force_login(learner)
+    for _ in range(2):  # the lesson and its body are cached once read
+        assert "The ship’s log" not in page(client, lesson.get_absolute_url())
+
+    client.force_login(admin_user)
+    change = reverse("admin:lessons_lesson_change", args=[lesson.pk])
+    client.post(change, form_data(client.get(change)) | {"body": "The ship’s log, read aloud."})
+    client.force_login(learner)
+
+    assert "The ship’s log, read aloud." in page(client, lesson.get_absolute_url())
+
+
+def test_a_lesson_moved_saved_or_unpublished_shows_on_its_page_at_once(client, learner, course):
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    client.force_login(learner)
+    page(client, lesson.get_absolute_url())
+    page(client, lesson.get_absolute_url())
+
+    lesson.body = "Written again."
+    lesson.module = course.modules.get(position=2)
+    lesson.save()
+    shown = page(client, lesson.get_absolute_url())
+    assert "Written again." in shown and ">Module 2</li>" in shown
+
+    lesson.module.status = Status.DRAFT
+    lesson.module.save()
+    assert client.get(lesson.get_absolute_url()).status_code == 404
+    lesson.module.status = Status.PUBLISHED
+    lesson.module.save()
+    lesson.status = Status.DRAFT
+    lesson.save()
+    assert client.get(lesson.get_absolute_url()).status_code == 404
+
+
+def test_a_course_unpublished_or_given_another_address_shows_on_its_lesson_pages_at_once(
+    client, learner, course
+):
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    old_url = lesson.get_absolute_url()
+    client.force_login(learner)
+    page(client, old_url)
+    page(client, old_url)
+
+    course.status = Status.DRAFT
+    course.save()
+    assert client.get(old_url).status_code == 404
+
+    course.status = Status.PUBLISHED
+    course.slug = "renamed"
+    course.save()
+    assert client.get(old_url).status_code == 404
+    assert "Lesson 1.1" in page(client, reverse("lesson_detail", args=["renamed", lesson.slug]))
+
+    # Another course takes the old address: its lessons, not the renamed course's.
+    other = course_with_modules(modules=1, lessons=1, final_exam=False, slug=old_url.split("/")[2])
+    enrollment_create(learner=learner, course=other)
+    assert client.get(old_url).status_code == 404
+    assert other.title in page(client, first_lesson(other).get_absolute_url())
+
+
+def test_a_lesson_page_read_again_makes_no_lesson_query(
+    client, learner, course, django_assert_num_queries
+):
+    enrollment_create(learner=learner, course=course)
+    lesson = first_lesson(course)
+    client.force_login(learner)
+    page(client, lesson.get_absolute_url())
+    page(client, lesson.get_absolute_url())
+
+    # The session and the user; the savepoint around the launch's listener and its release
+    # (the test's transaction makes it a savepoint: in autocommit it costs no query).
+    with django_assert_num_queries(2 + 2) as queries:
+        shown = page(client, lesson.get_absolute_url())
+    assert not [query for query in queries.captured_queries if "lessons_" in query["sql"]]
+    assert "Lesson 1.1" in shown and 'class="lesson-body"' in shown

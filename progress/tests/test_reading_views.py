@@ -306,6 +306,9 @@ def test_lesson_page_query_count_is_fixed(client, django_assert_num_queries):
             client.get(url)
         with django_assert_num_queries(3 + 2):
             client.get(url)
+        # The lesson, its body and its course are cached too once read again.
+        with django_assert_num_queries(2 + 2):
+            client.get(url)
 
 
 def test_course_page_query_count_is_fixed(client, django_assert_num_queries):
@@ -519,4 +522,7 @@ def test_an_open_preview_costs_a_visitor_one_query_once_the_outline_is_cached(
         with django_assert_num_queries(1 + 3):
             client.get(url)
         with django_assert_num_queries(1):
+            assert client.get(url).status_code == 200
+        # The lesson with its course is cached too once read again.
+        with django_assert_num_queries(0):
             assert client.get(url).status_code == 200

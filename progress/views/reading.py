@@ -19,6 +19,7 @@ from progress.models import Enrollment, LessonCompletion
 from progress.selectors import (
     course_progress_for_learner,
     learner_states_shown,
+    lesson_for_reader,
     lesson_is_open,
     lesson_is_open_preview,
 )
@@ -140,19 +141,19 @@ def _lesson_context(request, course_slug: str, slug: str) -> dict:
         lessons = Lesson.objects.all() if preview else Lesson.objects.visible()
         lesson = get_object_or_404(lessons.select_related("module"), course=course, slug=slug)
         lesson.course = course
+        progress = course_progress_for_learner(learner=_learner(request), course=course)
     else:
-        # No preview asked for, as on every learner's visit: the published lesson and its
-        # published course in one query. Its module comes from the course's cached outline
-        # below, which holds the published modules only: joining the module as well cost
-        # this query a quarter of its time.
-        lesson = get_object_or_404(
-            Lesson.objects.published().select_related("course"),
-            course__slug=course_slug,
-            course__status=Status.PUBLISHED,
-            slug=slug,
-        )
+        # No preview asked for, as on every learner's visit: the published lesson of the
+        # published course, with the progress, from the cache (no query once cached). Its
+        # module comes from the course's cached outline, which holds the published modules
+        # only.
+        try:
+            lesson, progress = lesson_for_reader(
+                learner=_learner(request), course_slug=course_slug, slug=slug
+            )
+        except Lesson.DoesNotExist:
+            raise Http404("No such lesson.") from None
         course, preview = lesson.course, False
-    progress = course_progress_for_learner(learner=_learner(request), course=course)
     module_progress = next((m for m in progress.modules if m.module.pk == lesson.module_id), None)
     if module_progress is not None:
         lesson.module = module_progress.module
