@@ -13,9 +13,11 @@ Versions are random tokens, not counters: a version evicted from the cache
 comes back as a new token, never as one an old entry was stored under. They
 change as soon as the row is saved and again once the transaction commits:
 a request that read the old rows in between must not keep them under the new
-version. The signals below are the one place that changes them; the admin's
-actions, the course import and the services all save through the ORM, and
-saving content with ``QuerySet.update()`` would bypass them.
+version. The signals below change them on every save; the admin's actions,
+the course import and the services all save through the ORM, and writing with
+``QuerySet.update()`` bypasses them: the one service that does so, writing a
+learner's last activity (``progress.services._touch``), moves the learner's
+version itself.
 """
 
 import uuid

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from lessons.models import Status
+from progress import services
 from progress.services import enrollment_create, lesson_complete, quiz_attempt_start
 from tests.factories import LessonFactory, ModuleFactory, UserFactory, course_with_modules
 
@@ -124,6 +125,31 @@ def test_what_changes_in_the_learners_courses_shows_on_the_next_visit(client, le
     attaches.status = Status.PUBLISHED
     attaches.save()
     assert "Attachés</a>" in client.get(DASHBOARD).content.decode()
+
+
+def test_a_dashboard_read_while_an_attempt_starts_does_not_keep_the_old_activity(
+    client, learner, now, monkeypatch
+):
+    """Starting an attempt saves it (the learner's version moves) and then writes the last
+    activity with update(), which sends no signal: a dashboard asked for in between, from a
+    second tab, must not keep the old time under the new version."""
+    course = course_with_modules(modules=1, lessons=1)
+    enrollment_create(learner=learner, course=course)
+    client.force_login(learner)
+    started = services.attempt_start
+
+    def start_then_look(**kwargs):
+        attempt = started(**kwargs)
+        client.get(DASHBOARD)  # the other tab, before the activity is written
+        return attempt
+
+    monkeypatch.setattr(services, "attempt_start", start_then_look)
+    quiz_attempt_start(learner=learner, quiz=modules_of(course)[0].quiz, now=now)
+
+    assert (
+        'Last activity <time datetime="2025-03-03T09:00:00+00:00">'
+        in client.get(DASHBOARD).content.decode()
+    )
 
 
 def test_last_activity_is_shown_relative_and_exact(client, learner, now):
