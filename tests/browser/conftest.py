@@ -235,13 +235,24 @@ _axe = None
 
 
 def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA findings on the page as it has settled.
+
+    A control still fading into its hover or focus colours has, for that moment, neither its
+    old contrast nor its new one: axe would judge a colour nobody reads. axe is read into the
+    page once (half a megabyte of script), not again for the same page at another width."""
     global _axe
     if _axe is None:
         from axe_playwright_python.sync_playwright import Axe
 
         _axe = Axe()
+    page.wait_for_function(
+        "() => document.getAnimations().every("
+        "(a) => !(a instanceof CSSTransition) || a.playState !== 'running')"
+    )
+    if not page.evaluate("() => 'axe' in window"):
+        page.evaluate(_axe.axe_script)
     options = {"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
-    return _axe.run(page, options=options).response["violations"]
+    return page.evaluate("(options) => axe.run(options)", options)["violations"]
 
 
 @dataclass
