@@ -352,7 +352,13 @@ def _versions(*, learner, course_id: int) -> _Versions:
     if not anonymous:
         keys.append(learner_version_key(learner.pk))
     content, *mine = versions(*keys)
-    if anonymous:
+    return _versions_of(learner=learner, course_id=course_id, content=content, mine=mine)
+
+
+def _versions_of(*, learner, course_id: int, content: str, mine: list[str]) -> _Versions:
+    """The keys for tokens already read: ``mine`` holds the learner's, or nothing for an
+    anonymous visitor."""
+    if not mine:
         return _Versions(
             content, outline_cache_key(course_id, content), "", f"{course_id}.{content}.anonymous"
         )
@@ -386,13 +392,19 @@ def course_outline(*, course: Course) -> CourseOutline:
     return _cached(key, cache.get_many([key]), lambda: _course_outline_read(course))
 
 
-def learner_enrollments(*, learner) -> list[Enrollment]:
-    """The learner's enrolments in published courses, each with its course, the most
-    recently active first: from the cache while neither the learner's records (their last
-    activity included) nor any course changed, else one query."""
+def learner_courses(*, learner) -> list[tuple[Enrollment, CourseProgress]]:
+    """The learner's enrolments in published courses, each with its course and the learner's
+    progress in it, the most recently active first: four cache round trips however many
+    courses (the learner's and the courses' versions, the enrolments, the courses' content
+    versions, then every outline and state at once), and no query while nothing changed.
+
+    The enrolments are kept under the learner's version (their last activity moves it) and
+    the courses version (any course's title, address or status). The outlines come from the
+    process's memory where the lesson page left them (``_KEPT``): this page only reads them.
+    """
     mine, courses = versions(learner_version_key(learner.pk), COURSES_VERSION_KEY)
     key = f"learner-enrollments:{learner.pk}:{mine}:{courses}"
-    return _cached(
+    enrollments = _cached(
         key,
         cache.get_many([key]),
         lambda: list(
@@ -401,6 +413,22 @@ def learner_enrollments(*, learner) -> list[Enrollment]:
             .order_by(F("last_activity_at").desc(nulls_last=True), "-enrolled_at")
         ),
     )
+    if not enrollments:
+        return []
+    contents = versions(*(content_version_key(e.course_id) for e in enrollments))
+    currents = [
+        _versions_of(learner=learner, course_id=e.course_id, content=content, mine=[mine])
+        for e, content in zip(enrollments, contents, strict=True)
+    ]
+    found = {c.outline_key: kept for c in currents if (kept := _KEPT.get(c.outline_key))}
+    found |= cache.get_many([key for c in currents for key in c.keys if key not in found])
+    courses_progress = []
+    for enrollment, current in zip(enrollments, currents, strict=True):
+        course = enrollment.course
+        _keep_outline(course=course, current=current, found=found)
+        progress = _progress(learner=learner, course=course, current=current, found=found)
+        courses_progress.append((enrollment, progress))
+    return courses_progress
 
 
 def _course_outline_read(course: Course) -> CourseOutline:
@@ -514,6 +542,14 @@ def _keep(key: str, value) -> None:
     _KEPT[key] = value
 
 
+def _keep_outline(*, course: Course, current: _Versions, found: dict) -> None:
+    """The course's outline into ``found``, read and cached if the cache lacked it, and kept
+    in the process's memory for the next visit."""
+    outline = _cached(current.outline_key, found, lambda: _course_outline_read(course))
+    found[current.outline_key] = outline
+    _keep(current.outline_key, outline)
+
+
 def lesson_for_reader(*, learner, course_slug: str, slug: str) -> tuple[Lesson, CourseProgress]:
     """The published lesson ``slug`` of the published course ``course_slug``, its course
     attached, and the reader's progress in that course; ``Lesson.DoesNotExist`` if there is
@@ -546,11 +582,7 @@ def lesson_for_reader(*, learner, course_slug: str, slug: str) -> tuple[Lesson, 
             _keep(lesson_key, lesson)
             course = lesson.course
             if course.slug == course_slug and course.status == Status.PUBLISHED:
-                outline_key = current.outline_key
-                found[outline_key] = _cached(
-                    outline_key, found, lambda: _course_outline_read(course)
-                )
-                _keep(outline_key, found[outline_key])
+                _keep_outline(course=course, current=current, found=found)
                 progress = _progress(learner=learner, course=course, current=current, found=found)
                 return copy.copy(lesson), progress  # the view gives its copy the module
     lesson = _published_lesson(

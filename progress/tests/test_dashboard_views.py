@@ -1,6 +1,7 @@
 """The learner's dashboard, through the Django test client."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -247,3 +248,26 @@ def test_query_count_is_fixed_per_course_whatever_its_length_learners_or_attempt
         client.get(DASHBOARD)
     with django_assert_num_queries(2):
         client.get(DASHBOARD)
+
+
+def cache_reads(client) -> int:
+    """How many times a visit to the dashboard reads the cache: each read is a round trip to
+    Redis in production. (Every read goes through ``get_many``; the local cache of the tests
+    answers it with a ``get`` per key, which is why ``get`` is not counted.)"""
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert client.get(DASHBOARD).status_code == 200
+    return get_many.call_count
+
+
+def test_a_learner_in_three_courses_waits_on_the_cache_no_more_than_one_in_a_single_course(
+    client, learner
+):
+    client.force_login(learner)
+    enrollment_create(learner=learner, course=course_with_modules(modules=2, lessons=2))
+    client.get(DASHBOARD)
+    one_course = cache_reads(client)
+    for _ in range(2):
+        enrollment_create(learner=learner, course=course_with_modules(modules=2, lessons=2))
+    client.get(DASHBOARD)
+    # The versions, the enrolments, the courses' content versions, their outlines and states.
+    assert cache_reads(client) == one_course == 4

@@ -10,8 +10,7 @@ from progress.models import Enrollment
 from progress.selectors import (
     CourseProgress,
     QuizProgress,
-    course_progress_for_learner,
-    learner_enrollments,
+    learner_courses,
     percent_label,
 )
 
@@ -71,10 +70,7 @@ def dashboard(request):
     """The learner's enrolments and the progress of each, from the cache while nothing
     changed: no query but the session's and the user's."""
     cards = [
-        _card(
-            course_progress_for_learner(learner=request.user, course=enrollment.course),
-            enrollment,
-        )
-        for enrollment in learner_enrollments(learner=request.user)
+        _card(progress, enrollment)
+        for enrollment, progress in learner_courses(learner=request.user)
     ]
     return render(request, "progress/dashboard.html", {"cards": cards})
