@@ -142,6 +142,20 @@ COUNTED = {
 }
 
 
+def _parents_in_hand(instance: models.Model) -> list[str]:
+    """The foreign keys whose row the instance holds, saved: the import read or wrote each
+    moments ago, so asking the database again whether it exists, as ``full_clean`` does,
+    would only cost a query a row (620 for the shipped course)."""
+    return [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one
+        and field.is_cached(instance)
+        and getattr(instance, field.name) is not None
+        and getattr(instance, field.name).pk is not None
+    ]
+
+
 def instance_apply(
     instance: models.Model,
     values: dict,
@@ -172,7 +186,9 @@ def instance_apply(
     for name in changed:
         setattr(instance, name, values[name])
     try:
-        instance.full_clean(validate_unique=False, validate_constraints=False)
+        instance.full_clean(
+            exclude=_parents_in_hand(instance), validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         names, lines = names or {}, lines or {}
         messages = "; ".join(
