@@ -151,8 +151,7 @@ def _parents_in_hand(instance: models.Model) -> list[str]:
         for field in instance._meta.concrete_fields
         if field.many_to_one
         and field.is_cached(instance)
-        and getattr(instance, field.name) is not None
-        and getattr(instance, field.name).pk is not None
+        and getattr(getattr(instance, field.name), "pk", None) is not None
     ]
 
 

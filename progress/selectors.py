@@ -420,7 +420,9 @@ def learner_courses(*, learner) -> list[tuple[Enrollment, CourseProgress]]:
         _versions_of(learner=learner, course_id=e.course_id, content=content, mine=[mine])
         for e, content in zip(enrollments, contents, strict=True)
     ]
-    found = {c.outline_key: kept for c in currents if (kept := _KEPT.get(c.outline_key))}
+    # get(), not [key]: another thread of a threaded server may empty it in between.
+    kept = {c.outline_key: _KEPT.get(c.outline_key) for c in currents}
+    found = {key: outline for key, outline in kept.items() if outline is not None}
     found |= cache.get_many([key for c in currents for key in c.keys if key not in found])
     courses_progress = []
     for enrollment, current in zip(enrollments, currents, strict=True):
