@@ -49,6 +49,20 @@ def quiz_is_available(quiz: Quiz) -> bool:
     )
 
 
+def quiz_availability_fields(path: str) -> list[str]:
+    """The fields ``quiz_is_available`` reads of a quiz reached through ``path`` (as
+    "attempt__quiz"), for ``only()`` on a query that selects it with its holders: a page
+    that checks availability on every request compiles and reads those few columns only."""
+    holders = [f"{path}__{holder}" for holder in VISIBLE_WHEN_PUBLISHED]
+    return [
+        path,
+        f"{path}__status",
+        f"{path}__title",  # named when it is not available
+        *holders,
+        *(f"{holder}__status" for holder in holders),
+    ]
+
+
 # What a question's group is read from, for each way of drawing: a question with no lesson
 # (or no category) reads as "", a group of its own.
 _GROUP_PATHS = {Quiz.DrawPer.MODULE: "lesson__module__slug", Quiz.DrawPer.CATEGORY: "category"}

@@ -286,7 +286,11 @@ def response_save(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        # Sent every few seconds while a quiz is open: only what decides whether the answer
+        # is taken. The rare refusal reads the rest of the attempt when it needs it.
+        locked = (
+            Attempt.objects.select_for_update().only("submitted_at", "deadline").get(pk=attempt.pk)
+        )
         if locked.is_submitted:
             raise AttemptClosed(
                 gettext("This attempt has already been submitted."), attempt=locked

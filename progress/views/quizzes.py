@@ -30,6 +30,7 @@ from assessments.review import answer_lines, key_lines
 from assessments.selectors import (
     attempt_with_responses,
     grade_changes_of,
+    quiz_availability_fields,
     quiz_is_available,
     quiz_is_closed,
     quiz_question_count,
@@ -259,8 +260,11 @@ def attempt_detail(request, pk):
 @require_POST
 def response_save(request, pk, slot):
     """Save one answer as it changes (htmx), and say so in the question's status line."""
+    # Sent every few seconds while a quiz is open: only the columns this request reads.
     response = get_object_or_404(
-        Response.objects.select_related("attempt__quiz__course", "attempt__quiz__module"),
+        Response.objects.select_related("attempt__quiz__course", "attempt__quiz__module").only(
+            "slot", "shown", *quiz_availability_fields("attempt__quiz")
+        ),
         attempt_id=pk,
         attempt__learner=request.user,
         slot=slot,
