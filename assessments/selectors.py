@@ -37,7 +37,8 @@ from lessons.models import Status
 
 def quiz_is_available(quiz: Quiz) -> bool:
     """Whether learners may work on ``quiz``: it, its module (a final exam has none) and its
-    course are all published; ``Quiz.objects.visible()`` in the database. Reads ``quiz.course`` and ``quiz.module``: select them with it.
+    course are all published; ``Quiz.objects.visible()`` in the database. Reads ``quiz.course``
+    and ``quiz.module``: select them with it (``quiz_availability_fields`` names the columns).
 
     Taking any of them off line (draft or archived) hides its attempts from their learners
     as it hides its pages, but keeps them: an open attempt stays open, its deadline still
@@ -57,7 +58,6 @@ def quiz_availability_fields(path: str) -> list[str]:
     return [
         path,
         f"{path}__status",
-        f"{path}__title",  # named when it is not available
         *holders,
         *(f"{holder}__status" for holder in holders),
     ]

@@ -286,10 +286,12 @@ def response_save(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Sent every few seconds while a quiz is open: only what decides whether the answer
-        # is taken. The rare refusal reads the rest of the attempt when it needs it.
+        # Sent every few seconds while a quiz is open: what decides whether the answer is
+        # taken, and what a refusal's follow-up reads (attempt_result_follow_up).
         locked = (
-            Attempt.objects.select_for_update().only("submitted_at", "deadline").get(pk=attempt.pk)
+            Attempt.objects.select_for_update()
+            .only("submitted_at", "deadline", "passed", "quiz", "learner")
+            .get(pk=attempt.pk)
         )
         if locked.is_submitted:
             raise AttemptClosed(

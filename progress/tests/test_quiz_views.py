@@ -22,6 +22,7 @@ from progress.services import (
     enrollment_create,
     lesson_complete,
     quiz_attempt_start,
+    quiz_attempt_submit,
     quiz_response_save,
 )
 from tests.factories import (
@@ -1316,6 +1317,28 @@ def test_queries_of_an_autosave(
             headers=HTMX,
         )
     assertContains(saved, "Saved")
+
+
+@SIZES
+def test_queries_of_an_autosave_to_an_attempt_submitted_in_another_tab(
+    as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
+):
+    quiz = sized_quiz(course, questions)
+    sized_attempts(enrolled, quiz, take_quiz, attempts)
+    attempt = start(enrolled, quiz)
+    response = attempt.responses.get(slot=questions)
+    quiz_attempt_submit(attempt=attempt)
+
+    # The autosave's seven, then what the refusal's follow-up reads (the attempt's quiz and
+    # course, its learner, the learner's progress for the gradebooks' event): none of it
+    # one column at a time because the lock read only what decides whether to take answers.
+    with django_assert_num_queries(13):
+        refused = as_learner.post(
+            url("response_save", attempt, slot=questions),
+            fields(response, right_answer(response.shown)),
+            headers=HTMX,
+        )
+    assert refused.headers["HX-Redirect"] == url("attempt_result", attempt)
 
 
 @SIZES

@@ -263,7 +263,7 @@ def response_save(request, pk, slot):
     # Sent every few seconds while a quiz is open: only the columns this request reads.
     response = get_object_or_404(
         Response.objects.select_related("attempt__quiz__course", "attempt__quiz__module").only(
-            "slot", "shown", *quiz_availability_fields("attempt__quiz")
+            "slot", "shown", "attempt__quiz__title", *quiz_availability_fields("attempt__quiz")
         ),
         attempt_id=pk,
         attempt__learner=request.user,
