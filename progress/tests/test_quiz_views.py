@@ -1264,6 +1264,14 @@ def sized_attempts(learner, quiz, take_quiz, attempts: int) -> list[Attempt]:
     return [take_quiz(learner, quiz, now=timezone.now(), right=False) for _ in range(attempts)]
 
 
+def sized_open_attempt(learner, course, take_quiz, questions: int, attempts: int) -> Attempt:
+    """An attempt just started at a quiz of ``questions`` questions, after ``attempts``
+    failed ones."""
+    quiz = sized_quiz(course, questions)
+    sized_attempts(learner, quiz, take_quiz, attempts)
+    return start(learner, quiz)
+
+
 # Questions in the quiz, and attempts the learner already made at it.
 SIZES = pytest.mark.parametrize(("questions", "attempts"), [(3, 1), (15, 4)])
 
@@ -1290,9 +1298,7 @@ def test_queries_of_the_intro(
 def test_queries_of_the_attempt_page(
     as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
 ):
-    quiz = sized_quiz(course, questions)
-    sized_attempts(enrolled, quiz, take_quiz, attempts)
-    attempt = start(enrolled, quiz)
+    attempt = sized_open_attempt(enrolled, course, take_quiz, questions, attempts)
 
     with django_assert_num_queries(4):
         response = as_learner.get(url("attempt_detail", attempt))
@@ -1303,9 +1309,7 @@ def test_queries_of_the_attempt_page(
 def test_queries_of_an_autosave(
     as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
 ):
-    quiz = sized_quiz(course, questions)
-    sized_attempts(enrolled, quiz, take_quiz, attempts)
-    attempt = start(enrolled, quiz)
+    attempt = sized_open_attempt(enrolled, course, take_quiz, questions, attempts)
     response = attempt.responses.get(slot=questions)
 
     # Session, user, the response with its attempt; BEGIN, lock the attempt, write the
@@ -1323,9 +1327,7 @@ def test_queries_of_an_autosave(
 def test_queries_of_an_autosave_to_an_attempt_submitted_in_another_tab(
     as_learner, enrolled, course, take_quiz, questions, attempts, django_assert_num_queries
 ):
-    quiz = sized_quiz(course, questions)
-    sized_attempts(enrolled, quiz, take_quiz, attempts)
-    attempt = start(enrolled, quiz)
+    attempt = sized_open_attempt(enrolled, course, take_quiz, questions, attempts)
     response = attempt.responses.get(slot=questions)
     quiz_attempt_submit(attempt=attempt)
 
@@ -1346,9 +1348,7 @@ def test_queries_of_an_autosave_to_an_attempt_submitted_in_another_tab(
 def test_queries_of_a_submit(
     as_learner, enrolled, course, take_quiz, questions, attempts, right, django_assert_num_queries
 ):
-    quiz = sized_quiz(course, questions)
-    sized_attempts(enrolled, quiz, take_quiz, attempts)
-    attempt = start(enrolled, quiz)
+    attempt = sized_open_attempt(enrolled, course, take_quiz, questions, attempts)
     answers = answers_form(attempt, right=right)
     as_learner.post(url("attempt_detail", attempt), answers)  # saved, as the page does
 
